@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# Two pytest workers on this project's 2-core machines; override with JOBS=n.
+JOBS ?= 2
+
+.PHONY: run test lint db demo serve clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+db: $(VENV)/.runtime
+	$(FLASK) db upgrade
+
+demo: db
+	$(FLASK) demo load
+
+## Set up the app on SQLite with demo data and serve it at http://127.0.0.1:5000
+run: demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## Lint, then the whole test suite (on PostgreSQL when TEST_DATABASE_URL is set)
+test: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n $(JOBS) $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+## Production-style server on the same database
+serve: db
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,57 @@
+"""The MILSET award engine: create_app() wires extensions, blueprints,
+error handlers and CLI commands, and does nothing else (no migrations, no
+network calls)."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import config_for
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    config = config_for(config_name)
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app.config.from_object(config)
+    app.config.update(overrides)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from awards_app import auth
+    from awards_app.extensions import babel, csrf, db, login_manager, migrate
+    from awards_app.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    auth.init_login(login_manager, app)
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+
+
+def register_blueprints(app: Flask) -> None:
+    from awards_app.web import admin, auth, awards, main
+
+    for blueprint in (main.bp, auth.bp, awards.bp, admin.bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from awards_app.web.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from awards_app import cli
+
+    cli.register(app)

@@ -1,0 +1,117 @@
+"""Award types, their cycles and the criteria each cycle published."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+import workflows
+from awards_app.extensions import db
+from awards_app.models.events import Event
+from awards_app.models.types import JSONType, UTCDateTime, check_in, utcnow
+
+
+class AwardType(db.Model):
+    """An award MILSET gives, with the defaults a new cycle starts from."""
+
+    __tablename__ = "award_type"
+    __table_args__ = (
+        CheckConstraint(check_in("candidate_kind", workflows.CANDIDATE_KINDS), name="candidate_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_fr: Mapped[str] = mapped_column(String(120))
+    name_es: Mapped[str] = mapped_column(String(120))
+    candidate_kind: Mapped[str] = mapped_column(String(16))
+    cadence: Mapped[str] = mapped_column(String(40))
+    workflow_code: Mapped[str] = mapped_column(String(40))
+    required_fields: Mapped[list] = mapped_column(JSONType(), default=list)
+    default_settings: Mapped[dict] = mapped_column(JSONType(), default=dict)
+    default_criteria: Mapped[list] = mapped_column(JSONType(), default=list)
+
+    cycles: Mapped[list["Cycle"]] = relationship(back_populates="award_type")
+
+    def name(self, locale: str = "en") -> str:
+        return getattr(self, f"name_{locale}", None) or self.name_en
+
+    @property
+    def workflow(self):
+        return workflows.REGISTRY[self.workflow_code]
+
+    def __str__(self):
+        return self.name_en
+
+
+class Cycle(db.Model):
+    """One edition of one award, with the rules that were in force for it.
+
+    settings is a copy taken when the cycle was created, so changing an
+    award's defaults later never rewrites a past cycle.
+    """
+
+    __tablename__ = "cycle"
+    __table_args__ = (
+        CheckConstraint(check_in("state", workflows.CYCLE_STATES), name="state"),
+        UniqueConstraint("award_type_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_type_id: Mapped[int] = mapped_column(ForeignKey("award_type.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))
+    year: Mapped[int]
+    state: Mapped[str] = mapped_column(String(32), default="draft")
+    version: Mapped[int] = mapped_column(default=1)
+    settings: Mapped[dict] = mapped_column(JSONType(), default=dict)
+    max_laureates: Mapped[int] = mapped_column(default=1)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    judging_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    criteria_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    odd_year_override_reason: Mapped[str | None] = mapped_column(Text)
+    close_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    award_type: Mapped[AwardType] = relationship(back_populates="cycles")
+    event: Mapped[Event | None] = relationship()
+    criteria: Mapped[list["Criterion"]] = relationship(
+        back_populates="cycle", order_by="Criterion.position", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def title(self) -> str:
+        return f"{self.award_type.name_en} {self.year}"
+
+    def __str__(self):
+        return self.title
+
+
+class Criterion(db.Model):
+    """A published criterion of one cycle, with its weight and scale."""
+
+    __tablename__ = "criterion"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "code"),
+        CheckConstraint("scale_min < scale_max", name="scale"),
+        CheckConstraint("weight > 0", name="weight_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_fr: Mapped[str] = mapped_column(String(200))
+    name_es: Mapped[str] = mapped_column(String(200))
+    weight: Mapped[float] = mapped_column(default=1.0)
+    scale_min: Mapped[int] = mapped_column(default=0)
+    scale_max: Mapped[int] = mapped_column(default=10)
+    comment_required: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+
+    cycle: Mapped[Cycle] = relationship(back_populates="criteria")
+
+    def name(self, locale: str = "en") -> str:
+        return getattr(self, f"name_{locale}", None) or self.name_en

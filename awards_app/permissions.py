@@ -1,0 +1,30 @@
+"""Small predicates over the acting user. Views and the API ask these; a
+missing permission to see becomes 404, to act becomes 403."""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+
+def is_secretariat(user) -> bool:
+    return user.is_authenticated and user.has_role("admin")
+
+
+def can_read_audit(user) -> bool:
+    return user.is_authenticated and user.has_role("board", "auditor", "admin")
+
+
+def role_required(*roles):
+    """A view only for these roles; anyone else gets 404, as if it did not exist."""
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from flask import current_app
+                return current_app.login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                abort(404)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator

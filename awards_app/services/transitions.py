@@ -1,0 +1,105 @@
+"""Firing workflow events on cycles and nominations.
+
+Each call: lock the row, check the version the user saw, build the plain
+facts, let the pure workflow decide, then change the state and append one
+audit event in the same transaction. A refusal raises Conflict naming every
+rule that refused, and changes nothing.
+"""
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+import workflows
+from awards_app.extensions import db
+from awards_app.models import Cycle, Nomination
+from awards_app.services import Conflict, audit
+
+
+def _rules(refused: "workflows.Refused") -> list[dict]:
+    return [{"rule": r.rule, "message": r.message} for r in refused.rules]
+
+
+def _roles_of(actor, as_role: str | None) -> list[str]:
+    """A person may hold several roles; the event is fired in the first that may."""
+    if as_role is not None:
+        if not isinstance(actor, str) and as_role not in actor.roles:
+            return []
+        return [as_role]
+    return sorted(actor.roles) if not isinstance(actor, str) else []
+
+
+def _fire(fire, state: str, event: str, roles: list[str], facts):
+    refusal = None
+    for role in roles or ["none"]:
+        try:
+            return fire(state, event, role, facts), role
+        except workflows.Refused as exc:
+            refusal = exc
+            if any(r.rule != "workflow.role_not_allowed" for r in exc.rules):
+                break  # the role was right, a rule refused: report that rule
+    raise Conflict(_rules(refusal))
+
+
+def _lock(model, row_id: int, expected_version: int | None):
+    row = db.session.execute(
+        select(model).where(model.id == row_id).with_for_update().execution_options(
+            populate_existing=True)
+    ).scalar_one()
+    if expected_version is not None and row.version != expected_version:
+        raise Conflict([{"rule": "edit.stale",
+                         "message": "Someone changed this in the meantime; reload and try again."}])
+    return row
+
+
+def _flush():
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict([{"rule": "edit.stale",
+                         "message": "Someone changed this in the meantime; reload and try again."}]
+                       ) from None
+
+
+def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = None,
+                     expected_version: int | None = None, reason: str | None = None) -> str:
+    from awards_app.services.cycles import cycle_facts
+
+    cycle = _lock(Cycle, cycle.id, expected_version)
+    wf = cycle.award_type.workflow
+    before = cycle.state
+    new_state, role = _fire(wf.fire_cycle, before, event, _roles_of(actor, as_role),
+                            cycle_facts(cycle))
+    cycle.state = new_state
+    _flush()
+    audit.record(actor, "cycle.transition", cycle,
+                 {"event": event, "from": before, "to": new_state, "role": role, "reason": reason},
+                 cycle_id=cycle.id)
+    return new_state
+
+
+def cycle_events_for(user, cycle: Cycle) -> list[str]:
+    """The events this user may fire on the cycle now (what the page offers)."""
+    from awards_app.services.cycles import cycle_facts
+
+    wf = cycle.award_type.workflow
+    facts = cycle_facts(cycle)
+    events: list[str] = []
+    for role in sorted(user.roles):
+        events += [e for e in wf.cycle_events(cycle.state, role, facts) if e not in events]
+    return events
+
+
+def fire_nomination_event(actor, nomination: Nomination, event: str, facts, *,
+                          as_role: str | None = None, expected_version: int | None = None,
+                          reason: str | None = None) -> str:
+    nomination = _lock(Nomination, nomination.id, expected_version)
+    wf = nomination.cycle.award_type.workflow
+    before = nomination.state
+    new_state, role = _fire(wf.fire_nomination, before, event, _roles_of(actor, as_role), facts)
+    nomination.state = new_state
+    _flush()
+    audit.record(actor, "nomination.transition", nomination,
+                 {"event": event, "from": before, "to": new_state, "role": role, "reason": reason},
+                 cycle_id=nomination.cycle_id)
+    return new_state

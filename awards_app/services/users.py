@@ -1,0 +1,85 @@
+"""Accounts: creation, roles, passwords and authentication."""
+
+from sqlalchemy import func, select
+
+from awards_app import auth
+from awards_app.extensions import db
+from awards_app.models import ROLES, Person, User, UserRole
+from awards_app.services import ServiceError, audit
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def _check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError("password.too_short",
+                           f"A password needs at least {MIN_PASSWORD_LENGTH} characters.",
+                           field="password")
+
+
+def create_user(actor, email: str, name: str, roles, password: str | None = None,
+                organisation=None, country=None) -> User:
+    """Create an account and its person; the roles are recorded in the audit trail."""
+    email = email.strip().lower()
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ServiceError("user.unknown_role", f"Unknown role(s): {', '.join(sorted(unknown))}.")
+    if find_by_email(email):
+        raise ServiceError("user.email_taken", f"An account for {email} already exists.", field="email")
+    person = Person(name=name, email=email, organisation=organisation,
+                    country=country or (organisation.country if organisation else None))
+    user = User(email=email, person=person)
+    if password is not None:
+        _check_password_rules(password)
+        user.password_hash = auth.hash_password(password)
+    user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.created", user, {"email": email, "roles": sorted(set(roles))})
+    return user
+
+
+def set_roles(actor, user: User, roles) -> None:
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ServiceError("user.unknown_role", f"Unknown role(s): {', '.join(sorted(unknown))}.")
+    before = sorted(user.roles)
+    wanted = set(roles)
+    user.role_rows = [r for r in user.role_rows if r.role in wanted]
+    user.role_rows += [UserRole(role=r) for r in sorted(wanted - set(before))]
+    db.session.flush()
+    audit.record(actor, "user.roles_changed", user, {"before": before, "after": sorted(wanted)})
+
+
+def set_password(actor, user: User, password: str) -> None:
+    _check_password_rules(password)
+    user.password_hash = auth.hash_password(password)
+    db.session.flush()
+    audit.record(actor, "user.password_set", user)
+
+
+def authenticate(email: str, password: str, *, remote_addr: str | None = None) -> User | None:
+    """The user when the password matches, else None; both outcomes are audited.
+
+    The failure message is the same for an unknown email and a wrong password,
+    so the login form does not reveal which accounts exist.
+    """
+    user = find_by_email(email)
+    ok = auth.check_password(user.password_hash if user else None, password)
+    if ok and user.active:
+        if auth.needs_rehash(user.password_hash):
+            user.password_hash = auth.hash_password(password)
+        audit.record(user, "auth.login", user, {"remote_addr": remote_addr})
+        return user
+    audit.record(None, "auth.login_failed", None, {"email": email.strip().lower()[:254],
+                                                   "remote_addr": remote_addr},
+                 object_type="user_account")
+    return None
+
+
+def record_logout(user: User) -> None:
+    audit.record(user, "auth.logout", user)

@@ -1,0 +1,14 @@
+"""Blueprints by user: thin views that check permission, call one service, commit."""
+
+from urllib.parse import urlsplit
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path of this app: never another host, never a scheme-relative URL."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return default
+    return target

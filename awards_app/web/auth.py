@@ -1,0 +1,48 @@
+"""Login and logout."""
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Email
+
+from awards_app.extensions import db
+from awards_app.services import users
+from awards_app.web import safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = users.authenticate(form.email.data, form.password.data,
+                                  remote_addr=request.remote_addr)
+        db.session.commit()
+        if user is not None:
+            session.clear()  # a fresh session on every login: no fixation
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+        flash(_("Wrong email or password."), "error")
+    return render_template("auth/login.html", form=form), (200 if not form.errors else 400)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    users.record_logout(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))

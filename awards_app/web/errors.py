@@ -1,0 +1,56 @@
+"""Error pages and JSON errors: a clear message, never a stack trace."""
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from awards_app.extensions import db
+from awards_app.services import ServiceError
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _respond(status: int, code: str, message: str, errors=None):
+    if _wants_json():
+        body = {"code": code, "message": message, "errors": errors or {}}
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, code=code, message=message), status
+
+
+def register(app) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        db.session.rollback()
+        return _respond(exc.status, exc.rule, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        messages = {
+            404: _("This page does not exist, or you may not see it."),
+            403: _("You may see this, but not do that."),
+            405: _("That action is not allowed here."),
+            400: _("The request could not be understood."),
+        }
+        response = _respond(exc.code, f"http.{exc.code}", messages.get(exc.code, exc.description))
+        return response
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc):
+        db.session.rollback()
+        app.logger.exception("database error")
+        return _respond(503, "database.unavailable",
+                        _("The service is briefly unavailable. Nothing was saved; please try again."))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return _respond(500, "server.error",
+                        _("Something went wrong on our side. Nothing was saved; please try again."))

@@ -1,0 +1,104 @@
+"""Configuration classes. Every secret and URL comes from the environment.
+
+`APP_ENV` picks the class: development (default), testing or production.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def _development_secret_key() -> str:
+    """Keep one generated key per checkout so sessions survive a restart.
+
+    Production must set SECRET_KEY itself; a key on disk is only acceptable
+    on a developer's machine.
+    """
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _normalise_database_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    ENV_NAME = "base"
+    SQLALCHEMY_DATABASE_URI = _normalise_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'awards.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL")  # optional: rate-limit counters
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "true").lower() == "true"
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "awards@milset.org")
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("en", "fr", "es")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
+    DEMO_ALLOWED = True
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+    @property
+    def SECRET_KEY(self):  # noqa: N802 - Flask reads the upper-case name
+        return os.environ.get("SECRET_KEY") or _development_secret_key()
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-secret"  # noqa: S105 - the test configuration only
+    SQLALCHEMY_DATABASE_URI = _normalise_database_url(
+        os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    )
+    WTF_CSRF_ENABLED = False
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    DEMO_ALLOWED = False
+
+    @property
+    def SECRET_KEY(self):  # noqa: N802
+        key = os.environ.get("SECRET_KEY")
+        if not key:
+            raise RuntimeError("SECRET_KEY must be set in production")
+        return key
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name: str | None = None) -> Config:
+    name = name or os.environ.get("APP_ENV", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise RuntimeError(f"APP_ENV must be one of {sorted(CONFIGS)}, not {name!r}") from None

@@ -1,0 +1,325 @@
+"""factory-boy factories for every model, bound to the app's session."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from awards_app import auth, models
+from awards_app.extensions import db
+
+PASSWORD = "correct horse battery staple"
+_HASH = auth.hash_password(PASSWORD)  # hashed once: argon2 is slow by design
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class RegionFactory(BaseFactory):
+    class Meta:
+        model = models.Region
+
+    code = factory.Sequence(lambda n: f"region{n}")
+    name = factory.Sequence(lambda n: f"Region {n}")
+
+
+class CountryFactory(BaseFactory):
+    class Meta:
+        model = models.Country
+
+    iso2 = factory.Sequence(lambda n: f"{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}")
+    name = factory.Sequence(lambda n: f"Country {n}")
+    region = factory.SubFactory(RegionFactory)
+
+
+class OrganisationFactory(BaseFactory):
+    class Meta:
+        model = models.Organisation
+
+    name = factory.Sequence(lambda n: f"Science Club {n}")
+    country = factory.SubFactory(CountryFactory)
+    status = "member"
+
+
+class PersonFactory(BaseFactory):
+    class Meta:
+        model = models.Person
+
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    organisation = factory.SubFactory(OrganisationFactory)
+    country = factory.SelfAttribute("organisation.country")
+    date_of_birth = date(2000, 1, 1)
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = models.User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    password_hash = _HASH
+    person = factory.SubFactory(PersonFactory, email=factory.SelfAttribute("..email"))
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        for role in extracted or ("nominator",):
+            self.role_rows.append(models.UserRole(role=role))
+        if create:
+            db.session.flush()
+
+
+class UserRoleFactory(BaseFactory):
+    class Meta:
+        model = models.UserRole
+
+    user = factory.SubFactory(UserFactory, roles=())
+    role = "judge"
+
+
+class EventFactory(BaseFactory):
+    class Meta:
+        model = models.Event
+
+    number = factory.Sequence(lambda n: 100 + n)
+    year = 2027
+    city = "Testville"
+    country = factory.SubFactory(CountryFactory)
+    host_organisation = factory.SubFactory(OrganisationFactory,
+                                           country=factory.SelfAttribute("..country"))
+    starts_on = date(2027, 7, 12)
+    ends_on = date(2027, 7, 18)
+
+
+class DelegationFactory(BaseFactory):
+    class Meta:
+        model = models.Delegation
+
+    event = factory.SubFactory(EventFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.LazyAttribute(lambda d: f"Delegation of {d.organisation.name}")
+
+
+class ParticipantFactory(BaseFactory):
+    class Meta:
+        model = models.Participant
+
+    delegation = factory.SubFactory(DelegationFactory)
+    name = factory.Faker("name")
+    birth_date = date(2015, 3, 1)
+    role = "participant"
+
+
+class AwardTypeFactory(BaseFactory):
+    class Meta:
+        model = models.AwardType
+
+    code = "best_delegation_award"
+    name_en = "ESI Best Delegation Award"
+    name_fr = "Prix de la meilleure délégation ESI"
+    name_es = "Premio a la mejor delegación ESI"
+    candidate_kind = "delegation"
+    cadence = "every ESI"
+    workflow_code = factory.SelfAttribute("code")
+    required_fields = factory.LazyFunction(list)
+    default_settings = factory.LazyFunction(dict)
+    default_criteria = factory.LazyFunction(list)
+
+
+class CycleFactory(BaseFactory):
+    class Meta:
+        model = models.Cycle
+
+    award_type = factory.SubFactory(AwardTypeFactory)
+    year = 2027
+    state = "draft"
+    settings = factory.LazyFunction(dict)
+    max_laureates = 1
+    deadline = factory.LazyFunction(lambda: datetime.now(UTC) + timedelta(days=30))
+
+
+class CriterionFactory(BaseFactory):
+    class Meta:
+        model = models.Criterion
+
+    cycle = factory.SubFactory(CycleFactory)
+    code = factory.Sequence(lambda n: f"criterion{n}")
+    name_en = factory.Sequence(lambda n: f"Criterion {n}")
+    name_fr = factory.SelfAttribute("name_en")
+    name_es = factory.SelfAttribute("name_en")
+    weight = 1.0
+    scale_min = 0
+    scale_max = 10
+
+
+class NominationFactory(BaseFactory):
+    class Meta:
+        model = models.Nomination
+
+    cycle = factory.SubFactory(CycleFactory)
+    nominator = factory.SubFactory(UserFactory, roles=("nominator",))
+    candidate_kind = "delegation"
+    candidate_delegation = factory.SubFactory(DelegationFactory)
+    statement = "An exemplary delegation."
+    state = "draft"
+
+
+class AttachmentFactory(BaseFactory):
+    class Meta:
+        model = models.Attachment
+
+    nomination = factory.SubFactory(NominationFactory)
+    stored_name = factory.Sequence(lambda n: f"{n:032x}")
+    original_name = "evidence.pdf"
+    content_type = "application/pdf"
+    size = 1024
+    sha256 = "0" * 64
+
+
+class EndorsementFactory(BaseFactory):
+    class Meta:
+        model = models.Endorsement
+
+    nomination = factory.SubFactory(NominationFactory)
+    email = factory.Sequence(lambda n: f"endorser{n}@example.org")
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    expires_at = factory.LazyFunction(lambda: datetime.now(UTC) + timedelta(days=14))
+
+
+class JudgeProfileFactory(BaseFactory):
+    class Meta:
+        model = models.JudgeProfile
+
+    user = factory.SubFactory(UserFactory, roles=("judge",))
+    languages = factory.LazyFunction(lambda: ["en"])
+    regions = factory.LazyFunction(list)
+
+
+class ExpertiseFactory(BaseFactory):
+    class Meta:
+        model = models.Expertise
+
+    profile = factory.SubFactory(JudgeProfileFactory)
+    field = "science_education"
+    evidence = "Ten years running science fairs."
+    years = 10
+
+
+class PanelFactory(BaseFactory):
+    class Meta:
+        model = models.Panel
+
+    cycle = factory.SubFactory(CycleFactory)
+
+
+class PanelMemberFactory(BaseFactory):
+    class Meta:
+        model = models.PanelMember
+
+    panel = factory.SubFactory(PanelFactory)
+    user = factory.SubFactory(UserFactory, roles=("judge",))
+    role = "member"
+
+
+class AssignmentFactory(BaseFactory):
+    class Meta:
+        model = models.Assignment
+
+    nomination = factory.SubFactory(NominationFactory)
+    judge = factory.SubFactory(UserFactory, roles=("judge",))
+
+
+class ConflictOfInterestFactory(BaseFactory):
+    class Meta:
+        model = models.ConflictOfInterest
+
+    judge = factory.SubFactory(UserFactory, roles=("judge",))
+    nomination = factory.SubFactory(NominationFactory)
+    kind = "same_organisation"
+    source = "detected"
+
+
+class ConflictAttestationFactory(BaseFactory):
+    class Meta:
+        model = models.ConflictAttestation
+
+    judge = factory.SubFactory(UserFactory, roles=("judge",))
+    nomination = factory.SubFactory(NominationFactory)
+
+
+class ScoreFactory(BaseFactory):
+    class Meta:
+        model = models.Score
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    criterion = factory.SubFactory(CriterionFactory,
+                                   cycle=factory.SelfAttribute("..assignment.nomination.cycle"))
+    value = 7.0
+
+
+class RecommendationFactory(BaseFactory):
+    class Meta:
+        model = models.Recommendation
+
+    cycle = factory.SubFactory(CycleFactory)
+    method = "weighted_mean"
+    rationale = "Highest weighted mean."
+    created_by = factory.SubFactory(UserFactory, roles=("chair",))
+
+
+class BoardVoteFactory(BaseFactory):
+    class Meta:
+        model = models.BoardVote
+
+    recommendation = factory.SubFactory(RecommendationFactory)
+    user = factory.SubFactory(UserFactory, roles=("board",))
+    vote = "approve"
+
+
+class DecisionFactory(BaseFactory):
+    class Meta:
+        model = models.Decision
+
+    cycle = factory.SubFactory(CycleFactory)
+    inputs_hash = "f" * 64
+
+
+class OutboxMessageFactory(BaseFactory):
+    class Meta:
+        model = models.OutboxMessage
+
+    recipient = "someone@example.org"
+    subject = "A notice"
+    body = "Hello."
+
+
+class AuditEventFactory(factory.Factory):
+    """Audit events only ever come from the service, which keeps the chain."""
+
+    class Meta:
+        model = models.AuditEvent
+
+    actor = "tests"
+    action = "test.event"
+    payload = factory.LazyFunction(lambda: {"note": "made by a factory"})
+
+    @classmethod
+    def _create(cls, model_class, actor, action, payload):
+        from awards_app.services import audit
+
+        return audit.record(actor, action, None, payload, object_type="test")
+
+    _build = _create
+
+
+ALL_FACTORIES = [
+    RegionFactory, CountryFactory, OrganisationFactory, PersonFactory, UserFactory,
+    UserRoleFactory, EventFactory, DelegationFactory, ParticipantFactory, AwardTypeFactory,
+    CycleFactory, CriterionFactory, NominationFactory, AttachmentFactory, EndorsementFactory,
+    JudgeProfileFactory, ExpertiseFactory, PanelFactory, PanelMemberFactory, AssignmentFactory,
+    ConflictOfInterestFactory, ConflictAttestationFactory, ScoreFactory, RecommendationFactory,
+    BoardVoteFactory, DecisionFactory, OutboxMessageFactory, AuditEventFactory,
+]

@@ -1,0 +1,64 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import text
+
+from awards_app import audit_chain
+from awards_app.extensions import db
+from awards_app.services import audit
+from tests.factories import AuditEventFactory
+
+
+def _three_events():
+    for i in range(3):
+        AuditEventFactory(payload={"n": i, "text": "é ü 漢"})
+    db.session.commit()
+
+
+def test_an_intact_chain_verifies_with_its_head_hash(runner, ctx):
+    _three_events()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    ok, count, head, _ = audit.verify_chain()
+    assert ok and count == 3
+    assert head in result.output and "3 events" in result.output
+
+
+def test_a_row_changed_behind_the_apps_back_is_named(runner, ctx):
+    _three_events()
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("UPDATE audit_event SET action = 'forged' WHERE seq = 2"))
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "seq 2" in result.output
+
+
+def test_a_deleted_event_is_found(runner, ctx):
+    _three_events()
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("DELETE FROM audit_event WHERE seq = 2"))
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "seq 3" in result.output and "missing or reordered" in result.output
+
+
+def test_the_standalone_verifier_needs_only_the_standard_library(ctx, tmp_path):
+    _three_events()
+    events = list(audit.iter_events())
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text(json.dumps({"events": events, "chain": {"head_hash": events[-1]["hash"]}}))
+    script = Path(audit_chain.__file__)
+    ok = subprocess.run([sys.executable, "-I", str(script), str(bundle)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert events[-1]["hash"] in ok.stdout
+    events[1]["payload"]["n"] = 99
+    bundle.write_text(json.dumps({"events": events}))
+    broken = subprocess.run([sys.executable, "-I", str(script), str(bundle)], capture_output=True, text=True)
+    assert broken.returncode == 1
+    assert "seq 2" in broken.stdout
