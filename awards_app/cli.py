@@ -16,6 +16,7 @@ from awards_app.services import users as user_service
 users_cli = AppGroup("users", help="Manage login accounts.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
+outbox_cli = AppGroup("outbox", help="Notices waiting to be sent.")
 
 CLI_ACTOR = "cli"
 
@@ -84,6 +85,18 @@ def audit_verify():
     click.echo(f"Audit chain intact: {count} events, head {head}")
 
 
+@outbox_cli.command("send")
+@click.option("--limit", default=100, show_default=True, help="At most this many notices.")
+def outbox_send(limit):
+    """Send waiting notices by SMTP (MAIL_SERVER), or write them to the log."""
+    from awards_app.services import outbox
+
+    sent, failed = outbox.send_pending(limit)
+    click.echo(f"Sent {sent} notice(s); {failed} failed and will be retried.")
+    if failed:
+        sys.exit(1)
+
+
 def register(app) -> None:
-    for group in (users_cli, demo_cli, audit_cli):
+    for group in (users_cli, demo_cli, audit_cli, outbox_cli):
         app.cli.add_command(group)

@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sqlalchemy import text
 
 from awards_app import audit_chain
@@ -62,3 +64,42 @@ def test_the_standalone_verifier_needs_only_the_standard_library(ctx, tmp_path):
     broken = subprocess.run([sys.executable, "-I", str(script), str(bundle)], capture_output=True, text=True)
     assert broken.returncode == 1
     assert "seq 2" in broken.stdout
+
+
+def _postgres_only(ctx):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the append-only triggers exist on PostgreSQL")
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_event SET action = 'forged'",
+    "DELETE FROM audit_event",
+    "TRUNCATE audit_event",
+])
+def test_postgres_refuses_to_change_the_audit_table(ctx, statement):
+    from sqlalchemy.exc import DBAPIError
+
+    _postgres_only(ctx)
+    _three_events()
+    with pytest.raises(DBAPIError, match="append-only"):
+        with db.engine.begin() as conn:
+            conn.execute(text(statement))
+    ok, count, _, _ = audit.verify_chain()
+    assert ok and count == 3
+
+
+def test_fifty_concurrent_appends_leave_one_linear_chain(app, ctx):
+    from concurrent.futures import ThreadPoolExecutor
+
+    _postgres_only(ctx)
+
+    def append(i):
+        with app.app_context():
+            audit.record(f"thread-{i}", "test.concurrent", None, {"i": i}, object_type="test")
+            db.session.commit()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        list(pool.map(append, range(50)))
+    ok, count, _, problem = audit.verify_chain()
+    assert ok, problem
+    assert count == 50

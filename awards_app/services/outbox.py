@@ -1,0 +1,69 @@
+"""Notices: written to the outbox in the caller's transaction, delivered after commit.
+
+A notice queued by a refused or rolled-back change is never sent, because
+it was never committed.
+"""
+
+import smtplib
+from datetime import datetime, timezone
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import select
+
+from awards_app.extensions import db
+from awards_app.models import OutboxMessage
+
+MAX_ATTEMPTS = 5
+
+
+def queue(recipient: str, subject: str, body: str) -> OutboxMessage:
+    message = OutboxMessage(recipient=recipient, subject=subject, body=body)
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def _deliver_smtp(config, message: OutboxMessage) -> None:
+    email = EmailMessage()
+    email["From"] = config["MAIL_SENDER"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email.set_content(message.body)
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(email)
+
+
+def send_pending(limit: int = 100) -> tuple[int, int]:
+    """Deliver waiting notices by SMTP, or to the log when no MAIL_SERVER is set.
+
+    Each message is committed on its own, so one bad address does not hold
+    back the others; it is retried up to MAX_ATTEMPTS times.
+    """
+    config = current_app.config
+    pending = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+        .order_by(OutboxMessage.id).limit(limit)
+    ).all()
+    sent = failed = 0
+    for message in pending:
+        message.attempts += 1
+        try:
+            if config.get("MAIL_SERVER"):
+                _deliver_smtp(config, message)
+            else:
+                current_app.logger.info("outbox -> %s: %s\n%s", message.recipient,
+                                        message.subject, message.body)
+            message.sent_at = datetime.now(timezone.utc)
+            message.last_error = None
+            sent += 1
+        except (OSError, smtplib.SMTPException) as exc:
+            message.last_error = str(exc)[:1000]
+            failed += 1
+        db.session.commit()
+    return sent, failed

@@ -1,0 +1,47 @@
+"""Audit trail is append-only: PostgreSQL refuses UPDATE, DELETE and TRUNCATE.
+
+Revision ID: b1c0a0d17e01
+Revises: a86b0b6f93d7
+Create Date: 2026-11-27
+
+SQLite has no equivalent that the app's own owner could not drop, so there
+the hash chain alone shows tampering; PostgreSQL refuses it outright.
+"""
+from alembic import op
+
+revision = "b1c0a0d17e01"
+down_revision = "a86b0b6f93d7"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute("""
+        CREATE FUNCTION audit_event_refuse_change() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'audit_event is append-only: % refused', TG_OP
+                USING ERRCODE = 'insufficient_privilege';
+        END;
+        $$;
+    """)
+    op.execute("""
+        CREATE TRIGGER audit_event_no_update_delete
+        BEFORE UPDATE OR DELETE ON audit_event
+        FOR EACH ROW EXECUTE FUNCTION audit_event_refuse_change();
+    """)
+    op.execute("""
+        CREATE TRIGGER audit_event_no_truncate
+        BEFORE TRUNCATE ON audit_event
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_event_refuse_change();
+    """)
+
+
+def downgrade():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute("DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_event")
+    op.execute("DROP TRIGGER IF EXISTS audit_event_no_update_delete ON audit_event")
+    op.execute("DROP FUNCTION IF EXISTS audit_event_refuse_change()")
