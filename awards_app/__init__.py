@@ -39,9 +39,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from awards_app.web import admin, auth, awards, main
+    from awards_app.web import admin, auth, awards, cycles, main
 
-    for blueprint in (main.bp, auth.bp, awards.bp, admin.bp):
+    for blueprint in (main.bp, auth.bp, awards.bp, cycles.bp, admin.bp):
         app.register_blueprint(blueprint)
 
 

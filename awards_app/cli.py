@@ -2,6 +2,7 @@
 
 import secrets
 import sys
+from datetime import UTC
 
 import click
 from flask import current_app
@@ -17,6 +18,8 @@ users_cli = AppGroup("users", help="Manage login accounts.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
 outbox_cli = AppGroup("outbox", help="Notices waiting to be sent.")
+cycles_cli = AppGroup("cycles", help="Award cycles.")
+workflows_cli = AppGroup("workflows", help="The award state machines.")
 
 CLI_ACTOR = "cli"
 
@@ -97,6 +100,80 @@ def outbox_send(limit):
         sys.exit(1)
 
 
+@cycles_cli.command("create")
+@click.argument("award")
+@click.argument("year", type=int)
+@click.option("--event", "event_number", type=int, help="The ESI edition's number.")
+@click.option("--deadline", type=click.DateTime(), help="Nomination deadline, UTC.")
+@click.option("--max-laureates", type=int)
+def cycles_create(award, year, event_number, deadline, max_laureates):
+    """Create a cycle of AWARD (its code) for YEAR with the award's current rules."""
+
+    from sqlalchemy import select
+
+    from awards_app.models import AwardType, Event
+    from awards_app.services import cycles
+
+    award_type = db.session.scalar(select(AwardType).where(AwardType.code == award))
+    if award_type is None:
+        raise click.ClickException(f"No award {award!r}.")
+    event = None
+    if event_number is not None:
+        event = db.session.scalar(select(Event).where(Event.number == event_number))
+        if event is None:
+            raise click.ClickException(f"No ESI number {event_number}.")
+    try:
+        cycle = cycles.create_cycle(CLI_ACTOR, award_type, year, event=event,
+                                    deadline=deadline.replace(tzinfo=UTC) if deadline else None,
+                                    max_laureates=max_laureates)
+    except ServiceError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Created cycle {cycle.id}: {cycle.title} ({cycle.state}).")
+
+
+@cycles_cli.command("fire")
+@click.argument("cycle_id", type=int)
+@click.argument("event")
+@click.option("--as-role", default="admin", show_default=True, type=click.Choice(ROLES))
+@click.option("--reason")
+def cycles_fire(cycle_id, event, as_role, reason):
+    """Fire EVENT on a cycle (e.g. publish_criteria, open_call, close_call)."""
+    from awards_app.models import Cycle
+    from awards_app.services import Conflict, transitions
+
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise click.ClickException(f"No cycle {cycle_id}.")
+    try:
+        state = transitions.fire_cycle_event(CLI_ACTOR, cycle, event, as_role=as_role, reason=reason)
+    except Conflict as refused:
+        db.session.rollback()
+        raise click.ClickException("refused: " + "; ".join(
+            f"{r['message']} [{r['rule']}]" for r in refused.rules)) from None
+    db.session.commit()
+    click.echo(f"Cycle {cycle_id} is now {state}.")
+
+
+@workflows_cli.command("graph")
+@click.argument("award")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file.")
+def workflows_graph(award, output):
+    """Write AWARD's cycle and nomination diagrams (Mermaid), from the classes that run."""
+    import workflows
+
+    if award not in workflows.REGISTRY:
+        raise click.ClickException(f"No award {award!r}; one of: {', '.join(sorted(workflows.REGISTRY))}.")
+    wf = workflows.REGISTRY[award]
+    text = f"%% {award}: cycle\n{wf.cycle_diagram()}\n\n%% {award}: nomination\n{wf.nomination_diagram()}\n"
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"Wrote {output}.")
+    else:
+        click.echo(text)
+
+
 def register(app) -> None:
-    for group in (users_cli, demo_cli, audit_cli, outbox_cli):
+    for group in (users_cli, demo_cli, audit_cli, outbox_cli, cycles_cli, workflows_cli):
         app.cli.add_command(group)

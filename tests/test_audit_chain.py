@@ -4,7 +4,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import text
 
 from awards_app import audit_chain

@@ -58,6 +58,18 @@ def create_cycle(actor, award: AwardType, year: int, *, event: Event | None = No
     return cycle
 
 
+def override_odd_year(actor, cycle: Cycle, reason: str) -> None:
+    """The board lets a Volunteer Award cycle run in an even year (as in 2012),
+    and the reason stays on the record."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("volunteer.override_reason_required",
+                           "The board's override needs a reason.", field="reason")
+    cycle.odd_year_override_reason = reason
+    db.session.flush()
+    audit.record(actor, "cycle.odd_year_override", cycle, {"reason": reason}, cycle_id=cycle.id)
+
+
 def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
     """The plain facts the cycle's guards read, gathered from the database."""
     count_eligible = db.session.scalar(

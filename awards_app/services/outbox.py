@@ -5,7 +5,7 @@ it was never committed.
 """
 
 import smtplib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from flask import current_app
@@ -59,7 +59,7 @@ def send_pending(limit: int = 100) -> tuple[int, int]:
             else:
                 current_app.logger.info("outbox -> %s: %s\n%s", message.recipient,
                                         message.subject, message.body)
-            message.sent_at = datetime.now(timezone.utc)
+            message.sent_at = datetime.now(UTC)
             message.last_error = None
             sent += 1
         except (OSError, smtplib.SMTPException) as exc:

@@ -6,6 +6,8 @@ audit event in the same transaction. A refusal raises Conflict naming every
 rule that refused, and changes nothing.
 """
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -61,6 +63,14 @@ def _flush():
                        ) from None
 
 
+def _stamp_criteria(cycle: Cycle) -> None:
+    cycle.criteria_published_at = datetime.now(UTC)
+
+
+# What an event records on the cycle besides its new state.
+_CYCLE_EFFECTS = {"publish_criteria": _stamp_criteria}
+
+
 def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = None,
                      expected_version: int | None = None, reason: str | None = None) -> str:
     from awards_app.services.cycles import cycle_facts
@@ -71,6 +81,8 @@ def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = N
     new_state, role = _fire(wf.fire_cycle, before, event, _roles_of(actor, as_role),
                             cycle_facts(cycle))
     cycle.state = new_state
+    if event in _CYCLE_EFFECTS:
+        _CYCLE_EFFECTS[event](cycle)
     _flush()
     audit.record(actor, "cycle.transition", cycle,
                  {"event": event, "from": before, "to": new_state, "role": role, "reason": reason},

@@ -1,0 +1,110 @@
+"""A cycle's page, the events its users may fire, and the secretariat's cycle form."""
+
+from datetime import UTC, datetime, time
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, NumberRange, Optional
+
+from awards_app.extensions import db
+from awards_app.models import AwardType, Cycle, Event
+from awards_app.permissions import role_required
+from awards_app.services import Conflict, ServiceError, transitions
+from awards_app.services import cycles as cycle_service
+
+bp = Blueprint("cycles", __name__, url_prefix="/cycles")
+
+
+class CycleForm(FlaskForm):
+    award = SelectField(_l("Award"), validators=[DataRequired()])
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(1987, 2200)])
+    event = SelectField(_l("Expo-Sciences International"), coerce=int)
+    deadline = DateField(_l("Nomination deadline (end of day, UTC)"), validators=[Optional()])
+    max_laureates = IntegerField(_l("Laureates allowed"), validators=[Optional(), NumberRange(1, 50)])
+
+
+class OverrideForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for holding this cycle in an even year"),
+                           validators=[DataRequired()])
+
+
+def _cycle_or_404(cycle_id: int) -> Cycle:
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None:
+        abort(404)
+    return cycle
+
+
+@bp.route("/<int:cycle_id>")
+@login_required
+def show(cycle_id: int):
+    cycle = _cycle_or_404(cycle_id)
+    events = transitions.cycle_events_for(current_user, cycle)
+    return render_template("cycles/show.html", cycle=cycle, events=events,
+                           override_form=OverrideForm(),
+                           refused=request.args.getlist("refused"))
+
+
+@bp.route("/<int:cycle_id>/events/<event>", methods=["POST"])
+@login_required
+def fire(cycle_id: int, event: str):
+    cycle = _cycle_or_404(cycle_id)
+    version = request.form.get("version", type=int)
+    try:
+        new_state = transitions.fire_cycle_event(current_user, cycle, event,
+                                                 expected_version=version,
+                                                 reason=request.form.get("reason") or None)
+    except Conflict as refused:
+        db.session.rollback()
+        for rule in refused.rules:
+            flash(f"{rule['message']} [{rule['rule']}]", "error")
+        return redirect(url_for("cycles.show", cycle_id=cycle_id)), 303
+    db.session.commit()
+    flash(_("Done: the cycle is now %(state)s.", state=new_state), "success")
+    return redirect(url_for("cycles.show", cycle_id=cycle_id), 303)
+
+
+@bp.route("/<int:cycle_id>/odd-year-override", methods=["POST"])
+@role_required("board")
+def override_odd_year(cycle_id: int):
+    cycle = _cycle_or_404(cycle_id)
+    form = OverrideForm()
+    if form.validate_on_submit():
+        cycle_service.override_odd_year(current_user, cycle, form.reason.data)
+        db.session.commit()
+        flash(_("The board's override is recorded."), "success")
+    else:
+        flash(_("Give the reason for the override."), "error")
+    return redirect(url_for("cycles.show", cycle_id=cycle_id), 303)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("admin")
+def new():
+    form = CycleForm()
+    awards = db.session.scalars(select(AwardType).order_by(AwardType.id)).all()
+    events = db.session.scalars(select(Event).order_by(Event.year.desc())).all()
+    form.award.choices = [(a.code, a.name_en) for a in awards]
+    form.event.choices = [(0, _("None (not tied to an ESI)"))] + [(e.id, e.title) for e in events]
+    if form.validate_on_submit():
+        award = next(a for a in awards if a.code == form.award.data)
+        deadline = (datetime.combine(form.deadline.data, time(23, 59, 59), tzinfo=UTC)
+                    if form.deadline.data else None)
+        try:
+            cycle = cycle_service.create_cycle(
+                current_user, award, form.year.data,
+                event=db.session.get(Event, form.event.data) if form.event.data else None,
+                deadline=deadline, max_laureates=form.max_laureates.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.year.errors.append(f"{exc.message} [{exc.rule}]")
+        else:
+            db.session.commit()
+            flash(_("Cycle created. Review its criteria, then publish them."), "success")
+            return redirect(url_for("cycles.show", cycle_id=cycle.id), 303)
+    return render_template("cycles/new.html", form=form), (400 if form.errors else 200)
