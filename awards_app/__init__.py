@@ -27,7 +27,7 @@ def register_extensions(app: Flask) -> None:
 
     from awards_app import auth
     from awards_app.extensions import babel, csrf, db, login_manager, migrate
-    from awards_app.i18n import select_locale, select_timezone
+    from awards_app.i18n import select_locale, select_timezone, time_left
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
@@ -36,12 +36,24 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     auth.init_login(login_manager, app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.globals["time_left"] = time_left
 
 
 def register_blueprints(app: Flask) -> None:
-    from awards_app.web import admin, auth, awards, cycles, main
+    from awards_app.web import (
+        admin,
+        auth,
+        awards,
+        cycles,
+        delegations,
+        endorse,
+        main,
+        nominate,
+        screening,
+    )
 
-    for blueprint in (main.bp, auth.bp, awards.bp, cycles.bp, admin.bp):
+    for blueprint in (main.bp, auth.bp, awards.bp, cycles.bp, nominate.bp, endorse.bp,
+                      screening.bp, delegations.bp, admin.bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,6 +1,9 @@
 """How the language and time zone of a request are chosen."""
 
+from datetime import UTC, datetime, timedelta
+
 from flask import current_app, request
+from flask_babel import format_timedelta
 from flask_login import current_user
 
 
@@ -16,3 +19,8 @@ def select_timezone() -> str:
     if current_user and current_user.is_authenticated:
         return current_user.timezone
     return "UTC"
+
+
+def time_left(moment: datetime) -> str:
+    """'3 weeks', '5 hours' in the reader's language; never negative."""
+    return format_timedelta(max(moment - datetime.now(UTC), timedelta(0)), threshold=1.1)

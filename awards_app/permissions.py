@@ -28,3 +28,22 @@ def role_required(*roles):
             return view(*args, **kwargs)
         return wrapper
     return decorator
+
+
+def can_view_nomination(user, nomination) -> bool:
+    """Who may see a nomination at all; everyone else gets 404.
+
+    Nominators see only their own; the secretariat, the board and auditors
+    see every one (judges and chairs are added with panels).
+    """
+    if not user.is_authenticated:
+        return False
+    if nomination.nominator_id == user.id:
+        return True
+    if nomination.state == "draft":
+        return False  # another nominator's draft is nobody else's business yet
+    return user.has_role("admin", "board", "auditor")
+
+
+def can_edit_nomination(user, nomination) -> bool:
+    return nomination.nominator_id == user.id and nomination.state == "draft"

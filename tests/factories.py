@@ -163,6 +163,7 @@ class NominationFactory(BaseFactory):
     nominator = factory.SubFactory(UserFactory, roles=("nominator",))
     candidate_kind = "delegation"
     candidate_delegation = factory.SubFactory(DelegationFactory)
+    candidate_key = factory.LazyAttribute(lambda n: f"delegation:{n.candidate_delegation.id}")
     statement = "An exemplary delegation."
     state = "draft"
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import workflows
@@ -33,6 +33,9 @@ class Nomination(db.Model):
             "state NOT IN ('ineligible') OR screening_reason IS NOT NULL",
             name="ineligible_has_reason",
         ),
+        # One nominator, one candidate, one nomination per cycle; also makes a
+        # double-clicked "create" land once.
+        UniqueConstraint("cycle_id", "nominator_id", "candidate_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +45,8 @@ class Nomination(db.Model):
     candidate_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     candidate_delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegation.id"))
     candidate_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # "delegation:12", "organisation:5", or "person:" + email or normalised name.
+    candidate_key: Mapped[str] = mapped_column(String(300))
     statement: Mapped[str] = mapped_column(Text, default="")
     volunteer_years: Mapped[float | None]
     volunteer_places: Mapped[str | None] = mapped_column(Text)

@@ -5,6 +5,8 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from flask_wtf.csrf import CSRFError
+
 from awards_app.extensions import db
 from awards_app.services import ServiceError
 
@@ -23,6 +25,16 @@ def _respond(status: int, code: str, message: str, errors=None):
 
 
 def register(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_expired(exc: CSRFError):
+        """A form sent with an expired or missing token loses nothing: the
+        user sees what they typed and sends it again with a fresh token."""
+        if _wants_json() or request.method != "POST":
+            return _respond(400, "csrf.invalid", _("The form expired. Reload the page and try again."))
+        kept = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+        return render_template("errors/resubmit.html", action=request.full_path.rstrip("?"),
+                               kept=kept), 400
+
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
         db.session.rollback()

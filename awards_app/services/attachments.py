@@ -1,0 +1,82 @@
+"""Attachments: the type is read from the content, the name is the server's."""
+
+import hashlib
+import secrets
+from pathlib import Path
+
+from flask import current_app
+
+from awards_app.extensions import db
+from awards_app.models import Attachment, Nomination
+from awards_app.services import ServiceError, audit
+
+# Magic numbers of the only types accepted; a renamed .exe is none of these.
+SIGNATURES = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+)
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    for magic, content_type, extension in SIGNATURES:
+        if head.startswith(magic):
+            return content_type, extension
+    return None
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def add(actor, nomination: Nomination, filename: str, stream) -> Attachment:
+    """Store an uploaded file for a draft nomination, within the cycle's limits."""
+    settings = nomination.cycle.settings
+    max_bytes = int(settings.get("max_attachment_bytes", 10 * 1024 * 1024))
+    max_count = int(settings.get("max_attachments", 10))
+    if nomination.state != "draft":
+        raise ServiceError("attachment.not_draft", "Files can be added only to a draft.", field="file")
+    if len(nomination.attachments) >= max_count:
+        raise ServiceError("attachment.too_many",
+                           f"A nomination can have at most {max_count} files.", field="file")
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ServiceError("attachment.too_large",
+                           f"A file can be at most {max_bytes // (1024 * 1024)} MB.", field="file")
+    if not data:
+        raise ServiceError("attachment.empty", "The file is empty.", field="file")
+    kind = sniff(data[:16])
+    if kind is None:
+        raise ServiceError("attachment.type",
+                           "Only PDF, JPEG and PNG files are accepted (checked from the content).",
+                           field="file")
+    content_type, _ = kind
+    stored_name = secrets.token_hex(16)
+    (upload_dir() / stored_name).write_bytes(data)
+    attachment = Attachment(nomination=nomination, stored_name=stored_name,
+                            original_name=(Path(filename or "file").name or "file")[:255],
+                            content_type=content_type, size=len(data),
+                            sha256=hashlib.sha256(data).hexdigest())
+    db.session.add(attachment)
+    db.session.flush()
+    audit.record(actor, "attachment.added", attachment,
+                 {"nomination_id": nomination.id, "sha256": attachment.sha256, "size": len(data),
+                  "content_type": content_type}, cycle_id=nomination.cycle_id)
+    return attachment
+
+
+def remove(actor, attachment: Attachment) -> None:
+    nomination = attachment.nomination
+    if nomination.state != "draft":
+        raise ServiceError("attachment.not_draft", "Files can be removed only from a draft.")
+    audit.record(actor, "attachment.removed", attachment,
+                 {"nomination_id": nomination.id, "sha256": attachment.sha256},
+                 cycle_id=nomination.cycle_id)
+    db.session.delete(attachment)
+    db.session.flush()
+
+
+def path_of(attachment: Attachment) -> Path:
+    return upload_dir() / attachment.stored_name

@@ -1,0 +1,93 @@
+"""The facts about a candidate that the award's eligibility rules read."""
+
+from dataclasses import asdict
+from datetime import date
+
+from sqlalchemy import select
+
+import workflows
+from awards_app.extensions import db
+from awards_app.models import AwardType, Cycle, Delegation, Nomination, Person
+from awards_app.names import normalise_name
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Whole years; the birthday itself counts as the new age."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def reference_date(cycle: Cycle) -> date:
+    """The day an age rule is measured on: the nomination deadline by default."""
+    if cycle.settings.get("age_reference") == "event_start" and cycle.event and cycle.event.starts_on:
+        return cycle.event.starts_on
+    if cycle.deadline is not None:
+        return cycle.deadline.date()
+    return date(cycle.year, 12, 31)
+
+
+def _won_before(nomination: Nomination) -> bool:
+    """Has this candidate been a laureate of the same award in another cycle?"""
+    laureates = db.session.scalars(
+        select(Nomination).join(Cycle).join(AwardType)
+        .where(AwardType.id == nomination.cycle.award_type_id, Nomination.state == "laureate",
+               Nomination.cycle_id != nomination.cycle_id)
+    ).all()
+    if nomination.candidate_kind == "individual":
+        person = nomination.candidate_person
+        return any(_same_person(person, n.candidate_person) for n in laureates if n.candidate_person)
+    organisation_id = _organisation_id(nomination)
+    return any(_organisation_id(n) == organisation_id for n in laureates)
+
+
+def _same_person(a: Person, b: Person) -> bool:
+    if a.email and b.email and a.email.lower() == b.email.lower():
+        return True
+    return normalise_name(a.name) == normalise_name(b.name)
+
+
+def _organisation_id(nomination: Nomination) -> int | None:
+    if nomination.candidate_delegation is not None:
+        return nomination.candidate_delegation.organisation_id
+    return nomination.candidate_organisation_id
+
+
+def _ages_at_event_start(delegation: Delegation) -> tuple[int, ...]:
+    start = delegation.event.starts_on or date(delegation.event.year, 7, 1)
+    return tuple(age_on(p.birth_date, start) for p in delegation.participants)
+
+
+def candidate_facts(nomination: Nomination) -> "workflows.CandidateFacts":
+    cycle = nomination.cycle
+    event = cycle.event
+    facts = {"kind": nomination.candidate_kind, "previously_won": _won_before(nomination)}
+    if nomination.candidate_kind == "individual":
+        person = nomination.candidate_person
+        facts["age_at_reference"] = (age_on(person.date_of_birth, reference_date(cycle))
+                                     if person.date_of_birth else None)
+        facts["volunteer_years"] = nomination.volunteer_years
+        facts["endorsed_by_own_organisation"] = any(
+            e.received_at is not None and e.from_candidate_organisation
+            for e in nomination.endorsements)
+        facts["organisation_is_member"] = person.organisation.is_member if person.organisation else None
+    elif nomination.candidate_kind == "delegation":
+        delegation = nomination.candidate_delegation
+        facts["at_current_esi"] = event is not None and delegation.event_id == event.id
+        facts["organisation_is_member"] = delegation.organisation.is_member
+        facts["is_host_organisation"] = (event is not None
+                                         and delegation.organisation_id == event.host_organisation_id)
+        facts["participant_ages"] = _ages_at_event_start(delegation)
+    else:
+        organisation = nomination.candidate_organisation
+        facts["organisation_is_member"] = organisation.is_member
+        facts["is_host_organisation"] = event is not None and organisation.id == event.host_organisation_id
+    return workflows.CandidateFacts(**facts)
+
+
+def check(nomination: Nomination) -> list:
+    wf = nomination.cycle.award_type.workflow
+    return wf.check_eligibility(candidate_facts(nomination), nomination.cycle.settings)
+
+
+def as_dict(result) -> dict:
+    data = asdict(result)
+    return {k: v for k, v in data.items() if v is not None}

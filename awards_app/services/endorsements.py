@@ -1,0 +1,80 @@
+"""Endorsements: a single-use, expiring link emailed to the endorser, who
+answers without an account. Only the link token's hash is stored."""
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from flask import url_for
+from sqlalchemy import select
+
+from awards_app.extensions import db
+from awards_app.models import Endorsement, Nomination
+from awards_app.services import NotFound, ServiceError, audit, outbox
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request(actor, nomination: Nomination, email: str, *, from_candidate_organisation: bool
+            ) -> tuple[Endorsement, str]:
+    """Ask an endorser; returns the endorsement and the token (sent by email only)."""
+    if nomination.state != "draft":
+        raise ServiceError("endorsement.not_draft", "Endorsements are requested while in draft.")
+    email = (email or "").strip().lower()
+    if not email or "@" not in email:
+        raise ServiceError("endorsement.email", "Give the endorser's email address.", field="email")
+    days = int(nomination.cycle.settings.get("endorsement_valid_days", 14))
+    token = secrets.token_urlsafe(32)
+    endorsement = Endorsement(nomination=nomination, email=email, token_hash=_hash(token),
+                              expires_at=datetime.now(UTC) + timedelta(days=days),
+                              from_candidate_organisation=from_candidate_organisation)
+    db.session.add(endorsement)
+    db.session.flush()
+    link = url_for("endorse.respond", token=token, _external=True)
+    outbox.queue(email, f"Endorsement requested: {nomination.cycle.title}",
+                 f"{actor.name} asks you to endorse the nomination of {nomination.candidate} "
+                 f"for {nomination.cycle.title}.\n\nAnswer here (the link works once, "
+                 f"for {days} days): {link}")
+    audit.record(actor, "endorsement.requested", endorsement,
+                 {"nomination_id": nomination.id, "email": email,
+                  "from_candidate_organisation": from_candidate_organisation},
+                 cycle_id=nomination.cycle_id)
+    return endorsement, token
+
+
+def find_open(token: str) -> Endorsement:
+    """The endorsement a link is for, if it is still usable."""
+    endorsement = db.session.scalar(select(Endorsement).where(Endorsement.token_hash == _hash(token)))
+    if endorsement is None:
+        raise NotFound("endorsement link")
+    if endorsement.received_at is not None:
+        raise ServiceError("endorsement.used", "This link has already been used.")
+    if datetime.now(UTC) > endorsement.expires_at:
+        raise ServiceError("endorsement.expired",
+                           "This link has expired. Ask the nominator for a new one.")
+    return endorsement
+
+
+def respond(token: str, *, name: str, organisation: str, role: str, text: str) -> Endorsement:
+    endorsement = find_open(token)
+    missing = [f for f, v in (("name", name), ("organisation", organisation), ("role", role),
+                              ("text", text)) if not (v or "").strip()]
+    if missing:
+        raise ServiceError("endorsement.incomplete", "Fill in every field.", field=missing[0])
+    endorsement.endorser_name = name.strip()
+    endorsement.endorser_organisation = organisation.strip()
+    endorsement.endorser_role = role.strip()
+    endorsement.text = text.strip()
+    endorsement.received_at = datetime.now(UTC)
+    db.session.flush()
+    nomination = endorsement.nomination
+    audit.record(f"endorser:{endorsement.email}", "endorsement.received", endorsement,
+                 {"nomination_id": nomination.id, "name": endorsement.endorser_name,
+                  "organisation": endorsement.endorser_organisation},
+                 cycle_id=nomination.cycle_id)
+    outbox.queue(nomination.nominator.email, f"Endorsement received: {nomination.cycle.title}",
+                 f"{endorsement.endorser_name} ({endorsement.endorser_organisation}) endorsed "
+                 f"your nomination of {nomination.candidate}.")
+    return endorsement

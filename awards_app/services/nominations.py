@@ -1,0 +1,164 @@
+"""Nominations: drafts, submission with eligibility, withdrawal, screening."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+import workflows
+from awards_app.extensions import db
+from awards_app.models import Country, Cycle, Delegation, Nomination, Organisation, Person
+from awards_app.names import normalise_name
+from awards_app.services import Conflict, ServiceError, audit, outbox, transitions
+from awards_app.services import eligibility as eligibility_service
+
+
+@dataclass
+class IndividualCandidate:
+    name: str
+    email: str | None = None
+    country_id: int | None = None
+    organisation_id: int | None = None
+    date_of_birth: date | None = None
+
+
+def open_cycles() -> list[Cycle]:
+    return list(db.session.scalars(
+        select(Cycle).where(Cycle.state == "call_open").order_by(Cycle.deadline)))
+
+
+def my_nominations(user) -> list[Nomination]:
+    return list(db.session.scalars(
+        select(Nomination).where(Nomination.nominator_id == user.id)
+        .order_by(Nomination.created_at.desc())))
+
+
+def _candidate_key(kind: str, candidate) -> str:
+    if kind == "individual":
+        return "person:" + ((candidate.email or "").strip().lower() or normalise_name(candidate.name))
+    return f"{kind}:{candidate.id}"
+
+
+def create_draft(actor, cycle: Cycle, *, candidate, statement: str = "",
+                 volunteer_years: float | None = None, volunteer_places: str | None = None
+                 ) -> Nomination:
+    """A draft in an open call. The same candidate twice from the same
+    nominator in a cycle is refused (nomination.duplicate)."""
+    if cycle.state != "call_open":
+        raise ServiceError("nomination.call_closed", "This call is not open for nominations.")
+    kind = cycle.award_type.candidate_kind
+    nomination = Nomination(cycle=cycle, nominator_id=actor.id, candidate_kind=kind,
+                            statement=statement or "", volunteer_years=volunteer_years,
+                            volunteer_places=volunteer_places)
+    if kind == "individual":
+        if not candidate.name.strip():
+            raise ServiceError("nomination.candidate_name", "Give the candidate's name.",
+                               field="name")
+        nomination.candidate_person = Person(
+            name=candidate.name.strip(), email=(candidate.email or "").strip().lower() or None,
+            country=db.session.get(Country, candidate.country_id) if candidate.country_id else None,
+            organisation=(db.session.get(Organisation, candidate.organisation_id)
+                          if candidate.organisation_id else None),
+            date_of_birth=candidate.date_of_birth)
+    elif kind == "delegation":
+        if not isinstance(candidate, Delegation) or candidate.event_id != cycle.event_id:
+            raise ServiceError("nomination.delegation_not_at_event",
+                               "Choose a delegation registered at this cycle's ESI.", field="delegation")
+        nomination.candidate_delegation = candidate
+    else:
+        nomination.candidate_organisation = candidate
+    nomination.candidate_key = _candidate_key(kind, candidate)
+    duplicate = db.session.scalar(select(Nomination.id).where(
+        Nomination.cycle_id == cycle.id, Nomination.nominator_id == actor.id,
+        Nomination.candidate_key == nomination.candidate_key))
+    if duplicate:
+        raise ServiceError("nomination.duplicate",
+                           "You have already nominated this candidate in this cycle.")
+    db.session.add(nomination)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # A concurrent request (a double click) created it first.
+        raise ServiceError("nomination.duplicate",
+                           "You have already nominated this candidate in this cycle.") from None
+    audit.record(actor, "nomination.created", nomination,
+                 {"candidate_kind": kind, "candidate_key": nomination.candidate_key},
+                 cycle_id=cycle.id)
+    return nomination
+
+
+def update_draft(actor, nomination: Nomination, *, expected_version: int | None = None,
+                 **fields) -> Nomination:
+    if nomination.state != "draft":
+        raise ServiceError("nomination.not_draft", "Only a draft can be edited.")
+    if expected_version is not None and expected_version != nomination.version:
+        raise Conflict([{"rule": "edit.stale",
+                         "message": "Someone changed this in the meantime; reload and try again."}])
+    person_fields = {"name", "email", "country_id", "organisation_id", "date_of_birth"}
+    changed = {}
+    for name, value in fields.items():
+        target = nomination.candidate_person if name in person_fields else nomination
+        if target is None:
+            continue
+        if name == "email" and value:
+            value = value.strip().lower()
+        if getattr(target, name) != value:
+            setattr(target, name, value)
+            changed[name] = str(value)[:200] if name != "statement" else "(statement changed)"
+    if changed:
+        db.session.flush()
+        audit.record(actor, "nomination.draft_saved", nomination, {"changed": sorted(changed)},
+                     cycle_id=nomination.cycle_id)
+    return nomination
+
+
+def nomination_facts(nomination: Nomination, results=()) -> "workflows.NominationFacts":
+    cycle = nomination.cycle
+    deadline_passed = cycle.deadline is not None and datetime.now(UTC) > cycle.deadline
+    return workflows.NominationFacts(
+        settings=cycle.settings, deadline_passed=deadline_passed, eligibility=tuple(results),
+        cycle_state=cycle.state, screening_reason=nomination.screening_reason)
+
+
+def submit(actor, nomination: Nomination, *, expected_version: int | None = None) -> list:
+    """Run the award's rules, then submit: a failing hard rule or a passed
+    deadline refuses it (409 with the rule ids); warnings are kept."""
+    results = eligibility_service.check(nomination)
+    try:
+        transitions.fire_nomination_event(actor, nomination, "submit",
+                                          nomination_facts(nomination, results),
+                                          as_role="nominator", expected_version=expected_version)
+    except Conflict as refused:
+        for rule in refused.rules:
+            if rule["rule"] == "nomination.deadline" and nomination.cycle.deadline:
+                rule["message"] += f" (deadline: {nomination.cycle.deadline:%Y-%m-%d %H:%M} UTC)"
+        raise
+    nomination.eligibility = [eligibility_service.as_dict(r) for r in results]
+    nomination.submitted_at = datetime.now(UTC)
+    db.session.flush()
+    outbox.queue(actor.email, f"Nomination received: {nomination.cycle.title}",
+                 f"We received your nomination of {nomination.candidate} for "
+                 f"{nomination.cycle.title}. The secretariat will screen it.")
+    return results
+
+
+def withdraw(actor, nomination: Nomination, *, expected_version: int | None = None) -> None:
+    transitions.fire_nomination_event(actor, nomination, "withdraw", nomination_facts(nomination),
+                                      as_role="nominator", expected_version=expected_version)
+
+
+def screen(actor, nomination: Nomination, *, eligible: bool, reason: str | None,
+           expected_version: int | None = None) -> None:
+    """The secretariat's verdict; the nominator is told, with the reason."""
+    reason = (reason or "").strip() or None
+    nomination.screening_reason = reason
+    event = "mark_eligible" if eligible else "mark_ineligible"
+    transitions.fire_nomination_event(actor, nomination, event, nomination_facts(nomination),
+                                      as_role="admin", expected_version=expected_version,
+                                      reason=reason)
+    verdict = "eligible" if eligible else "not eligible"
+    outbox.queue(nomination.nominator.email, f"Screening result: {nomination.cycle.title}",
+                 f"Your nomination of {nomination.candidate} was found {verdict}."
+                 + (f"\nReason: {reason}" if reason else ""))

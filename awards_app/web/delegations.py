@@ -1,0 +1,5 @@
+"""Placeholder replaced by the delegations feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("delegations", __name__, url_prefix="/delegations")

@@ -1,0 +1,281 @@
+"""The nominator's portal: open calls, drafts, files, endorsements, submission."""
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from awards_app.extensions import db
+from awards_app.models import Attachment, Country, Cycle, Delegation, Nomination, Organisation
+from awards_app.permissions import can_edit_nomination, can_view_nomination, role_required
+from awards_app.services import Conflict, ServiceError
+from awards_app.services import attachments as attachment_service
+from awards_app.services import endorsements as endorsement_service
+from awards_app.services import nominations as nomination_service
+from awards_app.web import forms
+
+bp = Blueprint("nominate", __name__)
+
+FORM_BY_KIND = {
+    "individual": forms.IndividualNominationForm,
+    "delegation": forms.DelegationNominationForm,
+    "organisation": forms.OrganisationNominationForm,
+}
+
+
+def _nomination_or_404(nomination_id: int) -> Nomination:
+    nomination = db.session.get(Nomination, nomination_id)
+    if nomination is None or not can_view_nomination(current_user, nomination):
+        abort(404)
+    return nomination
+
+
+def _fill_choices(form, cycle: Cycle) -> None:
+    if isinstance(form, forms.IndividualNominationForm):
+        none = [(0, "—")]
+        form.country_id.choices = none + [
+            (c.id, c.name) for c in db.session.scalars(select(Country).order_by(Country.name))]
+        form.organisation_id.choices = none + [
+            (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))]
+    elif isinstance(form, forms.DelegationNominationForm):
+        form.delegation.choices = [
+            (d.id, d.name) for d in db.session.scalars(
+                select(Delegation).where(Delegation.event_id == cycle.event_id).order_by(Delegation.name))]
+    else:
+        form.organisation.choices = [
+            (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))]
+
+
+def _candidate_from(form, kind: str):
+    if kind == "individual":
+        return nomination_service.IndividualCandidate(
+            name=form.name.data or "", email=form.email.data,
+            country_id=form.country_id.data or None, organisation_id=form.organisation_id.data or None,
+            date_of_birth=form.date_of_birth.data)
+    if kind == "delegation":
+        return db.session.get(Delegation, form.delegation.data)
+    return db.session.get(Organisation, form.organisation.data)
+
+
+def _service_error_on(form, exc: ServiceError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    message = f"{exc.message} [{exc.rule}]"
+    if field is not None:
+        field.errors = [*field.errors, message]
+    else:
+        flash(message, "error")
+
+
+@bp.route("/nominate/")
+@role_required("nominator")
+def index():
+    return render_template("nominate/index.html", cycles=nomination_service.open_cycles(),
+                           nominations=nomination_service.my_nominations(current_user))
+
+
+@bp.route("/nominate/cycles/<int:cycle_id>/new", methods=["GET", "POST"])
+@role_required("nominator")
+def new(cycle_id: int):
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None or cycle.state != "call_open":
+        abort(404)
+    kind = cycle.award_type.candidate_kind
+    form = FORM_BY_KIND[kind]()
+    _fill_choices(form, cycle)
+    if form.validate_on_submit():
+        extra = {}
+        if kind == "individual":
+            extra = {"volunteer_years": float(form.volunteer_years.data)
+                     if form.volunteer_years.data is not None else None,
+                     "volunteer_places": form.volunteer_places.data or None}
+        try:
+            nomination = nomination_service.create_draft(
+                current_user, cycle, candidate=_candidate_from(form, kind),
+                statement=form.statement.data, **extra)
+        except ServiceError as exc:
+            db.session.rollback()
+            _service_error_on(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Draft saved. Add files and endorsements, then submit."), "success")
+            return redirect(url_for("nominate.show", nomination_id=nomination.id), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("nominate/new.html", form=form, cycle=cycle, kind=kind), status
+
+
+@bp.route("/nominations/<int:nomination_id>", methods=["GET", "POST"])
+@login_required
+def show(nomination_id: int):
+    nomination = _nomination_or_404(nomination_id)
+    editable = can_edit_nomination(current_user, nomination)
+    form = None
+    if editable:
+        kind = nomination.candidate_kind
+        form = FORM_BY_KIND[kind](obj=_form_source(nomination))
+        _fill_choices(form, nomination.cycle)
+        if request.method == "POST":
+            if form.validate_on_submit():
+                try:
+                    nomination_service.update_draft(
+                        current_user, nomination, expected_version=request.form.get("version", type=int),
+                        **_draft_fields(form, kind))
+                except ServiceError as exc:
+                    db.session.rollback()
+                    _service_error_on(form, exc)
+                else:
+                    db.session.commit()
+                    flash(_("Draft saved."), "success")
+                    return redirect(url_for("nominate.show", nomination_id=nomination.id), 303)
+    elif request.method == "POST":
+        abort(403)
+    return _render_show(nomination, form, status=400 if form is not None and form.errors else 200)
+
+
+def _render_show(nomination, form=None, *, attachment_form=None, endorsement_form=None, status=200):
+    return render_template(
+        "nominate/show.html", nomination=nomination, form=form,
+        editable=can_edit_nomination(current_user, nomination),
+        attachment_form=attachment_form or forms.AttachmentForm(),
+        endorsement_form=endorsement_form or forms.EndorsementRequestForm(),
+    ), status
+
+
+def _form_source(nomination):
+    """The values the edit form starts from: the candidate's and the nomination's."""
+    person = nomination.candidate_person
+    source = {"statement": nomination.statement, "volunteer_years": nomination.volunteer_years,
+              "volunteer_places": nomination.volunteer_places,
+              "delegation": nomination.candidate_delegation_id,
+              "organisation": nomination.candidate_organisation_id}
+    if person is not None:
+        source.update(name=person.name, email=person.email, country_id=person.country_id or 0,
+                      organisation_id=person.organisation_id or 0, date_of_birth=person.date_of_birth)
+    return type("Source", (), source)()
+
+
+def _draft_fields(form, kind):
+    fields = {"statement": form.statement.data or ""}
+    if kind == "individual":
+        fields.update(name=form.name.data, email=form.email.data or None,
+                      country_id=form.country_id.data or None,
+                      organisation_id=form.organisation_id.data or None,
+                      date_of_birth=form.date_of_birth.data,
+                      volunteer_years=float(form.volunteer_years.data)
+                      if form.volunteer_years.data is not None else None,
+                      volunteer_places=form.volunteer_places.data or None)
+    return fields
+
+
+@bp.route("/nominations/<int:nomination_id>/attachments", methods=["POST"])
+@login_required
+def add_attachment(nomination_id: int):
+    nomination = _nomination_or_404(nomination_id)
+    if not can_edit_nomination(current_user, nomination):
+        abort(403)
+    form = forms.AttachmentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            attachment_service.add(current_user, nomination, upload.filename, upload.stream)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.file.errors = [f"{exc.message} [{exc.rule}]"]
+        else:
+            db.session.commit()
+            flash(_("File added."), "success")
+            return redirect(url_for("nominate.show", nomination_id=nomination.id), 303)
+    return _render_show(nomination, _edit_form(nomination), attachment_form=form, status=400)
+
+
+def _edit_form(nomination):
+    form = FORM_BY_KIND[nomination.candidate_kind](formdata=None, obj=_form_source(nomination))
+    _fill_choices(form, nomination.cycle)
+    return form
+
+
+@bp.route("/nominations/<int:nomination_id>/attachments/<int:attachment_id>")
+@login_required
+def download_attachment(nomination_id: int, attachment_id: int):
+    nomination = _nomination_or_404(nomination_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.nomination_id != nomination.id:
+        abort(404)
+    response = send_file(attachment_service.path_of(attachment), mimetype=attachment.content_type,
+                         as_attachment=True, download_name=attachment.original_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/nominations/<int:nomination_id>/attachments/<int:attachment_id>/delete",
+          methods=["POST"])
+@login_required
+def remove_attachment(nomination_id: int, attachment_id: int):
+    nomination = _nomination_or_404(nomination_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.nomination_id != nomination.id:
+        abort(404)
+    if not can_edit_nomination(current_user, nomination):
+        abort(403)
+    attachment_service.remove(current_user, attachment)
+    db.session.commit()
+    flash(_("File removed."), "success")
+    return redirect(url_for("nominate.show", nomination_id=nomination.id), 303)
+
+
+@bp.route("/nominations/<int:nomination_id>/endorsements", methods=["POST"])
+@login_required
+def request_endorsement(nomination_id: int):
+    nomination = _nomination_or_404(nomination_id)
+    if not can_edit_nomination(current_user, nomination):
+        abort(403)
+    form = forms.EndorsementRequestForm()
+    if form.validate_on_submit():
+        try:
+            endorsement_service.request(current_user, nomination, form.email.data,
+                                        from_candidate_organisation=form.from_candidate_organisation.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.email.errors = [f"{exc.message} [{exc.rule}]"]
+        else:
+            db.session.commit()
+            flash(_("Endorsement requested: the endorser will receive a link by email."), "success")
+            return redirect(url_for("nominate.show", nomination_id=nomination.id), 303)
+    return _render_show(nomination, _edit_form(nomination), endorsement_form=form, status=400)
+
+
+@bp.route("/nominations/<int:nomination_id>/submit", methods=["POST"])
+@login_required
+def submit(nomination_id: int):
+    return _nomination_event(nomination_id, nomination_service.submit,
+                             _("Submitted. The secretariat will screen your nomination."))
+
+
+@bp.route("/nominations/<int:nomination_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(nomination_id: int):
+    return _nomination_event(nomination_id, nomination_service.withdraw, _("Nomination withdrawn."))
+
+
+def _nomination_event(nomination_id, action, done_message):
+    nomination = _nomination_or_404(nomination_id)
+    if nomination.nominator_id != current_user.id:
+        abort(403)
+    try:
+        action(current_user, nomination, expected_version=request.form.get("version", type=int))
+    except Conflict as refused:
+        db.session.rollback()
+        for rule in refused.rules:
+            flash(f"{rule['message']} [{rule['rule']}]", "error")
+        return redirect(url_for("nominate.show", nomination_id=nomination_id), 303)
+    db.session.commit()
+    flash(done_message, "success")
+    return redirect(url_for("nominate.show", nomination_id=nomination_id), 303)

@@ -1,0 +1,54 @@
+"""Eligibility rules several awards share, built under each award's own
+rule id so a refusal says which award's rule it was."""
+
+from collections.abc import Callable, Mapping
+
+from workflows.base import CandidateFacts, RuleResult, check
+
+EligibilityRule = Callable[[CandidateFacts, Mapping], RuleResult]
+
+_ARTICLE = {"individual": "an individual", "delegation": "a delegation",
+            "organisation": "an organisation", "project": "a project"}
+
+
+def kind_is(rule: str, kind: str) -> EligibilityRule:
+    """The candidate is of the kind the award goes to."""
+
+    def candidate_kind(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
+        expected = settings.get("candidate_kind", kind)
+        return check(rule, candidate.kind == expected,
+                     f"This award goes to {_ARTICLE.get(expected, expected)}.",
+                     expected=expected, kind=candidate.kind)
+
+    return candidate_kind
+
+
+def never_won(rule: str, award: str) -> EligibilityRule:
+    """The candidate has not received the award before."""
+
+    def not_previous_laureate(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
+        return check(rule, not candidate.previously_won, f"The candidate has already received the {award}.")
+
+    return not_previous_laureate
+
+
+def at_current_esi(rule: str) -> EligibilityRule:
+    """The delegation awards recognise what happens at this ESI, so the
+    candidate must be registered at it."""
+
+    def registered(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
+        return check(rule, candidate.at_current_esi,
+                     "The delegation must take part in the current Expo-Sciences International.")
+
+    return registered
+
+
+def is_member(rule: str) -> EligibilityRule:
+    """The candidate's organisation is a MILSET member; unknown counts as no."""
+
+    def member(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
+        return check(rule, candidate.organisation_is_member is True,
+                     "The organisation must be a MILSET member.",
+                     organisation_is_member=candidate.organisation_is_member)
+
+    return member

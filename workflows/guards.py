@@ -1,0 +1,275 @@
+"""Guards shared by the award workflows: small pure functions of the facts
+and the cycle's effective settings, each returning RuleResults.
+
+A guard returns one result or several; only failed ``error`` results stop a
+transition. Awards reuse these and rename a rule where MILSET's text names
+it for that award (the Young Scientists jury of three, for instance).
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+
+from workflows.base import BEFORE_JUDGING, CANDIDATE_KINDS, CycleFacts, NominationFacts, RuleResult, check
+
+Guard = Callable[[object, Mapping], "RuleResult | Iterable[RuleResult]"]
+
+
+# --- settings -----------------------------------------------------------------
+
+def settings_rules(settings: Mapping, event_is_esi: bool) -> list[RuleResult]:
+    """Every check a cycle's settings must pass, ok or not.
+
+    At an ESI nothing is awarded to a project: MILSET's ESIs are
+    non-competitive, so such a cycle is refused when it is configured.
+    """
+    kind = settings.get("candidate_kind")
+    results = [
+        check("settings.candidate_kind", kind in CANDIDATE_KINDS,
+              f"The candidate kind must be one of {', '.join(CANDIDATE_KINDS)}.", kind=kind),
+        check("esi.no_project_awards", not (event_is_esi and kind == "project"),
+              "An Expo-Sciences International is non-competitive: no award may go to a project.",
+              kind=kind),
+    ]
+    max_laureates = settings.get("max_laureates")
+    results.append(check("settings.max_laureates", _is_int(max_laureates) and max_laureates >= 1,
+                         "At least one laureate must be allowed.", max_laureates=max_laureates))
+    if "panel_min_size" in settings:
+        low, high = settings.get("panel_min_size"), settings.get("panel_max_size")
+        sane = _is_int(low) and low >= 1 and (high is None or (_is_int(high) and high >= low))
+        results.append(check("settings.panel_size", sane,
+                             "The panel size range must start at 1 or more and not be empty.",
+                             panel_min_size=low, panel_max_size=high))
+    quorum, majority = settings.get("board_quorum"), settings.get("board_majority")
+    results.append(check("settings.board_quorum", _is_int(quorum) and quorum >= 1,
+                         "The board quorum must be at least one vote.", board_quorum=quorum))
+    results.append(check("settings.board_majority",
+                         isinstance(majority, int | float) and 0.5 <= majority < 1,
+                         "The board majority is a share of votes from 0.5 up to (not including) 1.",
+                         board_majority=majority))
+    if "young_age_min" in settings:
+        low, high = settings.get("young_age_min"), settings.get("young_age_max")
+        results.append(check("settings.young_age_range",
+                             _is_int(low) and _is_int(high) and 0 <= low <= high,
+                             "The young age group needs a minimum age not above its maximum.",
+                             young_age_min=low, young_age_max=high))
+    return results
+
+
+def _is_int(value) -> bool:
+    # JSON settings: a bool is an int to Python but never a sensible count.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def settings_valid(facts: CycleFacts, settings: Mapping) -> list[RuleResult]:
+    """The cycle's settings pass every settings rule."""
+    return settings_rules(settings, facts.is_esi)
+
+
+# --- cycle guards -------------------------------------------------------------
+
+def criteria_defined(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """Judging must be on criteria fixed in advance, so there must be some."""
+    return check("criteria.defined", facts.criteria_count > 0,
+                 "Define at least one criterion before publishing.", criteria_count=facts.criteria_count)
+
+
+def criteria_published(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """MILSET requires the criteria to be public before nominations open."""
+    return check("criteria.published", facts.criteria_published,
+                 "The criteria must be published before the call opens.")
+
+
+def eligible_nominations(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """A panel has nothing to judge without an eligible nomination."""
+    return check("screening.eligible_nominations", facts.eligible_nominations > 0,
+                 "At least one nomination must be screened eligible.",
+                 eligible_nominations=facts.eligible_nominations)
+
+
+def panel_size_rule(rule: str = "panel.size") -> Guard:
+    """A guard on the panel size range from the settings, under ``rule``."""
+
+    def panel_size(facts: CycleFacts, settings: Mapping) -> RuleResult:
+        low, high = settings.get("panel_min_size", 1), settings.get("panel_max_size")
+        size = facts.panel_size
+        bounds = f"exactly {low}" if high == low else f"at least {low}" + (f" and at most {high}" if high else "")
+        return check(rule, size >= low and (high is None or size <= high),
+                     f"The panel must have {bounds} judges; it has {size}.",
+                     panel_size=size, panel_min_size=low, panel_max_size=high)
+
+    return panel_size
+
+
+def panel_chair(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """Someone must resolve conflicts and bring the recommendation."""
+    return check("panel.chair", facts.panel_has_chair, "The panel needs a chair.")
+
+
+def chair_is_board_rule(rule: str = "panel.chair_is_board") -> Guard:
+    """A guard, under ``rule``, that the chair sits on the board when the
+    ``chair_must_be_board`` setting asks for it."""
+
+    def chair_is_board(facts: CycleFacts, settings: Mapping) -> RuleResult:
+        required = bool(settings.get("chair_must_be_board", False))
+        return check(rule, not required or (facts.panel_has_chair and facts.chair_is_board),
+                     "The panel must be chaired by a member of the Executive Committee.")
+
+    return chair_is_board
+
+
+def expertise_covers_fields(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """MILSET allows judging only by people with expertise in its fields."""
+    missing = list(facts.missing_fields)
+    return check("panel.expertise_covers_fields", not missing,
+                 "No panel member has recorded expertise in: " + ", ".join(missing) + "."
+                 if missing else "The panel's expertise covers every required field.",
+                 missing_fields=missing)
+
+
+def conflicts_resolved(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """Every conflict of interest is recused or waived before anyone scores."""
+    return check("conflicts.unresolved", facts.unresolved_conflicts == 0,
+                 f"{facts.unresolved_conflicts} conflict(s) of interest are still unresolved.",
+                 unresolved_conflicts=facts.unresolved_conflicts)
+
+
+def all_scores_submitted(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """Scoring closes when every sheet is in, or earlier with the chair's
+    recorded reason (a judge who fell ill); the early close is a warning."""
+    total, done = facts.assignments_total, facts.assignments_submitted
+    if total > 0 and done >= total:
+        return check("scoring.all_submitted", True, "Every score sheet is submitted.",
+                     submitted=done, total=total)
+    reason = (facts.close_reason or "").strip()
+    if reason:
+        return check("scoring.all_submitted", True,
+                     f"Scoring closed early with {done} of {total} sheets: {reason}",
+                     severity="warning", submitted=done, total=total, reason=reason)
+    return check("scoring.all_submitted", False,
+                 f"{done} of {total} score sheets are submitted; give a reason to close early.",
+                 submitted=done, total=total)
+
+
+def max_laureates(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """A recommendation names at least one and at most the allowed laureates."""
+    limit = facts.max_laureates if facts.max_laureates is not None else settings.get("max_laureates", 1)
+    count = facts.recommended_count
+    return check("cycle.max_laureates", 1 <= count <= limit,
+                 f"Recommend between 1 and {limit} laureate(s); {count} proposed.",
+                 recommended=count, max_laureates=limit)
+
+
+def board_quorum(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """A board decision counts only when enough members voted."""
+    cast = facts.board_votes_approve + facts.board_votes_reject + facts.board_votes_abstain
+    quorum = settings.get("board_quorum", 1)
+    return check("board.quorum", cast >= quorum,
+                 f"{cast} board vote(s) recorded; the quorum is {quorum}.", votes=cast, quorum=quorum)
+
+
+def _majority(votes_for: int, votes_against: int, share: float) -> bool:
+    # Abstentions count toward the quorum, not toward the majority.
+    return votes_for > 0 and votes_for > share * (votes_for + votes_against)
+
+
+def board_majority(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """The board approves only by a majority of the votes for or against."""
+    share = settings.get("board_majority", 0.5)
+    approve, reject = facts.board_votes_approve, facts.board_votes_reject
+    return check("board.majority", _majority(approve, reject, share),
+                 f"{approve} for, {reject} against: approval needs more than {share:.0%} of them.",
+                 approve=approve, reject=reject, majority=share)
+
+
+def board_majority_rejects(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """Sending a recommendation back also takes the board's majority."""
+    share = settings.get("board_majority", 0.5)
+    approve, reject = facts.board_votes_approve, facts.board_votes_reject
+    return check("board.majority_rejects", _majority(reject, approve, share),
+                 f"{reject} against, {approve} for: rejection needs more than {share:.0%} of them.",
+                 approve=approve, reject=reject, majority=share)
+
+
+BOARD_DECISION = (board_quorum, board_majority)
+
+
+# --- nomination guards --------------------------------------------------------
+
+def call_is_open(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """Nominations are submitted only while the call is open."""
+    return check("nomination.call_open", facts.cycle_state == "call_open",
+                 "The call for nominations is not open.", cycle_state=facts.cycle_state)
+
+
+def before_deadline(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """The deadline applies to everyone alike."""
+    return check("nomination.deadline", not facts.deadline_passed, "The nomination deadline has passed.")
+
+
+def eligibility_holds(facts: NominationFacts, settings: Mapping) -> list[RuleResult]:
+    """Every eligibility error rule holds; the failed ones are returned as they
+    are, so the refusal names e.g. ``volunteer.age_under_30``."""
+    if not facts.eligibility:
+        # An empty tuple means nobody ran the award's rules, not that none apply.
+        return [check("nomination.eligibility_checked", False,
+                      "The candidate's eligibility has not been checked.")]
+    return [r for r in facts.eligibility if r.blocks] or [
+        check("nomination.eligibility_checked", True, "Every eligibility rule holds.")]
+
+
+def withdrawable(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """Once judging starts, a withdrawal would change what the panel scores."""
+    return check("nomination.withdraw_before_judging", facts.cycle_state in BEFORE_JUDGING,
+                 "A nomination can no longer be withdrawn once judging has started.",
+                 cycle_state=facts.cycle_state)
+
+
+def screening_period(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """Eligibility is decided before the panel sees the list."""
+    return check("screening.period", facts.cycle_state in ("call_open", "screening"),
+                 "Nominations are screened only while the call is open or during screening.",
+                 cycle_state=facts.cycle_state)
+
+
+def screening_reason(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """A nominator is owed the reason a candidature was refused."""
+    return check("screening.reason_required", bool((facts.screening_reason or "").strip()),
+                 "Give the reason the nomination is ineligible.")
+
+
+def in_deliberation(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """The chair selects only after scoring is closed and before the board decides."""
+    return check("nomination.cycle_in_deliberation", facts.cycle_state == "deliberation",
+                 "The panel selects laureates only during deliberation.", cycle_state=facts.cycle_state)
+
+
+def selection_made(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """An eligible nomination is set aside by the chair while deliberating, or
+    by the secretariat closing the cycle once the board has decided."""
+    return check("nomination.selection_under_way",
+                 facts.cycle_state in ("deliberation", "ratified", "announced"),
+                 "Nominations are set aside only during deliberation or after ratification.",
+                 cycle_state=facts.cycle_state)
+
+
+def cycle_ratified(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """Nobody is a laureate before the board has ratified the decision."""
+    return check("nomination.cycle_ratified", facts.cycle_state in ("ratified", "announced"),
+                 "The board has not ratified this cycle's decision.", cycle_state=facts.cycle_state)
+
+
+def cycle_cancelled(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """Nominations are voided only together with their cycle."""
+    return check("nomination.cycle_cancelled", facts.cycle_state == "cancelled",
+                 "Only the nominations of a cancelled cycle can be voided.", cycle_state=facts.cycle_state)
+
+
+def no_unresolved_conflict(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """A judge with an open conflict of interest on this nomination may not score it."""
+    return check("scoring.conflict_unresolved", not facts.judge_has_unresolved_conflict,
+                 "You have an unresolved conflict of interest with this nomination.")
+
+
+def scoring_open(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """Scores are entered only while the cycle is judging."""
+    return check("scoring.cycle_judging", facts.cycle_state == "judging",
+                 "Scoring is open only while the cycle is judging.", cycle_state=facts.cycle_state)

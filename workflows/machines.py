@@ -1,0 +1,75 @@
+"""The state graphs most awards share: the standard cycle (call, screening,
+panel, board) and the nomination. Awards whose process differs declare
+their own graph in their module.
+
+The classes hold only states and transitions; who may fire an event and
+which guards must hold live in a Rulebook attached when the machine is built,
+so one graph serves awards whose rules differ.
+"""
+
+from statemachine import State, StateMachine
+
+
+class StandardCycle(StateMachine):
+    """One edition of an award judged by a panel on published criteria and
+    ratified by the Executive Committee."""
+
+    draft = State(initial=True)
+    criteria_published = State()
+    call_open = State()
+    screening = State()
+    judging = State()
+    deliberation = State()
+    recommended = State()
+    ratified = State()
+    announced = State(final=True)
+    cancelled = State(final=True)
+
+    publish_criteria = draft.to(criteria_published)
+    open_call = criteria_published.to(call_open)
+    close_call = call_open.to(screening)
+    open_judging = screening.to(judging)
+    close_scoring = judging.to(deliberation)
+    recommend = deliberation.to(recommended)
+    ratify = recommended.to(ratified)
+    reject = recommended.to(deliberation)
+    announce = ratified.to(announced)
+    cancel = (
+        draft.to(cancelled)
+        | criteria_published.to(cancelled)
+        | call_open.to(cancelled)
+        | screening.to(cancelled)
+        | judging.to(cancelled)
+        | deliberation.to(cancelled)
+        | recommended.to(cancelled)
+        | ratified.to(cancelled)
+    )
+
+
+class NominationMachine(StateMachine):
+    """A candidature from its draft to its outcome."""
+
+    draft = State(initial=True)
+    submitted = State()
+    eligible = State()
+    recommended = State()
+    ineligible = State(final=True)
+    withdrawn = State(final=True)
+    laureate = State(final=True)
+    not_selected = State(final=True)
+    cancelled = State(final=True)
+
+    submit = draft.to(submitted)
+    withdraw = draft.to(withdrawn) | submitted.to(withdrawn) | eligible.to(withdrawn)
+    mark_eligible = submitted.to(eligible)
+    mark_ineligible = submitted.to(ineligible)
+    select = eligible.to(recommended)
+    deselect = recommended.to(eligible)
+    set_aside = eligible.to(not_selected)
+    confer = recommended.to(laureate)
+    void = (
+        draft.to(cancelled)
+        | submitted.to(cancelled)
+        | eligible.to(cancelled)
+        | recommended.to(cancelled)
+    )

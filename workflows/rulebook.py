@@ -1,0 +1,114 @@
+"""Who may fire each event and which guards must hold, attached to a
+machine as a listener so the machine itself refuses a transition.
+
+The standard rulebooks for the shared graphs are here; an award starts from
+them and adds or renames the rules MILSET sets for it.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from workflows import guards as g
+from workflows.base import ADMIN, ADMIN_OR_CHAIR, BOARD, CHAIR, NOMINATOR, Refused, RuleResult, check
+from workflows.guards import Guard
+
+
+def _as_list(outcome: "RuleResult | Iterable[RuleResult]") -> list[RuleResult]:
+    return [outcome] if isinstance(outcome, RuleResult) else list(outcome)
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """The roles allowed to fire each event and the guards each event needs.
+
+    Every event of the machine must appear in ``roles``: an event nobody
+    may fire is a declaration mistake, caught when the workflow is built.
+    """
+
+    roles: Mapping[str, frozenset[str]]
+    guards: Mapping[str, tuple[Guard, ...]] = field(default_factory=dict)
+
+    def with_guards(self, **guards: tuple[Guard, ...]) -> "Rulebook":
+        """A copy whose listed events have these guards instead."""
+        return replace(self, guards={**self.guards, **guards})
+
+    def results(self, event: str, facts, settings: Mapping) -> list[RuleResult]:
+        """Every guard result for ``event``, ok or not."""
+        return [r for guard in self.guards.get(event, ()) for r in _as_list(guard(facts, settings))]
+
+    def refusals(self, event: str, role: str, facts, settings: Mapping) -> list[RuleResult]:
+        """The failed rules that stop ``role`` firing ``event``; empty if it may.
+
+        A wrong role is reported alone: guard results are none of that
+        person's business, and the service tries the user's next role.
+        """
+        allowed = self.roles.get(event, frozenset())
+        if role not in allowed:
+            return [check("workflow.role_not_allowed", False,
+                          f"The {role} role may not {event.replace('_', ' ')}.",
+                          role=role, allowed=sorted(allowed))]
+        return [r for r in self.results(event, facts, settings) if r.blocks]
+
+    def before_transition(self, event, source, role: str, facts, settings: Mapping) -> None:
+        """python-statemachine calls this before leaving ``source``; raising
+        here leaves the machine where it was."""
+        refused = self.refusals(str(event), role, facts, settings)
+        if refused:
+            raise Refused(refused, event=str(event), state=source.id)
+
+
+STANDARD_CYCLE_RULES = Rulebook(
+    roles={
+        "publish_criteria": ADMIN,
+        "open_call": ADMIN,
+        "close_call": ADMIN,
+        "open_judging": ADMIN_OR_CHAIR,
+        "close_scoring": CHAIR,
+        "recommend": CHAIR,
+        "ratify": BOARD,
+        "reject": BOARD,
+        "announce": ADMIN,
+        "cancel": ADMIN,
+    },
+    guards={
+        "publish_criteria": (g.criteria_defined, g.settings_valid),
+        "open_call": (g.criteria_published,),
+        "open_judging": (
+            g.eligible_nominations,
+            g.panel_size_rule(),
+            g.panel_chair,
+            g.chair_is_board_rule(),
+            g.expertise_covers_fields,
+            g.conflicts_resolved,
+        ),
+        "close_scoring": (g.all_scores_submitted,),
+        "recommend": (g.max_laureates,),
+        "ratify": g.BOARD_DECISION,
+        "reject": (g.board_quorum, g.board_majority_rejects),
+    },
+)
+
+NOMINATION_RULES = Rulebook(
+    roles={
+        "submit": NOMINATOR,
+        "withdraw": NOMINATOR,
+        "mark_eligible": ADMIN,
+        "mark_ineligible": ADMIN,
+        "select": CHAIR,
+        "deselect": CHAIR,
+        "set_aside": ADMIN_OR_CHAIR,
+        "confer": BOARD,
+        "void": ADMIN,
+    },
+    guards={
+        "submit": (g.call_is_open, g.before_deadline, g.eligibility_holds),
+        "withdraw": (g.withdrawable,),
+        "mark_eligible": (g.screening_period, g.eligibility_holds),
+        "mark_ineligible": (g.screening_period, g.screening_reason),
+        "select": (g.in_deliberation,),
+        "deselect": (g.in_deliberation,),
+        "set_aside": (g.selection_made,),
+        "confer": (g.cycle_ratified,),
+        "void": (g.cycle_cancelled,),
+    },
+)

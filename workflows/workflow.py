@@ -1,0 +1,204 @@
+"""The Workflow: one award's machines, rules and defaults behind the small
+interface the services call.
+
+Every call takes the stored state and plain facts and either answers or
+raises Refused; nothing is kept between calls, so one Workflow instance
+serves every request and thread.
+"""
+
+import copy
+from collections.abc import Mapping, Sequence
+
+from statemachine import StateMachine
+from statemachine.exceptions import TransitionNotAllowed
+
+from workflows import guards as g
+from workflows.base import (
+    CandidateFacts,
+    CycleFacts,
+    NominationFacts,
+    Refused,
+    RuleResult,
+    check,
+    refusal,
+)
+from workflows.eligibility import EligibilityRule
+from workflows.machines import NominationMachine
+from workflows.rulebook import NOMINATION_RULES, Rulebook
+
+
+def _events(machine: type[StateMachine]) -> tuple[str, ...]:
+    return tuple(str(e) for e in machine._events)
+
+
+def _events_from(machine: type[StateMachine], state: str) -> list[str]:
+    if state not in machine.states_map:
+        raise ValueError(f"{machine.__name__} has no state {state!r}")
+    return [str(e) for e in machine.states_map[state].transitions.unique_events]
+
+
+class Workflow:
+    """One award: its cycle and nomination machines with their rulebooks,
+    its eligibility rules, and the settings and criteria a new cycle copies.
+    """
+
+    def __init__(
+        self,
+        *,
+        code: str,
+        names: Mapping[str, str],
+        candidate_kind: str,
+        cadence: str,
+        cycle_machine: type[StateMachine],
+        cycle_rules: Rulebook,
+        eligibility: Sequence[EligibilityRule],
+        default_settings: Mapping,
+        default_criteria: Sequence[Mapping] = (),
+        nomination_machine: type[StateMachine] = NominationMachine,
+        nomination_rules: Rulebook = NOMINATION_RULES,
+        has_call: bool = True,
+        has_scoring: bool = True,
+    ):
+        self.code = code
+        self.names = dict(names)
+        self.candidate_kind = candidate_kind
+        self.cadence = cadence
+        self.cycle_machine = cycle_machine
+        self.cycle_rules = cycle_rules
+        self.nomination_machine = nomination_machine
+        self.nomination_rules = nomination_rules
+        self.eligibility = tuple(eligibility)
+        self.has_call = has_call
+        self.has_scoring = has_scoring
+        # The kind lives in the settings too, so a cycle's stored copy says
+        # what it awarded even if the award type changes later.
+        self._settings = {"candidate_kind": candidate_kind, **copy.deepcopy(dict(default_settings))}
+        self._criteria = [copy.deepcopy(dict(c)) for c in default_criteria]
+        for machine, rules in ((cycle_machine, cycle_rules), (nomination_machine, nomination_rules)):
+            declared = set(_events(machine))
+            if set(rules.roles) != declared or not set(rules.guards) <= declared:
+                raise ValueError(f"{code}: {machine.__name__} events {sorted(declared)} do not match "
+                                 f"its rulebook {sorted(set(rules.roles) | set(rules.guards))}")
+
+    def __repr__(self) -> str:
+        return f"<Workflow {self.code}>"
+
+    # --- description -----------------------------------------------------------
+
+    @property
+    def default_settings(self) -> dict:
+        """A fresh copy of the rule settings a new cycle starts from."""
+        return copy.deepcopy(self._settings)
+
+    @property
+    def default_criteria(self) -> list[dict]:
+        """A fresh copy of the criteria a new cycle starts from."""
+        return copy.deepcopy(self._criteria)
+
+    @property
+    def cycle_states(self) -> tuple[str, ...]:
+        """Every state of this award's cycle, in declaration order."""
+        return tuple(s.id for s in self.cycle_machine.states)
+
+    @property
+    def nomination_states(self) -> tuple[str, ...]:
+        """Every state of this award's nominations, in declaration order."""
+        return tuple(s.id for s in self.nomination_machine.states)
+
+    @property
+    def cycle_events_all(self) -> tuple[str, ...]:
+        """Every cycle event this award declares."""
+        return _events(self.cycle_machine)
+
+    @property
+    def nomination_events_all(self) -> tuple[str, ...]:
+        """Every nomination event this award declares."""
+        return _events(self.nomination_machine)
+
+    @property
+    def cycle_initial_state(self) -> str:
+        """The state a new cycle is stored with."""
+        return next(s.id for s in self.cycle_machine.states if s.initial)
+
+    @property
+    def nomination_initial_state(self) -> str:
+        """The state a new nomination is stored with."""
+        return next(s.id for s in self.nomination_machine.states if s.initial)
+
+    @property
+    def cycle_final_states(self) -> tuple[str, ...]:
+        """Cycle states no event leaves."""
+        return tuple(s.id for s in self.cycle_machine.final_states)
+
+    @property
+    def nomination_final_states(self) -> tuple[str, ...]:
+        """Nomination states no event leaves."""
+        return tuple(s.id for s in self.nomination_machine.final_states)
+
+    def cycle_diagram(self) -> str:
+        """Mermaid text of the cycle graph, drawn from the class that runs."""
+        return f"{self.cycle_machine:mermaid}"
+
+    def nomination_diagram(self) -> str:
+        """Mermaid text of the nomination graph, drawn from the class that runs."""
+        return f"{self.nomination_machine:mermaid}"
+
+    # --- rules -----------------------------------------------------------------
+
+    def settings_for(self, settings: Mapping | None) -> dict:
+        """A cycle's stored settings laid over this award's defaults."""
+        return {**self._settings, **(settings or {})}
+
+    def validate_settings(self, settings: Mapping, event_is_esi: bool) -> list[RuleResult]:
+        """Every settings rule for a cycle of this award, ok or not; a cycle
+        with a failed one must not be created."""
+        return g.settings_rules(self.settings_for(settings), event_is_esi)
+
+    def check_eligibility(self, candidate: CandidateFacts, settings: Mapping | None = None) -> list[RuleResult]:
+        """Every eligibility rule of this award for ``candidate``, ok or not."""
+        effective = self.settings_for(settings)
+        return [rule(candidate, effective) for rule in self.eligibility]
+
+    def can_score(self, facts: NominationFacts) -> list[RuleResult]:
+        """The rules a judge must pass to score this nomination, ok or not."""
+        if not self.has_scoring:
+            return [check("scoring.not_applicable", False, "This award is not decided by scores.")]
+        effective = self.settings_for(facts.settings)
+        return [g.scoring_open(facts, effective), g.no_unresolved_conflict(facts, effective)]
+
+    # --- transitions -----------------------------------------------------------
+
+    def cycle_events(self, state: str, role: str, facts: CycleFacts) -> list[str]:
+        """The cycle events ``role`` may fire from ``state`` now, guards included."""
+        return self._offered(self.cycle_machine, self.cycle_rules, state, role, facts)
+
+    def fire_cycle(self, state: str, event: str, role: str, facts: CycleFacts) -> str:
+        """The cycle's state after ``role`` fires ``event``; raises Refused."""
+        return self._fire(self.cycle_machine, self.cycle_rules, state, event, role, facts)
+
+    def nomination_events(self, state: str, role: str, facts: NominationFacts) -> list[str]:
+        """The nomination events ``role`` may fire from ``state`` now."""
+        return self._offered(self.nomination_machine, self.nomination_rules, state, role, facts)
+
+    def fire_nomination(self, state: str, event: str, role: str, facts: NominationFacts) -> str:
+        """The nomination's state after ``role`` fires ``event``; raises Refused."""
+        return self._fire(self.nomination_machine, self.nomination_rules, state, event, role, facts)
+
+    def _offered(self, machine, rules: Rulebook, state: str, role: str, facts) -> list[str]:
+        settings = self.settings_for(facts.settings)
+        return [e for e in _events_from(machine, state) if not rules.refusals(e, role, facts, settings)]
+
+    def _fire(self, machine_cls, rules: Rulebook, state: str, event: str, role: str, facts) -> str:
+        if event not in _events(machine_cls):
+            raise refusal("workflow.unknown_event", f"There is no event {event!r} here.", event, state,
+                          known=list(_events(machine_cls)))
+        if state not in machine_cls.states_map:
+            raise refusal("workflow.unknown_state", f"There is no state {state!r} here.", event, state)
+        machine = machine_cls(start_value=state, listeners=[rules])
+        try:
+            machine.send(event, role=role, facts=facts, settings=self.settings_for(facts.settings))
+        except TransitionNotAllowed:
+            raise refusal("workflow.not_allowed_in_state",
+                          f"{event.replace('_', ' ').capitalize()} is not possible in state {state}.",
+                          event, state, allowed=_events_from(machine_cls, state)) from None
+        return machine.current_state_value
