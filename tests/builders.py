@@ -1,6 +1,6 @@
 """Build realistic states through the services, as users would reach them."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -27,7 +27,7 @@ def open_cycle(code: str, *, year: int = 2027, event=None, deadline=None, settin
         event = esi_event()
     cycle = cycles.create_cycle(
         "tests", award_type, year, event=event,
-        deadline=deadline or datetime.now(timezone.utc) + timedelta(days=30),
+        deadline=deadline or datetime.now(UTC) + timedelta(days=30),
         settings=settings, max_laureates=max_laureates)
     for step in ("publish_criteria", "open_call"):
         transitions.fire_cycle_event("tests", cycle, step, as_role="admin")

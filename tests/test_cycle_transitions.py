@@ -1,6 +1,6 @@
 """Cycle workflows through the service, the pages and the CLI."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +19,7 @@ def _draft_cycle(code="best_delegation_award", year=2027, **kwargs):
     award = builders.award(code)
     event = builders.esi_event() if award.candidate_kind != "individual" else None
     cycle = cycles.create_cycle("tests", award, year, event=event,
-                                deadline=datetime.now(timezone.utc) + timedelta(days=30), **kwargs)
+                                deadline=datetime.now(UTC) + timedelta(days=30), **kwargs)
     db.session.commit()
     return cycle
 
@@ -140,7 +140,7 @@ def test_the_secretariat_creates_a_cycle_from_the_page(ctx, client, auth, make_u
                                                 "event": "0", "deadline": "2027-03-31"})
     assert response.status_code == 303
     cycle = db.session.scalar(select(Cycle))
-    assert cycle.deadline == datetime(2027, 3, 31, 23, 59, 59, tzinfo=timezone.utc)
+    assert cycle.deadline == datetime(2027, 3, 31, 23, 59, 59, tzinfo=UTC)
     again = client.post("/cycles/new", data={"award": "derek_gray_medal", "year": "2027", "event": "0"})
     assert again.status_code == 400 and b"cycle.duplicate" in again.data
 

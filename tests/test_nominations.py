@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -160,7 +160,7 @@ def test_an_expired_endorsement_link_is_refused(client, app, ctx, nominator):
     _new_volunteer_draft(client, cycle)
     token = _request_and_answer_endorsement(client, _nomination())
     endorsement = db.session.scalar(select(Endorsement))
-    endorsement.expires_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+    endorsement.expires_at = datetime.now(UTC) - timedelta(minutes=1)
     db.session.commit()
     response = app.test_client().get(f"/endorse/{token}")
     assert response.status_code == 410 and b"endorsement.expired" in response.data
@@ -193,7 +193,7 @@ def test_a_late_submit_is_refused_showing_the_deadline(client, ctx, nominator):
     client.post(f"/nominate/cycles/{cycle.id}/new", data={"delegation": delegation.id,
                                                           "statement": "Open to all."})
     nomination = _nomination()
-    cycle.deadline = datetime.now(timezone.utc) - timedelta(hours=1)
+    cycle.deadline = datetime.now(UTC) - timedelta(hours=1)
     db.session.commit()
     response = client.post(f"/nominations/{nomination.id}/submit", follow_redirects=True)
     assert b"nomination.deadline" in response.data

@@ -91,7 +91,10 @@ def panel_size_rule(rule: str = "panel.size") -> Guard:
     def panel_size(facts: CycleFacts, settings: Mapping) -> RuleResult:
         low, high = settings.get("panel_min_size", 1), settings.get("panel_max_size")
         size = facts.panel_size
-        bounds = f"exactly {low}" if high == low else f"at least {low}" + (f" and at most {high}" if high else "")
+        if high == low:
+            bounds = f"exactly {low}"
+        else:
+            bounds = f"at least {low}" + (f" and at most {high}" if high is not None else "")
         return check(rule, size >= low and (high is None or size <= high),
                      f"The panel must have {bounds} judges; it has {size}.",
                      panel_size=size, panel_min_size=low, panel_max_size=high)
@@ -214,6 +217,12 @@ def eligibility_holds(facts: NominationFacts, settings: Mapping) -> list[RuleRes
                       "The candidate's eligibility has not been checked.")]
     return [r for r in facts.eligibility if r.blocks] or [
         check("nomination.eligibility_checked", True, "Every eligibility rule holds.")]
+
+
+def no_failed_eligibility(facts: NominationFacts, settings: Mapping) -> list[RuleResult]:
+    """At screening the secretariat's verdict is the check, but a fresh
+    eligibility result the service passes along still refuses when it fails."""
+    return [r for r in facts.eligibility if r.blocks]
 
 
 def withdrawable(facts: NominationFacts, settings: Mapping) -> RuleResult:

@@ -103,7 +103,7 @@ NOMINATION_RULES = Rulebook(
     guards={
         "submit": (g.call_is_open, g.before_deadline, g.eligibility_holds),
         "withdraw": (g.withdrawable,),
-        "mark_eligible": (g.screening_period, g.eligibility_holds),
+        "mark_eligible": (g.screening_period, g.no_failed_eligibility),
         "mark_ineligible": (g.screening_period, g.screening_reason),
         "select": (g.in_deliberation,),
         "deselect": (g.in_deliberation,),

@@ -17,7 +17,6 @@ from workflows.base import (
     CandidateFacts,
     CycleFacts,
     NominationFacts,
-    Refused,
     RuleResult,
     check,
     refusal,
@@ -154,7 +153,8 @@ class Workflow:
         with a failed one must not be created."""
         return g.settings_rules(self.settings_for(settings), event_is_esi)
 
-    def check_eligibility(self, candidate: CandidateFacts, settings: Mapping | None = None) -> list[RuleResult]:
+    def check_eligibility(self, candidate: CandidateFacts,
+                          settings: Mapping | None = None) -> list[RuleResult]:
         """Every eligibility rule of this award for ``candidate``, ok or not."""
         effective = self.settings_for(settings)
         return [rule(candidate, effective) for rule in self.eligibility]

@@ -2,10 +2,9 @@
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
-
-from flask_wtf.csrf import CSRFError
 
 from awards_app.extensions import db
 from awards_app.services import ServiceError

@@ -1,7 +1,7 @@
 """Audit trail is append-only: PostgreSQL refuses UPDATE, DELETE and TRUNCATE.
 
-Revision ID: b1c0a0d17e01
-Revises: a86b0b6f93d7
+Revision ID: 0002
+Revises: 0001
 Create Date: 2026-11-27
 
 SQLite has no equivalent that the app's own owner could not drop, so there
@@ -9,8 +9,8 @@ the hash chain alone shows tampering; PostgreSQL refuses it outright.
 """
 from alembic import op
 
-revision = "b1c0a0d17e01"
-down_revision = "a86b0b6f93d7"
+revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: a86b0b6f93d7
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 19:49:01.070582
+Create Date: 2026-11-27 20:05:21.185201
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import awards_app.models.types  # noqa: F401 - custom column types
 
 
 # revision identifiers, used by Alembic.
-revision = 'a86b0b6f93d7'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -132,7 +132,7 @@ def upgrade():
     sa.Column('odd_year_override_reason', sa.Text(), nullable=True),
     sa.Column('close_reason', sa.Text(), nullable=True),
     sa.Column('created_at', awards_app.models.types.UTCDateTime(), nullable=False),
-    sa.CheckConstraint("state IN ('draft')", name=op.f('ck_cycle_state')),
+    sa.CheckConstraint("state IN ('draft', 'criteria_published', 'call_open', 'screening', 'judging', 'deliberation', 'recommended', 'ratified', 'announced', 'cancelled', 'designated', 'hearing')", name=op.f('ck_cycle_state')),
     sa.ForeignKeyConstraint(['award_type_id'], ['award_type.id'], name=op.f('fk_cycle_award_type_id_award_type')),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_cycle_event_id_event')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cycle')),
@@ -231,6 +231,7 @@ def upgrade():
     sa.Column('candidate_person_id', sa.Integer(), nullable=True),
     sa.Column('candidate_delegation_id', sa.Integer(), nullable=True),
     sa.Column('candidate_organisation_id', sa.Integer(), nullable=True),
+    sa.Column('candidate_key', sa.String(length=300), nullable=False),
     sa.Column('statement', sa.Text(), nullable=False),
     sa.Column('volunteer_years', sa.Float(), nullable=True),
     sa.Column('volunteer_places', sa.Text(), nullable=True),
@@ -242,14 +243,15 @@ def upgrade():
     sa.Column('created_at', awards_app.models.types.UTCDateTime(), nullable=False),
     sa.Column('updated_at', awards_app.models.types.UTCDateTime(), nullable=False),
     sa.CheckConstraint("(candidate_kind = 'individual' AND candidate_person_id IS NOT NULL AND candidate_delegation_id IS NULL AND candidate_organisation_id IS NULL) OR (candidate_kind = 'delegation' AND candidate_delegation_id IS NOT NULL AND candidate_person_id IS NULL AND candidate_organisation_id IS NULL) OR (candidate_kind = 'organisation' AND candidate_organisation_id IS NOT NULL AND candidate_person_id IS NULL AND candidate_delegation_id IS NULL)", name=op.f('ck_nomination_one_candidate')),
-    sa.CheckConstraint("state IN ('draft')", name=op.f('ck_nomination_state')),
+    sa.CheckConstraint("state IN ('draft', 'submitted', 'eligible', 'recommended', 'ineligible', 'withdrawn', 'laureate', 'not_selected', 'cancelled')", name=op.f('ck_nomination_state')),
     sa.CheckConstraint("state NOT IN ('ineligible') OR screening_reason IS NOT NULL", name=op.f('ck_nomination_ineligible_has_reason')),
     sa.ForeignKeyConstraint(['candidate_delegation_id'], ['delegation.id'], name=op.f('fk_nomination_candidate_delegation_id_delegation')),
     sa.ForeignKeyConstraint(['candidate_organisation_id'], ['organisation.id'], name=op.f('fk_nomination_candidate_organisation_id_organisation')),
     sa.ForeignKeyConstraint(['candidate_person_id'], ['person.id'], name=op.f('fk_nomination_candidate_person_id_person')),
     sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], name=op.f('fk_nomination_cycle_id_cycle')),
     sa.ForeignKeyConstraint(['nominator_id'], ['user_account.id'], name=op.f('fk_nomination_nominator_id_user_account')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_nomination'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nomination')),
+    sa.UniqueConstraint('cycle_id', 'nominator_id', 'candidate_key', name=op.f('uq_nomination_cycle_id_nominator_id_candidate_key'))
     )
     with op.batch_alter_table('nomination', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_nomination_cycle_id'), ['cycle_id'], unique=False)
