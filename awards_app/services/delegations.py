@@ -12,11 +12,11 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from awards_app.ages import age_on, ages_at_event_start, event_start  # noqa: F401 - re-exported
 from awards_app.extensions import db
 from awards_app.models import Delegation, Event, Organisation, Participant
 from awards_app.names import normalise_name
 from awards_app.services import ServiceError, audit
-from awards_app.services.eligibility import age_on
 
 PARTICIPANT_ROLES = ("participant", "leader", "teacher", "guide")
 REQUIRED_COLUMNS = ("name", "birth_date", "role")
@@ -203,16 +203,3 @@ def import_participants(actor, delegation: Delegation, text: str, *, today: date
     audit.record(actor, "delegation.participants_imported", delegation,
                  {"count": len(rows), "event_id": delegation.event_id})
     return len(rows)
-
-
-def event_start(event: Event) -> date:
-    """The day ages are measured on. An event without dates yet is taken to
-    start on 1 July of its year, as the eligibility checks do."""
-    return event.starts_on or date(event.year, 7, 1)
-
-
-def ages_at_event_start(delegation: Delegation) -> tuple[int, ...]:
-    """Each participant's age in whole years on the event's first day (a
-    birthday on that day already counts). Young Scientists eligibility reads these."""
-    start = event_start(delegation.event)
-    return tuple(age_on(p.birth_date, start) for p in delegation.participants)

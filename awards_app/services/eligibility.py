@@ -6,14 +6,10 @@ from datetime import date
 from sqlalchemy import select
 
 import workflows
+from awards_app.ages import age_on, ages_at_event_start
 from awards_app.extensions import db
-from awards_app.models import AwardType, Cycle, Delegation, Nomination, Person
+from awards_app.models import AwardType, Cycle, Nomination, Person
 from awards_app.names import normalise_name
-
-
-def age_on(birth_date: date, day: date) -> int:
-    """Whole years; the birthday itself counts as the new age."""
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 def reference_date(cycle: Cycle) -> date:
@@ -51,11 +47,6 @@ def _organisation_id(nomination: Nomination) -> int | None:
     return nomination.candidate_organisation_id
 
 
-def _ages_at_event_start(delegation: Delegation) -> tuple[int, ...]:
-    start = delegation.event.starts_on or date(delegation.event.year, 7, 1)
-    return tuple(age_on(p.birth_date, start) for p in delegation.participants)
-
-
 def candidate_facts(nomination: Nomination) -> "workflows.CandidateFacts":
     cycle = nomination.cycle
     event = cycle.event
@@ -75,7 +66,7 @@ def candidate_facts(nomination: Nomination) -> "workflows.CandidateFacts":
         facts["organisation_is_member"] = delegation.organisation.is_member
         facts["is_host_organisation"] = (event is not None
                                          and delegation.organisation_id == event.host_organisation_id)
-        facts["participant_ages"] = _ages_at_event_start(delegation)
+        facts["participant_ages"] = ages_at_event_start(delegation)
     else:
         organisation = nomination.candidate_organisation
         facts["organisation_is_member"] = organisation.is_member

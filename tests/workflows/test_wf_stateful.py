@@ -56,8 +56,22 @@ random_cycle_facts = st.builds(
     host_designated=st.booleans(),
     hearing_held=st.booleans(),
 )
-# Mostly passing facts with one thing changed, so runs get past the guards.
-nearly_passing_cycle_facts = st.one_of(
+# Facts where most guards pass and the decisive numbers vary, so runs get
+# deep and the board and laureate limits are tried on both sides.
+nearly_passing_cycle_facts = st.builds(
+    replace,
+    st.just(PASSING_CYCLE),
+    year=st.sampled_from([2027, 2027, 2026]),
+    unresolved_conflicts=st.sampled_from([0, 0, 0, 1]),
+    assignments_submitted=st.sampled_from([6, 6, 4]),
+    close_reason=st.sampled_from([None, None, "A judge fell ill."]),
+    recommended_count=st.sampled_from([1, 1, 2, 0, 7]),
+    max_laureates=st.sampled_from([None, None, 2]),
+    board_votes_approve=st.integers(0, 4),
+    board_votes_reject=st.integers(0, 3),
+    board_votes_abstain=st.integers(0, 2),
+)
+cycle_facts = st.one_of(
     st.just(PASSING_CYCLE),
     st.builds(replace, st.just(PASSING_CYCLE), recommended_count=st.integers(0, 8)),
     st.builds(replace, st.just(PASSING_CYCLE), board_votes_approve=st.integers(0, 4),
