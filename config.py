@@ -73,6 +73,7 @@ class TestingConfig(Config):
         os.environ.get("TEST_DATABASE_URL", "sqlite://")
     )
     WTF_CSRF_ENABLED = False
+    PASSWORD_HASHER = "fast"  # noqa: S105 - names a hashing profile, not a password
 
 
 class ProductionConfig(Config):

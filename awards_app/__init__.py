@@ -47,14 +47,17 @@ def register_blueprints(app: Flask) -> None:
         cycles,
         delegations,
         endorse,
+        judges,
+        judging,
         main,
         nominate,
+        panels,
         screening,
     )
 
-    for blueprint in (main.bp, auth.bp, awards.bp, cycles.bp, nominate.bp, endorse.bp,
-                      screening.bp, delegations.bp, admin.bp):
-        app.register_blueprint(blueprint)
+    for module in (main, auth, awards, cycles, nominate, endorse, screening, delegations, judges,
+                   judging, panels, admin):
+        app.register_blueprint(module.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

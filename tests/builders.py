@@ -33,3 +33,41 @@ def open_cycle(code: str, *, year: int = 2027, event=None, deadline=None, settin
         transitions.fire_cycle_event("tests", cycle, step, as_role="admin")
     db.session.commit()
     return cycle
+
+
+def judge(email: str, *, name: str | None = None, fields=("youth_work",), vetted=True, roles=("judge",),
+          organisation=None, country=None, languages=("en",)):
+    """A judge account with a profile, its expertise and (by default) vetted."""
+    from awards_app.services import judges, users
+
+    user = users.create_user("tests", email, name or email.split("@")[0].title(), roles,
+                             password="correct horse battery staple", organisation=organisation,
+                             country=country)
+    profile = judges.profile_of(user)
+    profile.languages = list(languages)
+    for field in fields:
+        judges.add_expertise("tests", profile, field, "Years of relevant work.", 8)
+    if vetted:
+        judges.vet(user, profile)
+    db.session.commit()
+    return user
+
+
+def eligible_delegation_nomination(cycle, nominator=None, **delegation_kwargs):
+    """A delegation nominated, submitted and screened eligible."""
+    from awards_app.services import nominations
+
+    nominator = nominator or factories.UserFactory(roles=("nominator",))
+    delegation = factories.DelegationFactory(event=cycle.event, **delegation_kwargs)
+    factories.ParticipantFactory(delegation=delegation, birth_date=date(2016, 1, 1))
+    nomination = nominations.create_draft(nominator, cycle, candidate=delegation, statement="Exemplary.")
+    nominations.submit(nominator, nomination)
+    admin = factories.UserFactory(roles=("admin",))
+    nominations.screen(admin, nomination, eligible=True, reason=None)
+    db.session.commit()
+    return nomination
+
+
+def close_call(cycle):
+    transitions.fire_cycle_event("tests", cycle, "close_call", as_role="admin")
+    db.session.commit()

@@ -3,13 +3,15 @@
 from datetime import UTC, date, datetime, timedelta
 
 import factory
+from argon2 import PasswordHasher
 from factory.alchemy import SQLAlchemyModelFactory
 
-from awards_app import auth, models
+from awards_app import models
 from awards_app.extensions import db
 
 PASSWORD = "correct horse battery staple"
-_HASH = auth.hash_password(PASSWORD)  # hashed once: argon2 is slow by design
+# Hashed once, with the test configuration's cheap parameters.
+_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 
 
 class BaseFactory(SQLAlchemyModelFactory):

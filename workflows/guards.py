@@ -156,7 +156,7 @@ def max_laureates(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """A recommendation names at least one and at most the allowed laureates."""
     limit = facts.max_laureates if facts.max_laureates is not None else settings.get("max_laureates", 1)
     count = facts.recommended_count
-    return check("cycle.max_laureates", 1 <= count,
+    return check("cycle.max_laureates", 1 <= count <= limit,
                  f"Recommend between 1 and {limit} laureate(s); {count} proposed.",
                  recommended=count, max_laureates=limit)
 
@@ -171,7 +171,7 @@ def board_quorum(facts: CycleFacts, settings: Mapping) -> RuleResult:
 
 def _majority(votes_for: int, votes_against: int, share: float) -> bool:
     # Abstentions count toward the quorum, not toward the majority.
-    return votes_for > 0 and votes_for > share * (votes_for + votes_against)
+    return votes_for >= share * (votes_for + votes_against)
 
 
 def board_majority(facts: CycleFacts, settings: Mapping) -> RuleResult:

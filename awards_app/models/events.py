@@ -2,11 +2,14 @@
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from awards_app.extensions import db
 from awards_app.models.organisations import Country, Organisation
+from awards_app.models.types import check_in
+
+PARTICIPANT_ROLES = ("participant", "leader", "teacher", "guide")
 
 
 class Event(db.Model):
@@ -58,6 +61,7 @@ class Delegation(db.Model):
 
 class Participant(db.Model):
     __tablename__ = "participant"
+    __table_args__ = (CheckConstraint(check_in("role", PARTICIPANT_ROLES), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     delegation_id: Mapped[int] = mapped_column(

@@ -17,7 +17,10 @@ CONFLICT_KINDS = (
     "collaborator", "financial", "other",
 )
 CONFLICT_SOURCES = ("declared", "detected")
+# open and confirmed hide the nomination from the judge; waived and dismissed
+# carry the chair's written rationale.
 CONFLICT_STATUSES = ("open", "confirmed", "waived", "dismissed")
+HIDING_STATUSES = ("open", "confirmed")
 SHEET_STATES = ("open", "submitted")
 
 
@@ -30,6 +33,8 @@ class JudgeProfile(db.Model):
     regions: Mapped[list] = mapped_column(JSONType(), default=list)
     vetted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     vetted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # People the judge declares a relation with: [{"name", "email", "kind"}].
+    relations: Mapped[list] = mapped_column(JSONType(), default=list)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     expertise: Mapped[list["Expertise"]] = relationship(
@@ -131,6 +136,7 @@ class ConflictOfInterest(db.Model):
     rule: Mapped[str | None] = mapped_column(String(64))
     evidence: Mapped[dict] = mapped_column(JSONType(), default=dict)
     evidence_hash: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)  # the judge's own words when declared
     rationale: Mapped[str | None] = mapped_column(Text)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -50,6 +50,9 @@ class Nomination(db.Model):
     statement: Mapped[str] = mapped_column(Text, default="")
     volunteer_years: Mapped[float | None]
     volunteer_places: Mapped[str | None] = mapped_column(Text)
+    # Relations the nominator declares between the candidate and people who
+    # might judge: [{"name", "email", "kind"}]; conflict detection reads them.
+    declared_relations: Mapped[list] = mapped_column(JSONType(), default=list)
     state: Mapped[str] = mapped_column(String(32), default="draft")
     version: Mapped[int] = mapped_column(default=1)
     eligibility: Mapped[list] = mapped_column(JSONType(), default=list)

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from awards_app.ages import age_on, ages_at_event_start, event_start  # noqa: F401 - re-exported
 from awards_app.extensions import db
 from awards_app.models import Delegation, Event, Organisation, Participant
+from awards_app.models.events import PARTICIPANT_ROLES
 from awards_app.names import normalise_name
 from awards_app.services import ServiceError, audit
 
-PARTICIPANT_ROLES = ("participant", "leader", "teacher", "guide")
 REQUIRED_COLUMNS = ("name", "birth_date", "role")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 MAX_ROWS = 500

@@ -102,6 +102,18 @@ def cycle_events_for(user, cycle: Cycle) -> list[str]:
     return events
 
 
+def preview_cycle_event(cycle: Cycle, event: str, role: str) -> list[dict]:
+    """The rules that would refuse the event now ([] when it would pass), so a
+    page can say what is missing before anyone presses the button."""
+    from awards_app.services.cycles import cycle_facts
+
+    try:
+        cycle.award_type.workflow.fire_cycle(cycle.state, event, role, cycle_facts(cycle))
+    except workflows.Refused as refused:
+        return _rules(refused)
+    return []
+
+
 def fire_nomination_event(actor, nomination: Nomination, event: str, facts, *,
                           as_role: str | None = None, expected_version: int | None = None,
                           reason: str | None = None) -> str:

@@ -45,7 +45,10 @@ def _cycle_or_404(cycle_id: int) -> Cycle:
 def show(cycle_id: int):
     cycle = _cycle_or_404(cycle_id)
     events = transitions.cycle_events_for(current_user, cycle)
+    from awards_app.services.panels import is_chair
+
     return render_template("cycles/show.html", cycle=cycle, events=events,
+                           is_chair=is_chair(current_user, cycle),
                            override_form=OverrideForm(),
                            refused=request.args.getlist("refused"))
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 20:05:21.185201
+Create Date: 2026-11-27 20:14:53.202721
 
 """
 from alembic import op
@@ -218,6 +218,7 @@ def upgrade():
     sa.Column('regions', awards_app.models.types.JSONType(), nullable=False),
     sa.Column('vetted_at', awards_app.models.types.UTCDateTime(), nullable=True),
     sa.Column('vetted_by_id', sa.Integer(), nullable=True),
+    sa.Column('relations', awards_app.models.types.JSONType(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_judge_profile_user_id_user_account')),
     sa.ForeignKeyConstraint(['vetted_by_id'], ['user_account.id'], name=op.f('fk_judge_profile_vetted_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_judge_profile')),
@@ -235,6 +236,7 @@ def upgrade():
     sa.Column('statement', sa.Text(), nullable=False),
     sa.Column('volunteer_years', sa.Float(), nullable=True),
     sa.Column('volunteer_places', sa.Text(), nullable=True),
+    sa.Column('declared_relations', awards_app.models.types.JSONType(), nullable=False),
     sa.Column('state', sa.String(length=32), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('eligibility', awards_app.models.types.JSONType(), nullable=False),
@@ -270,6 +272,7 @@ def upgrade():
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('birth_date', sa.Date(), nullable=False),
     sa.Column('role', sa.String(length=40), nullable=False),
+    sa.CheckConstraint("role IN ('participant', 'leader', 'teacher', 'guide')", name=op.f('ck_participant_role')),
     sa.ForeignKeyConstraint(['delegation_id'], ['delegation.id'], name=op.f('fk_participant_delegation_id_delegation'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_participant'))
     )
@@ -378,6 +381,7 @@ def upgrade():
     sa.Column('rule', sa.String(length=64), nullable=True),
     sa.Column('evidence', awards_app.models.types.JSONType(), nullable=False),
     sa.Column('evidence_hash', sa.String(length=64), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
     sa.Column('rationale', sa.Text(), nullable=True),
     sa.Column('resolved_by_id', sa.Integer(), nullable=True),
     sa.Column('resolved_at', awards_app.models.types.UTCDateTime(), nullable=True),

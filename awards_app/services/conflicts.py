@@ -1,0 +1,223 @@
+"""Conflicts of interest: detection, declaration, attestation, resolution,
+and what a conflict hides."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import selectinload
+
+from awards_app import conflict_rules
+from awards_app.extensions import db
+from awards_app.models import (
+    ConflictAttestation,
+    ConflictOfInterest,
+    Cycle,
+    JudgeProfile,
+    Nomination,
+    Panel,
+    PanelMember,
+    User,
+)
+from awards_app.models.judging import CONFLICT_KINDS, HIDING_STATUSES
+from awards_app.services import Forbidden, ServiceError, audit
+
+ACTIVE_NOMINATION_STATES = ("submitted", "eligible", "recommended", "laureate", "not_selected")
+
+
+def hides(judge_id: int, nomination_id_column):
+    """SQL condition: true where an open or confirmed conflict hides the
+    nomination from this judge. Every list, count and look-up a judge
+    makes goes through it, so a conflicted judge cannot find what is hidden."""
+    return exists().where(and_(ConflictOfInterest.judge_id == judge_id,
+                               ConflictOfInterest.nomination_id == nomination_id_column,
+                               ConflictOfInterest.status.in_(HIDING_STATUSES)))
+
+
+def is_hidden_from(user, nomination: Nomination) -> bool:
+    return bool(db.session.scalar(select(hides(user.id, nomination.id))))
+
+
+def _judge_facts(users) -> list[conflict_rules.JudgeFacts]:
+    profiles = {p.user_id: p for p in db.session.scalars(
+        select(JudgeProfile).where(JudgeProfile.user_id.in_([u.id for u in users])))}
+    return [conflict_rules.JudgeFacts(
+        id=u.id, email=u.email, name=u.person.name, organisation_id=u.person.organisation_id,
+        country_id=u.person.country_id,
+        relations=tuple(profiles[u.id].relations) if u.id in profiles else ()) for u in users]
+
+
+def _candidate_facts(nominations) -> list[conflict_rules.CandidateFacts]:
+    facts = []
+    for n in nominations:
+        if n.candidate_kind == "individual":
+            p = n.candidate_person
+            name, email, org_id, country_id = p.name, p.email, p.organisation_id, p.country_id
+        elif n.candidate_kind == "delegation":
+            d = n.candidate_delegation
+            name, email, org_id, country_id = d.name, None, d.organisation_id, d.organisation.country_id
+        else:
+            o = n.candidate_organisation
+            name, email, org_id, country_id = o.name, None, o.id, o.country_id
+        facts.append(conflict_rules.CandidateFacts(
+            nomination_id=n.id, kind=n.candidate_kind, name=name, email=email, organisation_id=org_id,
+            country_id=country_id, nominator_user_id=n.nominator_id,
+            endorser_emails=tuple(e.email for e in n.endorsements),
+            endorser_names=tuple(e.endorser_name for e in n.endorsements if e.endorser_name),
+            relations=tuple(n.declared_relations or ())))
+    return facts
+
+
+def panel_judges(cycle: Cycle) -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(PanelMember, PanelMember.user_id == User.id).join(Panel)
+        .where(Panel.cycle_id == cycle.id).options(selectinload(User.person))))
+
+
+def _cycle_nominations(cycle: Cycle, nomination_ids=None) -> list[Nomination]:
+    query = (select(Nomination).where(Nomination.cycle_id == cycle.id,
+                                      Nomination.state.in_(ACTIVE_NOMINATION_STATES))
+             .options(selectinload(Nomination.endorsements)))
+    if nomination_ids is not None:
+        query = query.where(Nomination.id.in_(nomination_ids))
+    return list(db.session.scalars(query))
+
+
+def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[ConflictOfInterest]:
+    """Run detection for a cycle (or some of its judges or nominations) and
+    record what it finds. A finding the chair dismissed stays dismissed while
+    its evidence is the same; new evidence reopens it."""
+    judges = judges if judges is not None else panel_judges(cycle)
+    nominations = nominations if nominations is not None else _cycle_nominations(cycle)
+    if not judges or not nominations:
+        return []
+    same_country = cycle.settings.get("detect_same_country", True)
+    findings = conflict_rules.detect(_judge_facts(judges), _candidate_facts(nominations),
+                                     same_country=same_country)
+    existing = {(c.judge_id, c.nomination_id, c.kind): c for c in db.session.scalars(
+        select(ConflictOfInterest).where(
+            ConflictOfInterest.source == "detected",
+            ConflictOfInterest.judge_id.in_([j.id for j in judges]),
+            ConflictOfInterest.nomination_id.in_([n.id for n in nominations])))}
+    changed = []
+    for f in findings:
+        kind = f.kind if f.kind in CONFLICT_KINDS else "other"
+        row = existing.get((f.judge_id, f.nomination_id, kind))
+        if row is None:
+            row = ConflictOfInterest(judge_id=f.judge_id, nomination_id=f.nomination_id, kind=kind,
+                                     source="detected", status="open", rule=f.rule,
+                                     evidence=f.evidence, evidence_hash=f.evidence_hash)
+            db.session.add(row)
+        elif row.evidence_hash != f.evidence_hash:
+            row.evidence, row.evidence_hash, row.rule = f.evidence, f.evidence_hash, f.rule
+            if row.status == "dismissed":
+                row.status, row.rationale, row.resolved_by_id, row.resolved_at = "open", None, None, None
+        else:
+            continue
+        changed.append(row)
+    db.session.flush()
+    for row in changed:
+        audit.record(actor, "conflict.detected", row,
+                     {"judge_id": row.judge_id, "nomination_id": row.nomination_id, "kind": row.kind,
+                      "rule": row.rule, "evidence": row.evidence, "status": row.status},
+                     cycle_id=cycle.id)
+    return changed
+
+
+def declare(judge, nomination: Nomination, kind: str, note: str | None = None) -> ConflictOfInterest:
+    """A judge's own declaration. It hides the nomination at once (status open)
+    until the chair confirms it or waives it."""
+    if kind not in CONFLICT_KINDS:
+        raise ServiceError("conflict.kind", "Choose the kind of conflict.", field="kind")
+    row = db.session.scalar(select(ConflictOfInterest).where(
+        ConflictOfInterest.judge_id == judge.id, ConflictOfInterest.nomination_id == nomination.id,
+        ConflictOfInterest.kind == kind, ConflictOfInterest.source == "declared"))
+    if row is None:
+        row = ConflictOfInterest(judge_id=judge.id, nomination_id=nomination.id, kind=kind,
+                                 source="declared", status="open", note=(note or "").strip() or None,
+                                 rule="coi.declared")
+        db.session.add(row)
+        db.session.flush()
+        audit.record(judge, "conflict.declared", row,
+                     {"nomination_id": nomination.id, "kind": kind, "note": row.note},
+                     cycle_id=nomination.cycle_id)
+    return row
+
+
+def attest_none(judge, nomination: Nomination) -> ConflictAttestation:
+    """The judge states they have no conflict with this nomination."""
+    row = db.session.scalar(select(ConflictAttestation).where(
+        ConflictAttestation.judge_id == judge.id, ConflictAttestation.nomination_id == nomination.id))
+    if row is None:
+        row = ConflictAttestation(judge_id=judge.id, nomination_id=nomination.id)
+        db.session.add(row)
+        db.session.flush()
+        audit.record(judge, "conflict.attested_none", row, {"nomination_id": nomination.id},
+                     cycle_id=nomination.cycle_id)
+    return row
+
+
+def has_attested(judge, nomination: Nomination) -> bool:
+    return db.session.scalar(select(exists().where(
+        ConflictAttestation.judge_id == judge.id,
+        ConflictAttestation.nomination_id == nomination.id))) or False
+
+
+RESOLUTIONS = {"confirm": "confirmed", "waive": "waived", "dismiss": "dismissed"}
+
+
+def resolve(actor, conflict: ConflictOfInterest, action: str, rationale: str | None) -> None:
+    """The chair confirms a conflict (the judge is recused), waives it, or
+    dismisses a false match; a waiver or dismissal needs a written rationale.
+    A chair conflicted on the same nomination cannot resolve it."""
+    if action not in RESOLUTIONS:
+        raise ServiceError("conflict.action", "Confirm, waive or dismiss.")
+    nomination = conflict.nomination
+    cycle = nomination.cycle
+    if not actor.has_role("admin"):
+        is_chair = db.session.scalar(select(exists().where(
+            PanelMember.user_id == actor.id, PanelMember.role == "chair",
+            PanelMember.panel_id == Panel.id, Panel.cycle_id == cycle.id)))
+        if not is_chair:
+            raise Forbidden("conflict.chair_only",
+                            "Only the panel's chair or the secretariat resolves conflicts.")
+        if is_hidden_from(actor, nomination) or actor.id == conflict.judge_id:
+            raise Forbidden("conflict.chair_conflicted",
+                            "You have a conflict with this nomination: the secretariat resolves it.")
+    rationale = (rationale or "").strip() or None
+    if action in ("waive", "dismiss") and not rationale:
+        raise ServiceError("conflict.rationale_required",
+                           "Write why the conflict is waived or dismissed.", field="rationale")
+    before = conflict.status
+    conflict.status = RESOLUTIONS[action]
+    conflict.rationale = rationale
+    conflict.resolved_by_id = actor.id
+    conflict.resolved_at = datetime.now(UTC)
+    db.session.flush()
+    audit.record(actor, f"conflict.{conflict.status}", conflict,
+                 {"judge_id": conflict.judge_id, "nomination_id": nomination.id, "kind": conflict.kind,
+                  "from": before, "rationale": rationale}, cycle_id=cycle.id)
+    if conflict.status == "confirmed":
+        _recuse(actor, conflict)
+
+
+def _recuse(actor, conflict: ConflictOfInterest) -> None:
+    """A confirmed conflict removes the judge's assignment to that nomination."""
+    from awards_app.models import Assignment
+
+    assignment = db.session.scalar(select(Assignment).where(
+        Assignment.judge_id == conflict.judge_id, Assignment.nomination_id == conflict.nomination_id))
+    if assignment is not None:
+        audit.record(actor, "assignment.removed", assignment,
+                     {"judge_id": assignment.judge_id, "nomination_id": assignment.nomination_id,
+                      "reason": "recused: conflict confirmed"},
+                     cycle_id=conflict.nomination.cycle_id)
+        db.session.delete(assignment)
+        db.session.flush()
+
+
+def unresolved_count(cycle: Cycle) -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(
+        select(func.count()).select_from(ConflictOfInterest).join(Nomination)
+        .where(Nomination.cycle_id == cycle.id, ConflictOfInterest.status == "open")) or 0

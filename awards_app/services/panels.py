@@ -1,0 +1,100 @@
+"""Judging panels: members with recorded expertise, the award's size rule,
+and which required fields the members cover."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from awards_app.extensions import db
+from awards_app.models import Cycle, Expertise, JudgeProfile, Panel, PanelMember, User
+from awards_app.services import ServiceError, audit
+from awards_app.services import conflicts as conflict_service
+
+
+@dataclass
+class Coverage:
+    required: list[str]
+    covered: dict[str, list[str]]  # field -> names of members who cover it
+    missing: list[str]
+
+
+def panel_of(cycle: Cycle) -> Panel | None:
+    return db.session.scalar(select(Panel).where(Panel.cycle_id == cycle.id).options(
+        selectinload(Panel.members).selectinload(PanelMember.user).selectinload(User.person)))
+
+
+def _panel_for_update(cycle: Cycle) -> Panel:
+    panel = panel_of(cycle)
+    if panel is None:
+        panel = Panel(cycle=cycle)
+        db.session.add(panel)
+        db.session.flush()
+    return panel
+
+
+def add_member(actor, cycle: Cycle, user: User, role: str = "member") -> list:
+    """Invite a judge (or name the chair). Conflict detection runs at once for
+    this judge, so a conflicted invitation is seen before it matters."""
+    if not user.has_role("judge", "chair"):
+        raise ServiceError("panel.not_a_judge", f"{user.name} holds no judge role.", field="user")
+    if role not in ("chair", "member"):
+        raise ServiceError("panel.role", "A panel member is a chair or a member.")
+    panel = _panel_for_update(cycle)
+    if any(m.user_id == user.id for m in panel.members):
+        raise ServiceError("panel.already_member", f"{user.name} is already on the panel.", field="user")
+    if role == "chair" and any(m.role == "chair" for m in panel.members):
+        raise ServiceError("panel.one_chair", "The panel already has a chair.", field="role")
+    member = PanelMember(panel=panel, user=user, role=role)
+    db.session.add(member)
+    db.session.flush()
+    audit.record(actor, "panel.member_added", member,
+                 {"user_id": user.id, "email": user.email, "role": role}, cycle_id=cycle.id)
+    return conflict_service.detect(actor, cycle, judges=[user])
+
+
+def remove_member(actor, cycle: Cycle, member: PanelMember) -> None:
+    if cycle.state not in ("draft", "criteria_published", "call_open", "screening"):
+        raise ServiceError("panel.locked", "The panel cannot change once judging has opened.")
+    audit.record(actor, "panel.member_removed", member,
+                 {"user_id": member.user_id, "role": member.role}, cycle_id=cycle.id)
+    db.session.delete(member)
+    db.session.flush()
+
+
+def expertise_of(user_ids) -> dict[int, list[Expertise]]:
+    rows = db.session.scalars(
+        select(Expertise).join(JudgeProfile).where(JudgeProfile.user_id.in_(list(user_ids)))
+        .options(selectinload(Expertise.profile)))
+    result: dict[int, list[Expertise]] = {}
+    for row in rows:
+        result.setdefault(row.profile.user_id, []).append(row)
+    return result
+
+
+def coverage(cycle: Cycle, panel: Panel | None = None) -> Coverage:
+    """Only vetted profiles count: recognised expertise is expertise the
+    secretariat has checked."""
+    panel = panel if panel is not None else panel_of(cycle)
+    required = list(cycle.settings.get("required_fields", []))
+    members = panel.members if panel else []
+    vetted = {p.user_id for p in db.session.scalars(select(JudgeProfile).where(
+        JudgeProfile.user_id.in_([m.user_id for m in members]), JudgeProfile.vetted_at.is_not(None)))}
+    by_user = expertise_of(vetted)
+    covered: dict[str, list[str]] = {}
+    for m in members:
+        for e in by_user.get(m.user_id, []):
+            if e.field in required:
+                covered.setdefault(e.field, []).append(m.user.name)
+    return Coverage(required=required, covered=covered,
+                    missing=[f for f in required if f not in covered])
+
+
+def chair_of(cycle: Cycle) -> User | None:
+    return db.session.scalar(select(User).join(PanelMember, PanelMember.user_id == User.id).join(Panel)
+                             .where(Panel.cycle_id == cycle.id, PanelMember.role == "chair"))
+
+
+def is_chair(user, cycle: Cycle) -> bool:
+    chair = chair_of(cycle)
+    return chair is not None and chair.id == user.id

@@ -1,0 +1,145 @@
+"""The panel of a cycle: members and their expertise, coverage of the
+award's fields, conflicts and their resolution (secretariat and chair)."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from awards_app import expertise
+from awards_app.extensions import db
+from awards_app.models import ConflictOfInterest, Cycle, Nomination, PanelMember, User, UserRole
+from awards_app.services import ServiceError, transitions
+from awards_app.services import conflicts as conflict_service
+from awards_app.services import panels as panel_service
+
+bp = Blueprint("panels", __name__)
+
+
+class MemberForm(FlaskForm):
+    user = SelectField(_l("Judge"), coerce=int, validators=[DataRequired()])
+    role = SelectField(_l("Role on the panel"), choices=[("member", _l("Member")), ("chair", _l("Chair"))])
+
+
+class ResolveForm(FlaskForm):
+    action = SelectField(_l("Decision"), choices=[
+        ("confirm", _l("Confirm: the judge is recused")),
+        ("waive", _l("Waive: the judge may judge it")),
+        ("dismiss", _l("Dismiss: a false match"))])
+    rationale = TextAreaField(_l("Rationale (required to waive or dismiss)"),
+                              validators=[Optional(), Length(max=5000)])
+
+
+def _cycle_for_panel(cycle_id: int) -> Cycle:
+    """The secretariat and the cycle's chair manage the panel; others get 404."""
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None or not (current_user.has_role("admin") or panel_service.is_chair(current_user, cycle)):
+        abort(404)
+    return cycle
+
+
+def _member_form(panel):
+    form = MemberForm()
+    taken = {m.user_id for m in panel.members} if panel else set()
+    judges = db.session.scalars(
+        select(User).join(UserRole).where(UserRole.role.in_(("judge", "chair")))
+        .options(selectinload(User.person)).distinct().order_by(User.email))
+    form.user.choices = [(u.id, f"{u.name} <{u.email}>") for u in judges if u.id not in taken]
+    return form
+
+
+@bp.route("/cycles/<int:cycle_id>/panel")
+@login_required
+def show(cycle_id: int):
+    cycle = _cycle_for_panel(cycle_id)
+    panel = panel_service.panel_of(cycle)
+    members = panel.members if panel else []
+    conflicts = db.session.scalars(
+        select(ConflictOfInterest).join(Nomination).where(Nomination.cycle_id == cycle.id)
+        .where(~conflict_service.hides(current_user.id, ConflictOfInterest.nomination_id))
+        .options(selectinload(ConflictOfInterest.judge).selectinload(User.person),
+                 selectinload(ConflictOfInterest.nomination))
+        .order_by(ConflictOfInterest.status, ConflictOfInterest.id)).all()
+    return render_template(
+        "panels/show.html", cycle=cycle, members=members,
+        expertise_by_user=panel_service.expertise_of([m.user_id for m in members]),
+        coverage=panel_service.coverage(cycle, panel), conflicts=conflicts,
+        judging_blockers=transitions.preview_cycle_event(cycle, "open_judging", "admin")
+        if cycle.state == "screening" else [],
+        member_form=_member_form(panel), resolve_form=ResolveForm(formdata=None),
+        label=expertise.label)
+
+
+@bp.route("/cycles/<int:cycle_id>/panel/members", methods=["POST"])
+@login_required
+def add_member(cycle_id: int):
+    cycle = _cycle_for_panel(cycle_id)
+    form = _member_form(panel_service.panel_of(cycle))
+    if not form.validate_on_submit():
+        flash(_("Choose a judge."), "error")
+        return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+    try:
+        found = panel_service.add_member(current_user, cycle, db.session.get(User, form.user.data),
+                                         form.role.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(f"{exc.message} [{exc.rule}]", "error")
+    else:
+        db.session.commit()
+        flash(_("Added to the panel.") + (" " + _("%(n)s conflict(s) found: see below.", n=len(found))
+                                          if found else ""), "success")
+    return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+
+
+@bp.route("/cycles/<int:cycle_id>/panel/members/<int:member_id>/delete", methods=["POST"])
+@login_required
+def remove_member(cycle_id: int, member_id: int):
+    cycle = _cycle_for_panel(cycle_id)
+    member = db.session.get(PanelMember, member_id)
+    if member is None or member.panel.cycle_id != cycle.id:
+        abort(404)
+    try:
+        panel_service.remove_member(current_user, cycle, member)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(f"{exc.message} [{exc.rule}]", "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+
+
+@bp.route("/cycles/<int:cycle_id>/panel/detect", methods=["POST"])
+@login_required
+def detect(cycle_id: int):
+    cycle = _cycle_for_panel(cycle_id)
+    found = conflict_service.detect(current_user, cycle)
+    db.session.commit()
+    flash(_("Conflict detection ran: %(n)s new or changed finding(s).", n=len(found)), "success")
+    return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+
+
+@bp.route("/conflicts/<int:conflict_id>/resolve", methods=["POST"])
+@login_required
+def resolve(conflict_id: int):
+    conflict = db.session.get(ConflictOfInterest, conflict_id)
+    if conflict is None:
+        abort(404)
+    cycle = _cycle_for_panel(conflict.nomination.cycle_id)
+    if conflict_service.is_hidden_from(current_user, conflict.nomination):
+        abort(404)
+    form = ResolveForm()
+    if form.validate_on_submit():
+        try:
+            conflict_service.resolve(current_user, conflict, form.action.data, form.rationale.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(f"{exc.message} [{exc.rule}]", "error")
+        else:
+            db.session.commit()
+            flash(_("Conflict resolution recorded."), "success")
+    return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
