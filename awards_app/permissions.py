@@ -42,7 +42,24 @@ def can_view_nomination(user, nomination) -> bool:
         return True
     if nomination.state == "draft":
         return False  # another nominator's draft is nobody else's business yet
-    return user.has_role("admin", "board", "auditor")
+    if user.has_role("admin", "board", "auditor"):
+        return True
+    return _judges_it(user, nomination)
+
+
+def _judges_it(user, nomination) -> bool:
+    """An assigned judge, or the cycle's chair, with no conflict hiding it."""
+    from sqlalchemy import exists, select
+
+    from awards_app.extensions import db
+    from awards_app.models import Assignment
+    from awards_app.services import conflicts, panels
+
+    if not user.has_role("judge", "chair") or conflicts.is_hidden_from(user, nomination):
+        return False
+    assigned = db.session.scalar(select(exists().where(Assignment.judge_id == user.id,
+                                                       Assignment.nomination_id == nomination.id)))
+    return bool(assigned) or panels.is_chair(user, nomination.cycle)
 
 
 def can_edit_nomination(user, nomination) -> bool:

@@ -71,3 +71,28 @@ def eligible_delegation_nomination(cycle, nominator=None, **delegation_kwargs):
 def close_call(cycle):
     transitions.fire_cycle_event("tests", cycle, "close_call", as_role="admin")
     db.session.commit()
+
+
+def judging_cycle(code="best_delegation_award", *, judges=3, nominations=2, criteria=None):
+    """A cycle in judging: a vetted panel (first judge chairs), eligible
+    nominations, every judge assigned to every nomination and attested."""
+    from awards_app.services import assignments, conflicts, panels
+
+    award_type = award(code)
+    fields = tuple(award_type.default_settings.get("required_fields", ()))
+    cycle = open_cycle(code)
+    noms = [eligible_delegation_nomination(cycle) for _ in range(nominations)]
+    panel = []
+    for i in range(judges):
+        roles = ("judge", "chair", "board") if i == 0 else ("judge",)
+        user = judge(f"judge{i}@example.org", name=f"Judge Number{i}", fields=fields, roles=roles)
+        panels.add_member("tests", cycle, user, "chair" if i == 0 else "member")
+        panel.append(user)
+    close_call(cycle)
+    transitions.fire_cycle_event("tests", cycle, "open_judging", as_role="admin")
+    for n in noms:
+        for user in panel:
+            assignments.add("tests", n, user)
+            conflicts.attest_none(user, n)
+    db.session.commit()
+    return cycle, panel, noms

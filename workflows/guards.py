@@ -171,7 +171,7 @@ def board_quorum(facts: CycleFacts, settings: Mapping) -> RuleResult:
 
 def _majority(votes_for: int, votes_against: int, share: float) -> bool:
     # Abstentions count toward the quorum, not toward the majority.
-    return votes_for >= share * (votes_for + votes_against)
+    return votes_for > 0 and votes_for > share * (votes_for + votes_against)
 
 
 def board_majority(facts: CycleFacts, settings: Mapping) -> RuleResult:

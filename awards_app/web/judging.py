@@ -1,19 +1,28 @@
 """The judge's side: the panels they sit on and the conflict declarations they owe."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from awards_app.extensions import db
-from awards_app.models import ConflictAttestation, ConflictOfInterest, Cycle, Nomination, Panel, PanelMember
+from awards_app.models import (
+    Assignment,
+    ConflictAttestation,
+    ConflictOfInterest,
+    Cycle,
+    Nomination,
+    Panel,
+    PanelMember,
+)
 from awards_app.models.judging import CONFLICT_KINDS
 from awards_app.permissions import role_required
-from awards_app.services import ServiceError
+from awards_app.services import Conflict, NotFound, ServiceError, scoring
 from awards_app.services import conflicts as conflict_service
 
 bp = Blueprint("judging", __name__, url_prefix="/judge")
@@ -57,13 +66,82 @@ def _visible_nomination_or_404(nomination_id: int) -> Nomination:
 @bp.route("/")
 @role_required("judge", "chair")
 def dashboard():
+    attested = set(db.session.scalars(select(ConflictAttestation.nomination_id).where(
+        ConflictAttestation.judge_id == current_user.id)))
     rows = []
     for cycle in my_cycles(current_user):
         nominations = _visible_nominations(cycle)
-        attested = set(db.session.scalars(select(ConflictAttestation.nomination_id).where(
-            ConflictAttestation.judge_id == current_user.id)))
-        rows.append((cycle, len(nominations), sum(1 for n in nominations if n.id not in attested)))
+        owed = sum(1 for n in nominations if n.id not in attested)
+        assignments = db.session.scalars(
+            select(Assignment).join(Nomination)
+            .where(Assignment.judge_id == current_user.id, Nomination.cycle_id == cycle.id,
+                   ~conflict_service.hides(current_user.id, Nomination.id))
+            .options(selectinload(Assignment.nomination)).order_by(Nomination.id)).all()
+        done = sum(1 for a in assignments if a.sheet_state == "submitted")
+        rows.append({"cycle": cycle, "owed": owed, "assignments": assignments, "done": done})
     return render_template("judging/dashboard.html", rows=rows)
+
+
+def _sheet_or_404(nomination_id: int):
+    nomination = db.session.get(Nomination, nomination_id)
+    if nomination is None:
+        abort(404)
+    try:
+        return nomination, scoring.assignment_for(current_user, nomination)
+    except NotFound:
+        abort(404)
+
+
+def _shown(value: float) -> str:
+    """7.0 is shown (and matched against the radio buttons) as "7"."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _render_sheet(nomination, assignment, *, values=None, errors=None, status=200):
+    saved = scoring.scores_of(assignment)
+    if values is None:
+        values = {c.code: (_shown(saved[c.id].value) if c.id in saved else None,
+                           saved[c.id].comment if c.id in saved else "")
+                  for c in nomination.cycle.criteria}
+    others = []
+    if scoring.may_see_other_scores(current_user, assignment):
+        others = db.session.scalars(select(Assignment).where(
+            Assignment.nomination_id == nomination.id, Assignment.id != assignment.id,
+            Assignment.sheet_state == "submitted")).all()
+    return render_template("judging/sheet.html", nomination=nomination, cycle=nomination.cycle,
+                           assignment=assignment, values=values, errors=errors or {},
+                           others=others, scores_of=scoring.scores_of,
+                           attested=conflict_service.has_attested(current_user, nomination)), status
+
+
+@bp.route("/nominations/<int:nomination_id>")
+@role_required("judge", "chair")
+def sheet(nomination_id: int):
+    nomination, assignment = _sheet_or_404(nomination_id)
+    return _render_sheet(nomination, assignment)
+
+
+@bp.route("/nominations/<int:nomination_id>/scores", methods=["POST"])
+@role_required("judge", "chair")
+def score(nomination_id: int):
+    nomination, assignment = _sheet_or_404(nomination_id)
+    raw = {c.code: (request.form.get(f"score-{c.code}"), request.form.get(f"comment-{c.code}", ""))
+           for c in nomination.cycle.criteria}
+    action = scoring.submit if request.form.get("action") == "submit" else scoring.save_draft
+    try:
+        action(current_user, assignment, raw, expected_version=request.form.get("version", type=int))
+    except scoring.SheetErrors as invalid:
+        db.session.rollback()
+        return _render_sheet(nomination, assignment, values=raw, errors=invalid.errors, status=400)
+    except Conflict as refused:
+        db.session.rollback()
+        for rule in refused.rules:
+            flash(f"{rule['message']} [{rule['rule']}]", "error")
+        return _render_sheet(nomination, assignment, values=raw, status=409)
+    db.session.commit()
+    flash(_("Scores submitted and locked. Thank you.") if action is scoring.submit
+          else _("Draft saved."), "success")
+    return redirect(url_for("judging.sheet", nomination_id=nomination.id), 303)
 
 
 @bp.route("/cycles/<int:cycle_id>/declarations")

@@ -1,0 +1,171 @@
+"""Score sheets: a judge's scores for one nomination, saved as a draft,
+then submitted and locked. Only the chair reopens a locked sheet, with a
+reason on the record."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+import workflows
+from awards_app.extensions import db
+from awards_app.models import Assignment, Criterion, Nomination, Score
+from awards_app.services import Conflict, Forbidden, NotFound, ServiceError, audit
+from awards_app.services import conflicts as conflict_service
+from awards_app.services import panels as panel_service
+
+DELIBERATION_OR_LATER = ("deliberation", "recommended", "hearing", "ratified", "announced")
+
+
+class SheetErrors(ServiceError):
+    """Field-level problems, {criterion_code: [messages]}; nothing was saved."""
+
+    def __init__(self, errors: dict):
+        super().__init__("scoring.invalid", "Some scores need attention.")
+        self.errors = errors
+
+
+def assignment_for(judge, nomination: Nomination) -> Assignment:
+    """The judge's sheet for this nomination; 404 when there is none or a
+    conflict hides the nomination from them."""
+    row = db.session.scalar(select(Assignment).where(Assignment.judge_id == judge.id,
+                                                     Assignment.nomination_id == nomination.id))
+    if row is None or conflict_service.is_hidden_from(judge, nomination):
+        raise NotFound("score sheet")
+    return row
+
+
+def scores_of(assignment: Assignment) -> dict[int, Score]:
+    return {s.criterion_id: s for s in db.session.scalars(
+        select(Score).where(Score.assignment_id == assignment.id))}
+
+
+def _can_score(judge, assignment: Assignment) -> None:
+    nomination = assignment.nomination
+    cycle = nomination.cycle
+    wf = cycle.award_type.workflow
+    facts = workflows.NominationFacts(
+        settings=cycle.settings, cycle_state=cycle.state,
+        judge_has_unresolved_conflict=conflict_service.is_hidden_from(judge, nomination))
+    refusals = [r for r in wf.can_score(facts) if not r.ok]
+    if not conflict_service.has_attested(judge, nomination):
+        refusals.append(workflows.RuleResult(
+            "scoring.attestation_required", False,
+            "Declare your conflicts, or state you have none, before scoring."))
+    if refusals:
+        raise Conflict([{"rule": r.rule, "message": r.message} for r in refusals])
+
+
+def _parse(criteria: list[Criterion], raw: dict, *, complete: bool):
+    """raw: {criterion_code: (value text or number, comment)}. Returns
+    ({criterion_id: (value, comment)}, errors)."""
+    parsed, errors = {}, {}
+    for c in criteria:
+        value, comment = raw.get(c.code, (None, ""))
+        comment = (comment or "").strip()
+        if value is None or str(value).strip() == "":
+            if complete:
+                errors.setdefault(c.code, []).append("Give a score.")
+            continue
+        try:
+            number = float(str(value).replace(",", "."))
+        except ValueError:
+            errors.setdefault(c.code, []).append("Enter a number.")
+            continue
+        if number != number or not c.scale_min <= number <= c.scale_max:  # NaN fails too
+            errors.setdefault(c.code, []).append(f"Enter a score from {c.scale_min} to {c.scale_max}.")
+            continue
+        if complete and c.comment_required and not comment:
+            errors.setdefault(c.code, []).append("A comment is required for this criterion.")
+            continue
+        parsed[c.id] = (number, comment)
+    return parsed, errors
+
+
+def _write(assignment: Assignment, parsed: dict) -> None:
+    existing = scores_of(assignment)
+    for criterion_id, (value, comment) in parsed.items():
+        row = existing.get(criterion_id)
+        if row is None:
+            db.session.add(Score(assignment=assignment, criterion_id=criterion_id, value=value,
+                                 comment=comment))
+        else:
+            row.value, row.comment = value, comment
+
+
+def _check_open(assignment: Assignment, expected_version: int | None) -> None:
+    if assignment.sheet_state != "open":
+        raise Conflict([{"rule": "scoring.locked",
+                         "message": "These scores are submitted and locked; only the chair can reopen them."}])
+    if expected_version is not None and expected_version != assignment.version:
+        raise Conflict([{"rule": "edit.stale",
+                         "message": "This sheet changed in the meantime; reload and try again."}])
+
+
+def _lock(assignment: Assignment) -> Assignment:
+    return db.session.execute(select(Assignment).where(Assignment.id == assignment.id)
+                              .with_for_update().execution_options(populate_existing=True)).scalar_one()
+
+
+def save_draft(judge, assignment: Assignment, raw: dict, *, expected_version: int | None = None) -> None:
+    assignment = _lock(assignment)
+    _can_score(judge, assignment)
+    _check_open(assignment, expected_version)
+    parsed, errors = _parse(assignment.nomination.cycle.criteria, raw, complete=False)
+    if errors:
+        raise SheetErrors(errors)
+    _write(assignment, parsed)
+    db.session.flush()
+    audit.record(judge, "score.draft_saved", assignment,
+                 {"nomination_id": assignment.nomination_id, "criteria": len(parsed)},
+                 cycle_id=assignment.nomination.cycle_id)
+
+
+def submit(judge, assignment: Assignment, raw: dict, *, expected_version: int | None = None) -> None:
+    """Every criterion scored (and commented where required), then locked.
+    The submitted scores go into the audit trail, so the result can be
+    recomputed from the trail alone."""
+    assignment = _lock(assignment)
+    _can_score(judge, assignment)
+    _check_open(assignment, expected_version)
+    criteria = assignment.nomination.cycle.criteria
+    parsed, errors = _parse(criteria, raw, complete=True)
+    if errors:
+        raise SheetErrors(errors)
+    _write(assignment, parsed)
+    assignment.sheet_state = "submitted"
+    assignment.submitted_at = datetime.now(UTC)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict([{"rule": "scoring.locked", "message": "These scores were just submitted."}]) from None
+    by_id = {c.id: c.code for c in criteria}
+    audit.record(judge, "score.submitted", assignment,
+                 {"nomination_id": assignment.nomination_id, "judge_id": judge.id,
+                  "scores": {by_id[cid]: value for cid, (value, _) in sorted(parsed.items())}},
+                 cycle_id=assignment.nomination.cycle_id)
+
+
+def reopen(actor, assignment: Assignment, reason: str) -> None:
+    cycle = assignment.nomination.cycle
+    if not panel_service.is_chair(actor, cycle):
+        raise Forbidden("scoring.chair_only", "Only the panel's chair can reopen a submitted sheet.")
+    if not (reason or "").strip():
+        raise ServiceError("scoring.reopen_reason_required", "Give the reason for reopening.", field="reason")
+    assignment = _lock(assignment)
+    if assignment.sheet_state != "submitted":
+        raise Conflict([{"rule": "scoring.not_submitted", "message": "This sheet is not submitted."}])
+    assignment.sheet_state = "open"
+    assignment.submitted_at = None
+    db.session.flush()
+    audit.record(actor, "score.reopened", assignment,
+                 {"nomination_id": assignment.nomination_id, "judge_id": assignment.judge_id,
+                  "reason": reason.strip()}, cycle_id=cycle.id)
+
+
+def may_see_other_scores(judge, assignment: Assignment) -> bool:
+    """Independence: others' scores stay hidden until this judge has
+    submitted and the chair has opened deliberation."""
+    return (assignment.sheet_state == "submitted"
+            and assignment.nomination.cycle.state in DELIBERATION_OR_LATER)
