@@ -44,6 +44,7 @@ def register_blueprints(app: Flask) -> None:
         admin,
         auth,
         awards,
+        board,
         cycles,
         delegations,
         endorse,
@@ -52,11 +53,12 @@ def register_blueprints(app: Flask) -> None:
         main,
         nominate,
         panels,
+        reports,
         screening,
     )
 
     for module in (main, auth, awards, cycles, nominate, endorse, screening, delegations, judges,
-                   judging, panels, admin):
+                   judging, panels, board, reports, admin):
         app.register_blueprint(module.bp)
 
 

@@ -88,6 +88,28 @@ def audit_verify():
     click.echo(f"Audit chain intact: {count} events, head {head}")
 
 
+@audit_cli.command("export")
+@click.option("--cycle", "cycle_id", type=int, required=True, help="The cycle's id.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+def audit_export(cycle_id, output):
+    """Write a cycle's audit bundle (JSON) that audit_chain.py verifies offline."""
+    import json
+
+    from awards_app.models import Cycle
+
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise click.ClickException(f"No cycle {cycle_id}.")
+    bundle = audit_service.export_bundle(cycle)
+    text = json.dumps(bundle, ensure_ascii=False, indent=1)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"Wrote {bundle['chain']['count']} events, head {bundle['chain']['head_hash']}, to {output}.")
+    else:
+        click.echo(text)
+
+
 @outbox_cli.command("send")
 @click.option("--limit", default=100, show_default=True, help="At most this many notices.")
 def outbox_send(limit):

@@ -102,3 +102,22 @@ def test_fifty_concurrent_appends_leave_one_linear_chain(app, ctx):
     ok, count, _, problem = audit.verify_chain()
     assert ok, problem
     assert count == 50
+
+
+def test_the_exported_bundle_verifies_offline_and_agrees_with_the_cli(runner, ctx, tmp_path):
+    from tests import builders
+
+    cycle = builders.open_cycle("derek_gray_medal")
+    AuditEventFactory()
+    db.session.commit()
+    out = tmp_path / "bundle.json"
+    exported = runner.invoke(args=["audit", "export", "--cycle", str(cycle.id), "-o", str(out)])
+    assert exported.exit_code == 0, exported.output
+    bundle = json.loads(out.read_text())
+    assert len(bundle["cycle_event_seqs"]) == 3  # created, criteria published, call opened
+    offline = subprocess.run([sys.executable, "-I", str(Path(audit_chain.__file__)), str(out)],
+                             capture_output=True, text=True)
+    cli = runner.invoke(args=["audit", "verify"])
+    head = bundle["chain"]["head_hash"]
+    assert offline.returncode == 0 and head in offline.stdout
+    assert cli.exit_code == 0 and head in cli.output

@@ -66,8 +66,8 @@ def _pages_behind_login(app):
     """Every GET page of the app except the few that are public by design."""
     from flask import url_for
 
-    # Public by design: the login page, the health check, and the endorser's single-use link.
-    open_pages = {"auth.login", "main.index", "main.healthz", "static", "endorse.respond"}
+    # Public by design: the login page, the health check, the endorser's single-use link and the laureates.
+    open_pages = {"auth.login", "main.index", "main.healthz", "static", "endorse.respond", "board.laureates"}
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if rule.endpoint in open_pages or "GET" not in rule.methods:

@@ -71,6 +71,8 @@ class Cycle(db.Model):
     criteria_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     odd_year_override_reason: Mapped[str | None] = mapped_column(Text)
     close_reason: Mapped[str | None] = mapped_column(Text)
+    hearing_held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hearing_notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     award_type: Mapped[AwardType] = relationship(back_populates="cycles")

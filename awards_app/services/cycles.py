@@ -58,6 +58,18 @@ def create_cycle(actor, award: AwardType, year: int, *, event: Event | None = No
     return cycle
 
 
+def record_hearing(actor, cycle: Cycle, notes: str) -> None:
+    """The Executive Committee heard the Volunteer Award candidates."""
+    from datetime import UTC
+
+    if cycle.state != "hearing":
+        raise ServiceError("volunteer.not_in_hearing", "The cycle is not at the hearing stage.")
+    cycle.hearing_held_at = datetime.now(UTC)
+    cycle.hearing_notes = (notes or "").strip() or None
+    db.session.flush()
+    audit.record(actor, "cycle.hearing_held", cycle, {"notes": cycle.hearing_notes}, cycle_id=cycle.id)
+
+
 def override_odd_year(actor, cycle: Cycle, reason: str) -> None:
     """The board lets a Volunteer Award cycle run in an even year (as in 2012),
     and the reason stays on the record."""
@@ -88,6 +100,10 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
         select(Assignment.sheet_state, func.count()).join(Nomination)
         .where(Nomination.cycle_id == cycle.id).group_by(Assignment.sheet_state)).all()
     by_state = dict(assignments)
+    from awards_app.services import decisions
+
+    recommendation = decisions.current_recommendation(cycle)
+    votes = decisions.vote_counts(recommendation) if recommendation else {}
     return workflows.CycleFacts(
         year=cycle.year,
         settings=cycle.settings,
@@ -107,6 +123,10 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
         recommended_count=recommended or 0,
         close_reason=cycle.close_reason,
         host_designated=cycle.event is not None and cycle.event.host_organisation_id is not None,
+        board_votes_approve=votes.get("approve", 0),
+        board_votes_reject=votes.get("reject", 0),
+        board_votes_abstain=votes.get("abstain", 0),
+        hearing_held=cycle.hearing_held_at is not None,
     )
 
 

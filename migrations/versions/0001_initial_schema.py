@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 20:14:53.202721
+Create Date: 2026-11-27 20:25:11.173398
 
 """
 from alembic import op
@@ -131,6 +131,8 @@ def upgrade():
     sa.Column('criteria_published_at', awards_app.models.types.UTCDateTime(), nullable=True),
     sa.Column('odd_year_override_reason', sa.Text(), nullable=True),
     sa.Column('close_reason', sa.Text(), nullable=True),
+    sa.Column('hearing_held_at', awards_app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('hearing_notes', sa.Text(), nullable=True),
     sa.Column('created_at', awards_app.models.types.UTCDateTime(), nullable=False),
     sa.CheckConstraint("state IN ('draft', 'criteria_published', 'call_open', 'screening', 'judging', 'deliberation', 'recommended', 'ratified', 'announced', 'cancelled', 'designated', 'hearing')", name=op.f('ck_cycle_state')),
     sa.ForeignKeyConstraint(['award_type_id'], ['award_type.id'], name=op.f('fk_cycle_award_type_id_award_type')),

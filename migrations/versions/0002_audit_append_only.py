@@ -16,6 +16,8 @@ depends_on = None
 
 
 def upgrade():
+    # The single head row that every append locks, seeded with the genesis hash.
+    op.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')")
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("""
@@ -40,6 +42,7 @@ def upgrade():
 
 
 def downgrade():
+    op.execute("DELETE FROM audit_head WHERE id = 1")
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_event")

@@ -1,0 +1,142 @@
+"""The board's ratification: votes on the panel's recommendation, and the
+final decision, which is never edited (an amendment is a new decision that
+references the old one)."""
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from awards_app.extensions import db
+from awards_app.models import BoardVote, Cycle, Decision, Nomination, Recommendation
+from awards_app.models.decisions import VOTES
+from awards_app.services import Conflict, Forbidden, ServiceError, audit, outbox, transitions
+
+# The event that ratifies, per kind of cycle graph.
+RATIFYING_EVENTS = ("ratify", "vote", "confirm")
+
+
+def current_recommendation(cycle: Cycle) -> Recommendation | None:
+    return db.session.scalar(select(Recommendation).where(Recommendation.cycle_id == cycle.id)
+                             .order_by(Recommendation.id.desc()))
+
+
+def vote_counts(recommendation: Recommendation) -> dict[str, int]:
+    rows = db.session.execute(select(BoardVote.vote, func.count()).where(
+        BoardVote.recommendation_id == recommendation.id).group_by(BoardVote.vote)).all()
+    return {vote: 0 for vote in VOTES} | dict(rows)
+
+
+def awaiting_board() -> list[Cycle]:
+    return list(db.session.scalars(select(Cycle).where(Cycle.state.in_(("recommended", "hearing")))
+                                   .order_by(Cycle.id)))
+
+
+def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | None = None) -> str | None:
+    """Record one board member's vote; when the quorum and majority are met,
+    the cycle is ratified at once. Returns the cycle's new state if it moved."""
+    if not actor.has_role("board"):
+        raise Forbidden("board.members_only", "Only Executive Committee members vote.")
+    if vote not in VOTES:
+        raise ServiceError("board.vote", "Approve, reject, abstain or recuse.", field="vote")
+    reason = (reason or "").strip() or None
+    if vote == "reject" and not reason:
+        raise ServiceError("board.reject_reason_required", "Give the reason for rejecting.", field="reason")
+    cycle = recommendation.cycle
+    if cycle.state not in ("recommended", "hearing") or current_recommendation(cycle).id != recommendation.id:
+        raise Conflict([{"rule": "board.not_awaiting", "message": "This recommendation is not awaiting a vote."}])
+    if db.session.scalar(select(BoardVote).where(BoardVote.recommendation_id == recommendation.id,
+                                                 BoardVote.user_id == actor.id)):
+        raise Conflict([{"rule": "board.already_voted", "message": "You have already voted on this."}])
+    row = BoardVote(recommendation=recommendation, user_id=actor.id, vote=vote, reason=reason)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor, "board.vote", row, {"recommendation_id": recommendation.id, "vote": vote,
+                                            "reason": reason}, cycle_id=cycle.id)
+    return _ratify_if_decided(actor, cycle, recommendation)
+
+
+def _ratify_if_decided(actor, cycle: Cycle, recommendation: Recommendation) -> str | None:
+    wf = cycle.award_type.workflow
+    for event in RATIFYING_EVENTS:
+        if event in wf.cycle_events_all and not transitions.preview_cycle_event(cycle, event, "board"):
+            state = transitions.fire_cycle_event(actor, cycle, event, as_role="board")
+            _record_decision(actor, cycle, recommendation)
+            return state
+    return None
+
+
+def inputs_hash(cycle: Cycle, recommendation: Recommendation) -> str:
+    """What the decision rests on: the rules in force, the rubric, the method
+    and the ranking; the report recomputes the ranking and compares."""
+    inputs = {"settings": cycle.settings,
+              "criteria": [(c.code, c.weight, c.scale_min, c.scale_max) for c in cycle.criteria],
+              "method": recommendation.method, "ranking": recommendation.ranking,
+              "laureates": recommendation.laureate_nomination_ids}
+    encoded = json.dumps(inputs, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def _record_decision(actor, cycle: Cycle, recommendation: Recommendation) -> Decision:
+    decision = Decision(cycle=cycle, recommendation=recommendation,
+                        laureate_nomination_ids=list(recommendation.laureate_nomination_ids),
+                        inputs_hash=inputs_hash(cycle, recommendation), ratified_at=datetime.now(UTC))
+    db.session.add(decision)
+    db.session.flush()
+    for nomination in db.session.scalars(select(Nomination).where(
+            Nomination.id.in_(recommendation.laureate_nomination_ids))):
+        transitions.fire_nomination_event(actor, nomination, "confer", _facts(nomination), as_role="board")
+        outbox.queue(nomination.nominator.email, f"Decision: {cycle.title}",
+                     f"The Executive Committee ratified {nomination.candidate} as laureate of {cycle.title}.")
+    audit.record(actor, "decision.ratified", decision,
+                 {"laureates": decision.laureate_nomination_ids, "inputs_hash": decision.inputs_hash,
+                  "recommendation_id": recommendation.id, "votes": vote_counts(recommendation)},
+                 cycle_id=cycle.id)
+    return decision
+
+
+def _facts(nomination: Nomination):
+    from awards_app.services.nominations import nomination_facts
+
+    return nomination_facts(nomination)
+
+
+def amend(actor, decision: Decision, laureate_ids: list[int], reason: str) -> Decision:
+    """A correction after ratification is a new decision referencing the old one."""
+    if not actor.has_role("board"):
+        raise Forbidden("board.members_only", "Only the Executive Committee amends a decision.")
+    if not (reason or "").strip():
+        raise ServiceError("decision.amend_reason_required", "Give the reason for the amendment.",
+                           field="reason")
+    if db.session.scalar(select(Decision).where(Decision.amends_id == decision.id)):
+        raise Conflict([{"rule": "decision.already_amended", "message": "Amend the latest decision instead."}])
+    amended = Decision(cycle=decision.cycle, recommendation=decision.recommendation, amends=decision,
+                       laureate_nomination_ids=list(laureate_ids), inputs_hash=decision.inputs_hash,
+                       reason=reason.strip(), ratified_at=datetime.now(UTC))
+    db.session.add(amended)
+    db.session.flush()
+    audit.record(actor, "decision.amended", amended,
+                 {"amends": decision.id, "laureates": list(laureate_ids), "reason": reason.strip()},
+                 cycle_id=decision.cycle_id)
+    return amended
+
+
+def final_decision(cycle: Cycle) -> Decision | None:
+    """The latest decision in the amendment chain."""
+    return db.session.scalar(select(Decision).where(Decision.cycle_id == cycle.id)
+                             .order_by(Decision.id.desc()))
+
+
+def announced_laureates() -> list[tuple[Cycle, list[Nomination]]]:
+    """For the public page: announced cycles and their laureates, nothing else."""
+    result = []
+    for cycle in db.session.scalars(select(Cycle).where(Cycle.state == "announced")
+                                    .order_by(Cycle.year.desc(), Cycle.id)):
+        decision = final_decision(cycle)
+        if decision is None:
+            continue
+        laureates = list(db.session.scalars(select(Nomination).where(
+            Nomination.id.in_(decision.laureate_nomination_ids))))
+        result.append((cycle, laureates))
+    return result

@@ -1,0 +1,74 @@
+"""The board's audit report of a cycle: HTML, CSV, the JSON bundle and its
+standalone verifier. Board members and auditors may read it; nobody else."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, render_template, send_file
+
+from awards_app import audit_chain
+from awards_app.extensions import db
+from awards_app.models import Cycle
+from awards_app.permissions import role_required
+from awards_app.reports import charts, cycle_report
+from awards_app.services import audit
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def _cycle_or_404(cycle_id: int) -> Cycle:
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None:
+        abort(404)
+    return cycle
+
+
+@bp.route("/cycles/<int:cycle_id>")
+@role_required("board", "auditor")
+def cycle(cycle_id: int):
+    report = cycle_report.build(_cycle_or_404(cycle_id))
+    return render_template("reports/cycle.html", r=report, charts=charts)
+
+
+@bp.route("/cycles/<int:cycle_id>/bundle.json")
+@role_required("board", "auditor")
+def bundle(cycle_id: int):
+    cycle = _cycle_or_404(cycle_id)
+    body = json.dumps(audit.export_bundle(cycle), ensure_ascii=False, indent=1)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="audit-cycle-{cycle.id}.json"',
+        "X-Content-Type-Options": "nosniff"})
+
+
+@bp.route("/verifier.py")
+@role_required("board", "auditor")
+def verifier():
+    """The same file the server hashes with: the board checks a bundle with it."""
+    return send_file(Path(audit_chain.__file__), mimetype="text/x-python", as_attachment=True,
+                     download_name="audit_chain.py")
+
+
+def _safe_cell(value) -> str:
+    """Text people typed must not run as a spreadsheet formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.route("/cycles/<int:cycle_id>/scores.csv")
+@role_required("board", "auditor")
+def scores_csv(cycle_id: int):
+    report = cycle_report.build(_cycle_or_404(cycle_id))
+    if report.matrix is None:
+        abort(404)  # the score matrix exists for readers only after ratification
+    out = io.StringIO()
+    writer = csv.writer(out)
+    codes = [c.code for c in report.cycle.criteria]
+    writer.writerow(["nomination_id", "candidate", "judge", *codes])
+    names = {j.id: j.name for j in report.judges}
+    for (nomination_id, judge_id), scores in sorted(report.matrix.items()):
+        writer.writerow([nomination_id, _safe_cell(report.nominations[nomination_id].candidate),
+                         _safe_cell(names.get(judge_id)), *[scores.get(c, "") for c in codes]])
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="scores-cycle-{cycle_id}.csv"'})
