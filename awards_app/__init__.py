@@ -45,6 +45,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         awards,
         board,
+        chair,
         cycles,
         delegations,
         endorse,
@@ -58,7 +59,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (main, auth, awards, cycles, nominate, endorse, screening, delegations, judges,
-                   judging, panels, board, reports, admin):
+                   judging, panels, chair, board, reports, admin):
         app.register_blueprint(module.bp)
 
 

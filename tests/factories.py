@@ -269,6 +269,7 @@ class RecommendationFactory(BaseFactory):
 
     cycle = factory.SubFactory(CycleFactory)
     method = "weighted_mean"
+    inputs_hash = "e" * 64
     rationale = "Highest weighted mean."
     created_by = factory.SubFactory(UserFactory, roles=("chair",))
 

@@ -73,6 +73,7 @@ class Cycle(db.Model):
     close_reason: Mapped[str | None] = mapped_column(Text)
     hearing_held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hearing_notes: Mapped[str | None] = mapped_column(Text)
+    deliberation_notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     award_type: Mapped[AwardType] = relationship(back_populates="cycles")

@@ -41,6 +41,9 @@ class Recommendation(db.Model):
     method: Mapped[str] = mapped_column(String(40))
     ranking: Mapped[list] = mapped_column(JSONType(), default=list)
     laureate_nomination_ids: Mapped[list] = mapped_column(JSONType(), default=list)
+    # Hash of the aggregation's inputs (rubric, sheets, method, settings, code
+    # version): the replay recomputes it from the audit trail and compares.
+    inputs_hash: Mapped[str] = mapped_column(String(64))
     rationale: Mapped[str] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

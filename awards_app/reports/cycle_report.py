@@ -108,10 +108,17 @@ def _replay(cycle: Cycle, report: CycleReport) -> dict:
     compare with what the board ratified."""
     from awards_app.services import recommendations
 
-    recomputed = recommendations.rank_from_sheets(cycle, submitted_scores_from_audit(cycle))
+    from_audit = submitted_scores_from_audit(cycle)
+    recomputed = recommendations.rank_from_sheets(cycle, from_audit)
     ratified = report.recommendation
     matches = (recomputed is not None and ratified is not None
                and list(recomputed.laureates) == list(ratified.laureate_nomination_ids)
-               and recomputed.inputs_hash == (ratified.ranking_inputs_hash or recomputed.inputs_hash))
-    return {"matches": matches, "recomputed": recomputed,
-            "inputs_hash": report.decision.inputs_hash}
+               and recomputed.inputs_hash == ratified.inputs_hash)
+    # The score rows as stored now, against the scores as submitted: a row
+    # changed behind the application's back shows here.
+    stored = {(s.nomination_id, s.judge_id): dict(s.scores) for s in recommendations.submitted_sheets(cycle)}
+    submitted = {(s["nomination_id"], s["judge_id"]): s["scores"] for s in from_audit}
+    return {"matches": matches, "recomputed": recomputed, "inputs_hash": report.decision.inputs_hash,
+            "stored_scores_match": stored == submitted,
+            "changed_sheets": sorted(k for k in stored.keys() | submitted.keys()
+                                     if stored.get(k) != submitted.get(k))}

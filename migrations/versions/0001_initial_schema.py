@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 20:25:11.173398
+Create Date: 2026-11-27 20:29:08.780011
 
 """
 from alembic import op
@@ -133,6 +133,7 @@ def upgrade():
     sa.Column('close_reason', sa.Text(), nullable=True),
     sa.Column('hearing_held_at', awards_app.models.types.UTCDateTime(), nullable=True),
     sa.Column('hearing_notes', sa.Text(), nullable=True),
+    sa.Column('deliberation_notes', sa.Text(), nullable=True),
     sa.Column('created_at', awards_app.models.types.UTCDateTime(), nullable=False),
     sa.CheckConstraint("state IN ('draft', 'criteria_published', 'call_open', 'screening', 'judging', 'deliberation', 'recommended', 'ratified', 'announced', 'cancelled', 'designated', 'hearing')", name=op.f('ck_cycle_state')),
     sa.ForeignKeyConstraint(['award_type_id'], ['award_type.id'], name=op.f('fk_cycle_award_type_id_award_type')),
@@ -287,6 +288,7 @@ def upgrade():
     sa.Column('method', sa.String(length=40), nullable=False),
     sa.Column('ranking', awards_app.models.types.JSONType(), nullable=False),
     sa.Column('laureate_nomination_ids', awards_app.models.types.JSONType(), nullable=False),
+    sa.Column('inputs_hash', sa.String(length=64), nullable=False),
     sa.Column('rationale', sa.Text(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
     sa.Column('created_at', awards_app.models.types.UTCDateTime(), nullable=False),

@@ -1,0 +1,121 @@
+"""The panel's result: scores aggregated by the cycle's declared method, and
+the chair's recommendation with its rationale."""
+
+from sqlalchemy import and_, exists, select
+
+from awards_app import aggregation
+from awards_app.extensions import db
+from awards_app.models import Assignment, ConflictOfInterest, Cycle, Nomination, Recommendation, Score
+from awards_app.services import Conflict, Forbidden, ServiceError, audit, transitions
+from awards_app.services import panels as panel_service
+
+DEFAULT_METHOD = "weighted_mean"
+# Results are computed only once scoring has closed: before that they could sway judges.
+RESULTS_VISIBLE = ("deliberation", "recommended", "hearing", "ratified", "announced")
+
+
+def criteria_of(cycle: Cycle) -> list:
+    return [aggregation.Criterion(code=c.code, weight=c.weight, scale_min=c.scale_min,
+                                  scale_max=c.scale_max) for c in cycle.criteria]
+
+
+def submitted_sheets(cycle: Cycle) -> list:
+    """Every submitted sheet of the cycle, except any by a judge with a
+    confirmed conflict on that nomination. The aggregation reads nothing
+    else, so such scores cannot enter a result, whoever forgets what."""
+    confirmed = exists().where(and_(ConflictOfInterest.judge_id == Assignment.judge_id,
+                                    ConflictOfInterest.nomination_id == Assignment.nomination_id,
+                                    ConflictOfInterest.status == "confirmed"))
+    rows = db.session.execute(
+        select(Assignment.judge_id, Assignment.nomination_id, Score.criterion_id, Score.value)
+        .join(Nomination, Nomination.id == Assignment.nomination_id)
+        .join(Score, Score.assignment_id == Assignment.id)
+        .where(Nomination.cycle_id == cycle.id, Assignment.sheet_state == "submitted", ~confirmed)
+        .order_by(Assignment.nomination_id, Assignment.judge_id)).all()
+    codes = {c.id: c.code for c in cycle.criteria}
+    sheets: dict = {}
+    for judge_id, nomination_id, criterion_id, value in rows:
+        sheets.setdefault((judge_id, nomination_id), {})[codes[criterion_id]] = value
+    return [aggregation.Sheet(judge_id=j, nomination_id=n, scores=s) for (j, n), s in sheets.items()]
+
+
+def _aggregation_settings(cycle: Cycle) -> dict:
+    """The cycle's settings["aggregation"]: method, trim, tie_break chain,
+    resamples, seed and panel votes, as the secretariat declared them."""
+    return dict(cycle.settings.get("aggregation") or {})
+
+
+def settings_of(cycle: Cycle) -> dict:
+    declared = _aggregation_settings(cycle)
+    declared.pop("method", None)
+    return {"seed": cycle.id, **declared, "laureates": cycle.max_laureates}
+
+
+def method_of(cycle: Cycle) -> str:
+    return _aggregation_settings(cycle).get("method", DEFAULT_METHOD)
+
+
+def _entry(entry) -> dict:
+    """An entry as stored with the recommendation (JSON)."""
+    return {"nomination_id": entry.nomination_id, "rank": entry.rank, "score": entry.score,
+            "n_judges": entry.n_judges, "per_criterion_means": dict(entry.per_criterion_means),
+            "tie_break": entry.tie_break, "confidence_top_k": entry.confidence_top_k}
+
+
+def rank(cycle: Cycle, method: str | None = None):
+    return aggregation.rank(criteria_of(cycle), submitted_sheets(cycle), method or method_of(cycle),
+                            settings_of(cycle))
+
+
+def rank_from_sheets(cycle: Cycle, sheet_dicts: list[dict]):
+    """The same ranking from sheets given as plain dicts (the audit trail's record)."""
+    if not sheet_dicts:
+        return None
+    sheets = [aggregation.Sheet(judge_id=s["judge_id"], nomination_id=s["nomination_id"],
+                                scores=s["scores"]) for s in sheet_dicts]
+    return aggregation.rank(criteria_of(cycle), sheets, method_of(cycle), settings_of(cycle))
+
+
+def all_methods(cycle: Cycle) -> dict:
+    sheets, criteria, settings = submitted_sheets(cycle), criteria_of(cycle), settings_of(cycle)
+    return {m: aggregation.rank(criteria, sheets, m, settings) for m in aggregation.METHODS} if sheets else {}
+
+
+def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | None = None) -> Recommendation:
+    """The chair recommends, with a written rationale. By default the
+    laureates are the top of the declared method's ranking; an unresolved
+    tie at the boundary must be settled by naming the laureates."""
+    if not panel_service.is_chair(actor, cycle):
+        raise Forbidden("recommendation.chair_only", "Only the panel's chair recommends.")
+    if not (rationale or "").strip():
+        raise ServiceError("recommendation.rationale_required", "Write the panel's rationale.",
+                           field="rationale")
+    result = rank(cycle)
+    if laureate_ids is None:
+        if result.unresolved_tie:
+            raise Conflict([{"rule": "recommendation.unresolved_tie",
+                             "message": "A tie at the last laureate place is not broken by the declared "
+                                        "chain; record the panel's vote or name the laureates."}])
+        laureate_ids = list(result.laureates)
+    ranked_ids = {e.nomination_id for e in result.entries}
+    if not laureate_ids or not set(laureate_ids) <= ranked_ids:
+        raise ServiceError("recommendation.laureates", "Choose laureates among the ranked nominations.")
+    recommendation = Recommendation(
+        cycle=cycle, method=result.method, created_by_id=actor.id, rationale=rationale.strip(),
+        ranking=[_entry(e) for e in result.entries],
+        laureate_nomination_ids=list(laureate_ids), inputs_hash=result.inputs_hash)
+    db.session.add(recommendation)
+    db.session.flush()
+    from awards_app.services.nominations import nomination_facts
+
+    for nomination in db.session.scalars(select(Nomination).where(Nomination.id.in_(laureate_ids))):
+        transitions.fire_nomination_event(actor, nomination, "select", nomination_facts(nomination),
+                                          as_role="chair")
+    audit.record(actor, "recommendation.made", recommendation,
+                 {"method": result.method, "laureates": list(laureate_ids), "inputs_hash": result.inputs_hash,
+                  "rationale": recommendation.rationale,
+                  "tie_breaks": [{"nominations": list(t.nomination_ids), "step": t.step, "detail": t.detail}
+                                 for t in result.tie_breaks]},
+                 cycle_id=cycle.id)
+    transitions.fire_cycle_event(actor, cycle, "recommend", as_role="chair")
+    return recommendation

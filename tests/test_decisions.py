@@ -1,0 +1,151 @@
+"""A whole cycle from scores to a ratified decision, the board's votes, the
+public laureates page and the audit report's replay."""
+
+import pytest
+from sqlalchemy import select, text
+
+from awards_app.extensions import db
+from awards_app.models import Assignment, AuditEvent, Decision, Nomination
+from awards_app.services import Conflict, ServiceError, decisions, recommendations, scoring, transitions
+from tests import builders, factories
+
+
+def _score_all(cycle, judges, noms, values):
+    """values[nomination index] -> score given by every judge on every criterion."""
+    for judge in judges:
+        for i, nomination in enumerate(noms):
+            sheet = db.session.scalar(select(Assignment).where(Assignment.judge_id == judge.id,
+                                                               Assignment.nomination_id == nomination.id))
+            scoring.submit(judge, sheet, {c.code: (str(values[i]), "") for c in cycle.criteria})
+    db.session.commit()
+
+
+@pytest.fixture
+def deliberating(ctx):
+    cycle, judges, noms = builders.judging_cycle(nominations=3)
+    _score_all(cycle, judges, noms, [3, 5, 4])
+    transitions.fire_cycle_event(judges[0], cycle, "close_scoring")
+    db.session.commit()
+    return cycle, judges, noms
+
+
+def _board(n=3):
+    users = [factories.UserFactory(roles=("board",)) for _ in range(n)]
+    db.session.commit()
+    return users
+
+
+def test_the_chairs_view_shows_progress_and_every_method(deliberating, client, auth):
+    cycle, judges, noms = deliberating
+    auth.login(judges[0].email)
+    page = client.get(f"/chair/cycles/{cycle.id}")
+    assert page.status_code == 200
+    for method in ("weighted_mean", "trimmed_mean", "median", "zscore"):
+        assert method.encode() in page.data
+    assert b"9 of 9 score sheets submitted" in page.data
+    auth.logout()
+    auth.login(judges[1].email)
+    assert client.get(f"/chair/cycles/{cycle.id}").status_code == 404
+
+
+def test_recommend_then_the_board_ratifies_at_quorum(deliberating, client, auth):
+    cycle, judges, noms = deliberating
+    auth.login(judges[0].email)
+    client.post(f"/chair/cycles/{cycle.id}/recommend", data={"rationale": "Clear consensus on the second."})
+    db.session.refresh(cycle)
+    assert cycle.state == "recommended"
+    recommendation = decisions.current_recommendation(cycle)
+    assert recommendation.laureate_nomination_ids == [noms[1].id]
+    assert recommendation.method == "weighted_mean"
+    b1, b2, b3 = _board()
+    with pytest.raises(ServiceError) as no_reason:
+        decisions.cast_vote(b1, recommendation, "reject", "")
+    assert no_reason.value.rule == "board.reject_reason_required"
+    assert decisions.cast_vote(b1, recommendation, "approve") is None
+    assert decisions.cast_vote(b2, recommendation, "abstain") is None
+    with pytest.raises(Conflict):
+        decisions.cast_vote(b2, recommendation, "approve")
+    assert decisions.cast_vote(b3, recommendation, "approve") == "ratified"
+    db.session.commit()
+    decision = db.session.scalar(select(Decision))
+    assert decision.laureate_nomination_ids == [noms[1].id] and len(decision.inputs_hash) == 64
+    db.session.refresh(noms[1])
+    assert noms[1].state == "laureate"
+
+
+def _ratified(cycle, judges):
+    recommendations.recommend(judges[0], cycle, "Consensus.")
+    recommendation = decisions.current_recommendation(cycle)
+    for member in _board():
+        decisions.cast_vote(member, recommendation, "approve")
+    db.session.commit()
+    return recommendation
+
+
+def test_laureates_appear_publicly_only_when_announced_and_without_scores(deliberating, client):
+    cycle, judges, noms = deliberating
+    _ratified(cycle, judges)
+    assert noms[1].candidate.name.encode() not in client.get("/laureates").data
+    transitions.fire_cycle_event("tests", cycle, "announce", as_role="admin")
+    db.session.commit()
+    page = client.get("/laureates")
+    assert page.status_code == 200 and noms[1].candidate.name.encode() in page.data
+    assert noms[0].candidate.name.encode() not in page.data and b"score" not in page.data.lower()
+
+
+def test_an_amendment_is_a_new_decision_that_references_the_old(deliberating):
+    cycle, judges, noms = deliberating
+    _ratified(cycle, judges)
+    original = decisions.final_decision(cycle)
+    board_member = factories.UserFactory(roles=("board",))
+    amended = decisions.amend(board_member, original, [noms[2].id], "Laureate declined the award.")
+    db.session.commit()
+    assert amended.amends_id == original.id and decisions.final_decision(cycle).id == amended.id
+    assert original.laureate_nomination_ids == [noms[1].id]
+
+
+def test_the_report_replays_the_decision_and_names_a_changed_score(deliberating, client, auth, make_user):
+    cycle, judges, noms = deliberating
+    _ratified(cycle, judges)
+    make_user("auditor@example.org", roles=("auditor",))
+    auth.login("auditor@example.org")
+    report = client.get(f"/reports/cycles/{cycle.id}")
+    assert report.status_code == 200
+    assert b"the result matches the ratified decision" in report.data
+    assert b"The scores stored today are those submitted." in report.data
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE score SET value = 1 WHERE id = (SELECT MIN(id) FROM score)"))
+    tampered = client.get(f"/reports/cycles/{cycle.id}")
+    assert b"Stored scores differ from those submitted" in tampered.data
+    assert b"the result matches the ratified decision" in tampered.data  # replay reads the audit trail
+
+
+def test_the_report_is_for_the_board_and_auditors_only(deliberating, client, auth, make_user):
+    cycle, judges, noms = deliberating
+    for role, status in [("judge", 404), ("nominator", 404), ("admin", 404), ("board", 200), ("auditor", 200)]:
+        make_user(f"{role}-r@example.org", roles=(role,))
+        auth.login(f"{role}-r@example.org")
+        assert client.get(f"/reports/cycles/{cycle.id}").status_code == status, role
+        auth.logout()
+
+
+def test_a_confirmed_conflict_never_enters_the_result(deliberating):
+    from awards_app.models import ConflictOfInterest
+
+    cycle, judges, noms = deliberating
+    # A conflict confirmed after scoring: the judge's sheet must drop out by construction.
+    db.session.add(ConflictOfInterest(judge_id=judges[2].id, nomination_id=noms[0].id, kind="family",
+                                      source="declared", status="confirmed"))
+    db.session.commit()
+    sheets = recommendations.submitted_sheets(cycle)
+    assert (judges[2].id, noms[0].id) not in {(s.judge_id, s.nomination_id) for s in sheets}
+    entry = next(e for e in recommendations.rank(cycle).entries if e.nomination_id == noms[0].id)
+    assert entry.n_judges == 2
+
+
+def test_score_submission_events_carry_everything_the_replay_needs(deliberating):
+    cycle, judges, noms = deliberating
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "score.submitted")).all()
+    assert len(events) == 9
+    assert all(set(e.payload["scores"]) == {c.code for c in cycle.criteria} for e in events)
+    assert {n.state for n in db.session.scalars(select(Nomination))} == {"eligible"}
