@@ -41,8 +41,10 @@ Methods (the cycle's setting; recorded in the result)
     sheet, or whose totals are all equal (sd 0 when rounded to 9 decimals),
     gets z = 0 on those sheets: they say nothing about relative merit. The
     nomination's score is the mean z, in standard deviations (not 0..100).
-    This corrects for lenient and severe judges: adding a constant to all
-    of one judge's scores changes no score.
+    This corrects for lenient and severe judges: a judge whose totals are
+    all higher (or lower) by the same amount gives the same z values, so
+    every score stays the same (up to float rounding, far below the 9
+    decimals compared).
 
 Order, ties and the tie-break chain
 -----------------------------------
@@ -597,7 +599,8 @@ def bootstrap_top_k(criteria: Iterable[Criterion], sheets: Iterable[Sheet], meth
                     k: int = 1, resamples: int = 1000, seed: int = 0, trim: float = 0.2) -> dict[Id, float]:
     """Each nomination's share of ``resamples`` bootstrap resamples of the
     panel in which it is in the top ``k`` (see the module docstring for the
-    resampling scheme, the handling of ties and of unscored nominations)."""
+    resampling scheme, the handling of ties and of unscored nominations).
+    Empty when ``resamples`` is 0."""
     _check_method(method)
     criteria, sheets = _prepare(criteria, sheets)
     effective_settings({"laureates": k, "resamples": resamples, "seed": seed, "trim": trim})

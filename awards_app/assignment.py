@@ -69,8 +69,9 @@ False. When the cycle cannot even give every nomination ``k`` judges, the
 coverage is only checked and reported, not optimised.
 
 Performance (bench/bench_assignment.py, 2 cores): 2,000 nominations x 1,000
-judges x 3, load 7, 1% conflicts in about 1 s; 2,000 x 600 x 3 in under
-1 s; a MILSET-sized cycle (200 x 30) in about 10 ms. Large cycles are solved
+judges x 3, load 7, 1% conflicts in about 0.9 s; 2,000 x 600 x 3, load 10,
+in about 0.75 s; a MILSET-sized cycle (200 x 30, load 20) in about 20 ms,
+or 0.8 s with ``cover_fields`` (CP-SAT, proved optimal). Large cycles are solved
 on a sparse candidate network whose optimum is then certified against every
 eligible pair (see `_Network.solve_certified`).
 """

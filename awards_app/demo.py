@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
-from awards_app import auth
+from awards_app import auth, demo_story
 from awards_app import demo_data as data
 from awards_app.extensions import db
 from awards_app.models import (
@@ -140,6 +140,7 @@ def load() -> Summary:
     load_accounts(password, organisations)
     cycle_service.load_award_types(DEMO_ACTOR)
     cycle_service.demo_open_cycles(DEMO_ACTOR, upcoming)
+    demo_story.play(data.DEMO_DOMAIN)
     counts = {model.__name__: db.session.scalar(select(func.count()).select_from(model))
               for model in (Region, Country, Organisation, Event, Delegation, Participant,
                             AwardType, Cycle, Nomination, User)}

@@ -180,3 +180,55 @@ def test_a_judge_keeps_a_profile_and_the_secretariat_vets_it(client, auth, ctx, 
     client.post(f"/judges/{profile.id}/vet")
     db.session.refresh(profile)
     assert profile.vetted_at is not None and profile.languages == ["es", "fr"]
+
+
+def test_optimal_assignment_never_places_a_conflicted_judge_and_explains_its_fit(cycle, client, auth, make_user):
+    from awards_app.models import Assignment
+
+    org = factories.OrganisationFactory()
+    conflicted = builders.eligible_delegation_nomination(cycle, organisation=org)
+    others = [builders.eligible_delegation_nomination(cycle) for _ in range(3)]
+    fields = ("intercultural_exchange", "youth_work")
+    panel = [builders.judge(f"j{i}@example.org", fields=fields[: 1 + i % 2]) for i in range(3)]
+    panel.append(builders.judge("insider@example.org", fields=fields, organisation=org))
+    _panel(cycle, *[(u, "member") for u in panel])
+    cycle.settings = {**cycle.settings, "judges_per_nomination": 2}
+    db.session.commit()
+    make_user("admin@example.org", roles=("admin",))
+    auth.login("admin@example.org")
+    client.post(f"/cycles/{cycle.id}/panel/assign")
+    rows = db.session.scalars(select(Assignment)).all()
+    assert len(rows) == 2 * 4
+    assert all(not (a.judge_id == panel[3].id and a.nomination_id == conflicted.id) for a in rows)
+    assert all(a.fit > 0 for a in rows)
+    run = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assignment.run"))
+    assert run.payload["feasible"] is True and run.payload["optimal"] is True
+    added = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "assignment.added")).all()
+    assert all(e.payload["reasons"] for e in added)
+    assert {o.id for o in others} <= {a.nomination_id for a in rows}
+
+
+def test_an_infeasible_assignment_names_the_nominations_it_cannot_cover(cycle, client, auth, make_user):
+    org = factories.OrganisationFactory()
+    stuck = builders.eligible_delegation_nomination(cycle, organisation=org)
+    panel = [builders.judge(f"j{i}@example.org", organisation=org) for i in range(3)]
+    _panel(cycle, *[(u, "member") for u in panel])
+    make_user("admin@example.org", roles=("admin",))
+    auth.login("admin@example.org")
+    page = client.post(f"/cycles/{cycle.id}/panel/assign", follow_redirects=True)
+    assert b"assignment.too_few_eligible_judges" in page.data
+    run = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assignment.run"))
+    assert run.payload["feasible"] is False
+    assert run.payload["uncovered"][0]["nomination_id"] == stuck.id
+
+
+def test_the_chair_cannot_add_a_conflicted_judge_by_hand(cycle):
+    from awards_app.services import assignments
+
+    org = factories.OrganisationFactory()
+    nomination = builders.eligible_delegation_nomination(cycle, organisation=org)
+    insider = builders.judge("insider@example.org", organisation=org)
+    _panel(cycle, (insider, "member"))
+    with pytest.raises(ServiceError) as refused:
+        assignments.add("tests", nomination, insider)
+    assert refused.value.rule == "assignment.conflict"

@@ -1,6 +1,8 @@
 """Which judge scores which nomination: by hand (the chair) or computed
 optimally for the whole cycle. A conflict is a hard exclusion either way."""
 
+import math
+
 from sqlalchemy import exists, select
 
 from awards_app.extensions import db
@@ -58,3 +60,53 @@ def remove(actor, assignment: Assignment, reason: str | None = None) -> None:
                   "reason": reason}, cycle_id=cycle.id)
     db.session.delete(assignment)
     db.session.flush()
+
+
+def run(actor, cycle):
+    """Assign k judges to every eligible nomination, optimally for the fit
+    between the award's fields and the judges' vetted expertise, with
+    conflicts as hard exclusions and a load limit per judge. Existing
+    assignments are kept. Returns the solver's result, whose `uncovered`
+    says which nominations could not be covered and why."""
+    from awards_app import assignment as engine
+    from awards_app.models import JudgeProfile
+
+    _may_manage(actor, cycle)
+    settings = cycle.settings
+    panel = panel_service.panel_of(cycle)
+    members = [m.user for m in panel.members] if panel else []
+    nominations = list(db.session.scalars(select(Nomination).where(
+        Nomination.cycle_id == cycle.id, Nomination.state == "eligible").order_by(Nomination.id)))
+    if not members or not nominations:
+        raise ServiceError("assignment.nothing_to_assign", "The cycle needs a panel and eligible nominations.")
+    profiles = {p.user_id: p for p in db.session.scalars(select(JudgeProfile).where(
+        JudgeProfile.user_id.in_([u.id for u in members])))}
+    vetted = panel_service.expertise_of([uid for uid, p in profiles.items() if p.vetted_at is not None])
+    judges = [engine.JudgeInput(id=u.id, expertise={e.field: e.years for e in vetted.get(u.id, [])},
+                                languages=frozenset(profiles[u.id].languages if u.id in profiles else ()))
+              for u in members]
+    fields = tuple(settings.get("required_fields", ()))
+    inputs = [engine.NominationInput(id=n.id, fields=fields) for n in nominations]
+    conflicted = {(c.judge_id, c.nomination_id) for c in db.session.scalars(select(ConflictOfInterest).where(
+        ConflictOfInterest.nomination_id.in_([n.id for n in nominations]),
+        ConflictOfInterest.status.in_(HIDING_STATUSES)))}
+    existing = {(a.judge_id, a.nomination_id): a for a in db.session.scalars(select(Assignment).where(
+        Assignment.nomination_id.in_([n.id for n in nominations])))}
+    k = int(settings.get("judges_per_nomination", 3))
+    max_load = int(settings.get("max_load_per_judge") or math.ceil(k * len(nominations) / len(members)))
+    result = engine.assign(inputs, judges, conflicted, k=k, max_load=max_load,
+                           cover_fields=bool(settings.get("cover_fields", False)),
+                           keep=tuple(p for p in existing if p not in conflicted))
+    by_id = {n.id: n for n in nominations}
+    users = {u.id: u for u in members}
+    for a in result.assignments:
+        if (a.judge_id, a.nomination_id) in existing:
+            continue
+        add(actor, by_id[a.nomination_id], users[a.judge_id], fit=a.fit, reasons=a.reasons, source="optimal")
+    audit.record(actor, "assignment.run", None,
+                 {"k": k, "max_load": max_load, "feasible": result.feasible, "optimal": result.optimal,
+                  "method": result.method, "total_fit": result.total_fit,
+                  "uncovered": [{"nomination_id": u.nomination_id, "rule": u.rule, "reason": u.reason}
+                                for u in result.uncovered]},
+                 object_type="cycle", object_id=cycle.id, cycle_id=cycle.id)
+    return result

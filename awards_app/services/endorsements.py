@@ -4,13 +4,22 @@ answers without an account. Only the link token's hash is stored."""
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import current_app
 from sqlalchemy import select
 
 from awards_app.extensions import db
 from awards_app.models import Endorsement, Nomination
 from awards_app.services import NotFound, ServiceError, audit, outbox
+
+
+def public_url(endpoint: str, **values) -> str:
+    """Links in emails come from the configured PUBLIC_URL, never from the
+    request's Host header (which a client controls), and work from the CLI."""
+    base = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(base.netloc, url_scheme=base.scheme, script_name=base.path or "/")
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def _hash(token: str) -> str:
@@ -32,7 +41,7 @@ def request(actor, nomination: Nomination, email: str, *, from_candidate_organis
                               from_candidate_organisation=from_candidate_organisation)
     db.session.add(endorsement)
     db.session.flush()
-    link = url_for("endorse.respond", token=token, _external=True)
+    link = public_url("endorse.respond", token=token)
     outbox.queue(email, f"Endorsement requested: {nomination.cycle.title}",
                  f"{actor.name} asks you to endorse the nomination of {nomination.candidate} "
                  f"for {nomination.cycle.title}.\n\nAnswer here (the link works once, "

@@ -63,7 +63,10 @@ def cycle(cycle_id: int):
         sheets = [s for s in recommendations.submitted_sheets(cycle) if s.nomination_id in visible]
         if sheets:
             criteria = recommendations.criteria_of(cycle)
-            results = {m: aggregation.rank(criteria, sheets, m, recommendations.settings_of(cycle))
+            declared, settings = recommendations.method_of(cycle), recommendations.settings_of(cycle)
+            # The bootstrap confidence is the costly part: computed for the declared method only.
+            results = {m: aggregation.rank(criteria, sheets, m,
+                                           settings if m == declared else {**settings, "resamples": 0})
                        for m in aggregation.METHODS}
             severity = aggregation.judge_severity(criteria, sheets)
             agreement = aggregation.panel_agreement(criteria, sheets)

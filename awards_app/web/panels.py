@@ -13,8 +13,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from awards_app import expertise
 from awards_app.extensions import db
-from awards_app.models import ConflictOfInterest, Cycle, Nomination, PanelMember, User, UserRole
+from awards_app.models import Assignment, ConflictOfInterest, Cycle, Nomination, PanelMember, User, UserRole
 from awards_app.services import ServiceError, transitions
+from awards_app.services import assignments as assignment_service
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
 
@@ -65,8 +66,13 @@ def show(cycle_id: int):
         .options(selectinload(ConflictOfInterest.judge).selectinload(User.person),
                  selectinload(ConflictOfInterest.nomination))
         .order_by(ConflictOfInterest.status, ConflictOfInterest.id)).all()
+    assigned = db.session.scalars(
+        select(Assignment).join(Nomination).where(Nomination.cycle_id == cycle.id)
+        .where(~conflict_service.hides(current_user.id, Assignment.nomination_id))
+        .options(selectinload(Assignment.judge).selectinload(User.person), selectinload(Assignment.nomination))
+        .order_by(Assignment.nomination_id, Assignment.judge_id)).all()
     return render_template(
-        "panels/show.html", cycle=cycle, members=members,
+        "panels/show.html", cycle=cycle, members=members, assigned=assigned,
         expertise_by_user=panel_service.expertise_of([m.user_id for m in members]),
         coverage=panel_service.coverage(cycle, panel), conflicts=conflicts,
         judging_blockers=transitions.preview_cycle_event(cycle, "open_judging", "admin")
@@ -120,6 +126,25 @@ def detect(cycle_id: int):
     found = conflict_service.detect(current_user, cycle)
     db.session.commit()
     flash(_("Conflict detection ran: %(n)s new or changed finding(s).", n=len(found)), "success")
+    return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+
+
+@bp.route("/cycles/<int:cycle_id>/panel/assign", methods=["POST"])
+@login_required
+def assign(cycle_id: int):
+    cycle = _cycle_for_panel(cycle_id)
+    try:
+        result = assignment_service.run(current_user, cycle)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(f"{exc.message} [{exc.rule}]", "error")
+        return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+    db.session.commit()
+    if result.feasible:
+        flash(_("Judges assigned: %(n)s assignments, total fit %(fit).2f.", n=len(result.assignments),
+                fit=result.total_fit), "success")
+    for u in result.uncovered:
+        flash(f"{u.reason} [{u.rule}]", "error")
     return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
 
 
