@@ -300,6 +300,27 @@ class OutboxMessageFactory(BaseFactory):
     body = "Hello."
 
 
+class ApiTokenFactory(BaseFactory):
+    class Meta:
+        model = models.ApiToken
+
+    user = factory.SubFactory(UserFactory)
+    name = "script"
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    prefix = "mla_test"
+
+
+class IdempotencyRecordFactory(BaseFactory):
+    class Meta:
+        model = models.IdempotencyRecord
+
+    user = factory.SubFactory(UserFactory)
+    key = factory.Sequence(lambda n: f"key-{n}")
+    request_hash = "a" * 64
+    status = 201
+    body = factory.LazyFunction(dict)
+
+
 class AuditEventFactory(factory.Factory):
     """Audit events only ever come from the service, which keeps the chain."""
 
@@ -325,5 +346,6 @@ ALL_FACTORIES = [
     CycleFactory, CriterionFactory, NominationFactory, AttachmentFactory, EndorsementFactory,
     JudgeProfileFactory, ExpertiseFactory, PanelFactory, PanelMemberFactory, AssignmentFactory,
     ConflictOfInterestFactory, ConflictAttestationFactory, ScoreFactory, RecommendationFactory,
-    BoardVoteFactory, DecisionFactory, OutboxMessageFactory, AuditEventFactory,
+    BoardVoteFactory, DecisionFactory, OutboxMessageFactory, AuditEventFactory, ApiTokenFactory,
+    IdempotencyRecordFactory,
 ]

@@ -16,11 +16,12 @@ from awards_app.models.judging import (
 from awards_app.models.nominations import Attachment, Endorsement, Nomination
 from awards_app.models.organisations import Country, Organisation, Region
 from awards_app.models.people import ROLES, Person, User, UserRole
+from awards_app.models.tokens import ApiToken, IdempotencyRecord
 
 __all__ = [
-    "ROLES", "Assignment", "Attachment", "AuditEvent", "AuditHead", "AwardType", "BoardVote",
+    "ROLES", "ApiToken", "Assignment", "Attachment", "AuditEvent", "AuditHead", "AwardType", "BoardVote",
     "ConflictAttestation", "ConflictOfInterest", "Country", "Criterion", "Cycle", "Decision",
-    "Delegation", "Endorsement", "Event", "Expertise", "JudgeProfile", "Nomination",
+    "Delegation", "Endorsement", "Event", "Expertise", "IdempotencyRecord", "JudgeProfile", "Nomination",
     "Organisation", "OutboxMessage", "Panel", "PanelMember", "Participant", "Person",
     "Recommendation", "Region", "Score", "User", "UserRole",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 20:29:08.780011
+Create Date: 2026-11-27 20:34:38.191290
 
 """
 from alembic import op
@@ -171,6 +171,22 @@ def upgrade():
     sa.UniqueConstraint('email', name=op.f('uq_user_account_email')),
     sa.UniqueConstraint('person_id', name=op.f('uq_user_account_person_id'))
     )
+    op.create_table('api_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('prefix', sa.String(length=12), nullable=False),
+    sa.Column('created_at', awards_app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('last_used_at', awards_app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', awards_app.models.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_api_token_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
+    )
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
+
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
@@ -214,6 +230,19 @@ def upgrade():
     with op.batch_alter_table('criterion', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_criterion_cycle_id'), ['cycle_id'], unique=False)
 
+    op.create_table('idempotency_record',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('request_hash', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.Integer(), nullable=False),
+    sa.Column('body', awards_app.models.types.JSONType(), nullable=False),
+    sa.Column('location', sa.Text(), nullable=True),
+    sa.Column('created_at', awards_app.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_idempotency_record_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_record')),
+    sa.UniqueConstraint('user_id', 'key', name=op.f('uq_idempotency_record_user_id_key'))
+    )
     op.create_table('judge_profile',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -550,6 +579,7 @@ def downgrade():
 
     op.drop_table('nomination')
     op.drop_table('judge_profile')
+    op.drop_table('idempotency_record')
     with op.batch_alter_table('criterion', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_criterion_cycle_id'))
 
@@ -559,6 +589,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
 
     op.drop_table('audit_event')
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
+
+    op.drop_table('api_token')
     op.drop_table('user_account')
     with op.batch_alter_table('delegation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_delegation_event_id'))
