@@ -26,13 +26,16 @@ def register_extensions(app: Flask) -> None:
     from flask_babel import get_locale
 
     from awards_app import auth
-    from awards_app.extensions import babel, csrf, db, login_manager, migrate
+    from awards_app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from awards_app.i18n import select_locale, select_timezone, time_left
+    from awards_app.security import init_security
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    limiter.init_app(app)
+    init_security(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     auth.init_login(login_manager, app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
@@ -61,6 +64,21 @@ def register_blueprints(app: Flask) -> None:
     for module in (main, auth, awards, cycles, nominate, endorse, screening, delegations, judges,
                    judging, panels, chair, board, reports, admin):
         app.register_blueprint(module.bp)
+    _register_api(app)
+
+
+def _register_api(app: Flask) -> None:
+    """The JSON API and the token page (awards_app.api, awards_app.web.tokens)."""
+    from importlib.util import find_spec
+
+    if find_spec("awards_app.api") is not None:
+        from awards_app.api import init_api
+
+        init_api(app)
+    if find_spec("awards_app.web.tokens") is not None:
+        from awards_app.web import tokens
+
+        app.register_blueprint(tokens.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,6 +1,8 @@
 """Bare extension objects, bound to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Counters live in Redis when RATELIMIT_STORAGE_URI points there (REDIS_URL),
+# so every server counts the same attempts; in memory otherwise.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

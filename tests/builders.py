@@ -41,7 +41,7 @@ def judge(email: str, *, name: str | None = None, fields=("youth_work",), vetted
     from awards_app.services import judges, users
 
     user = users.create_user("tests", email, name or email.split("@")[0].title(), roles,
-                             password="correct horse battery staple", organisation=organisation,
+                             password="violet kettle harbour 42", organisation=organisation,
                              country=country)
     profile = judges.profile_of(user)
     profile.languages = list(languages)

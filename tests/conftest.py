@@ -73,6 +73,9 @@ def _clean_tables(request):
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         db.session.remove()
+    from awards_app.extensions import limiter
+
+    limiter.reset()  # each test starts with no failed logins counted
 
 
 @pytest.fixture
@@ -93,7 +96,7 @@ def runner(app):
     return app.test_cli_runner()
 
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "violet kettle harbour 42"
 
 
 class AuthActions:

@@ -9,7 +9,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from awards_app import models
 from awards_app.extensions import db
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "violet kettle harbour 42"
 # Hashed once, with the test configuration's cheap parameters.
 _HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 

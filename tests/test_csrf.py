@@ -27,7 +27,7 @@ def test_a_state_changing_button_without_a_token_changes_nothing(csrf_client, ma
     token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page.data).group(1)
     make_user("judge@example.org")
     csrf_client.post("/login", data={"email": "judge@example.org",
-                                     "password": "correct horse battery staple",
+                                     "password": "violet kettle harbour 42",
                                      "csrf_token": token.decode()})
     assert csrf_client.get("/home").status_code == 200
     assert csrf_client.post("/logout").status_code == 400

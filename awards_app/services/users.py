@@ -1,5 +1,8 @@
 """Accounts: creation, roles, passwords and authentication."""
 
+from functools import cache
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from awards_app import auth
@@ -10,6 +13,13 @@ from awards_app.services import ServiceError, audit
 MIN_PASSWORD_LENGTH = 12
 
 
+@cache
+def _common_passwords() -> frozenset[str]:
+    path = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
+
+
 def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
@@ -18,6 +28,9 @@ def _check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ServiceError("password.too_short",
                            f"A password needs at least {MIN_PASSWORD_LENGTH} characters.",
+                           field="password")
+    if password.strip().casefold() in _common_passwords():
+        raise ServiceError("password.too_common", "This password is too common; choose another.",
                            field="password")
 
 

@@ -1,6 +1,8 @@
 """Login and logout."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -8,7 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
 
-from awards_app.extensions import db
+from awards_app.extensions import db, limiter
+from awards_app.security import failed_login, login_account_key
 from awards_app.services import users
 from awards_app.web import safe_next
 
@@ -21,6 +24,10 @@ class LoginForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=login_account_key,
+               methods=["POST"], deduct_when=failed_login)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=failed_login)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -32,6 +39,7 @@ def login():
         if user is not None:
             session.clear()  # a fresh session on every login: no fixation
             login_user(user)
+            session["started_at"] = session["seen_at"] = datetime.now(UTC).timestamp()
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
         flash(_("Wrong email or password."), "error")
     return render_template("auth/login.html", form=form), (200 if not form.errors else 400)

@@ -46,6 +46,7 @@ def register(app) -> None:
             403: _("You may see this, but not do that."),
             405: _("That action is not allowed here."),
             400: _("The request could not be understood."),
+            429: _("Too many attempts. Wait a few minutes and try again."),
         }
         response = _respond(exc.code, f"http.{exc.code}", messages.get(exc.code, exc.description))
         return response

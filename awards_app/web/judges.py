@@ -62,9 +62,7 @@ def _render(profile, status=200, **forms):
 @bp.route("/profile/judge")
 @role_required("judge", "chair")
 def profile():
-    profile = judge_service.profile_of(current_user)
-    db.session.commit()
-    return _render(profile)
+    return _render(judge_service.existing_or_blank(current_user))
 
 
 @bp.route("/profile/judge/languages", methods=["POST"])

@@ -1,0 +1,65 @@
+"""Response headers, session lifetimes and the login rate limits."""
+
+import secrets
+from datetime import UTC, datetime
+
+from flask import current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def _set_headers(response):
+    """Scripts run only from this app or with this response's nonce; nothing
+    may frame the pages, and no object or base tag can be injected."""
+    policy = (f"default-src 'self'; script-src 'self' 'nonce-{csp_nonce()}'; style-src 'self'; "
+              "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; "
+              "frame-ancestors 'none'; form-action 'self'")
+    response.headers.setdefault("Content-Security-Policy", policy)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if current_app.config.get("HSTS"):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _enforce_session_lifetime():
+    """Idle and absolute timeouts, on top of the signed cookie's own expiry."""
+    if not current_user.is_authenticated or request.endpoint in (None, "static"):
+        return None
+    now = datetime.now(UTC).timestamp()
+    started = session.setdefault("started_at", now)
+    seen = session.get("seen_at", now)
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    absolute = current_app.config["SESSION_MAX_HOURS"] * 3600
+    if now - seen > idle or now - started > absolute:
+        logout_user()
+        session.clear()
+        flash(_("Your session ended; please log in again."), "info")
+        if request.method == "GET":
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return redirect(url_for("auth.login"))
+    session["seen_at"] = now
+    return None
+
+
+def init_security(app) -> None:
+    app.after_request(_set_headers)
+    app.before_request(_enforce_session_lifetime)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+
+def login_account_key() -> str:
+    """Counts failed logins per account (the email typed), not per visitor."""
+    return "login-account:" + (request.form.get("email") or "").strip().lower()
+
+
+def failed_login(response) -> bool:
+    """Only failures count toward the limits: a success redirects."""
+    return response.status_code != 302
