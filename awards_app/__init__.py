@@ -72,9 +72,10 @@ def _register_api(app: Flask) -> None:
     from importlib.util import find_spec
 
     if find_spec("awards_app.api") is not None:
-        from awards_app.api import init_api
+        import awards_app.api as api
 
-        init_api(app)
+        if hasattr(api, "init_api"):
+            api.init_api(app)
     if find_spec("awards_app.web.tokens") is not None:
         from awards_app.web import tokens
 

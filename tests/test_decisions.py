@@ -149,3 +149,35 @@ def test_score_submission_events_carry_everything_the_replay_needs(deliberating)
     assert len(events) == 9
     assert all(set(e.payload["scores"]) == {c.code for c in cycle.criteria} for e in events)
     assert {n.state for n in db.session.scalars(select(Nomination))} == {"eligible"}
+
+
+def test_the_pdf_report_is_produced_and_shows_the_head_hash(deliberating, client, auth, make_user, tmp_path):
+    import shutil
+    import subprocess
+
+    from awards_app.services import audit
+
+    cycle, judges, noms = deliberating
+    _ratified(cycle, judges)
+    make_user("auditor@example.org", roles=("auditor",))
+    auth.login("auditor@example.org")
+    response = client.get(f"/reports/cycles/{cycle.id}/report.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is needed to read the PDF's text")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(response.data)
+    text_out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    _, _, head, _ = audit.verify_chain()
+    assert head in text_out.replace("\n", "").replace(" ", "")
+    assert "Audit report" in text_out and noms[1].candidate.name in text_out
+
+
+def test_the_report_html_draws_the_charts_as_svg(deliberating, client, auth, make_user):
+    cycle, judges, noms = deliberating
+    _ratified(cycle, judges)
+    make_user("auditor@example.org", roles=("auditor",))
+    auth.login("auditor@example.org")
+    page = client.get(f"/reports/cycles/{cycle.id}").get_data(as_text=True)
+    assert page.count("<svg") == 2 and "<title>Judge severity</title>" in page

@@ -38,6 +38,8 @@ class CycleReport:
     chain_count: int = 0
     head_hash: str = ""
     chain_problem: str | None = None
+    distribution_chart: object = None
+    severity_chart: object = None
 
 
 def build(cycle: Cycle) -> CycleReport:
@@ -69,6 +71,7 @@ def build(cycle: Cycle) -> CycleReport:
     if report.decision is not None:
         report.matrix, report.judges = _score_matrix(cycle, report.assignments)
         report.replay = _replay(cycle, report)
+        _charts(cycle, report)
     report.chain_ok, report.chain_count, report.head_hash, report.chain_problem = audit.verify_chain()
     return report
 
@@ -122,3 +125,23 @@ def _replay(cycle: Cycle, report: CycleReport) -> dict:
             "stored_scores_match": stored == submitted,
             "changed_sheets": sorted(k for k in stored.keys() | submitted.keys()
                                      if stored.get(k) != submitted.get(k))}
+
+
+def _charts(cycle: Cycle, report: CycleReport) -> None:
+    from awards_app import aggregation
+    from awards_app.reports import charts
+    from awards_app.services import recommendations
+
+    criteria = recommendations.criteria_of(cycle)
+    sheets = recommendations.submitted_sheets(cycle)
+    if not sheets:
+        return
+    totals: dict = {}
+    for s in sheets:
+        totals.setdefault(s.nomination_id, []).append(aggregation.sheet_total(criteria, s.scores))
+    report.distribution_chart = charts.dot_plot(
+        [(report.nominations[n].candidate, v) for n, v in sorted(totals.items())], "Score distribution")
+    names = {j.id: j.name for j in report.judges}
+    report.severity_chart = charts.offset_bars(
+        [(names.get(j, j), v) for j, v in sorted(aggregation.judge_severity(criteria, sheets).items())],
+        "Judge severity")

@@ -32,6 +32,17 @@ def cycle(cycle_id: int):
     return render_template("reports/cycle.html", r=report, charts=charts)
 
 
+@bp.route("/cycles/<int:cycle_id>/report.pdf")
+@role_required("board", "auditor")
+def pdf(cycle_id: int):
+    from awards_app.reports import pdf as pdf_report
+
+    cycle = _cycle_or_404(cycle_id)
+    body = pdf_report.render(cycle_report.build(cycle))
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="audit-report-cycle-{cycle.id}.pdf"'})
+
+
 @bp.route("/cycles/<int:cycle_id>/bundle.json")
 @role_required("board", "auditor")
 def bundle(cycle_id: int):
