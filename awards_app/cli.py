@@ -20,6 +20,41 @@ audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
 outbox_cli = AppGroup("outbox", help="Notices waiting to be sent.")
 cycles_cli = AppGroup("cycles", help="Award cycles.")
 workflows_cli = AppGroup("workflows", help="The award state machines.")
+backup_cli = AppGroup("backup", help="Back up and restore the whole database.")
+
+
+@backup_cli.command("create")
+@click.argument("target", type=click.Path(dir_okay=False))
+def backup_create(target):
+    """Write a backup of the database to TARGET (SQLite file or pg_dump archive)."""
+    from awards_app import backup
+
+    ok, count, head, _ = audit_service.verify_chain()
+    try:
+        backup.create(db.engine, target)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backup written to {target}: audit chain of {count} events, head {head}"
+               + ("" if ok else " (the chain did NOT verify at backup time)"))
+
+
+@backup_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def backup_restore(source, yes):
+    """Replace the database's content with the backup in SOURCE."""
+    from awards_app import backup
+
+    if not yes:
+        click.confirm("This replaces everything in the database. Continue?", abort=True)
+    db.session.remove()
+    try:
+        backup.restore(db.engine, source)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    ok, count, head, problem = audit_service.verify_chain()
+    click.echo(f"Restored from {source}: audit chain of {count} events, head {head}"
+               + ("" if ok else f"; the chain does NOT verify: {problem}"))
 
 CLI_ACTOR = "cli"
 
@@ -197,5 +232,5 @@ def workflows_graph(award, output):
 
 
 def register(app) -> None:
-    for group in (users_cli, demo_cli, audit_cli, outbox_cli, cycles_cli, workflows_cli):
+    for group in (users_cli, demo_cli, audit_cli, outbox_cli, cycles_cli, workflows_cli, backup_cli):
         app.cli.add_command(group)

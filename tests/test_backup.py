@@ -1,0 +1,30 @@
+from awards_app.extensions import db
+from awards_app.services import audit
+from tests.factories import AuditEventFactory
+
+
+def test_a_restore_reproduces_the_same_audit_head(runner, ctx, tmp_path):
+    for i in range(3):
+        AuditEventFactory(payload={"n": i})
+    db.session.commit()
+    _, count, head, _ = audit.verify_chain()
+    target = tmp_path / "backup.dump"
+    created = runner.invoke(args=["backup", "create", str(target)])
+    assert created.exit_code == 0, created.output
+    assert head in created.output and target.exists()
+    AuditEventFactory(payload={"after": "the backup"})
+    db.session.commit()
+    assert audit.verify_chain()[2] != head
+    restored = runner.invoke(args=["backup", "restore", str(target), "--yes"])
+    assert restored.exit_code == 0, restored.output
+    db.session.remove()
+    ok, restored_count, restored_head, _ = audit.verify_chain()
+    assert ok and (restored_count, restored_head) == (count, head)
+    assert head in restored.output
+
+
+def test_restore_asks_before_replacing_everything(runner, ctx, tmp_path):
+    target = tmp_path / "backup.dump"
+    runner.invoke(args=["backup", "create", str(target)])
+    refused = runner.invoke(args=["backup", "restore", str(target)], input="n\n")
+    assert refused.exit_code != 0 and "Aborted" in refused.output
