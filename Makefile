@@ -33,12 +33,13 @@ run: demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Lint, then the whole test suite (on PostgreSQL when TEST_DATABASE_URL is set)
-test: $(VENV)/.dev
-	$(BIN)/ruff check .
+test: lint
 	$(BIN)/pytest -n $(JOBS) $(PYTEST_ARGS)
 
+## Ruff, and bandit's security scan (medium and high findings fail; each # nosec says why)
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r awards_app workflows -ll
 
 ## Production-style server on the same database
 serve: db
