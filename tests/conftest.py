@@ -57,12 +57,8 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _clean_tables(request):
-    yield
-    if "app" not in request.fixturenames:
-        return
-    app = request.getfixturevalue("app")
+def reset_database(app) -> None:
+    """Empty every table, as after a fresh migration."""
     with app.app_context():
         db.session.rollback()
         with db.engine.begin() as conn:
@@ -76,6 +72,13 @@ def _clean_tables(request):
     from awards_app.extensions import limiter
 
     limiter.reset()  # each test starts with no failed logins counted
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    yield
+    if "app" in request.fixturenames:
+        reset_database(request.getfixturevalue("app"))
 
 
 @pytest.fixture

@@ -87,6 +87,9 @@ def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | Non
     tie at the boundary must be settled by naming the laureates."""
     if not panel_service.is_chair(actor, cycle):
         raise Forbidden("recommendation.chair_only", "Only the panel's chair recommends.")
+    if cycle.state != "deliberation":
+        raise Conflict([{"rule": "recommendation.not_in_deliberation",
+                         "message": "The panel recommends once scoring has closed."}])
     if not (rationale or "").strip():
         raise ServiceError("recommendation.rationale_required", "Write the panel's rationale.",
                            field="rationale")

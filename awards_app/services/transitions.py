@@ -78,6 +78,9 @@ def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = N
     cycle = _lock(Cycle, cycle.id, expected_version)
     wf = cycle.award_type.workflow
     before = cycle.state
+    if event == "close_scoring" and reason:
+        # The chair may close before every sheet is in, with the reason on the record.
+        cycle.close_reason = reason
     new_state, role = _fire(wf.fire_cycle, before, event, _roles_of(actor, as_role),
                             cycle_facts(cycle))
     cycle.state = new_state
