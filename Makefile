@@ -8,7 +8,7 @@ PORT ?= 5000
 # Two pytest workers on this project's 2-core machines; override with JOBS=n.
 JOBS ?= 2
 
-.PHONY: run test lint db demo serve clean
+.PHONY: run test lint db demo serve clean translations messages
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,11 @@ demo: db
 	$(FLASK) demo load
 
 ## Set up the app on SQLite with demo data and serve it at http://127.0.0.1:5000
-run: demo
+run: demo translations
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Lint, then the whole test suite (on PostgreSQL when TEST_DATABASE_URL is set)
-test: lint
+test: lint translations
 	$(BIN)/pytest -n $(JOBS) $(PYTEST_ARGS)
 
 ## Ruff, and bandit's security scan (medium and high findings fail; each # nosec says why)
@@ -42,8 +42,17 @@ lint: $(VENV)/.dev
 	$(BIN)/bandit -q -r awards_app workflows -ll
 
 ## Production-style server on the same database
-serve: db
+serve: db translations
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+
+## Compile the French and Spanish catalogues (the .mo files are built, never committed)
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel -q compile -d awards_app/translations
+
+## Re-extract messages and merge them into the catalogues (then translate the new ones)
+messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-comments=TRANSLATORS: -o awards_app/translations/messages.pot .
+	$(BIN)/pybabel update -i awards_app/translations/messages.pot -d awards_app/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

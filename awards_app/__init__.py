@@ -54,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
         endorse,
         judges,
         judging,
+        language,
         main,
         nominate,
         panels,
@@ -62,24 +63,18 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (main, auth, awards, cycles, nominate, endorse, screening, delegations, judges,
-                   judging, panels, chair, board, reports, admin):
+                   judging, panels, chair, board, reports, admin, language):
         app.register_blueprint(module.bp)
     _register_api(app)
 
 
 def _register_api(app: Flask) -> None:
-    """The JSON API and the token page (awards_app.api, awards_app.web.tokens)."""
-    from importlib.util import find_spec
+    """The JSON API, and the page where users manage their API tokens."""
+    from awards_app.api import init_api
+    from awards_app.web import tokens
 
-    if find_spec("awards_app.api") is not None:
-        import awards_app.api as api
-
-        if hasattr(api, "init_api"):
-            api.init_api(app)
-    if find_spec("awards_app.web.tokens") is not None:
-        from awards_app.web import tokens
-
-        app.register_blueprint(tokens.bp)
+    init_api(app)
+    app.register_blueprint(tokens.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -2,16 +2,20 @@
 
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_babel import format_timedelta
 from flask_login import current_user
 
 
 def select_locale() -> str:
-    """The user's profile first, then the browser's Accept-Language, else English."""
+    """A signed-in user's profile language first; then the language chosen
+    with the switch in this session (a visitor's, or a user's whose profile
+    names none); then the browser's Accept-Language; else English."""
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
+    if session.get("lang") in languages:
+        return session["lang"]
     return request.accept_languages.best_match(languages) or "en"
 
 

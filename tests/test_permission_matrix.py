@@ -53,6 +53,7 @@ PAGES = {
     "nominate.show": only(OWNER, ADMIN, BOARD, AUDITOR, JUDGE, CHAIR),
     "nominate.download_attachment": only(OWNER, ADMIN, BOARD, AUDITOR, JUDGE, CHAIR),
     "panels.show": only(ADMIN, CHAIR),
+    "reports.index": only(BOARD, AUDITOR),
     "reports.cycle": only(BOARD, AUDITOR),
     "reports.pdf": only(BOARD, AUDITOR),
     "reports.bundle": only(BOARD, AUDITOR),
@@ -123,7 +124,7 @@ def test_every_form_post_needs_a_login(app, client, world):
                      {"event": "open_call"} if "event" in r.arguments else {}))
                  for r in app.url_map.iter_rules()
                  if "POST" in r.methods and not r.endpoint.startswith(("static", "api"))
-                 and r.endpoint not in ("auth.login", "endorse.respond")]
+                 and r.endpoint not in ("auth.login", "endorse.respond", "language.switch")]
     for url in posts:
         response = client.post(url)
         assert response.status_code in (302, 401), url

@@ -16,7 +16,7 @@ from awards_app.services import conflicts as conflict_service
 def existing_or_blank(user) -> JudgeProfile:
     """For showing: the stored profile, or an unsaved blank one (a GET creates nothing)."""
     profile = db.session.scalar(select(JudgeProfile).where(JudgeProfile.user_id == user.id))
-    return profile or JudgeProfile(user_id=user.id, languages=[], regions=[], relations=[], expertise=[])
+    return profile or JudgeProfile(user_id=user.id, user=user, languages=[], regions=[], relations=[], expertise=[])
 
 
 def profile_of(user) -> JudgeProfile:

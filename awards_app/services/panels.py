@@ -98,3 +98,8 @@ def chair_of(cycle: Cycle) -> User | None:
 def is_chair(user, cycle: Cycle) -> bool:
     chair = chair_of(cycle)
     return chair is not None and chair.id == user.id
+
+
+def chaired_by(user) -> list[Cycle]:
+    return list(db.session.scalars(select(Cycle).join(Panel).join(PanelMember).where(
+        PanelMember.user_id == user.id, PanelMember.role == "chair").order_by(Cycle.year.desc(), Cycle.id)))

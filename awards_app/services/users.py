@@ -96,3 +96,9 @@ def authenticate(email: str, password: str, *, remote_addr: str | None = None) -
 
 def record_logout(user: User) -> None:
     audit.record(user, "auth.logout", user)
+
+
+def set_locale(user: User, lang: str) -> None:
+    """The language the user reads the app in (one of LANGUAGES)."""
+    user.locale = lang
+    db.session.flush()

@@ -37,7 +37,10 @@ def login():
                                   remote_addr=request.remote_addr)
         db.session.commit()
         if user is not None:
+            lang = session.get("lang")
             session.clear()  # a fresh session on every login: no fixation
+            if lang:
+                session["lang"] = lang
             login_user(user)
             session["started_at"] = session["seen_at"] = datetime.now(UTC).timestamp()
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))

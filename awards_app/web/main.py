@@ -16,7 +16,10 @@ def index():
 @bp.route("/home")
 @login_required
 def home():
-    return render_template("main/home.html", roles=sorted(current_user.roles))
+    from awards_app.services.panels import chaired_by
+
+    return render_template("main/home.html", roles=sorted(current_user.roles),
+                           chaired=chaired_by(current_user) if current_user.has_role("chair") else [])
 
 
 @bp.route("/healthz")

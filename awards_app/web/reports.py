@@ -25,6 +25,15 @@ def _cycle_or_404(cycle_id: int) -> Cycle:
     return cycle
 
 
+@bp.route("/")
+@role_required("board", "auditor")
+def index():
+    from sqlalchemy import select
+
+    cycles = db.session.scalars(select(Cycle).order_by(Cycle.year.desc(), Cycle.id)).all()
+    return render_template("reports/index.html", cycles=cycles)
+
+
 @bp.route("/cycles/<int:cycle_id>")
 @role_required("board", "auditor")
 def cycle(cycle_id: int):

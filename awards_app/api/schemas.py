@@ -1,0 +1,438 @@
+"""Request and response schemas of the API: explicit fields, strict types,
+unknown fields refused (marshmallow's RAISE)."""
+
+import marshmallow as ma
+from flask_smorest.fields import Upload
+from marshmallow import RAISE, fields, validate
+
+import workflows
+from awards_app import expertise
+from awards_app.models.decisions import VOTES
+from awards_app.models.judging import CONFLICT_KINDS
+
+ID = {"strict": True, "validate": validate.Range(min=1, max=2**31 - 1)}
+VERSION = {"strict": True, "validate": validate.Range(min=1, max=2**31 - 1)}
+
+
+def _all_cycle_events() -> list[str]:
+    return sorted({e for wf in workflows.REGISTRY.values() for e in wf.cycle_events_all})
+
+
+class Strict(ma.Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# --- shared -----------------------------------------------------------------
+
+class RuleResult(Strict):
+    rule = fields.String(required=True)
+    ok = fields.Boolean(allow_none=True)
+    severity = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+
+
+# --- awards and cycles ----------------------------------------------------------
+
+class Criterion(Strict):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.Function(lambda c: c.name_en)
+    weight = fields.Float()
+    scale_min = fields.Integer()
+    scale_max = fields.Integer()
+    comment_required = fields.Boolean()
+
+
+class Award(Strict):
+    code = fields.String()
+    name_en = fields.String()
+    name_fr = fields.String()
+    name_es = fields.String()
+    candidate_kind = fields.String()
+    cadence = fields.String()
+    cycle_events = fields.Function(lambda a: list(a.workflow.cycle_events_all))
+    nomination_events = fields.Function(lambda a: list(a.workflow.nomination_events_all))
+
+
+class Cycle(Strict):
+    id = fields.Integer()
+    award = fields.Function(lambda c: c.award_type.code)
+    title = fields.String()
+    year = fields.Integer()
+    state = fields.String()
+    version = fields.Integer()
+    event_id = fields.Integer(allow_none=True)
+    max_laureates = fields.Integer()
+    deadline = fields.DateTime(allow_none=True)
+    criteria_published_at = fields.DateTime(allow_none=True)
+    settings = fields.Dict(keys=fields.String())
+    criteria = fields.List(fields.Nested(Criterion))
+
+
+class CycleCreate(Strict):
+    award = fields.String(required=True, validate=validate.OneOf(sorted(workflows.REGISTRY)))
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(1987, 2200))
+    event_id = fields.Integer(load_default=None, allow_none=True, **ID)
+    deadline = fields.AwareDateTime(load_default=None, allow_none=True)
+    max_laureates = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                   validate=validate.Range(1, 50))
+
+
+class CycleQuery(Strict):
+    award = fields.String(validate=validate.OneOf(sorted(workflows.REGISTRY)))
+    state = fields.String(validate=validate.OneOf(sorted(workflows.CYCLE_STATES)))
+
+
+class CycleTransition(Strict):
+    event = fields.String(required=True, validate=validate.OneOf(_all_cycle_events()))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    version = fields.Integer(load_default=None, allow_none=True, **VERSION)
+
+
+class TransitionResult(Strict):
+    id = fields.Integer(required=True)
+    event = fields.String(required=True)
+    state = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+# --- delegations --------------------------------------------------------------
+
+class Delegation(Strict):
+    id = fields.Integer()
+    event_id = fields.Integer()
+    organisation_id = fields.Integer()
+    organisation = fields.Function(lambda d: d.organisation.name)
+    name = fields.String()
+
+
+# --- nominations --------------------------------------------------------------
+
+class Candidate(Strict):
+    kind = fields.String()
+    name = fields.String()
+    person_id = fields.Integer(allow_none=True)
+    delegation_id = fields.Integer(allow_none=True)
+    organisation_id = fields.Integer(allow_none=True)
+
+
+class Nomination(Strict):
+    id = fields.Integer()
+    cycle_id = fields.Integer()
+    nominator_id = fields.Integer()
+    state = fields.String()
+    version = fields.Integer()
+    candidate = fields.Method("_candidate")
+    statement = fields.String()
+    volunteer_years = fields.Float(allow_none=True)
+    volunteer_places = fields.String(allow_none=True)
+    eligibility = fields.List(fields.Dict(keys=fields.String()))
+    screening_reason = fields.String(allow_none=True)
+    submitted_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+    def _candidate(self, n):
+        return {"kind": n.candidate_kind, "name": str(n.candidate),
+                "person_id": n.candidate_person_id, "delegation_id": n.candidate_delegation_id,
+                "organisation_id": n.candidate_organisation_id}
+
+
+class _IndividualFields(Strict):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    country_id = fields.Integer(allow_none=True, **ID)
+    organisation_id = fields.Integer(allow_none=True, **ID)
+    date_of_birth = fields.Date(allow_none=True)
+    statement = fields.String(validate=validate.Length(max=20000))
+    volunteer_years = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(0, 100))
+    volunteer_places = fields.String(allow_none=True, validate=validate.Length(max=5000))
+
+
+class NominationCreate(_IndividualFields):
+    """The candidate: name (and the person's details) for an individual
+    award, delegation_id for a delegation award, organisation_id otherwise."""
+
+    cycle_id = fields.Integer(required=True, **ID)
+    delegation_id = fields.Integer(allow_none=True, **ID)
+
+
+class NominationUpdate(_IndividualFields):
+    version = fields.Integer(load_default=None, allow_none=True, **VERSION)
+
+
+NOMINATION_EVENTS = ("submit", "withdraw", "mark_eligible", "mark_ineligible")
+
+
+class NominationTransition(Strict):
+    event = fields.String(required=True, validate=validate.OneOf(NOMINATION_EVENTS))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    version = fields.Integer(load_default=None, allow_none=True, **VERSION)
+
+
+class NominationTransitionResult(TransitionResult):
+    eligibility = fields.List(fields.Dict(keys=fields.String()))
+
+
+QUERY_ID = {"validate": validate.Range(min=1, max=2**31 - 1)}  # query strings are text: not strict
+
+
+class NominationQuery(Strict):
+    cycle_id = fields.Integer(**QUERY_ID)
+    state = fields.String(validate=validate.OneOf(sorted(workflows.NOMINATION_STATES)))
+
+
+class Attachment(Strict):
+    id = fields.Integer()
+    nomination_id = fields.Integer()
+    original_name = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_at = fields.DateTime()
+
+
+class AttachmentUpload(ma.Schema):
+    file = Upload(required=True)
+
+
+class EndorsementRequest(Strict):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    from_candidate_organisation = fields.Boolean(load_default=False)
+
+
+class Endorsement(Strict):
+    id = fields.Integer()
+    nomination_id = fields.Integer()
+    email = fields.String()
+    requested_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    received_at = fields.DateTime(allow_none=True)
+    endorser_name = fields.String(allow_none=True)
+    endorser_organisation = fields.String(allow_none=True)
+    from_candidate_organisation = fields.Boolean()
+
+
+# --- panels, judges, conflicts, assignments ----------------------------------------
+
+class PanelMember(Strict):
+    id = fields.Integer()
+    user_id = fields.Integer()
+    name = fields.Function(lambda m: m.user.name)
+    email = fields.Function(lambda m: m.user.email)
+    role = fields.String()
+
+
+class PanelMemberCreate(Strict):
+    user_id = fields.Integer(required=True, **ID)
+    role = fields.String(load_default="member", validate=validate.OneOf(("member", "chair")))
+
+
+class Panel(Strict):
+    cycle_id = fields.Integer()
+    members = fields.List(fields.Nested(PanelMember))
+    required_fields = fields.List(fields.String())
+    missing_fields = fields.List(fields.String())
+
+
+class Expertise(Strict):
+    id = fields.Integer()
+    field = fields.String()
+    evidence = fields.String()
+    years = fields.Integer()
+
+
+class ExpertiseCreate(Strict):
+    field = fields.String(required=True, validate=validate.OneOf(list(expertise.FIELDS)))
+    evidence = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    years = fields.Integer(required=True, strict=True, validate=validate.Range(0, 80))
+
+
+class JudgeProfile(Strict):
+    id = fields.Integer()
+    user_id = fields.Integer()
+    name = fields.Function(lambda p: p.user.name)
+    languages = fields.List(fields.String())
+    vetted_at = fields.DateTime(allow_none=True)
+    expertise = fields.List(fields.Nested(Expertise))
+
+
+class ConflictOfInterest(Strict):
+    id = fields.Integer()
+    judge_id = fields.Integer()
+    nomination_id = fields.Integer()
+    kind = fields.String()
+    source = fields.String()
+    status = fields.String()
+    rule = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    rationale = fields.String(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class ConflictDeclare(Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(CONFLICT_KINDS))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class ConflictResolve(Strict):
+    action = fields.String(required=True, validate=validate.OneOf(("confirm", "waive", "dismiss")))
+    rationale = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+
+class Attestation(Strict):
+    judge_id = fields.Integer()
+    nomination_id = fields.Integer()
+    attested_at = fields.DateTime()
+
+
+class Assignment(Strict):
+    id = fields.Integer()
+    nomination_id = fields.Integer()
+    judge_id = fields.Integer()
+    fit = fields.Float()
+    sheet_state = fields.String()
+    version = fields.Integer()
+    submitted_at = fields.DateTime(allow_none=True)
+
+
+class Uncovered(Strict):
+    nomination_id = fields.Integer()
+    rule = fields.String()
+    reason = fields.String()
+
+
+class AssignmentRun(Strict):
+    feasible = fields.Boolean()
+    optimal = fields.Boolean()
+    method = fields.String()
+    total_fit = fields.Float()
+    assignments = fields.Integer()
+    uncovered = fields.List(fields.Nested(Uncovered))
+
+
+# --- scores ---------------------------------------------------------------------
+
+class ScoreIn(Strict):
+    value = fields.Float(required=True, allow_nan=False)
+    comment = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+class ScoreSheetIn(Strict):
+    scores = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=40)),
+                         values=fields.Nested(ScoreIn), required=True)
+    version = fields.Integer(load_default=None, allow_none=True, **VERSION)
+
+
+class ScoreOut(Strict):
+    value = fields.Float(allow_none=True)
+    comment = fields.String()
+
+
+class ScoreSheet(Strict):
+    nomination_id = fields.Integer()
+    assignment_id = fields.Integer()
+    sheet_state = fields.String()
+    version = fields.Integer()
+    submitted_at = fields.DateTime(allow_none=True)
+    attested = fields.Boolean()
+    scores = fields.Dict(keys=fields.String(), values=fields.Nested(ScoreOut))
+
+
+# --- recommendations, votes, decisions ----------------------------------------------
+
+class RankingEntry(Strict):
+    nomination_id = fields.Integer()
+    rank = fields.Integer(allow_none=True)
+    score = fields.Float(allow_none=True)
+    n_judges = fields.Integer(allow_none=True)
+    per_criterion_means = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+    tie_break = fields.Raw(allow_none=True)
+    confidence_top_k = fields.Float(allow_none=True)
+
+
+class Recommendation(Strict):
+    id = fields.Integer()
+    cycle_id = fields.Integer()
+    method = fields.String()
+    ranking = fields.List(fields.Nested(RankingEntry))
+    laureate_nomination_ids = fields.List(fields.Integer())
+    inputs_hash = fields.String()
+    rationale = fields.String()
+    created_by_id = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class RecommendationCreate(Strict):
+    rationale = fields.String(required=True, validate=validate.Length(min=1, max=20000))
+    laureate_nomination_ids = fields.List(fields.Integer(**ID), load_default=None, allow_none=True,
+                                          validate=validate.Length(min=1, max=50))
+
+
+class Vote(Strict):
+    id = fields.Integer()
+    recommendation_id = fields.Integer()
+    user_id = fields.Integer()
+    vote = fields.String()
+    reason = fields.String(allow_none=True)
+    cast_at = fields.DateTime()
+
+
+class VoteCreate(Strict):
+    vote = fields.String(required=True, validate=validate.OneOf(VOTES))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+
+class VoteResult(Vote):
+    cycle_state = fields.String()
+
+
+class Decision(Strict):
+    id = fields.Integer()
+    cycle_id = fields.Integer()
+    recommendation_id = fields.Integer(allow_none=True)
+    amends_id = fields.Integer(allow_none=True)
+    laureate_nomination_ids = fields.List(fields.Integer())
+    inputs_hash = fields.String()
+    reason = fields.String(allow_none=True)
+    ratified_at = fields.DateTime()
+
+
+class DecisionAmend(Strict):
+    laureate_nomination_ids = fields.List(fields.Integer(**ID), required=True,
+                                          validate=validate.Length(min=1, max=50))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+# --- audit ------------------------------------------------------------------------
+
+class AuditEvent(Strict):
+    seq = fields.Integer()
+    at = fields.DateTime()
+    actor_id = fields.Integer(allow_none=True)
+    actor = fields.String()
+    action = fields.String()
+    object_type = fields.String()
+    object_id = fields.String(allow_none=True)
+    cycle_id = fields.Integer(allow_none=True)
+    payload = fields.Dict(keys=fields.String())
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class AuditQuery(Strict):
+    cycle_id = fields.Integer(**QUERY_ID)
+    action = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class ReportBundle(ma.Schema):
+    """The exported chain (milset-audit-bundle/1); verify it with audit_chain.py."""
+
+    format = fields.String()
+    cycle = fields.Dict(keys=fields.String())
+    chain = fields.Dict(keys=fields.String())
+    cycle_event_seqs = fields.List(fields.Integer())
+    verify_with = fields.String()
+    events = fields.List(fields.Dict(keys=fields.String()))

@@ -1,0 +1,67 @@
+"""The user's personal API tokens: list, create (shown once), revoke."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from awards_app.extensions import db
+from awards_app.services import NotFound, ServiceError
+from awards_app.services import tokens as token_service
+
+bp = Blueprint("tokens", __name__, url_prefix="/profile/tokens")
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What will use this token?"),
+                       validators=[DataRequired(), Length(max=token_service.NAME_MAX)])
+
+
+class RevokeForm(FlaskForm):
+    """Only the CSRF token: the token to revoke is in the URL."""
+
+
+def _render(form, *, new_token=None, status=200):
+    return render_template("tokens/index.html", form=form, revoke_form=RevokeForm(),
+                           tokens=token_service.tokens_of(current_user), new_token=new_token), status
+
+
+@bp.route("/")
+@login_required
+def index():
+    return _render(TokenForm(formdata=None))
+
+
+@bp.route("/", methods=["POST"])
+@login_required
+def create():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _render(form, status=400)
+    try:
+        _row, token = token_service.create(current_user, form.name.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        form.name.errors = [f"{exc.message} [{exc.rule}]"]
+        return _render(form, status=400)
+    db.session.commit()
+    # Shown in this response only: neither stored nor put in a redirect or flash.
+    response = _render(TokenForm(formdata=None), new_token=token)
+    return response[0], 201, {"Cache-Control": "no-store"}
+
+
+@bp.route("/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke(token_id: int):
+    if not RevokeForm().validate_on_submit():
+        abort(400)
+    try:
+        token_service.revoke(current_user, token_id)
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    flash(_("Token revoked: it no longer works."), "success")
+    return redirect(url_for("tokens.index"), 303)

@@ -1,0 +1,37 @@
+"""schemathesis against the OpenAPI document, with tokens of several roles
+and every built-in check: no server error, no answer outside the schema."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from awards_app.extensions import db
+
+ROLES = ("admin", "nominator", "chair", "board")
+# The API refuses well-formed data that breaks a domain rule (a closed call,
+# a duplicate, a locked sheet) with 422 and the rule id; schemathesis's
+# positive_data_acceptance is told so. Everything else is its default.
+CONFIG = {"checks": {"positive_data_acceptance": {"expected-statuses": [
+    "2xx", "401", "403", "404", "409", "422"]}}}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_api_keeps_to_its_schema(app, world, role):
+    config = schemathesis.Config.from_dict(CONFIG)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=config)
+    headers = {"Authorization": f"Bearer {world.tokens[role]}"}
+    results = list(schema.get_all_operations())
+    errors = [str(r.err()) for r in results if not hasattr(r, "ok")]
+    assert not errors, errors
+    operations = [r.ok() for r in results]
+    assert len(operations) >= 35
+
+    for operation in operations:
+        @settings(max_examples=3, deadline=None, database=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def run(case):
+            case.call_and_validate(headers=headers)
+            db.session.rollback()
+
+        run()
