@@ -45,6 +45,18 @@ def init_login(login_manager, app) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.session_protection = "strong"
 
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        """A page asks for a login; a form sent without one keeps what was typed."""
+        from flask import flash, redirect, request, url_for
+
+        from awards_app.web.auth import login_keeping
+
+        if request.method == "POST" and request.form:
+            return login_keeping(request.form, request.path)
+        flash(login_manager.login_message, "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
     @login_manager.user_loader
     def load_user(user_id: str):
         user = db.session.get(User, int(user_id))

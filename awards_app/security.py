@@ -40,11 +40,16 @@ def _enforce_session_lifetime():
     absolute = current_app.config["SESSION_MAX_HOURS"] * 3600
     if now - seen > idle or now - started > absolute:
         logout_user()
+        lang = session.get("lang")
         session.clear()
+        if lang:
+            session["lang"] = lang
+        if request.method == "POST" and request.form:
+            from awards_app.web.auth import login_keeping
+
+            return login_keeping(request.form, request.path)
         flash(_("Your session ended; please log in again."), "info")
-        if request.method == "GET":
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        return redirect(url_for("auth.login"))
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     session["seen_at"] = now
     return None
 

@@ -276,3 +276,27 @@ def test_young_scientists_uses_ages_at_the_event_start(client, ctx, nominator):
     client.post(f"/nominations/{nomination.id}/submit")
     db.session.refresh(nomination)
     assert nomination.state == "submitted"
+
+
+def test_a_form_sent_after_the_session_ended_loses_nothing(client, ctx, nominator, app):
+    cycle = builders.open_cycle("volunteer_award")
+    with client.session_transaction() as s:
+        s["seen_at"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 1  # the nominator went for lunch
+    typed = {"name": "Amélie Dupont", "email": "", "country_id": "0", "organisation_id": "0",
+             "date_of_birth": "2001-05-04", "volunteer_years": "6", "volunteer_places": "",
+             "statement": "Three paragraphs I typed over an hour."}
+    response = client.post(f"/nominate/cycles/{cycle.id}/new", data=typed)
+    assert response.status_code == 401
+    page = response.get_data(as_text=True)
+    assert 'value="Three paragraphs I typed over an hour."' in page and "Log in" in page
+    assert _count(Nomination) == 0
+    action = re.search(r'<form method="post" novalidate action="([^"]+)"', page).group(1).replace("&amp;", "&")
+    kept = dict(re.findall(r'name="(keep::[^"]+)" value="([^"]*)"', page))
+    relogin = client.post(action, data={"email": "nominator@example.org",
+                                        "password": "violet kettle harbour 42", **kept})
+    again = relogin.get_data(as_text=True)
+    assert relogin.status_code == 200 and "Three paragraphs I typed over an hour." in again
+    resend = dict(re.findall(r'<textarea id="kept-\d+" name="([^"]+)" rows="\d+">([^<]*)</textarea>', again))
+    assert resend["statement"] == "Three paragraphs I typed over an hour."
+    assert client.post(f"/nominate/cycles/{cycle.id}/new", data=resend).status_code == 303
+    assert _nomination().statement == "Three paragraphs I typed over an hour."

@@ -23,6 +23,22 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
+KEEP = "keep::"  # prefix of the fields a POST carried when its session had ended
+
+
+def kept_fields(form) -> list[tuple[str, str]]:
+    """What the user had typed into a form they sent after their session ended."""
+    return [(k, v) for k, v in form.items(multi=True) if k not in ("csrf_token",) and not k.startswith(KEEP)]
+
+
+def login_keeping(form_data, target: str):
+    """The login page, carrying what was typed, so nothing is lost: after
+    logging in, the user sees it again and sends it with a fresh token."""
+    return render_template("auth/login.html", form=LoginForm(formdata=None), keep_prefix=KEEP,
+                           kept=kept_fields(form_data),
+                           action=url_for("auth.login", next=target)), 401
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=login_account_key,
                methods=["POST"], deduct_when=failed_login)
@@ -43,9 +59,15 @@ def login():
                 session["lang"] = lang
             login_user(user)
             session["started_at"] = session["seen_at"] = datetime.now(UTC).timestamp()
-            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+            target = safe_next(request.args.get("next"), url_for("main.home"))
+            kept = [(k[len(KEEP):], v) for k, v in request.form.items(multi=True) if k.startswith(KEEP)]
+            if kept:
+                return render_template("errors/resubmit.html", action=target, kept=kept, after_login=True)
+            return redirect(target)
         flash(_("Wrong email or password."), "error")
-    return render_template("auth/login.html", form=form), (200 if not form.errors else 400)
+    kept = [(k[len(KEEP):], v) for k, v in request.form.items(multi=True) if k.startswith(KEEP)]
+    return render_template("auth/login.html", form=form, kept=kept, keep_prefix=KEEP,
+                           action=request.full_path.rstrip("?")), (200 if not form.errors else 400)
 
 
 @bp.route("/logout", methods=["POST"])
