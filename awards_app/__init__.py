@@ -40,6 +40,9 @@ def register_extensions(app: Flask) -> None:
     auth.init_login(login_manager, app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["time_left"] = time_left
+    from awards_app.labels import event_label, kind_label, state_label
+
+    app.jinja_env.filters.update(state_label=state_label, event_label=event_label, kind_label=kind_label)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
+from awards_app import labels
 from awards_app.extensions import db
 from awards_app.models import AwardType, Cycle, Event
 from awards_app.permissions import role_required
@@ -68,7 +69,7 @@ def fire(cycle_id: int, event: str):
             flash(f"{rule['message']} [{rule['rule']}]", "error")
         return redirect(url_for("cycles.show", cycle_id=cycle_id)), 303
     db.session.commit()
-    flash(_("Done: the cycle is now %(state)s.", state=new_state), "success")
+    flash(_("Done: the cycle is now %(state)s.", state=labels.state_label(new_state)), "success")
     return redirect(url_for("cycles.show", cycle_id=cycle_id), 303)
 
 

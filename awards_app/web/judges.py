@@ -11,7 +11,7 @@ from wtforms import EmailField, IntegerField, SelectField, SelectMultipleField, 
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from awards_app import expertise
+from awards_app import expertise, labels
 from awards_app.extensions import db
 from awards_app.models import Expertise, JudgeProfile, User
 from awards_app.models.judging import CONFLICT_KINDS
@@ -46,7 +46,7 @@ def _forms(profile, locale="en", expertise_form=None, relation_form=None):
     expertise_form = expertise_form or ExpertiseForm(formdata=None)
     expertise_form.field.choices = [(code, expertise.label(code, locale)) for code in expertise.FIELDS]
     relation_form = relation_form or RelationForm(formdata=None)
-    relation_form.kind.choices = [(k, k.replace("_", " ")) for k in CONFLICT_KINDS if k != "nominator"]
+    relation_form.kind.choices = [(k, v) for k, v in labels.CONFLICT_KINDS.items() if k != "nominator"]
     return languages, expertise_form, relation_form
 
 

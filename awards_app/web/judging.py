@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from awards_app import labels
 from awards_app.extensions import db
 from awards_app.models import (
     Assignment,
@@ -20,7 +21,6 @@ from awards_app.models import (
     Panel,
     PanelMember,
 )
-from awards_app.models.judging import CONFLICT_KINDS
 from awards_app.permissions import role_required
 from awards_app.services import Conflict, NotFound, ServiceError, scoring
 from awards_app.services import conflicts as conflict_service
@@ -30,7 +30,7 @@ bp = Blueprint("judging", __name__, url_prefix="/judge")
 
 class DeclareForm(FlaskForm):
     kind = SelectField(_l("Kind of conflict"), validators=[DataRequired()],
-                       choices=[(k, k.replace("_", " ")) for k in CONFLICT_KINDS])
+                       choices=list(labels.CONFLICT_KINDS.items()))
     note = TextAreaField(_l("Note for the chair"), validators=[Optional(), Length(max=2000)])
 
 
