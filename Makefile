@@ -8,7 +8,7 @@ PORT ?= 5000
 # Two pytest workers on this project's 2-core machines; override with JOBS=n.
 JOBS ?= 2
 
-.PHONY: run test lint db demo serve clean translations messages
+.PHONY: run test lint db demo serve clean translations messages bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ translations: $(VENV)/.runtime
 messages: $(VENV)/.runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-comments=TRANSLATORS: -o awards_app/translations/messages.pot .
 	$(BIN)/pybabel update -i awards_app/translations/messages.pot -d awards_app/translations
+
+## The benchmark suite (issue 11): builds the N=10 data set on PostgreSQL once, writes BENCHMARKS.md
+bench: $(VENV)/.dev translations
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -102,7 +102,9 @@ def set_password(email, password):
 
 
 @demo_cli.command("load")
-def demo_load():
+@click.option("--scale", type=int, default=0, show_default=True,
+              help="Also add N large cycles (about 2,000 nominations each) for benchmarks.")
+def demo_load(scale):
     """Load MILSET demo data (idempotent). Refused in production."""
     from awards_app import demo
 
@@ -111,6 +113,13 @@ def demo_load():
     summary = demo.load()
     db.session.commit()
     click.echo(summary.report())
+    if scale > 0:
+        from awards_app import demo_scale
+
+        with click.progressbar(length=demo_scale.expected_rows(scale), label="Generating the large data set") as bar:
+            counts = demo_scale.load(scale, progress=bar.update)
+        db.session.commit()
+        click.echo("Large data set: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
 
 
 @audit_cli.command("verify")

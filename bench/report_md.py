@@ -1,0 +1,146 @@
+"""Writes BENCHMARKS.md from bench/results.json: every figure next to its
+target, the machine and the command, then bench/FINDINGS.md (the profiles,
+the causes of the misses and their fixes, written by hand)."""
+
+from pathlib import Path
+
+
+def _f(value, digits=2, unit=""):
+    if value is None:
+        return "not run"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}{unit}"
+    if isinstance(value, int):
+        return f"{value:,}{unit}"
+    return f"{value}{unit}"
+
+
+def _verdict(ok):
+    return "not run" if ok is None else ("**met**" if ok else "**MISSED**")
+
+
+def _rows(r: dict) -> list[tuple]:
+    rows = []
+    loader = r.get("loader") or {}
+    if "rows" in loader:
+        rps = loader.get("rows_per_second_with_commit")
+        rows.append(("Scale loader on SQLite (`demo_scale.load`, scale "
+                     f"{loader.get('scale')}: {loader['rows']:,} rows, commit included)",
+                     f"{_f(rps, 0)} rows/s ({_f(loader.get('cpu_seconds'), 1)} s CPU for "
+                     f"{_f(loader.get('seconds_with_commit'), 1)} s wall, i.e. "
+                     f"{_f(loader['rows'] / loader['cpu_seconds'], 0)} rows per CPU second)",
+                     ">= 20,000 rows/s",
+                     _verdict(rps >= 20_000)))
+    else:
+        rows.append(("Scale loader on SQLite", "not run" + _err(loader), ">= 20,000 rows/s", "not run"))
+    built = r.get("dataset") or {}
+    if built.get("reused") and built.get("tables"):
+        t = built["tables"]
+        rows.append(("N=10 data set on PostgreSQL (reused; whole database, demo data included)",
+                     f"{t['cycle']} cycles, {t['nomination']:,} nominations, {t['judge_profile']:,} judge "
+                     f"profiles, {t['assignment']:,} assignments, {t['score']:,} scores, "
+                     f"{t['audit_event']:,} audit events",
+                     "about 10 / 20,000 / 1,000 / 60,000 / 500,000 / 1,000,000", "met (about)"))
+    elif built.get("tables"):
+        t = built["tables"]
+        rows.append(("N=10 data set on PostgreSQL (built once)",
+                     f"{t.get('cycle', 0)} cycles, {t.get('nomination', 0):,} nominations, "
+                     f"{t.get('judge_profile', 0):,} judges, {t.get('assignment', 0):,} assignments, "
+                     f"{t.get('score', 0):,} scores, {t.get('audit_event', 0):,} audit events; "
+                     f"{built['rows']:,} rows in {built.get('seconds_with_commit')} s",
+                     "10 / 20,000 / 1,000 / 60,000 / 500,000 / 1,000,000", "about"))
+    elif built.get("reused"):
+        rows.append(("N=10 data set on PostgreSQL", f"reused ({built.get('cycles')} generated cycles)", "", ""))
+    queries = r.get("queries") or {}
+    rows.append(("SQL queries per page at two data sizes (tests/test_query_counts.py)",
+                 queries.get("summary", "not run"), "no growth", _verdict(None if not queries else
+                                                                        "xfail" not in queries.get("summary", ""))))
+    p = r.get("pages") or {}
+    health = (p.get("healthz") or {}).get("rps")
+    for name, page in (p.get("pages") or {}).items():
+        rows.append((f"Page: {name} (`{page['method']} {page['path']}`)",
+                     f"{page['rps']:,.1f} req/s = {100 * page['ratio']:.1f}% of /healthz "
+                     f"({health:,.0f} req/s); p50 {page['p50']}, p99 {page['p99']}"
+                     + (f"; {page['bad_status']} bad statuses" if page["bad_status"] else ""),
+                     ">= 30% of /healthz", _verdict(page["ratio"] >= 0.30)))
+    if not p.get("pages"):
+        rows.append(("Pages under gunicorn", "not run" + _err(p), ">= 30% of /healthz", "not run"))
+    a = r.get("assignment") or {}
+    rows.append(("Assignment 2,000 x 600 x 3, load 10 (median of 3)",
+                 f"{_f(a.get('seconds'))} s, optimal={a.get('optimal')}" if "seconds" in a else "not run" + _err(a),
+                 "optimal, < 10 s", _verdict(a.get("seconds") < 10 and a.get("optimal")) if "seconds" in a
+                 else "not run"))
+    c = r.get("conflicts") or {}
+    rows.append(("Conflict detection 2,000 x 600 (`conflict_rules.detect`, median of 3)",
+                 f"{_f(c.get('seconds'), 3)} s, {c.get('findings', 0):,} findings" if "seconds" in c
+                 else "not run" + _err(c), "< 2 s", _verdict(c["seconds"] < 2) if "seconds" in c else "not run"))
+    cs = r.get("conflicts_service") or {}
+    if "seconds" in cs:
+        rows.append(("Conflict detection through the service on the data set (current cycle, 2,000 x 100)",
+                     f"{cs['seconds']:.2f} s, {cs['statements']:,} SQL statements", "(< 2 s)",
+                     _verdict(cs["seconds"] < 2)))
+    v = r.get("audit") or {}
+    if v.get("events"):
+        rows.append((f"`flask audit verify` over {v['events']:,} events",
+                     f"{v['events_per_second']:,.0f} events/s ({v['seconds']:.1f} s), peak RSS "
+                     f"{v['peak_rss_mb']:.0f} MB", ">= 100,000 events/s, < 200 MB",
+                     _verdict(v["events_per_second"] >= 100_000 and v["peak_rss_mb"] < 200)))
+    else:
+        rows.append(("`flask audit verify`", "not run" + _err(v), ">= 100,000 events/s, < 200 MB", "not run"))
+    proto = r.get("audit_prototype") or {}
+    if proto.get("events"):
+        rows.append(("Prototype verifier (bench/verify_fast.py, 2 hashing processes)",
+                     f"{proto['events_per_second']:,.0f} events/s ({proto['seconds']:.1f} s), peak RSS "
+                     f"{proto['peak_rss_mb']:.0f} MB (parent and workers together)",
+                     "(what the proposed fix gives)", _verdict(proto["events_per_second"] >= 100_000)))
+    for key, label, limit in (("report", "HTML", 1), ("pdf", "PDF", 20)):
+        rep = r.get(key) or {}
+        if rep.get("seconds") is not None:
+            rows.append((f"Board report {label}, 2,000-nomination cycle",
+                         f"{rep['seconds']:.1f} s ({rep['bytes']:,} bytes; replay matches: {rep.get('matches')})",
+                         f"< {limit} s", _verdict(rep["seconds"] < limit)))
+        else:
+            why = f"stopped after {rep['timed_out']} s" if rep.get("timed_out") else ("not run" + _err(rep))
+            rows.append((f"Board report {label}, 2,000-nomination cycle", why, f"< {limit} s",
+                         "**MISSED**" if rep.get("timed_out") else "not run"))
+    rss = p.get("worker_rss_mb")
+    rows.append(("RSS of each gunicorn worker after the page benchmark",
+                 ", ".join(f"{x:.0f} MB" for x in rss) if rss else "not run", "< 200 MB",
+                 _verdict(max(rss) < 200) if rss else "not run"))
+    return rows
+
+
+def _err(part) -> str:
+    return f" ({part['error'][:200]})" if isinstance(part, dict) and part.get("error") else ""
+
+
+def write(r: dict, path: Path) -> None:
+    m = r.get("machine", {})
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python -m bench`, see bench/__main__.py); the figures below are "
+        "from its last run. Targets are issue 11's.",
+        "",
+        f"- Date: {r.get('date')}",
+        f"- Command: `{r.get('command')}`; total {r.get('total_seconds', 0):.0f} s",
+        *(["- Runs whose figures are merged here (a partial run keeps the other parts' last figures): "
+           + "; ".join(f"`{x}`" for x in r["runs"])] if r.get("runs") else []),
+        f"- Machine: {m.get('cpus')} CPUs ({m.get('cpu_model')}), {m.get('memory')} memory, "
+        f"Python {m.get('python')}, PostgreSQL {m.get('postgresql')}, {m.get('platform')}",
+        f"- Load average at start {tuple(round(x, 1) for x in m.get('load_average', ()))}, at end "
+        f"{tuple(round(x, 1) for x in m.get('load_average_end', ()))} (other work shares these 2 cores: "
+        "wall times are inflated by it; the page figures are ratios measured in the same run)",
+        f"- Load generator for the pages: {(r.get('pages') or {}).get('generator', 'not run')}, "
+        f"{(r.get('pages') or {}).get('connections', '?')} connections, "
+        f"{(r.get('pages') or {}).get('seconds', '?')} s per page; gunicorn with "
+        f"{(r.get('pages') or {}).get('workers', '?')} sync workers on the N=10 PostgreSQL data set",
+        "",
+        "| What | Measured | Target | Verdict |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in _rows(r)]
+    findings = Path(__file__).with_name("FINDINGS.md")
+    if findings.exists():
+        lines += ["", findings.read_text().rstrip()]
+    path.write_text("\n".join(lines) + "\n")

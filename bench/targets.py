@@ -1,0 +1,241 @@
+"""The benchmarks other than the pages: each returns a dict of figures.
+
+    python -m bench.targets assignment|conflicts|audit|report|loader
+"""
+
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from bench import dataset
+
+# ------------------------------------------------------------------ assignment
+
+
+def assignment(runs: int = 3) -> dict:
+    """Optimal assignment at 2,000 nominations x 600 judges x 3 (load 10,
+    1% conflicts), the case of bench_assignment.py; median of the runs."""
+    from awards_app.assignment import assign
+    from bench.bench_assignment import make_cycle
+
+    nominations, judges, conflicts = make_cycle(2000, 600, 0.01)
+    times, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = assign(nominations, judges, conflicts, k=3, max_load=10)
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return {"seconds": times[len(times) // 2], "min": times[0], "runs": runs, "optimal": result.optimal,
+            "feasible": result.feasible, "method": result.method, "conflicts": len(conflicts)}
+
+
+# ------------------------------------------------------------------ conflicts
+
+
+def _facts(n_nominations=2000, n_judges=600, seed=2024):
+    """A cycle of that size as conflict_rules sees it: names and emails that
+    mostly differ, organisations and countries drawn from MILSET-sized sets,
+    endorsers, relations declared by nominators and by judges."""
+    from awards_app.conflict_rules import CandidateFacts, JudgeFacts
+    from awards_app.demo_scale import FIRST, LAST
+
+    rng = random.Random(seed)
+    candidates = []
+    for i in range(n_nominations):
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        candidates.append(CandidateFacts(
+            nomination_id=i, kind="individual", name=name, email=f"c{i}@example.org",
+            organisation_id=rng.randint(1, 400), country_id=rng.randint(1, 120),
+            nominator_user_id=10_000 + rng.randint(0, 300),
+            endorser_emails=(f"e{i}a@example.org", f"e{i}b@example.org"),
+            endorser_names=(f"{rng.choice(FIRST)} {rng.choice(LAST)}",),
+            relations=({"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "email": None, "kind": "family"},)
+            if rng.random() < 0.1 else ()))
+    judges = [JudgeFacts(
+        id=20_000 + j, email=f"j{j}@example.org", name=f"{rng.choice(FIRST)} Q. {rng.choice(LAST)}",
+        organisation_id=rng.randint(1, 400) if rng.random() < 0.5 else None, country_id=rng.randint(1, 120),
+        relations=({"name": candidates[rng.randrange(n_nominations)].name, "email": None, "kind": "collaborator"},)
+        if rng.random() < 0.5 else ()) for j in range(n_judges)]
+    return judges, candidates
+
+
+def conflicts(runs: int = 3) -> dict:
+    """conflict_rules.detect over 2,000 candidates x 600 judges (same-country on)."""
+    from awards_app import conflict_rules
+
+    judges, candidates = _facts()
+    times, found = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        found = conflict_rules.detect(judges, candidates, same_country=True)
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return {"seconds": times[len(times) // 2], "min": times[0], "runs": runs, "findings": len(found),
+            "pairs": len(judges) * len(candidates)}
+
+
+def conflicts_service(url: str | None = None) -> dict:
+    """The service path on the N=10 data set (the current cycle, 2,000 x 100),
+    rolled back: loading the facts from the database, detecting, comparing."""
+    from sqlalchemy import select
+
+    from awards_app import create_app
+    from awards_app.extensions import db
+    from awards_app.models import Cycle
+    from awards_app.services import conflicts as conflict_service
+
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=url or dataset.bench_url())
+    with app.app_context():
+        statements = []
+        from sqlalchemy import event
+
+        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(1))
+        cycle = next(c for c in db.session.scalars(select(Cycle).order_by(Cycle.id))
+                     if c.settings.get("scale_index") == 0)
+        start = time.perf_counter()
+        changed = conflict_service.detect("bench", cycle)
+        seconds = time.perf_counter() - start
+        db.session.rollback()
+        db.engine.dispose()
+    return {"seconds": seconds, "changed": len(changed), "statements": len(statements)}
+
+
+# ------------------------------------------------------------------ audit verify
+
+
+def audit_verify(url: str | None = None) -> dict:
+    """`flask audit verify` as its own process: wall time, events per
+    second and peak RSS (the child's own rusage, from wait4)."""
+    return _measure_child([sys.executable, "-m", "flask", "--app", "wsgi", "audit", "verify"], url,
+                          lambda out: int(out.split("intact: ")[1].split(" ")[0]) if "intact" in out else None)
+
+
+def _measure_child(argv, url, count_events) -> dict:
+    """Run a command; wall time and the peak RSS of it and its children,
+    sampled every 20 ms with psutil. (wait4's ru_maxrss would keep the
+    forking parent's size across exec, which is this runner's, not the
+    command's.)"""
+    import psutil
+
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=dataset.ROOT, env=dataset.env(url),  # noqa: S603
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    watched, peak = psutil.Process(process.pid), 0
+    while process.poll() is None:
+        try:
+            tree = [watched, *watched.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree))
+        except psutil.Error:
+            pass
+        time.sleep(0.02)
+    seconds = time.perf_counter() - start
+    out, err = (stream.read().decode() for stream in (process.stdout, process.stderr))
+    events = count_events(out)
+    return {"ok": process.returncode == 0, "events": events, "seconds": seconds,
+            "events_per_second": events / seconds if events else None,
+            "peak_rss_mb": peak / 2**20, "output": (out or err).strip()[-300:]}
+
+
+def audit_verify_prototype(url: str | None = None, workers: int = 2) -> dict:
+    """bench/verify_fast.py in its own process (its RSS: the parent and its hashing workers)."""
+    import json as _json
+
+    result = _measure_child([sys.executable, "-m", "bench.verify_fast", "--workers", str(workers)], url,
+                            lambda out: _json.loads(out)["events"] if out.strip().startswith("{") else None)
+    result["workers"] = workers
+    return result
+
+
+# ------------------------------------------------------------------ report
+
+
+_REPORT_CHILD = r"""
+import json, sys, time
+from sqlalchemy import select
+from awards_app import create_app
+from awards_app.extensions import db
+from awards_app.models import Cycle
+app = create_app("development", SQLALCHEMY_DATABASE_URI=sys.argv[1])
+kind = sys.argv[2]
+with app.app_context():
+    cycle = next(c for c in db.session.scalars(select(Cycle).order_by(Cycle.id))
+                 if c.settings.get("scale_index") == 1)
+    cycle_id = cycle.id
+    db.session.remove()
+client = app.test_client()
+page = client.get("/login").data.decode()
+import re, html
+token = html.unescape(re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1))
+client.post("/login", data={"csrf_token": token, "email": "board@demo.milset.org", "password": sys.argv[3]})
+path = f"/reports/cycles/{cycle_id}" + ("/report.pdf" if kind == "pdf" else "")
+start = time.perf_counter()
+response = client.get(path)
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "status": response.status_code, "bytes": len(response.data),
+                  "cycle_id": cycle_id, "matches": b"matches the ratified decision" in response.data}))
+"""
+
+
+def report(kind: str, url: str | None = None, timeout: int = 300) -> dict:
+    """The board's report of a finished 2,000-nomination cycle (scale index 1),
+    HTML or PDF, as the board gets it (signed in, through the view), in a
+    fresh process; stopped after `timeout` seconds."""
+    try:
+        done = subprocess.run([sys.executable, "-c", _REPORT_CHILD, url or dataset.bench_url(), kind,  # noqa: S603
+                               dataset.PASSWORD], cwd=dataset.ROOT, env=dataset.env(url), capture_output=True,
+                              text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return {"seconds": None, "timed_out": timeout}
+    if done.returncode != 0:
+        return {"seconds": None, "error": done.stderr.strip()[-500:]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------ loader
+
+
+def loader(scale: int = 3) -> dict:
+    """demo_scale.load on a fresh SQLite database (migrated, demo loaded): rows per second."""
+    workdir = tempfile.mkdtemp(prefix="bench-sqlite-")
+    url = f"sqlite:///{workdir}/awards.db"
+    try:
+        dataset.flask("db", "upgrade", url=url, capture_output=True)
+        dataset.flask("demo", "load", url=url, capture_output=True)
+        child = (
+            "import json, sys, time\n"
+            "from awards_app import create_app, demo_scale\n"
+            "from awards_app.extensions import db\n"
+            "app = create_app('development', SQLALCHEMY_DATABASE_URI=sys.argv[1])\n"
+            "with app.app_context():\n"
+            "    t = time.perf_counter()\n"
+            "    c = demo_scale.load(int(sys.argv[2]))\n"
+            "    db.session.commit()\n"
+            "    c['seconds_with_commit'] = time.perf_counter() - t\n"
+            "    c.pop('cycles')\n"
+            "    print(json.dumps(c))\n")
+        done = subprocess.run([sys.executable, "-c", child, url, str(scale)], cwd=dataset.ROOT,  # noqa: S603
+                              env=dataset.env(url), capture_output=True, text=True, check=True)
+        counts = json.loads(done.stdout.strip().splitlines()[-1])
+        verify = dataset.flask("audit", "verify", url=url, capture_output=True, text=True, check=False)
+        counts["rows_per_second_with_commit"] = counts["rows"] / counts["seconds_with_commit"]
+        counts["verify"] = verify.stdout.strip()
+        counts["scale"] = scale
+        return counts
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> None:
+    what = sys.argv[1]
+    functions = {"assignment": assignment, "conflicts": conflicts, "conflicts_service": conflicts_service,
+                 "audit": audit_verify, "report": lambda: report("html"), "pdf": lambda: report("pdf"),
+                 "loader": loader}
+    print(json.dumps(functions[what](), indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
