@@ -876,8 +876,9 @@ def load(scale: int, progress: Callable[[int], object] | None = None, *, today: 
     """Add `scale` cycles of generated data (see the module docstring).
 
     progress, when given, is called with the number of rows each batch
-    wrote (click's progressbar.update). Returns the rows written per table,
-    the generated cycles and the time taken. The caller commits."""
+    wrote (click's progressbar.update). Returns plain numbers: the cycles
+    added, the rows written per table, the total, the seconds taken and the
+    rate. The caller commits."""
     if scale < 0:
         raise ScaleError("The scale is a number of cycles, 0 or more.")
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -905,10 +906,10 @@ def load(scale: int, progress: Callable[[int], object] | None = None, *, today: 
                                             select(func.max(table.c.id)).scalar_subquery())))
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     rows = writer.written()
-    return {"tables": dict(sorted(writer.counts.items())), "rows": rows, "seconds": round(seconds, 1),
-            "rows_per_second": round(rows / seconds) if seconds else None,
+    return {"cycles": len(cycles), **dict(sorted(writer.counts.items())), "rows": rows,
+            "seconds": round(seconds, 1), "rows_per_second": round(rows / seconds) if seconds else 0,
             # This process's CPU time: the database's share is in it on SQLite, not on PostgreSQL.
-            "cpu_seconds": round(cpu, 1), "cycles": cycles, "audit_head_seq": chain.seq}
+            "cpu_seconds": round(cpu, 1)}
 
 
 __all__ = ["ScaleError", "expected_rows", "load"]

@@ -104,6 +104,8 @@ def main(argv=None) -> int:
     if Path(args.json).exists():
         previous = json.loads(Path(args.json).read_text())
     merged = {**previous, **results}
+    if only != set(PARTS) and "command" in previous:  # the header stays the full run's
+        merged["command"], merged["total_seconds"] = previous["command"], previous.get("total_seconds", 0)
     # A partial run (--only) keeps the other parts' figures from the last full run: say so.
     merged["runs"] = [*previous.get("runs", []), f"{results['date']}: {results['command']}"][-6:]
     Path(args.json).write_text(json.dumps(merged, indent=1, default=str))

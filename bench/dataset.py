@@ -117,7 +117,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
     result = build(bench_url(), args.scale, rebuild=args.rebuild)
-    print({k: v for k, v in result.items() if k != "cycles"})
+    print(result)
 
 
 if __name__ == "__main__":

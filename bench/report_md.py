@@ -41,8 +41,8 @@ def _rows(r: dict) -> list[tuple]:
                      f"profiles, {t['assignment']:,} assignments, {t['score']:,} scores, "
                      f"{t['audit_event']:,} audit events",
                      "about 10 / 20,000 / 1,000 / 60,000 / 500,000 / 1,000,000", "met (about)"))
-    elif built.get("tables"):
-        t = built["tables"]
+    elif built.get("rows"):
+        t = built
         rows.append(("N=10 data set on PostgreSQL (built once)",
                      f"{t.get('cycle', 0)} cycles, {t.get('nomination', 0):,} nominations, "
                      f"{t.get('judge_profile', 0):,} judges, {t.get('assignment', 0):,} assignments, "

@@ -215,7 +215,6 @@ def loader(scale: int = 3) -> dict:
             "    c = demo_scale.load(int(sys.argv[2]))\n"
             "    db.session.commit()\n"
             "    c['seconds_with_commit'] = time.perf_counter() - t\n"
-            "    c.pop('cycles')\n"
             "    print(json.dumps(c))\n")
         done = subprocess.run([sys.executable, "-c", child, url, str(scale)], cwd=dataset.ROOT,  # noqa: S603
                               env=dataset.env(url), capture_output=True, text=True, check=True)

@@ -139,16 +139,8 @@ def counts(app):
     return {page: (small[page], large[page]) for page in small}
 
 
-N_PLUS_ONE = {
-    # page: the cause, and where BENCHMARKS.md gives the fix
-    "judge_dashboard": "a.nomination.candidate lazy-loads each nomination's candidate",
-    "chair_matrix": "n.candidate lazy-loads each nomination's candidate in the matrix",
-    "chair_results": "n.candidate lazy-loads each nomination's candidate in the matrix",
-    "panel_page": "a.nomination.candidate and c.nomination.candidate, one load per row",
-    "nominate_index": "n.candidate lazy-loads each nomination's candidate",
-    "screening_queue": "n.candidate lazy-loads each nomination's candidate",
-    "board_report": "the candidate of each nomination, loaded one by one in the report",
-}
+# page: its known N+1 and the cause (empty: none known; the candidates load with their nominations)
+N_PLUS_ONE: dict[str, str] = {}
 PAGES = ["judge_dashboard", "judge_sheet", "scoring_post", "chair_matrix", "chair_results", "panel_page",
          "nominate_index", "screening_queue", "board_report"]
 
