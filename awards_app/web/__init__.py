@@ -12,3 +12,11 @@ def safe_next(target: str | None, default: str) -> str:
             or "\\" in target:
         return default
     return target
+
+
+def flash_refusal(exc) -> None:
+    """Show each rule that refused, with its id, next to the page's content."""
+    from flask import flash
+
+    for rule in getattr(exc, "rules", None) or [{"rule": exc.rule, "message": exc.message}]:
+        flash(f"{rule['message']} [{rule['rule']}]", "error")

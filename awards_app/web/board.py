@@ -14,6 +14,7 @@ from awards_app.extensions import db
 from awards_app.models import BoardVote, Cycle, Nomination
 from awards_app.permissions import role_required
 from awards_app.services import Conflict, ServiceError, decisions
+from awards_app.web import flash_refusal
 
 bp = Blueprint("board", __name__)
 
@@ -53,9 +54,7 @@ def cycle(cycle_id: int):
             moved = decisions.cast_vote(current_user, recommendation, form.vote.data, form.reason.data)
         except ServiceError as exc:
             db.session.rollback()
-            messages = exc.rules if isinstance(exc, Conflict) else [{"rule": exc.rule, "message": exc.message}]
-            for rule in messages:
-                flash(f"{rule['message']} [{rule['rule']}]", "error")
+            flash_refusal(exc)
             status = 409 if isinstance(exc, Conflict) else 400
         else:
             db.session.commit()

@@ -20,6 +20,7 @@ from awards_app.reports import charts
 from awards_app.services import ServiceError, audit, outbox, recommendations
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
+from awards_app.web import flash_refusal
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
 
@@ -125,8 +126,7 @@ def recommend(cycle_id: int):
             recommendations.recommend(current_user, cycle, form.rationale.data)
         except ServiceError as exc:
             db.session.rollback()
-            for rule in getattr(exc, "rules", None) or [{"rule": exc.rule, "message": exc.message}]:
-                flash(f"{rule['message']} [{rule['rule']}]", "error")
+            flash_refusal(exc)
         else:
             db.session.commit()
             flash(_("Recommendation sent to the Executive Committee."), "success")

@@ -17,6 +17,7 @@ from awards_app.models import AwardType, Cycle, Event
 from awards_app.permissions import role_required
 from awards_app.services import Conflict, ServiceError, transitions
 from awards_app.services import cycles as cycle_service
+from awards_app.web import flash_refusal
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 
@@ -65,8 +66,7 @@ def fire(cycle_id: int, event: str):
                                                  reason=request.form.get("reason") or None)
     except Conflict as refused:
         db.session.rollback()
-        for rule in refused.rules:
-            flash(f"{rule['message']} [{rule['rule']}]", "error")
+        flash_refusal(refused)
         return redirect(url_for("cycles.show", cycle_id=cycle_id)), 303
     db.session.commit()
     flash(_("Done: the cycle is now %(state)s.", state=labels.state_label(new_state)), "success")

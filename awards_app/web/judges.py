@@ -18,6 +18,7 @@ from awards_app.models.judging import CONFLICT_KINDS
 from awards_app.permissions import role_required
 from awards_app.services import ServiceError
 from awards_app.services import judges as judge_service
+from awards_app.web import flash_refusal
 
 bp = Blueprint("judges", __name__)
 
@@ -144,7 +145,7 @@ def vet(profile_id: int):
         judge_service.vet(current_user, profile)
     except ServiceError as exc:
         db.session.rollback()
-        flash(f"{exc.message} [{exc.rule}]", "error")
+        flash_refusal(exc)
     else:
         db.session.commit()
         flash(_("Profile vetted."), "success")

@@ -24,6 +24,7 @@ from awards_app.models import (
 from awards_app.permissions import role_required
 from awards_app.services import Conflict, NotFound, ServiceError, scoring
 from awards_app.services import conflicts as conflict_service
+from awards_app.web import flash_refusal
 
 bp = Blueprint("judging", __name__, url_prefix="/judge")
 
@@ -139,8 +140,7 @@ def score(nomination_id: int):
         return _render_sheet(nomination, assignment, values=raw, errors=invalid.errors, status=400)
     except Conflict as refused:
         db.session.rollback()
-        for rule in refused.rules:
-            flash(f"{rule['message']} [{rule['rule']}]", "error")
+        flash_refusal(refused)
         return _render_sheet(nomination, assignment, values=raw, status=409)
     db.session.commit()
     flash(_("Scores submitted and locked. Thank you.") if action is scoring.submit
@@ -171,7 +171,7 @@ def declare(nomination_id: int):
             conflict_service.declare(current_user, nomination, form.kind.data, form.note.data)
         except ServiceError as exc:
             db.session.rollback()
-            flash(f"{exc.message} [{exc.rule}]", "error")
+            flash_refusal(exc)
         else:
             db.session.commit()
             flash(_("Conflict declared. The nomination is now hidden from you until the chair decides."),

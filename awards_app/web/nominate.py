@@ -21,7 +21,7 @@ from awards_app.services import Conflict, ServiceError
 from awards_app.services import attachments as attachment_service
 from awards_app.services import endorsements as endorsement_service
 from awards_app.services import nominations as nomination_service
-from awards_app.web import forms
+from awards_app.web import flash_refusal, forms
 
 bp = Blueprint("nominate", __name__)
 
@@ -273,8 +273,7 @@ def _nomination_event(nomination_id, action, done_message):
         action(current_user, nomination, expected_version=request.form.get("version", type=int))
     except Conflict as refused:
         db.session.rollback()
-        for rule in refused.rules:
-            flash(f"{rule['message']} [{rule['rule']}]", "error")
+        flash_refusal(refused)
         return redirect(url_for("nominate.show", nomination_id=nomination_id), 303)
     db.session.commit()
     flash(done_message, "success")

@@ -18,6 +18,7 @@ from awards_app.services import ServiceError, transitions
 from awards_app.services import assignments as assignment_service
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
+from awards_app.web import flash_refusal
 
 bp = Blueprint("panels", __name__)
 
@@ -94,7 +95,7 @@ def add_member(cycle_id: int):
                                          form.role.data)
     except ServiceError as exc:
         db.session.rollback()
-        flash(f"{exc.message} [{exc.rule}]", "error")
+        flash_refusal(exc)
     else:
         db.session.commit()
         flash(_("Added to the panel.") + (" " + _("%(n)s conflict(s) found: see below.", n=len(found))
@@ -113,7 +114,7 @@ def remove_member(cycle_id: int, member_id: int):
         panel_service.remove_member(current_user, cycle, member)
     except ServiceError as exc:
         db.session.rollback()
-        flash(f"{exc.message} [{exc.rule}]", "error")
+        flash_refusal(exc)
     else:
         db.session.commit()
     return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
@@ -137,7 +138,7 @@ def assign(cycle_id: int):
         result = assignment_service.run(current_user, cycle)
     except ServiceError as exc:
         db.session.rollback()
-        flash(f"{exc.message} [{exc.rule}]", "error")
+        flash_refusal(exc)
         return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
     db.session.commit()
     if result.feasible:
@@ -163,7 +164,7 @@ def resolve(conflict_id: int):
             conflict_service.resolve(current_user, conflict, form.action.data, form.rationale.data)
         except ServiceError as exc:
             db.session.rollback()
-            flash(f"{exc.message} [{exc.rule}]", "error")
+            flash_refusal(exc)
         else:
             db.session.commit()
             flash(_("Conflict resolution recorded."), "success")

@@ -11,6 +11,7 @@ from awards_app.models import Nomination
 from awards_app.permissions import role_required
 from awards_app.services import Conflict
 from awards_app.services import nominations as nomination_service
+from awards_app.web import flash_refusal
 from awards_app.web.forms import ScreeningForm
 
 bp = Blueprint("screening", __name__, url_prefix="/screening")
@@ -41,8 +42,7 @@ def decide(nomination_id: int):
                                   expected_version=request.form.get("version", type=int))
     except Conflict as refused:
         db.session.rollback()
-        for rule in refused.rules:
-            flash(f"{rule['message']} [{rule['rule']}]", "error")
+        flash_refusal(refused)
         return redirect(url_for("screening.queue"), 303)
     db.session.commit()
     flash(_("Screening recorded; the nominator is notified."), "success")
