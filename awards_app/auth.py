@@ -37,6 +37,9 @@ def needs_rehash(password_hash: str) -> bool:
 
 
 def init_login(login_manager, app) -> None:
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
     from awards_app.extensions import db
     from awards_app.models import User
 
@@ -59,5 +62,9 @@ def init_login(login_manager, app) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
+        # Every page reads the user, its roles (the menu, permissions) and its
+        # person (the name in the header): one statement instead of three.
+        user = db.session.scalars(
+            select(User).where(User.id == int(user_id))
+            .options(joinedload(User.person), joinedload(User.role_rows))).unique().first()
         return user if user is not None and user.active else None

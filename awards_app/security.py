@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import logout_user
 
 
 def csp_nonce() -> str:
@@ -31,7 +31,10 @@ def _set_headers(response):
 
 def _enforce_session_lifetime():
     """Idle and absolute timeouts, on top of the signed cookie's own expiry."""
-    if not current_user.is_authenticated or request.endpoint in (None, "static"):
+    # The session says whether someone is logged in: reading current_user
+    # here would load the account from the database for every request,
+    # static files and health checks included.
+    if "_user_id" not in session or request.endpoint in (None, "static"):
         return None
     now = datetime.now(UTC).timestamp()
     started = session.setdefault("started_at", now)
@@ -50,7 +53,10 @@ def _enforce_session_lifetime():
             return login_keeping(request.form, request.path)
         flash(_("Your session ended; please log in again."), "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    session["seen_at"] = now
+    # Rewritten at most every half minute: a changed session is signed and
+    # sent back as a new cookie with every response.
+    if now - seen >= 30 or "seen_at" not in session:
+        session["seen_at"] = now
     return None
 
 

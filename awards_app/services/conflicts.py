@@ -156,10 +156,14 @@ def attest_none(judge, nomination: Nomination) -> ConflictAttestation:
     return row
 
 
+def attested(judge_id: int, nomination_id_column):
+    """SQL condition: true where the judge has stated no conflict with the nomination."""
+    return exists().where(ConflictAttestation.judge_id == judge_id,
+                          ConflictAttestation.nomination_id == nomination_id_column)
+
+
 def has_attested(judge, nomination: Nomination) -> bool:
-    return db.session.scalar(select(exists().where(
-        ConflictAttestation.judge_id == judge.id,
-        ConflictAttestation.nomination_id == nomination.id))) or False
+    return db.session.scalar(select(attested(judge.id, nomination.id))) or False
 
 
 RESOLUTIONS = {"confirm": "confirmed", "waive": "waived", "dismiss": "dismissed"}

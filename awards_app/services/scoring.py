@@ -2,14 +2,16 @@
 then submitted and locked. Only the chair reopens a locked sheet, with a
 reason on the record."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 import workflows
 from awards_app.extensions import db
-from awards_app.models import Assignment, Criterion, Nomination, Score
+from awards_app.models import Assignment, Criterion, Cycle, Nomination, Score, User
 from awards_app.services import Conflict, Forbidden, NotFound, ServiceError, audit
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
@@ -25,14 +27,41 @@ class SheetErrors(ServiceError):
         self.errors = errors
 
 
-def assignment_for(judge, nomination: Nomination) -> Assignment:
-    """The judge's sheet for this nomination; 404 when there is none or a
-    conflict hides the nomination from them."""
-    row = db.session.scalar(select(Assignment).where(Assignment.judge_id == judge.id,
-                                                     Assignment.nomination_id == nomination.id))
-    if row is None or conflict_service.is_hidden_from(judge, nomination):
+@dataclass
+class Sheet:
+    nomination: Nomination
+    assignment: Assignment
+    attested: bool  # the judge has stated no conflict with this nomination
+
+
+# What the sheet shows beside the scores, joined into the one statement that
+# finds the sheet (the criteria follow in one more).
+_SHEET_LOADS = (
+    joinedload(Nomination.cycle).joinedload(Cycle.award_type),
+    joinedload(Nomination.cycle).selectinload(Cycle.criteria),
+    joinedload(Nomination.nominator).joinedload(User.person),
+    joinedload(Nomination.nominator).lazyload(User.role_rows),
+    joinedload(Nomination.candidate_person),
+    joinedload(Nomination.candidate_delegation),
+    joinedload(Nomination.candidate_organisation),
+)
+
+
+def sheet_for(judge, nomination_id: int) -> Sheet:
+    """The judge's sheet for this nomination; NotFound when there is none or
+    a conflict hides the nomination from them (the same answer as a missing id)."""
+    row = db.session.execute(
+        select(Nomination, Assignment, conflict_service.attested(judge.id, Nomination.id))
+        .join(Assignment, and_(Assignment.nomination_id == Nomination.id, Assignment.judge_id == judge.id))
+        .where(Nomination.id == nomination_id, ~conflict_service.hides(judge.id, Nomination.id))
+        .options(*_SHEET_LOADS)).first()
+    if row is None:
         raise NotFound("score sheet")
-    return row
+    return Sheet(*row)
+
+
+def assignment_for(judge, nomination: Nomination) -> Assignment:
+    return sheet_for(judge, nomination.id).assignment
 
 
 def scores_of(assignment: Assignment) -> dict[int, Score]:
@@ -40,15 +69,21 @@ def scores_of(assignment: Assignment) -> dict[int, Score]:
         select(Score).where(Score.assignment_id == assignment.id))}
 
 
-def _can_score(judge, assignment: Assignment) -> None:
-    nomination = assignment.nomination
-    cycle = nomination.cycle
+def scores_by_sheet(assignments) -> dict[int, dict[int, Score]]:
+    """{assignment id: {criterion id: score}} for several sheets in one statement."""
+    by_sheet: dict[int, dict[int, Score]] = {a.id: {} for a in assignments}
+    for s in db.session.scalars(select(Score).where(Score.assignment_id.in_(list(by_sheet)))):
+        by_sheet[s.assignment_id][s.criterion_id] = s
+    return by_sheet
+
+
+def _can_score(assignment: Assignment, *, hidden: bool, attested: bool) -> None:
+    cycle = assignment.nomination.cycle
     wf = cycle.award_type.workflow
-    facts = workflows.NominationFacts(
-        settings=cycle.settings, cycle_state=cycle.state,
-        judge_has_unresolved_conflict=conflict_service.is_hidden_from(judge, nomination))
+    facts = workflows.NominationFacts(settings=cycle.settings, cycle_state=cycle.state,
+                                      judge_has_unresolved_conflict=hidden)
     refusals = [r for r in wf.can_score(facts) if not r.ok]
-    if not conflict_service.has_attested(judge, nomination):
+    if not attested:
         refusals.append(workflows.RuleResult(
             "scoring.attestation_required", False,
             "Declare your conflicts, or state you have none, before scoring."))
@@ -107,9 +142,21 @@ def _lock(assignment: Assignment) -> Assignment:
                               .with_for_update().execution_options(populate_existing=True)).scalar_one()
 
 
+def _lock_for_scoring(judge, assignment: Assignment) -> tuple[Assignment, bool, bool]:
+    """The sheet locked, with whether a conflict now hides its nomination from
+    the judge and whether they attested, read under the same lock."""
+    nomination_id = Assignment.nomination_id
+    row = db.session.execute(
+        select(Assignment, conflict_service.hides(judge.id, nomination_id),
+               conflict_service.attested(judge.id, nomination_id))
+        .where(Assignment.id == assignment.id)
+        .with_for_update(of=Assignment).execution_options(populate_existing=True)).one()
+    return row[0], bool(row[1]), bool(row[2])
+
+
 def save_draft(judge, assignment: Assignment, raw: dict, *, expected_version: int | None = None) -> None:
-    assignment = _lock(assignment)
-    _can_score(judge, assignment)
+    assignment, hidden, attested = _lock_for_scoring(judge, assignment)
+    _can_score(assignment, hidden=hidden, attested=attested)
     _check_open(assignment, expected_version)
     parsed, errors = _parse(assignment.nomination.cycle.criteria, raw, complete=False)
     if errors:
@@ -125,8 +172,8 @@ def submit(judge, assignment: Assignment, raw: dict, *, expected_version: int | 
     """Every criterion scored (and commented where required), then locked.
     The submitted scores go into the audit trail, so the result can be
     recomputed from the trail alone."""
-    assignment = _lock(assignment)
-    _can_score(judge, assignment)
+    assignment, hidden, attested = _lock_for_scoring(judge, assignment)
+    _can_score(assignment, hidden=hidden, attested=attested)
     _check_open(assignment, expected_version)
     criteria = assignment.nomination.cycle.criteria
     parsed, errors = _parse(criteria, raw, complete=True)

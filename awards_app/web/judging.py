@@ -20,6 +20,7 @@ from awards_app.models import (
     Nomination,
     Panel,
     PanelMember,
+    User,
 )
 from awards_app.permissions import role_required
 from awards_app.services import Conflict, NotFound, ServiceError, scoring
@@ -81,18 +82,20 @@ def dashboard():
             select(Assignment).join(Nomination)
             .where(Assignment.judge_id == current_user.id, Nomination.cycle_id == cycle.id,
                    ~conflict_service.hides(current_user.id, Nomination.id))
-            .options(selectinload(Assignment.nomination)).order_by(Nomination.id)).all()
+            # The list shows the candidate only: the nominations' texts and
+            # JSON columns stay in the database.
+            .options(selectinload(Assignment.nomination).load_only(
+                Nomination.candidate_kind, Nomination.candidate_person_id,
+                Nomination.candidate_delegation_id, Nomination.candidate_organisation_id))
+            .order_by(Nomination.id)).all()
         done = sum(1 for a in assignments if a.sheet_state == "submitted")
         rows.append({"cycle": cycle, "owed": owed, "assignments": assignments, "done": done})
     return render_template("judging/dashboard.html", rows=rows)
 
 
-def _sheet_or_404(nomination_id: int):
-    nomination = db.session.get(Nomination, nomination_id)
-    if nomination is None:
-        abort(404)
+def _sheet_or_404(nomination_id: int) -> scoring.Sheet:
     try:
-        return nomination, scoring.assignment_for(current_user, nomination)
+        return scoring.sheet_for(current_user, nomination_id)
     except NotFound:
         abort(404)
 
@@ -102,34 +105,36 @@ def _shown(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _render_sheet(nomination, assignment, *, values=None, errors=None, status=200):
-    saved = scoring.scores_of(assignment)
+def _render_sheet(sheet: scoring.Sheet, *, values=None, errors=None, status=200):
+    nomination, assignment = sheet.nomination, sheet.assignment
     if values is None:
+        saved = scoring.scores_of(assignment)
         values = {c.code: (_shown(saved[c.id].value) if c.id in saved else None,
                            saved[c.id].comment if c.id in saved else "")
                   for c in nomination.cycle.criteria}
-    others = []
+    others, other_scores = [], {}
     if scoring.may_see_other_scores(current_user, assignment):
         others = db.session.scalars(select(Assignment).where(
             Assignment.nomination_id == nomination.id, Assignment.id != assignment.id,
-            Assignment.sheet_state == "submitted")).all()
+            Assignment.sheet_state == "submitted")
+            .options(selectinload(Assignment.judge).joinedload(User.person))).all()
+        other_scores = scoring.scores_by_sheet(others)
     return render_template("judging/sheet.html", nomination=nomination, cycle=nomination.cycle,
                            assignment=assignment, values=values, errors=errors or {},
-                           others=others, scores_of=scoring.scores_of,
-                           attested=conflict_service.has_attested(current_user, nomination)), status
+                           others=others, other_scores=other_scores, attested=sheet.attested), status
 
 
 @bp.route("/nominations/<int:nomination_id>")
 @role_required("judge", "chair")
 def sheet(nomination_id: int):
-    nomination, assignment = _sheet_or_404(nomination_id)
-    return _render_sheet(nomination, assignment)
+    return _render_sheet(_sheet_or_404(nomination_id))
 
 
 @bp.route("/nominations/<int:nomination_id>/scores", methods=["POST"])
 @role_required("judge", "chair")
 def score(nomination_id: int):
-    nomination, assignment = _sheet_or_404(nomination_id)
+    sheet = _sheet_or_404(nomination_id)
+    nomination, assignment = sheet.nomination, sheet.assignment
     raw = {c.code: (request.form.get(f"score-{c.code}"), request.form.get(f"comment-{c.code}", ""))
            for c in nomination.cycle.criteria}
     action = scoring.submit if request.form.get("action") == "submit" else scoring.save_draft
@@ -137,11 +142,11 @@ def score(nomination_id: int):
         action(current_user, assignment, raw, expected_version=request.form.get("version", type=int))
     except scoring.SheetErrors as invalid:
         db.session.rollback()
-        return _render_sheet(nomination, assignment, values=raw, errors=invalid.errors, status=400)
+        return _render_sheet(_sheet_or_404(nomination_id), values=raw, errors=invalid.errors, status=400)
     except Conflict as refused:
         db.session.rollback()
         flash_refusal(refused)
-        return _render_sheet(nomination, assignment, values=raw, status=409)
+        return _render_sheet(_sheet_or_404(nomination_id), values=raw, status=409)
     db.session.commit()
     flash(_("Scores submitted and locked. Thank you.") if action is scoring.submit
           else _("Draft saved."), "success")
