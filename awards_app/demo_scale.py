@@ -49,7 +49,7 @@ from datetime import time as dtime
 from operator import itemgetter
 from types import SimpleNamespace
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from awards_app import audit_chain, auth, conflict_rules, expertise
 from awards_app import demo_data as data
@@ -912,4 +912,13 @@ def load(scale: int, progress: Callable[[int], object] | None = None, *, today: 
             "cpu_seconds": round(cpu, 1)}
 
 
-__all__ = ["ScaleError", "expected_rows", "load"]
+def analyze() -> None:
+    """Refresh the planner's statistics after the bulk load (call it after the
+    commit). Without them PostgreSQL plans the new tables as if they were
+    empty, and pages on the large data set run nested loops over thousands of
+    rows until autovacuum gets round to it."""
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+
+
+__all__ = ["ScaleError", "analyze", "expected_rows", "load"]

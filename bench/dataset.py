@@ -104,6 +104,7 @@ def build(url: str, scale: int, *, rebuild: bool = False, log=print) -> dict:
 
         counts = demo_scale.load(scale, progress=progress)
         db.session.commit()
+        demo_scale.analyze()
         db.engine.dispose()
     counts["base_seconds"] = round(base_seconds, 1)
     counts["seconds_with_commit"] = round(time.perf_counter() - started - base_seconds, 1)

@@ -41,10 +41,11 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(url: str, port: int, workers: int = WORKERS):
-    """The app as `make serve` runs it: gunicorn, sync workers, on the bench database."""
+    """The app as `make serve` runs it (gunicorn, sync workers, on the bench
+    database), with the reference endpoints of bench/reference_app.py."""
     process = subprocess.Popen(  # noqa: S603 - fixed argv
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"], cwd=dataset.ROOT, env=dataset.env(url))
+         "--log-level", "warning", "bench.reference_app:app"], cwd=dataset.ROOT, env=dataset.env(url))
     try:
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -230,7 +231,9 @@ def run(url: str | None = None, seconds: int = 10, connections: int = 8, log=pri
             ("scoring POST (save draft)", f"{sheet}/scores", judge, "POST", form),
             ("chair's matrix", f"/chair/cycles/{t['cycle_id']}", chair, "GET", None),
         ]
-        for _name, path, who, method, body in pages:  # warm each worker once
+        references = [("signed-in JSON (reference)", "/bench/signed-in", judge, "GET", None),
+                      ("signed-in empty layout (reference)", "/bench/layout", judge, "GET", None)]
+        for _name, path, who, method, body in pages + references:  # warm each worker once
             for _ in range(WORKERS):
                 who.request(path, method, body)
         log("  /healthz (before)")
@@ -239,10 +242,14 @@ def run(url: str | None = None, seconds: int = 10, connections: int = 8, log=pri
             log(f"  {name}: {path}")
             result["pages"][name] = {"path": path, "method": method,
                                      **load(port, path, seconds, connections, who, method, body)}
+        for name, path, who, method, body in references:
+            log(f"  {name}: {path}")
+            result.setdefault("references", {})[name] = {
+                "path": path, "method": method, **load(port, path, seconds, connections, who, method, body)}
         log("  /healthz (after)")
         after = load(port, "/healthz", seconds, connections)
         result["healthz"] = {"before": before, "after": after, "rps": (before["rps"] + after["rps"]) / 2}
-        for page in result["pages"].values():
+        for page in [*result["pages"].values(), *result["references"].values()]:
             page["ratio"] = page["rps"] / result["healthz"]["rps"]
         result["worker_rss_mb"] = worker_rss(server.pid)
     result["targets"] = t
