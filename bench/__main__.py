@@ -91,7 +91,6 @@ def main(argv=None) -> int:
         _run("conflicts_service", lambda: targets.conflicts_service(url), results, log)
     if "audit" in only:
         _run("audit", lambda: targets.audit_verify(url), results, log)
-        _run("audit_prototype", lambda: targets.audit_verify_prototype(url, workers=2), results, log)
     if "report" in only:
         _run("report", lambda: targets.report("html", url), results, log)
     if "pdf" in only:

@@ -87,12 +87,6 @@ def _rows(r: dict) -> list[tuple]:
                      _verdict(v["events_per_second"] >= 100_000 and v["peak_rss_mb"] < 200)))
     else:
         rows.append(("`flask audit verify`", "not run" + _err(v), ">= 100,000 events/s, < 200 MB", "not run"))
-    proto = r.get("audit_prototype") or {}
-    if proto.get("events"):
-        rows.append(("Prototype verifier (bench/verify_fast.py, 2 hashing processes)",
-                     f"{proto['events_per_second']:,.0f} events/s ({proto['seconds']:.1f} s), peak RSS "
-                     f"{proto['peak_rss_mb']:.0f} MB (parent and workers together)",
-                     "(what the proposed fix gives)", _verdict(proto["events_per_second"] >= 100_000)))
     for key, label, limit in (("report", "HTML", 1), ("pdf", "PDF", 20)):
         rep = r.get(key) or {}
         if rep.get("seconds") is not None:

@@ -340,12 +340,31 @@ class AuditEventFactory(factory.Factory):
     _build = _create
 
 
+class AuditCheckpointFactory(factory.Factory):
+    """Checkpoints only come from a verification that passed (services.audit)."""
+
+    class Meta:
+        model = models.AuditCheckpoint
+
+    verified_by = "tests"
+
+    @classmethod
+    def _create(cls, model_class, verified_by):
+        from awards_app.services import audit
+
+        AuditEventFactory()
+        _, count, head, _ = audit.verify_chain()
+        return audit.record_checkpoint(count, head, count, verified_by)
+
+    _build = _create
+
+
 ALL_FACTORIES = [
     RegionFactory, CountryFactory, OrganisationFactory, PersonFactory, UserFactory,
     UserRoleFactory, EventFactory, DelegationFactory, ParticipantFactory, AwardTypeFactory,
     CycleFactory, CriterionFactory, NominationFactory, AttachmentFactory, EndorsementFactory,
     JudgeProfileFactory, ExpertiseFactory, PanelFactory, PanelMemberFactory, AssignmentFactory,
     ConflictOfInterestFactory, ConflictAttestationFactory, ScoreFactory, RecommendationFactory,
-    BoardVoteFactory, DecisionFactory, OutboxMessageFactory, AuditEventFactory, ApiTokenFactory,
+    BoardVoteFactory, DecisionFactory, OutboxMessageFactory, AuditEventFactory, AuditCheckpointFactory, ApiTokenFactory,
     IdempotencyRecordFactory,
 ]

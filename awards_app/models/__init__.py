@@ -1,6 +1,6 @@
 """The data model, one module per domain. Importing this registers every table."""
 
-from awards_app.models.audit import AuditEvent, AuditHead, OutboxMessage
+from awards_app.models.audit import AuditCheckpoint, AuditEvent, AuditHead, OutboxMessage
 from awards_app.models.awards import AwardType, Criterion, Cycle
 from awards_app.models.decisions import BoardVote, Decision, Recommendation, Score
 from awards_app.models.events import Delegation, Event, Participant
@@ -19,7 +19,8 @@ from awards_app.models.people import ROLES, Person, User, UserRole
 from awards_app.models.tokens import ApiToken, IdempotencyRecord
 
 __all__ = [
-    "ROLES", "ApiToken", "Assignment", "Attachment", "AuditEvent", "AuditHead", "AwardType", "BoardVote",
+    "ROLES", "ApiToken", "Assignment", "Attachment", "AuditCheckpoint", "AuditEvent", "AuditHead", "AwardType",
+    "BoardVote",
     "ConflictAttestation", "ConflictOfInterest", "Country", "Criterion", "Cycle", "Decision",
     "Delegation", "Endorsement", "Event", "Expertise", "IdempotencyRecord", "JudgeProfile", "Nomination",
     "Organisation", "OutboxMessage", "Panel", "PanelMember", "Participant", "Person",

@@ -1,4 +1,4 @@
-"""The append-only, hash-chained audit trail and the outbox of notices."""
+"""The append-only, hash-chained audit trail, its checkpoints and the outbox of notices."""
 
 from datetime import datetime
 
@@ -36,6 +36,25 @@ class AuditHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(db.Model):
+    """The chain was verified from its start up to seq, whose hash was this.
+
+    Later readers (the board's report) verify only the events after it, and
+    check that the event at seq still has this hash: a chain rewritten from
+    an edited event onwards verifies on its own but no longer meets its
+    checkpoints. Rows are only ever inserted (PostgreSQL refuses the rest).
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(index=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    events_verified: Mapped[int]
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    verified_by: Mapped[str] = mapped_column(String(64))
 
 
 class OutboxMessage(db.Model):
