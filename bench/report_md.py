@@ -63,6 +63,10 @@ def _rows(r: dict) -> list[tuple]:
                      f"({health:,.0f} req/s); p50 {page['p50']}, p99 {page['p99']}"
                      + (f"; {page['bad_status']} bad statuses" if page["bad_status"] else ""),
                      ">= 30% of /healthz", _verdict(page["ratio"] >= 0.30)))
+    for name, page in (p.get("references") or {}).items():
+        rows.append((f"Reference: {name} (`{page['method']} {page['path']}`, bench/reference_app.py)",
+                     f"{page['rps']:,.1f} req/s = {100 * page['ratio']:.1f}% of /healthz; p50 {page['p50']}",
+                     "(what every signed-in page pays)", ""))
     if not p.get("pages"):
         rows.append(("Pages under gunicorn", "not run" + _err(p), ">= 30% of /healthz", "not run"))
     a = r.get("assignment") or {}
