@@ -12,6 +12,7 @@ from awards_app.models import (
     ConflictAttestation,
     ConflictOfInterest,
     Cycle,
+    Delegation,
     JudgeProfile,
     Nomination,
     Panel,
@@ -76,7 +77,8 @@ def panel_judges(cycle: Cycle) -> list[User]:
 def _cycle_nominations(cycle: Cycle, nomination_ids=None) -> list[Nomination]:
     query = (select(Nomination).where(Nomination.cycle_id == cycle.id,
                                       Nomination.state.in_(ACTIVE_NOMINATION_STATES))
-             .options(selectinload(Nomination.endorsements)))
+             .options(selectinload(Nomination.endorsements),
+                      selectinload(Nomination.candidate_delegation).selectinload(Delegation.organisation)))
     if nomination_ids is not None:
         query = query.where(Nomination.id.in_(nomination_ids))
     return list(db.session.scalars(query))
@@ -115,11 +117,11 @@ def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[Confli
             continue
         changed.append(row)
     db.session.flush()
-    for row in changed:
-        audit.record(actor, "conflict.detected", row,
-                     {"judge_id": row.judge_id, "nomination_id": row.nomination_id, "kind": row.kind,
-                      "rule": row.rule, "evidence": row.evidence, "status": row.status},
-                     cycle_id=cycle.id)
+    audit.record_many(actor, [audit.Entry(
+        "conflict.detected", row,
+        {"judge_id": row.judge_id, "nomination_id": row.nomination_id, "kind": row.kind,
+         "rule": row.rule, "evidence": row.evidence, "status": row.status},
+        cycle_id=cycle.id) for row in changed])
     return changed
 
 
