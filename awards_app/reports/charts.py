@@ -26,10 +26,16 @@ def dot_plot(rows, title: str) -> Markup:
     return Markup("".join(parts))  # noqa: S704  # nosec B704 - every piece of text in it went through escape()
 
 
-def offset_bars(rows, title: str) -> Markup:
-    """rows: [(label, offset)]; bars left of the centre line are severe judges."""
-    # The longest bar takes 80% of its half, leaving room for its figure.
-    span = max((abs(v) for _, v in rows), default=1.0) / 0.8 or 1.0
+def span_of(rows) -> float:
+    """The offset a full half-width bar stands for: the longest bar takes 80%
+    of its half, leaving room for its figure."""
+    return max((abs(v) for _, v in rows), default=1.0) / 0.8 or 1.0
+
+
+def offset_bars(rows, title: str, span: float | None = None) -> Markup:
+    """rows: [(label, offset)]; bars left of the centre line are severe judges.
+    Charts that continue one another pass the same ``span`` (see span_of)."""
+    span = span or span_of(rows)
     height = ROW * len(rows) + 30
     centre = LABEL + WIDTH / 2
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{LABEL + WIDTH + 20}" '

@@ -12,7 +12,7 @@ from awards_app import audit_chain
 from awards_app.extensions import db
 from awards_app.models import Cycle
 from awards_app.permissions import role_required
-from awards_app.reports import charts, cycle_report
+from awards_app.reports import cycle_report
 from awards_app.services import audit
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -37,8 +37,9 @@ def index():
 @bp.route("/cycles/<int:cycle_id>")
 @role_required("board", "auditor")
 def cycle(cycle_id: int):
-    report = cycle_report.build(_cycle_or_404(cycle_id))
-    return render_template("reports/cycle.html", r=report, charts=charts)
+    cycle = _cycle_or_404(cycle_id)
+    with cycle_report.collector_paused():
+        return render_template("reports/cycle.html", r=cycle_report.build(cycle))
 
 
 @bp.route("/cycles/<int:cycle_id>/report.pdf")
@@ -47,7 +48,8 @@ def pdf(cycle_id: int):
     from awards_app.reports import pdf as pdf_report
 
     cycle = _cycle_or_404(cycle_id)
-    body = pdf_report.render(cycle_report.build(cycle))
+    with cycle_report.collector_paused():
+        body = pdf_report.render(cycle_report.build(cycle))
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="audit-report-cycle-{cycle.id}.pdf"'})
 
@@ -79,16 +81,15 @@ def _safe_cell(value) -> str:
 @bp.route("/cycles/<int:cycle_id>/scores.csv")
 @role_required("board", "auditor")
 def scores_csv(cycle_id: int):
-    report = cycle_report.build(_cycle_or_404(cycle_id))
-    if report.matrix is None:
+    # Only the matrix: the rest of the report (the chain check, the replay) is not needed here.
+    matrix = cycle_report.score_rows(_cycle_or_404(cycle_id))
+    if matrix is None:
         abort(404)  # the score matrix exists for readers only after ratification
+    codes, rows = matrix
     out = io.StringIO()
     writer = csv.writer(out)
-    codes = [c.code for c in report.cycle.criteria]
     writer.writerow(["nomination_id", "candidate", "judge", *codes])
-    names = {j.id: j.name for j in report.judges}
-    for (nomination_id, judge_id), scores in sorted(report.matrix.items()):
-        writer.writerow([nomination_id, _safe_cell(report.nominations[nomination_id].candidate),
-                         _safe_cell(names.get(judge_id)), *[scores.get(c, "") for c in codes]])
+    for nomination_id, candidate, judge, scores in rows:
+        writer.writerow([nomination_id, _safe_cell(candidate), _safe_cell(judge), *scores])
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="scores-cycle-{cycle_id}.csv"'})
