@@ -151,3 +151,15 @@ PAGES = ["judge_dashboard", "judge_sheet", "scoring_post", "chair_matrix", "chai
 def test_queries_per_page_do_not_grow_with_the_data(counts, page):
     small, large = counts[page]
     assert large <= small, f"{page}: {small} statements at {SMALL}, {large} at {LARGE}"
+
+
+# The judge's pages are the ones used most, at a live event on phones: a
+# budget of statements (the account, the sheet with its nomination, the
+# criteria, the scores, the files; for the POST the lock and the audit
+# append) keeps a lazy load from creeping back in unnoticed.
+BUDGET = {"judge_sheet": 7, "scoring_post": 12, "judge_dashboard": 8}
+
+
+@pytest.mark.parametrize("page", sorted(BUDGET))
+def test_the_judges_pages_stay_within_their_statement_budget(counts, page):
+    assert max(counts[page]) <= BUDGET[page], f"{page}: {counts[page]} statements, budget {BUDGET[page]}"

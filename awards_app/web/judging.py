@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -39,7 +39,7 @@ class DeclareForm(FlaskForm):
 def my_cycles(user) -> list[Cycle]:
     return list(db.session.scalars(
         select(Cycle).join(Panel).join(PanelMember).where(PanelMember.user_id == user.id)
-        .order_by(Cycle.year.desc(), Cycle.id)))
+        .options(joinedload(Cycle.award_type)).order_by(Cycle.year.desc(), Cycle.id)))
 
 
 def _visible_nominations(cycle: Cycle):
@@ -68,28 +68,27 @@ def _visible_nomination_or_404(nomination_id: int) -> Nomination:
 @bp.route("/")
 @role_required("judge", "chair")
 def dashboard():
-    rows = []
-    for cycle in my_cycles(current_user):
-        # Counted in SQL: a cycle may hold thousands of nominations.
-        owed = db.session.scalar(
-            select(func.count()).select_from(Nomination)
-            .where(Nomination.cycle_id == cycle.id,
-                   Nomination.state.in_(conflict_service.ACTIVE_NOMINATION_STATES),
-                   ~conflict_service.hides(current_user.id, Nomination.id),
-                   ~exists().where(ConflictAttestation.judge_id == current_user.id,
-                                   ConflictAttestation.nomination_id == Nomination.id)))
-        assignments = db.session.scalars(
-            select(Assignment).join(Nomination)
-            .where(Assignment.judge_id == current_user.id, Nomination.cycle_id == cycle.id,
-                   ~conflict_service.hides(current_user.id, Nomination.id))
+    cycles = my_cycles(current_user)
+    ids = [c.id for c in cycles]
+    visible = (Nomination.cycle_id.in_(ids), ~conflict_service.hides(current_user.id, Nomination.id))
+    # Counted in SQL: a cycle may hold thousands of nominations.
+    owed = dict(db.session.execute(
+        select(Nomination.cycle_id, func.count()).where(
+            *visible, Nomination.state.in_(conflict_service.ACTIVE_NOMINATION_STATES),
+            ~conflict_service.attested(current_user.id, Nomination.id))
+        .group_by(Nomination.cycle_id)).all())
+    by_cycle: dict[int, list[Assignment]] = {cycle_id: [] for cycle_id in ids}
+    for assignment in db.session.scalars(
+            select(Assignment).join(Nomination).where(Assignment.judge_id == current_user.id, *visible)
             # The list shows the candidate only: the nominations' texts and
             # JSON columns stay in the database.
             .options(selectinload(Assignment.nomination).load_only(
-                Nomination.candidate_kind, Nomination.candidate_person_id,
+                Nomination.cycle_id, Nomination.candidate_kind, Nomination.candidate_person_id,
                 Nomination.candidate_delegation_id, Nomination.candidate_organisation_id))
-            .order_by(Nomination.id)).all()
-        done = sum(1 for a in assignments if a.sheet_state == "submitted")
-        rows.append({"cycle": cycle, "owed": owed, "assignments": assignments, "done": done})
+            .order_by(Nomination.id)):
+        by_cycle[assignment.nomination.cycle_id].append(assignment)
+    rows = [{"cycle": cycle, "owed": owed.get(cycle.id, 0), "assignments": by_cycle[cycle.id],
+             "done": sum(1 for a in by_cycle[cycle.id] if a.sheet_state == "submitted")} for cycle in cycles]
     return render_template("judging/dashboard.html", rows=rows)
 
 
