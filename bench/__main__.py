@@ -100,7 +100,7 @@ def main(argv=None) -> int:
     results["machine"]["load_average_end"] = os.getloadavg()
     results["total_seconds"] = time.perf_counter() - started
     previous = {}
-    if Path(args.json).exists():
+    if Path(args.json).exists() and only != set(PARTS):  # a full run replaces every figure
         previous = json.loads(Path(args.json).read_text())
     merged = {**previous, **results}
     if only != set(PARTS) and "command" in previous:  # the header stays the full run's
