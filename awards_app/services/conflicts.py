@@ -158,6 +158,26 @@ def attest_none(judge, nomination: Nomination) -> ConflictAttestation:
     return row
 
 
+def attest_none_for_all(judge, cycle: Cycle) -> int:
+    """'I have no conflict with any of the others': an attestation, each with
+    its own audit event, for every nomination of the cycle the judge can see
+    and has neither attested nor any conflict with. Returns how many.
+    Written in one batch: a large fair's cycle holds thousands."""
+    own_conflict = exists().where(ConflictOfInterest.judge_id == judge.id,
+                                  ConflictOfInterest.nomination_id == Nomination.id)
+    ids = db.session.scalars(
+        select(Nomination.id).where(Nomination.cycle_id == cycle.id,
+                                    Nomination.state.in_(ACTIVE_NOMINATION_STATES),
+                                    ~own_conflict, ~attested(judge.id, Nomination.id))
+        .order_by(Nomination.id)).all()
+    rows = [ConflictAttestation(judge_id=judge.id, nomination_id=nomination_id) for nomination_id in ids]
+    db.session.add_all(rows)
+    db.session.flush()
+    audit.record_many(judge, [audit.Entry("conflict.attested_none", row, {"nomination_id": row.nomination_id},
+                                          cycle_id=cycle.id) for row in rows])
+    return len(rows)
+
+
 def attested(judge_id: int, nomination_id_column):
     """SQL condition: true where the judge has stated no conflict with the nomination."""
     return exists().where(ConflictAttestation.judge_id == judge_id,

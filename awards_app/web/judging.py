@@ -195,13 +195,9 @@ def attest(nomination_id: int):
 @bp.route("/cycles/<int:cycle_id>/no-conflict", methods=["POST"])
 @role_required("judge", "chair")
 def attest_all(cycle_id: int):
-    """'I have no conflict with any of the others': one attestation each, recorded one by one."""
+    """'I have no conflict with any of the others': one attestation each."""
     cycle = _my_cycle_or_404(cycle_id)
-    declared = set(db.session.scalars(select(ConflictOfInterest.nomination_id).where(
-        ConflictOfInterest.judge_id == current_user.id)))
-    for nomination in _visible_nominations(cycle):
-        if nomination.id not in declared:
-            conflict_service.attest_none(current_user, nomination)
+    conflict_service.attest_none_for_all(current_user, cycle)
     db.session.commit()
     flash(_("Your attestation is recorded."), "success")
     return redirect(url_for("judging.declarations", cycle_id=cycle.id), 303)
