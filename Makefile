@@ -49,9 +49,14 @@ serve: db translations
 translations: $(VENV)/.runtime
 	$(BIN)/pybabel -q compile -d awards_app/translations
 
+# The pages' own strings (_l, lazy_gettext), and the fixed messages of services
+# and workflows, shown translated by i18n.rule_message: the message argument of
+# check(), refusal(), RuleResult() and the service errors, and what N_() marks.
+MESSAGE_KEYWORDS := -k _l -k lazy_gettext -k check:3 -k refusal:2 -k RuleResult:3 -k ServiceError:2 -k Forbidden:2
+
 ## Re-extract messages and merge them into the catalogues (then translate the new ones)
 messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-comments=TRANSLATORS: -o awards_app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg $(MESSAGE_KEYWORDS) --add-comments=TRANSLATORS: -o awards_app/translations/messages.pot .
 	$(BIN)/pybabel update -i awards_app/translations/messages.pot -d awards_app/translations
 
 ## The benchmark suite (issue 11): builds the N=10 data set on PostgreSQL once, writes BENCHMARKS.md

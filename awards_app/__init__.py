@@ -27,7 +27,7 @@ def register_extensions(app: Flask) -> None:
 
     from awards_app import auth
     from awards_app.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from awards_app.i18n import select_locale, select_timezone, time_left
+    from awards_app.i18n import rule_message, select_locale, select_timezone, time_left
     from awards_app.security import init_security
 
     db.init_app(app)
@@ -42,7 +42,8 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.globals["time_left"] = time_left
     from awards_app.labels import event_label, kind_label, state_label
 
-    app.jinja_env.filters.update(state_label=state_label, event_label=event_label, kind_label=kind_label)
+    app.jinja_env.filters.update(state_label=state_label, event_label=event_label, kind_label=kind_label,
+                                 rule_message=rule_message)
 
 
 def register_blueprints(app: Flask) -> None:

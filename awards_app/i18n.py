@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, request, session
-from flask_babel import format_timedelta
+from flask_babel import format_timedelta, gettext
 from flask_login import current_user
 
 
@@ -28,3 +28,16 @@ def select_timezone() -> str:
 def time_left(moment: datetime) -> str:
     """'3 weeks', '5 hours' in the reader's language; never negative."""
     return format_timedelta(max(moment - datetime.now(UTC), timedelta(0)), threshold=1.1)
+
+
+def rule_message(message) -> str:
+    """A service's or a workflow's message in the reader's language where the
+    catalogue has it (fixed messages, and services.Message templates), else
+    as written: English, shown beside its rule id. Plain text, so a page
+    escapes it like any other value."""
+    if not message:
+        return message or ""
+    template = getattr(message, "template", None)
+    if template is not None:
+        return gettext(template, **message.values)
+    return gettext(str(message))

@@ -122,10 +122,9 @@ def chair_is_board_rule(rule: str = "panel.chair_is_board") -> Guard:
 def expertise_covers_fields(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """MILSET allows judging only by people with expertise in its fields."""
     missing = list(facts.missing_fields)
-    return check("panel.expertise_covers_fields", not missing,
-                 "No panel member has recorded expertise in: " + ", ".join(missing) + "."
-                 if missing else "The panel's expertise covers every required field.",
-                 missing_fields=missing)
+    message = (f"No panel member has recorded expertise in: {', '.join(missing)}." if missing
+               else "The panel's expertise covers every required field.")
+    return check("panel.expertise_covers_fields", not missing, message, missing_fields=missing)
 
 
 def conflicts_resolved(facts: CycleFacts, settings: Mapping) -> RuleResult:

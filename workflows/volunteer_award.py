@@ -88,9 +88,9 @@ def age_under_limit(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
 def min_years(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
     """The nominee volunteered at least ``min_volunteer_years`` (5)."""
     needed, years = settings.get("min_volunteer_years", 5), candidate.volunteer_years
-    return check("volunteer.min_years", years is not None and years >= needed,
-                 f"The nominee must have volunteered at least {needed} years for a MILSET member, "
-                 "region or MILSET itself.", min_volunteer_years=needed, volunteer_years=years)
+    message = f"The nominee must have volunteered at least {needed} years for a MILSET member, region or MILSET itself."
+    return check("volunteer.min_years", years is not None and years >= needed, message,
+                 min_volunteer_years=needed, volunteer_years=years)
 
 
 def endorsed(candidate: CandidateFacts, settings: Mapping) -> RuleResult:

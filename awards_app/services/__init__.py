@@ -3,6 +3,23 @@ plain values, flushes, and leaves the commit to the caller (one transaction
 per request or command)."""
 
 
+def N_(message: str) -> str:  # noqa: N802 - the name gettext tools know for a no-op marker
+    """Marks a fixed message for the translators (`make messages` extracts it).
+    Services keep their messages in English, as the record and the API carry
+    them; the pages show them in the reader's language (i18n.rule_message)."""
+    return message
+
+
+class Message(str):
+    """A message with values in it. It reads as the English text; the pages
+    translate the template, then fill in the values."""
+
+    def __new__(cls, template: str, **values):
+        text = super().__new__(cls, template % values)
+        text.template, text.values = template, values
+        return text
+
+
 class ServiceError(Exception):
     """A refusal a user can act on: carries a stable rule id and a message."""
 

@@ -10,7 +10,7 @@ import workflows
 from awards_app.extensions import db
 from awards_app.models import Country, Cycle, Delegation, Nomination, Organisation, Person
 from awards_app.names import normalise_name
-from awards_app.services import Conflict, ServiceError, audit, outbox, transitions
+from awards_app.services import N_, Conflict, ServiceError, audit, outbox, transitions
 from awards_app.services import eligibility as eligibility_service
 
 
@@ -95,7 +95,7 @@ def update_draft(actor, nomination: Nomination, *, expected_version: int | None 
         raise ServiceError("nomination.not_draft", "Only a draft can be edited.")
     if expected_version is not None and expected_version != nomination.version:
         raise Conflict([{"rule": "edit.stale",
-                         "message": "Someone changed this in the meantime; reload and try again."}])
+                         "message": N_("Someone changed this in the meantime; reload and try again.")}])
     person_fields = {"name", "email", "country_id", "organisation_id", "date_of_birth"}
     changed = {}
     for name, value in fields.items():

@@ -6,7 +6,7 @@ from sqlalchemy import and_, exists, select
 from awards_app import aggregation
 from awards_app.extensions import db
 from awards_app.models import Assignment, ConflictOfInterest, Cycle, Nomination, Recommendation, Score
-from awards_app.services import Conflict, Forbidden, ServiceError, audit, transitions
+from awards_app.services import N_, Conflict, Forbidden, ServiceError, audit, transitions
 from awards_app.services import panels as panel_service
 
 DEFAULT_METHOD = "weighted_mean"
@@ -89,7 +89,7 @@ def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | Non
         raise Forbidden("recommendation.chair_only", "Only the panel's chair recommends.")
     if cycle.state != "deliberation":
         raise Conflict([{"rule": "recommendation.not_in_deliberation",
-                         "message": "The panel recommends once scoring has closed."}])
+                         "message": N_("The panel recommends once scoring has closed.")}])
     if not (rationale or "").strip():
         raise ServiceError("recommendation.rationale_required", "Write the panel's rationale.",
                            field="rationale")
@@ -97,8 +97,8 @@ def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | Non
     if laureate_ids is None:
         if result.unresolved_tie:
             raise Conflict([{"rule": "recommendation.unresolved_tie",
-                             "message": "A tie at the last laureate place is not broken by the declared "
-                                        "chain; record the panel's vote or name the laureates."}])
+                             "message": N_("A tie at the last laureate place is not broken by the declared "
+                                        "chain; record the panel's vote or name the laureates.")}])
         laureate_ids = list(result.laureates)
     ranked_ids = {e.nomination_id for e in result.entries}
     if not laureate_ids or not set(laureate_ids) <= ranked_ids:

@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import workflows
 from awards_app.extensions import db
 from awards_app.models import Assignment, Criterion, Cycle, Nomination, Score, User
-from awards_app.services import Conflict, Forbidden, NotFound, ServiceError, audit
+from awards_app.services import N_, Conflict, Forbidden, Message, NotFound, ServiceError, audit
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
 
@@ -100,18 +100,19 @@ def _parse(criteria: list[Criterion], raw: dict, *, complete: bool):
         comment = (comment or "").strip()
         if value is None or str(value).strip() == "":
             if complete:
-                errors.setdefault(c.code, []).append("Give a score.")
+                errors.setdefault(c.code, []).append(N_("Give a score."))
             continue
         try:
             number = float(str(value).replace(",", "."))
         except ValueError:
-            errors.setdefault(c.code, []).append("Enter a number.")
+            errors.setdefault(c.code, []).append(N_("Enter a number."))
             continue
         if number != number or not c.scale_min <= number <= c.scale_max:  # NaN fails too
-            errors.setdefault(c.code, []).append(f"Enter a score from {c.scale_min} to {c.scale_max}.")
+            errors.setdefault(c.code, []).append(
+                Message(N_("Enter a score from %(low)s to %(high)s."), low=c.scale_min, high=c.scale_max))
             continue
         if complete and c.comment_required and not comment:
-            errors.setdefault(c.code, []).append("A comment is required for this criterion.")
+            errors.setdefault(c.code, []).append(N_("A comment is required for this criterion."))
             continue
         parsed[c.id] = (number, comment)
     return parsed, errors
@@ -131,10 +132,10 @@ def _write(assignment: Assignment, parsed: dict) -> None:
 def _check_open(assignment: Assignment, expected_version: int | None) -> None:
     if assignment.sheet_state != "open":
         raise Conflict([{"rule": "scoring.locked",
-                         "message": "These scores are submitted and locked; only the chair can reopen them."}])
+                         "message": N_("These scores are submitted and locked; only the chair can reopen them.")}])
     if expected_version is not None and expected_version != assignment.version:
         raise Conflict([{"rule": "edit.stale",
-                         "message": "This sheet changed in the meantime; reload and try again."}])
+                         "message": N_("This sheet changed in the meantime; reload and try again.")}])
 
 
 def _lock(assignment: Assignment) -> Assignment:
@@ -186,7 +187,7 @@ def submit(judge, assignment: Assignment, raw: dict, *, expected_version: int | 
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict([{"rule": "scoring.locked", "message": "These scores were just submitted."}]) from None
+        raise Conflict([{"rule": "scoring.locked", "message": N_("These scores were just submitted.")}]) from None
     by_id = {c.id: c.code for c in criteria}
     audit.record(judge, "score.submitted", assignment,
                  {"nomination_id": assignment.nomination_id, "judge_id": judge.id,
@@ -202,7 +203,7 @@ def reopen(actor, assignment: Assignment, reason: str) -> None:
         raise ServiceError("scoring.reopen_reason_required", "Give the reason for reopening.", field="reason")
     assignment = _lock(assignment)
     if assignment.sheet_state != "submitted":
-        raise Conflict([{"rule": "scoring.not_submitted", "message": "This sheet is not submitted."}])
+        raise Conflict([{"rule": "scoring.not_submitted", "message": N_("This sheet is not submitted.")}])
     assignment.sheet_state = "open"
     assignment.submitted_at = None
     db.session.flush()

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import workflows
 from awards_app.extensions import db
 from awards_app.models import Cycle, Nomination
-from awards_app.services import Conflict, audit
+from awards_app.services import N_, Conflict, audit
 
 
 def _rules(refused: "workflows.Refused") -> list[dict]:
@@ -49,7 +49,7 @@ def _lock(model, row_id: int, expected_version: int | None):
     ).scalar_one()
     if expected_version is not None and row.version != expected_version:
         raise Conflict([{"rule": "edit.stale",
-                         "message": "Someone changed this in the meantime; reload and try again."}])
+                         "message": N_("Someone changed this in the meantime; reload and try again.")}])
     return row
 
 
@@ -59,7 +59,7 @@ def _flush():
     except StaleDataError:
         db.session.rollback()
         raise Conflict([{"rule": "edit.stale",
-                         "message": "Someone changed this in the meantime; reload and try again."}]
+                         "message": N_("Someone changed this in the meantime; reload and try again.")}]
                        ) from None
 
 

@@ -2,6 +2,8 @@
 
 from urllib.parse import urlsplit
 
+from awards_app.i18n import rule_message
+
 
 def safe_next(target: str | None, default: str) -> str:
     """Only a path of this app: never another host, never a scheme-relative URL."""
@@ -19,4 +21,9 @@ def flash_refusal(exc) -> None:
     from flask import flash
 
     for rule in getattr(exc, "rules", None) or [{"rule": exc.rule, "message": exc.message}]:
-        flash(f"{rule['message']} [{rule['rule']}]", "error")
+        flash(f"{rule_message(rule['message'])} [{rule['rule']}]", "error")
+
+
+def refusal_text(exc) -> str:
+    """A refusal for a field's error list: its message in the reader's language and its rule id."""
+    return f"{rule_message(exc.message)} [{exc.rule}]"

@@ -17,7 +17,7 @@ from awards_app.models import AwardType, Cycle, Event
 from awards_app.permissions import role_required
 from awards_app.services import Conflict, ServiceError, transitions
 from awards_app.services import cycles as cycle_service
-from awards_app.web import flash_refusal
+from awards_app.web import flash_refusal, refusal_text
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 
@@ -106,7 +106,7 @@ def new():
                 deadline=deadline, max_laureates=form.max_laureates.data)
         except ServiceError as exc:
             db.session.rollback()
-            form.year.errors.append(f"{exc.message} [{exc.rule}]")
+            form.year.errors.append(refusal_text(exc))
         else:
             db.session.commit()
             flash(_("Cycle created. Review its criteria, then publish them."), "success")

@@ -17,6 +17,7 @@ from awards_app.models import Delegation, Event, Organisation, Participant
 from awards_app.permissions import role_required
 from awards_app.services import ServiceError
 from awards_app.services import delegations as delegation_service
+from awards_app.web import refusal_text
 
 bp = Blueprint("delegations", __name__, url_prefix="/delegations")
 
@@ -84,7 +85,7 @@ def new(event_id: int):
                 name=form.name.data)
         except ServiceError as exc:
             db.session.rollback()
-            form.organisation.errors.append(f"{exc.message} [{exc.rule}]")
+            form.organisation.errors.append(refusal_text(exc))
         else:
             db.session.commit()
             flash(_("Delegation registered. Import its participants next."), "success")

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from awards_app.extensions import db
 from awards_app.services import NotFound, ServiceError
 from awards_app.services import endorsements as endorsement_service
+from awards_app.web import refusal_text
 from awards_app.web.forms import EndorsementForm
 
 bp = Blueprint("endorse", __name__, url_prefix="/endorse")
@@ -26,7 +27,7 @@ def respond(token: str):
                                         role=form.role.data, text=form.text.data)
         except ServiceError as exc:
             db.session.rollback()
-            form.text.errors = [f"{exc.message} [{exc.rule}]"]
+            form.text.errors = [refusal_text(exc)]
         else:
             db.session.commit()
             return render_template("endorse/thanks.html",

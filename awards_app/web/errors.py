@@ -7,6 +7,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from awards_app.extensions import db
+from awards_app.i18n import rule_message
 from awards_app.services import ServiceError
 
 
@@ -37,7 +38,7 @@ def register(app) -> None:
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
         db.session.rollback()
-        return _respond(exc.status, exc.rule, exc.message)
+        return _respond(exc.status, exc.rule, rule_message(exc.message))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

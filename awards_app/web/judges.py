@@ -18,7 +18,7 @@ from awards_app.models.judging import CONFLICT_KINDS
 from awards_app.permissions import role_required
 from awards_app.services import ServiceError
 from awards_app.services import judges as judge_service
-from awards_app.web import flash_refusal
+from awards_app.web import flash_refusal, refusal_text
 
 bp = Blueprint("judges", __name__)
 
@@ -91,7 +91,7 @@ def add_expertise():
                                         form.years.data)
         except ServiceError as exc:
             db.session.rollback()
-            getattr(form, exc.field or "field").errors = [f"{exc.message} [{exc.rule}]"]
+            getattr(form, exc.field or "field").errors = [refusal_text(exc)]
         else:
             db.session.commit()
             flash(_("Expertise added. The secretariat will vet it."), "success")

@@ -21,7 +21,7 @@ from awards_app.services import Conflict, ServiceError
 from awards_app.services import attachments as attachment_service
 from awards_app.services import endorsements as endorsement_service
 from awards_app.services import nominations as nomination_service
-from awards_app.web import flash_refusal, forms
+from awards_app.web import flash_refusal, forms, refusal_text
 
 bp = Blueprint("nominate", __name__)
 
@@ -68,7 +68,7 @@ def _candidate_from(form, kind: str):
 
 def _service_error_on(form, exc: ServiceError) -> None:
     field = getattr(form, exc.field, None) if exc.field else None
-    message = f"{exc.message} [{exc.rule}]"
+    message = refusal_text(exc)
     if field is not None:
         field.errors = [*field.errors, message]
     else:
@@ -188,7 +188,7 @@ def add_attachment(nomination_id: int):
             attachment_service.add(current_user, nomination, upload.filename, upload.stream)
         except ServiceError as exc:
             db.session.rollback()
-            form.file.errors = [f"{exc.message} [{exc.rule}]"]
+            form.file.errors = [refusal_text(exc)]
         else:
             db.session.commit()
             flash(_("File added."), "success")
@@ -244,7 +244,7 @@ def request_endorsement(nomination_id: int):
                                         from_candidate_organisation=form.from_candidate_organisation.data)
         except ServiceError as exc:
             db.session.rollback()
-            form.email.errors = [f"{exc.message} [{exc.rule}]"]
+            form.email.errors = [refusal_text(exc)]
         else:
             db.session.commit()
             flash(_("Endorsement requested: the endorser will receive a link by email."), "success")

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length
 from awards_app.extensions import db
 from awards_app.services import NotFound, ServiceError
 from awards_app.services import tokens as token_service
+from awards_app.web import refusal_text
 
 bp = Blueprint("tokens", __name__, url_prefix="/profile/tokens")
 
@@ -45,7 +46,7 @@ def create():
         _row, token = token_service.create(current_user, form.name.data)
     except ServiceError as exc:
         db.session.rollback()
-        form.name.errors = [f"{exc.message} [{exc.rule}]"]
+        form.name.errors = [refusal_text(exc)]
         return _render(form, status=400)
     db.session.commit()
     # Shown in this response only: neither stored nor put in a redirect or flash.
