@@ -49,10 +49,10 @@ serve: db translations
 translations: $(VENV)/.runtime
 	$(BIN)/pybabel -q compile -d awards_app/translations
 
-# The pages' own strings (_l, lazy_gettext), and the fixed messages of services
-# and workflows, shown translated by i18n.rule_message: the message argument of
-# check(), refusal(), RuleResult() and the service errors, and what N_() marks.
-MESSAGE_KEYWORDS := -k _l -k lazy_gettext -k check:3 -k refusal:2 -k RuleResult:3 -k ServiceError:2 -k Forbidden:2
+# The pages' own strings (_, _l, lazy_gettext), and the messages of services and
+# workflows, marked with N_() (gettext's default keywords include it) and shown
+# translated by i18n.rule_message.
+MESSAGE_KEYWORDS := -k _l -k lazy_gettext
 
 ## Re-extract messages and merge them into the catalogues (then translate the new ones)
 messages: $(VENV)/.runtime

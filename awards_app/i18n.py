@@ -30,14 +30,15 @@ def time_left(moment: datetime) -> str:
     return format_timedelta(max(moment - datetime.now(UTC), timedelta(0)), threshold=1.1)
 
 
-def rule_message(message) -> str:
+def rule_message(message, template=None, values=None) -> str:
     """A service's or a workflow's message in the reader's language where the
     catalogue has it (fixed messages, and services.Message templates), else
     as written: English, shown beside its rule id. Plain text, so a page
     escapes it like any other value."""
     if not message:
         return message or ""
-    template = getattr(message, "template", None)
-    if template is not None:
-        return gettext(template, **message.values)
+    if not template:  # a stored result passes its template and values
+        template, values = getattr(message, "template", None), getattr(message, "values", None)
+    if template:
+        return gettext(template, **(values or {}))
     return gettext(str(message))

@@ -6,9 +6,11 @@ import subprocess
 import sys
 
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 
 from awards_app.extensions import db
-from awards_app.services import Message, scoring
+from awards_app.i18n import rule_message
+from awards_app.services import Message, eligibility, scoring
 from tests import builders
 
 
@@ -69,3 +71,17 @@ def test_every_fixed_message_of_the_services_and_workflows_is_in_the_catalogue(t
         fixed = {m.id for m in read_po(extracted) if m.id}
     assert len(fixed) > 100  # the pages' strings and the services' and workflows' messages
     assert not fixed - known, f"run make messages and translate: {sorted(fixed - known)[:5]}"
+
+
+def test_a_stored_eligibility_result_is_shown_in_the_readers_language(ctx):
+    """The eligibility results are stored with the nomination when it is
+    submitted; a message with values keeps its template for the page."""
+    cycle = builders.open_cycle("young_scientists_award")
+    nomination = builders.eligible_delegation_nomination(cycle)
+    stored = [eligibility.as_dict(r) for r in eligibility.check(nomination)]
+    assert all(type(r["message"]) is str for r in stored)  # plain JSON in the record
+    [ages] = [r for r in stored if r["rule"] == "young_scientists.has_age_group"]
+    with force_locale("fr"):
+        french = rule_message(ages["message"], ages["message_template"], ages["message_values"])
+    low, high = ages["message_values"]["low"], ages["message_values"]["high"]
+    assert french == f"La délégation doit comprendre des participants âgés de {low} à {high} ans."

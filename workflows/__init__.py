@@ -17,9 +17,11 @@ from workflows import (
 )
 from workflows.base import (
     CANDIDATE_KINDS,
+    N_,
     ROLES,
     CandidateFacts,
     CycleFacts,
+    Message,
     NominationFacts,
     Refused,
     RuleResult,
@@ -52,6 +54,8 @@ NOMINATION_STATES = _union([[s.id for s in NominationMachine.states],
                             *(wf.nomination_states for wf in REGISTRY.values())])
 
 __all__ = [
+    "Message",
+    "N_",
     "CANDIDATE_KINDS",
     "CYCLE_STATES",
     "NOMINATION_STATES",

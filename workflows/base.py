@@ -55,6 +55,30 @@ NOMINATION_FINAL = ("ineligible", "withdrawn", "laureate", "not_selected", "canc
 Severity = Literal["error", "warning"]
 
 
+def N_(message: str) -> str:  # noqa: N802 - the name gettext tools know for a no-op marker
+    """Marks a fixed message for the translators. Messages stay English here;
+    an application translates them where it shows them."""
+    return message
+
+
+def _rebuild_message(template: str, values: dict) -> "Message":
+    return Message(template, **values)
+
+
+class Message(str):
+    """An English sentence made from a template and values. It reads as the
+    sentence; an application can translate the template and fill in the
+    same values."""
+
+    def __new__(cls, template: str, **values):
+        text = super().__new__(cls, template % values)
+        text.template, text.values = template, values
+        return text
+
+    def __reduce__(self):  # copies and pickles keep the template
+        return _rebuild_message, (self.template, self.values)
+
+
 @dataclass(frozen=True)
 class RuleResult:
     """The outcome of one rule: a stable id (``award.rule``), whether it

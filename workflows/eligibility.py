@@ -3,12 +3,14 @@ rule id so a refusal says which award's rule it was."""
 
 from collections.abc import Callable, Mapping
 
-from workflows.base import CandidateFacts, RuleResult, check
+from workflows.base import N_, CandidateFacts, Message, RuleResult, check
 
 EligibilityRule = Callable[[CandidateFacts, Mapping], RuleResult]
 
-_ARTICLE = {"individual": "an individual", "delegation": "a delegation",
-            "organisation": "an organisation", "project": "a project"}
+_GOES_TO = {"individual": N_("This award goes to an individual."),
+            "delegation": N_("This award goes to a delegation."),
+            "organisation": N_("This award goes to an organisation."),
+            "project": N_("This award goes to a project.")}
 
 
 def kind_is(rule: str, kind: str) -> EligibilityRule:
@@ -17,7 +19,7 @@ def kind_is(rule: str, kind: str) -> EligibilityRule:
     def candidate_kind(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
         expected = settings.get("candidate_kind", kind)
         return check(rule, candidate.kind == expected,
-                     f"This award goes to {_ARTICLE.get(expected, expected)}.",
+                     _GOES_TO.get(expected) or Message(N_("This award goes to %(kind)s."), kind=expected),
                      expected=expected, kind=candidate.kind)
 
     return candidate_kind
@@ -27,7 +29,8 @@ def never_won(rule: str, award: str) -> EligibilityRule:
     """The candidate has not received the award before."""
 
     def not_previous_laureate(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
-        return check(rule, not candidate.previously_won, f"The candidate has already received the {award}.")
+        return check(rule, not candidate.previously_won,
+                     Message(N_("The candidate has already received the %(award)s."), award=award))
 
     return not_previous_laureate
 
@@ -38,7 +41,7 @@ def at_current_esi(rule: str) -> EligibilityRule:
 
     def registered(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
         return check(rule, candidate.at_current_esi,
-                     "The delegation must take part in the current Expo-Sciences International.")
+                     N_("The delegation must take part in the current Expo-Sciences International."))
 
     return registered
 
@@ -48,7 +51,7 @@ def is_member(rule: str) -> EligibilityRule:
 
     def member(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
         return check(rule, candidate.organisation_is_member is True,
-                     "The organisation must be a MILSET member.",
+                     N_("The organisation must be a MILSET member."),
                      organisation_is_member=candidate.organisation_is_member)
 
     return member

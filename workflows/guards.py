@@ -8,7 +8,7 @@ it for that award (the Young Scientists jury of three, for instance).
 
 from collections.abc import Callable, Iterable, Mapping
 
-from workflows.base import BEFORE_JUDGING, CANDIDATE_KINDS, CycleFacts, NominationFacts, RuleResult, check
+from workflows.base import BEFORE_JUDGING, CANDIDATE_KINDS, N_, CycleFacts, Message, NominationFacts, RuleResult, check
 
 Guard = Callable[[object, Mapping], "RuleResult | Iterable[RuleResult]"]
 
@@ -24,32 +24,33 @@ def settings_rules(settings: Mapping, event_is_esi: bool) -> list[RuleResult]:
     kind = settings.get("candidate_kind")
     results = [
         check("settings.candidate_kind", kind in CANDIDATE_KINDS,
-              f"The candidate kind must be one of {', '.join(CANDIDATE_KINDS)}.", kind=kind),
+              Message(N_("The candidate kind must be one of %(kinds)s."), kinds=", ".join(CANDIDATE_KINDS)),
+              kind=kind),
         check("esi.no_project_awards", not (event_is_esi and kind == "project"),
-              "An Expo-Sciences International is non-competitive: no award may go to a project.",
+              N_("An Expo-Sciences International is non-competitive: no award may go to a project."),
               kind=kind),
     ]
     max_laureates = settings.get("max_laureates")
     results.append(check("settings.max_laureates", _is_int(max_laureates) and max_laureates >= 1,
-                         "At least one laureate must be allowed.", max_laureates=max_laureates))
+                         N_("At least one laureate must be allowed."), max_laureates=max_laureates))
     if "panel_min_size" in settings:
         low, high = settings.get("panel_min_size"), settings.get("panel_max_size")
         sane = _is_int(low) and low >= 1 and (high is None or (_is_int(high) and high >= low))
         results.append(check("settings.panel_size", sane,
-                             "The panel size range must start at 1 or more and not be empty.",
+                             N_("The panel size range must start at 1 or more and not be empty."),
                              panel_min_size=low, panel_max_size=high))
     quorum, majority = settings.get("board_quorum"), settings.get("board_majority")
     results.append(check("settings.board_quorum", _is_int(quorum) and quorum >= 1,
-                         "The board quorum must be at least one vote.", board_quorum=quorum))
+                         N_("The board quorum must be at least one vote."), board_quorum=quorum))
     results.append(check("settings.board_majority",
                          isinstance(majority, int | float) and 0.5 <= majority < 1,
-                         "The board majority is a share of votes from 0.5 up to (not including) 1.",
+                         N_("The board majority is a share of votes from 0.5 up to (not including) 1."),
                          board_majority=majority))
     if "young_age_min" in settings:
         low, high = settings.get("young_age_min"), settings.get("young_age_max")
         results.append(check("settings.young_age_range",
                              _is_int(low) and _is_int(high) and 0 <= low <= high,
-                             "The young age group needs a minimum age not above its maximum.",
+                             N_("The young age group needs a minimum age not above its maximum."),
                              young_age_min=low, young_age_max=high))
     return results
 
@@ -69,19 +70,19 @@ def settings_valid(facts: CycleFacts, settings: Mapping) -> list[RuleResult]:
 def criteria_defined(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """Judging must be on criteria fixed in advance, so there must be some."""
     return check("criteria.defined", facts.criteria_count > 0,
-                 "Define at least one criterion before publishing.", criteria_count=facts.criteria_count)
+                 N_("Define at least one criterion before publishing."), criteria_count=facts.criteria_count)
 
 
 def criteria_published(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """MILSET requires the criteria to be public before nominations open."""
     return check("criteria.published", facts.criteria_published,
-                 "The criteria must be published before the call opens.")
+                 N_("The criteria must be published before the call opens."))
 
 
 def eligible_nominations(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """A panel has nothing to judge without an eligible nomination."""
     return check("screening.eligible_nominations", facts.eligible_nominations > 0,
-                 "At least one nomination must be screened eligible.",
+                 N_("At least one nomination must be screened eligible."),
                  eligible_nominations=facts.eligible_nominations)
 
 
@@ -92,11 +93,13 @@ def panel_size_rule(rule: str = "panel.size") -> Guard:
         low, high = settings.get("panel_min_size", 1), settings.get("panel_max_size")
         size = facts.panel_size
         if high == low:
-            bounds = f"exactly {low}"
+            message = Message(N_("The panel must have exactly %(low)s judges; it has %(size)s."), low=low, size=size)
+        elif high is None:
+            message = Message(N_("The panel must have at least %(low)s judges; it has %(size)s."), low=low, size=size)
         else:
-            bounds = f"at least {low}" + (f" and at most {high}" if high is not None else "")
-        return check(rule, size >= low and (high is None or size <= high),
-                     f"The panel must have {bounds} judges; it has {size}.",
+            message = Message(N_("The panel must have at least %(low)s and at most %(high)s judges; it has %(size)s."),
+                              low=low, high=high, size=size)
+        return check(rule, size >= low and (high is None or size <= high), message,
                      panel_size=size, panel_min_size=low, panel_max_size=high)
 
     return panel_size
@@ -104,7 +107,7 @@ def panel_size_rule(rule: str = "panel.size") -> Guard:
 
 def panel_chair(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """Someone must resolve conflicts and bring the recommendation."""
-    return check("panel.chair", facts.panel_has_chair, "The panel needs a chair.")
+    return check("panel.chair", facts.panel_has_chair, N_("The panel needs a chair."))
 
 
 def chair_is_board_rule(rule: str = "panel.chair_is_board") -> Guard:
@@ -114,7 +117,7 @@ def chair_is_board_rule(rule: str = "panel.chair_is_board") -> Guard:
     def chair_is_board(facts: CycleFacts, settings: Mapping) -> RuleResult:
         required = bool(settings.get("chair_must_be_board", False))
         return check(rule, not required or (facts.panel_has_chair and facts.chair_is_board),
-                     "The panel must be chaired by a member of the Executive Committee.")
+                     N_("The panel must be chaired by a member of the Executive Committee."))
 
     return chair_is_board
 
@@ -122,15 +125,15 @@ def chair_is_board_rule(rule: str = "panel.chair_is_board") -> Guard:
 def expertise_covers_fields(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """MILSET allows judging only by people with expertise in its fields."""
     missing = list(facts.missing_fields)
-    message = (f"No panel member has recorded expertise in: {', '.join(missing)}." if missing
-               else "The panel's expertise covers every required field.")
+    message = (Message(N_("No panel member has recorded expertise in: %(fields)s."), fields=", ".join(missing))
+               if missing else N_("The panel's expertise covers every required field."))
     return check("panel.expertise_covers_fields", not missing, message, missing_fields=missing)
 
 
 def conflicts_resolved(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """Every conflict of interest is recused or waived before anyone scores."""
     return check("conflicts.unresolved", facts.unresolved_conflicts == 0,
-                 f"{facts.unresolved_conflicts} conflict(s) of interest are still unresolved.",
+                 Message(N_("%(n)s conflict(s) of interest are still unresolved."), n=facts.unresolved_conflicts),
                  unresolved_conflicts=facts.unresolved_conflicts)
 
 
@@ -139,15 +142,17 @@ def all_scores_submitted(facts: CycleFacts, settings: Mapping) -> RuleResult:
     recorded reason (a judge who fell ill); the early close is a warning."""
     total, done = facts.assignments_total, facts.assignments_submitted
     if total > 0 and done >= total:
-        return check("scoring.all_submitted", True, "Every score sheet is submitted.",
+        return check("scoring.all_submitted", True, N_("Every score sheet is submitted."),
                      submitted=done, total=total)
     reason = (facts.close_reason or "").strip()
     if reason:
         return check("scoring.all_submitted", True,
-                     f"Scoring closed early with {done} of {total} sheets: {reason}",
+                     Message(N_("Scoring closed early with %(done)s of %(total)s sheets: %(reason)s"),
+                             done=done, total=total, reason=reason),
                      severity="warning", submitted=done, total=total, reason=reason)
     return check("scoring.all_submitted", False,
-                 f"{done} of {total} score sheets are submitted; give a reason to close early.",
+                 Message(N_("%(done)s of %(total)s score sheets are submitted; give a reason to close early."),
+                         done=done, total=total),
                  submitted=done, total=total)
 
 
@@ -156,7 +161,8 @@ def max_laureates(facts: CycleFacts, settings: Mapping) -> RuleResult:
     limit = facts.max_laureates if facts.max_laureates is not None else settings.get("max_laureates", 1)
     count = facts.recommended_count
     return check("cycle.max_laureates", 1 <= count <= limit,
-                 f"Recommend between 1 and {limit} laureate(s); {count} proposed.",
+                 Message(N_("Recommend between 1 and %(limit)s laureate(s); %(count)s proposed."),
+                         limit=limit, count=count),
                  recommended=count, max_laureates=limit)
 
 
@@ -165,7 +171,8 @@ def board_quorum(facts: CycleFacts, settings: Mapping) -> RuleResult:
     cast = facts.board_votes_approve + facts.board_votes_reject + facts.board_votes_abstain
     quorum = settings.get("board_quorum", 1)
     return check("board.quorum", cast >= quorum,
-                 f"{cast} board vote(s) recorded; the quorum is {quorum}.", votes=cast, quorum=quorum)
+                 Message(N_("%(cast)s board vote(s) recorded; the quorum is %(quorum)s."), cast=cast, quorum=quorum),
+                 votes=cast, quorum=quorum)
 
 
 def _majority(votes_for: int, votes_against: int, share: float) -> bool:
@@ -178,7 +185,8 @@ def board_majority(facts: CycleFacts, settings: Mapping) -> RuleResult:
     share = settings.get("board_majority", 0.5)
     approve, reject = facts.board_votes_approve, facts.board_votes_reject
     return check("board.majority", _majority(approve, reject, share),
-                 f"{approve} for, {reject} against: approval needs more than {share:.0%} of them.",
+                 Message(N_("%(approve)s for, %(reject)s against: approval needs more than %(share)s of them."),
+                         approve=approve, reject=reject, share=f"{share:.0%}"),
                  approve=approve, reject=reject, majority=share)
 
 
@@ -187,7 +195,8 @@ def board_majority_rejects(facts: CycleFacts, settings: Mapping) -> RuleResult:
     share = settings.get("board_majority", 0.5)
     approve, reject = facts.board_votes_approve, facts.board_votes_reject
     return check("board.majority_rejects", _majority(reject, approve, share),
-                 f"{reject} against, {approve} for: rejection needs more than {share:.0%} of them.",
+                 Message(N_("%(reject)s against, %(approve)s for: rejection needs more than %(share)s of them."),
+                         approve=approve, reject=reject, share=f"{share:.0%}"),
                  approve=approve, reject=reject, majority=share)
 
 
@@ -199,12 +208,12 @@ BOARD_DECISION = (board_quorum, board_majority)
 def call_is_open(facts: NominationFacts, settings: Mapping) -> RuleResult:
     """Nominations are submitted only while the call is open."""
     return check("nomination.call_open", facts.cycle_state == "call_open",
-                 "The call for nominations is not open.", cycle_state=facts.cycle_state)
+                 N_("The call for nominations is not open."), cycle_state=facts.cycle_state)
 
 
 def before_deadline(facts: NominationFacts, settings: Mapping) -> RuleResult:
     """The deadline applies to everyone alike."""
-    return check("nomination.deadline", not facts.deadline_passed, "The nomination deadline has passed.")
+    return check("nomination.deadline", not facts.deadline_passed, N_("The nomination deadline has passed."))
 
 
 def eligibility_holds(facts: NominationFacts, settings: Mapping) -> list[RuleResult]:
@@ -213,9 +222,9 @@ def eligibility_holds(facts: NominationFacts, settings: Mapping) -> list[RuleRes
     if not facts.eligibility:
         # An empty tuple means nobody ran the award's rules, not that none apply.
         return [check("nomination.eligibility_checked", False,
-                      "The candidate's eligibility has not been checked.")]
+                      N_("The candidate's eligibility has not been checked."))]
     return [r for r in facts.eligibility if r.blocks] or [
-        check("nomination.eligibility_checked", True, "Every eligibility rule holds.")]
+        check("nomination.eligibility_checked", True, N_("Every eligibility rule holds."))]
 
 
 def no_failed_eligibility(facts: NominationFacts, settings: Mapping) -> list[RuleResult]:
@@ -227,27 +236,27 @@ def no_failed_eligibility(facts: NominationFacts, settings: Mapping) -> list[Rul
 def withdrawable(facts: NominationFacts, settings: Mapping) -> RuleResult:
     """Once judging starts, a withdrawal would change what the panel scores."""
     return check("nomination.withdraw_before_judging", facts.cycle_state in BEFORE_JUDGING,
-                 "A nomination can no longer be withdrawn once judging has started.",
+                 N_("A nomination can no longer be withdrawn once judging has started."),
                  cycle_state=facts.cycle_state)
 
 
 def screening_period(facts: NominationFacts, settings: Mapping) -> RuleResult:
     """Eligibility is decided before the panel sees the list."""
     return check("screening.period", facts.cycle_state in ("call_open", "screening"),
-                 "Nominations are screened only while the call is open or during screening.",
+                 N_("Nominations are screened only while the call is open or during screening."),
                  cycle_state=facts.cycle_state)
 
 
 def screening_reason(facts: NominationFacts, settings: Mapping) -> RuleResult:
     """A nominator is owed the reason a candidature was refused."""
     return check("screening.reason_required", bool((facts.screening_reason or "").strip()),
-                 "Give the reason the nomination is ineligible.")
+                 N_("Give the reason the nomination is ineligible."))
 
 
 def in_deliberation(facts: NominationFacts, settings: Mapping) -> RuleResult:
     """The chair selects only after scoring is closed and before the board decides."""
     return check("nomination.cycle_in_deliberation", facts.cycle_state == "deliberation",
-                 "The panel selects laureates only during deliberation.", cycle_state=facts.cycle_state)
+                 N_("The panel selects laureates only during deliberation."), cycle_state=facts.cycle_state)
 
 
 def selection_made(facts: NominationFacts, settings: Mapping) -> RuleResult:
@@ -255,29 +264,29 @@ def selection_made(facts: NominationFacts, settings: Mapping) -> RuleResult:
     by the secretariat closing the cycle once the board has decided."""
     return check("nomination.selection_under_way",
                  facts.cycle_state in ("deliberation", "ratified", "announced"),
-                 "Nominations are set aside only during deliberation or after ratification.",
+                 N_("Nominations are set aside only during deliberation or after ratification."),
                  cycle_state=facts.cycle_state)
 
 
 def cycle_ratified(facts: NominationFacts, settings: Mapping) -> RuleResult:
     """Nobody is a laureate before the board has ratified the decision."""
     return check("nomination.cycle_ratified", facts.cycle_state in ("ratified", "announced"),
-                 "The board has not ratified this cycle's decision.", cycle_state=facts.cycle_state)
+                 N_("The board has not ratified this cycle's decision."), cycle_state=facts.cycle_state)
 
 
 def cycle_cancelled(facts: NominationFacts, settings: Mapping) -> RuleResult:
     """Nominations are voided only together with their cycle."""
     return check("nomination.cycle_cancelled", facts.cycle_state == "cancelled",
-                 "Only the nominations of a cancelled cycle can be voided.", cycle_state=facts.cycle_state)
+                 N_("Only the nominations of a cancelled cycle can be voided."), cycle_state=facts.cycle_state)
 
 
 def no_unresolved_conflict(facts: NominationFacts, settings: Mapping) -> RuleResult:
     """A judge with an open conflict of interest on this nomination may not score it."""
     return check("scoring.conflict_unresolved", not facts.judge_has_unresolved_conflict,
-                 "You have an unresolved conflict of interest with this nomination.")
+                 N_("You have an unresolved conflict of interest with this nomination."))
 
 
 def scoring_open(facts: NominationFacts, settings: Mapping) -> RuleResult:
     """Scores are entered only while the cycle is judging."""
     return check("scoring.cycle_judging", facts.cycle_state == "judging",
-                 "Scoring is open only while the cycle is judging.", cycle_state=facts.cycle_state)
+                 N_("Scoring is open only while the cycle is judging."), cycle_state=facts.cycle_state)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from statemachine import State, StateMachine
 
 from workflows import guards as g
-from workflows.base import ADMIN, BOARD, CandidateFacts, CycleFacts, RuleResult, check
+from workflows.base import ADMIN, BOARD, N_, CandidateFacts, CycleFacts, RuleResult, check
 from workflows.eligibility import kind_is
 from workflows.rulebook import Rulebook
 from workflows.workflow import Workflow
@@ -31,13 +31,13 @@ class MilsetAwardCycle(StateMachine):
 def host_designated(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """The candidate is whoever hosts the ESI, so the event must name one."""
     return check("milset_award.host_is_candidate", facts.host_designated,
-                 "The ESI's host organisation must be recorded before it is designated.")
+                 N_("The ESI's host organisation must be recorded before it is designated."))
 
 
 def is_host(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
     """Only the host organisation of the current ESI receives the MILSET Award."""
     return check("milset_award.host_organisation", candidate.is_host_organisation,
-                 "The MILSET Award goes to the organisation hosting the ESI.")
+                 N_("The MILSET Award goes to the organisation hosting the ESI."))
 
 
 RULES = Rulebook(

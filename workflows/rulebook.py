@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from workflows import guards as g
-from workflows.base import ADMIN, ADMIN_OR_CHAIR, BOARD, CHAIR, NOMINATOR, Refused, RuleResult, check
+from workflows.base import ADMIN, ADMIN_OR_CHAIR, BOARD, CHAIR, N_, NOMINATOR, Message, Refused, RuleResult, check
 from workflows.guards import Guard
 
 
@@ -45,7 +45,8 @@ class Rulebook:
         allowed = self.roles.get(event, frozenset())
         if role not in allowed:
             return [check("workflow.role_not_allowed", False,
-                          f"The {role} role may not {event.replace('_', ' ')}.",
+                          Message(N_("The %(role)s role may not %(event)s."), role=role,
+                                  event=event.replace("_", " ")),
                           role=role, allowed=sorted(allowed))]
         return [r for r in self.results(event, facts, settings) if r.blocks]
 

@@ -14,8 +14,10 @@ from workflows.base import (
     ADMIN_OR_CHAIR,
     BOARD,
     CHAIR,
+    N_,
     CandidateFacts,
     CycleFacts,
+    Message,
     RuleResult,
     check,
     criterion,
@@ -66,29 +68,33 @@ def odd_year(facts: CycleFacts, settings: Mapping) -> RuleResult:
     reason = (facts.odd_year_override_reason or "").strip()
     holds = not settings.get("odd_years_only", True) or facts.year % 2 == 1 or bool(reason)
     return check("volunteer.odd_year", holds,
-                 f"The Volunteer Award runs in odd years; {facts.year} needs the board's recorded override.",
+                 Message(N_("The Volunteer Award runs in odd years; %(year)s needs the board's recorded override."),
+                         year=facts.year),
                  year=facts.year, override_reason=reason or None)
 
 
 def hearing_held(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """The Executive Committee votes only on candidates it has heard."""
     return check("volunteer.hearing_held", facts.hearing_held,
-                 "The Executive Committee must hear the candidates before voting.")
+                 N_("The Executive Committee must hear the candidates before voting."))
 
 
 def age_under_limit(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
     """The nominee is under ``max_age`` (30) at the reference date."""
     limit, age = settings.get("max_age", 30), candidate.age_at_reference
     return check("volunteer.age_under_30", age is not None and age < limit,
-                 f"The nominee must be under {limit} at the reference date"
-                 + ("; the date of birth is unknown." if age is None else f"; they are {age}."),
+                 Message(N_("The nominee must be under %(limit)s at the reference date; the date of birth is "
+                            "unknown."), limit=limit) if age is None else
+                 Message(N_("The nominee must be under %(limit)s at the reference date; they are %(age)s."),
+                         limit=limit, age=age),
                  max_age=limit, age=age)
 
 
 def min_years(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
     """The nominee volunteered at least ``min_volunteer_years`` (5)."""
     needed, years = settings.get("min_volunteer_years", 5), candidate.volunteer_years
-    message = f"The nominee must have volunteered at least {needed} years for a MILSET member, region or MILSET itself."
+    message = Message(N_("The nominee must have volunteered at least %(needed)s years for a MILSET member, region "
+                         "or MILSET itself."), needed=needed)
     return check("volunteer.min_years", years is not None and years >= needed, message,
                  min_volunteer_years=needed, volunteer_years=years)
 
@@ -96,7 +102,7 @@ def min_years(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
 def endorsed(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
     """The nominee's own organisation prepares and endorses the candidature."""
     return check("volunteer.endorsed_by_organisation", candidate.endorsed_by_own_organisation,
-                 "The candidature must be endorsed by the nominee's own organisation.")
+                 N_("The candidature must be endorsed by the nominee's own organisation."))
 
 
 RULES = Rulebook(

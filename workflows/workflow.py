@@ -14,8 +14,10 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from workflows import guards as g
 from workflows.base import (
+    N_,
     CandidateFacts,
     CycleFacts,
+    Message,
     NominationFacts,
     RuleResult,
     check,
@@ -162,7 +164,7 @@ class Workflow:
     def can_score(self, facts: NominationFacts) -> list[RuleResult]:
         """The rules a judge must pass to score this nomination, ok or not."""
         if not self.has_scoring:
-            return [check("scoring.not_applicable", False, "This award is not decided by scores.")]
+            return [check("scoring.not_applicable", False, N_("This award is not decided by scores."))]
         effective = self.settings_for(facts.settings)
         return [g.scoring_open(facts, effective), g.no_unresolved_conflict(facts, effective)]
 
@@ -190,15 +192,18 @@ class Workflow:
 
     def _fire(self, machine_cls, rules: Rulebook, state: str, event: str, role: str, facts) -> str:
         if event not in _events(machine_cls):
-            raise refusal("workflow.unknown_event", f"There is no event {event!r} here.", event, state,
+            raise refusal("workflow.unknown_event", Message(N_("There is no event %(event)r here."), event=event),
+                          event, state,
                           known=list(_events(machine_cls)))
         if state not in machine_cls.states_map:
-            raise refusal("workflow.unknown_state", f"There is no state {state!r} here.", event, state)
+            raise refusal("workflow.unknown_state", Message(N_("There is no state %(state)r here."), state=state),
+                          event, state)
         machine = machine_cls(start_value=state, listeners=[rules])
         try:
             machine.send(event, role=role, facts=facts, settings=self.settings_for(facts.settings))
         except TransitionNotAllowed:
             raise refusal("workflow.not_allowed_in_state",
-                          f"{event.replace('_', ' ').capitalize()} is not possible in state {state}.",
+                          Message(N_("%(event)s is not possible in state %(state)s."),
+                                  event=event.replace("_", " ").capitalize(), state=state),
                           event, state, allowed=_events_from(machine_cls, state)) from None
         return machine.current_state_value

@@ -6,7 +6,7 @@ approves the decision. Several laureates are possible (six in 2013)."""
 from collections.abc import Mapping
 
 from workflows import guards as g
-from workflows.base import CandidateFacts, RuleResult, check, criterion
+from workflows.base import N_, CandidateFacts, Message, RuleResult, check, criterion
 from workflows.eligibility import at_current_esi, is_member, kind_is, never_won
 from workflows.machines import StandardCycle
 from workflows.rulebook import STANDARD_CYCLE_RULES
@@ -18,14 +18,14 @@ def has_age_group(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
     low, high = settings.get("young_age_min", 9), settings.get("young_age_max", 12)
     return check("young_scientists.has_age_group",
                  any(low <= age <= high for age in candidate.participant_ages),
-                 f"The delegation must include participants aged {low} to {high}.",
+                 Message(N_("The delegation must include participants aged %(low)s to %(high)s."), low=low, high=high),
                  young_age_min=low, young_age_max=high, ages=sorted(candidate.participant_ages))
 
 
 def not_host(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
     """The host organisation is not a candidate."""
     return check("young_scientists.not_host", not candidate.is_host_organisation,
-                 "The host organisation of the ESI cannot receive this award.")
+                 N_("The host organisation of the ESI cannot receive this award."))
 
 
 RULES = STANDARD_CYCLE_RULES.with_guards(

@@ -1,23 +1,14 @@
 """The only code that changes data. Each service takes the acting user and
 plain values, flushes, and leaves the commit to the caller (one transaction
-per request or command)."""
+per request or command).
 
+Fixed messages are marked with N_ and messages with values are Messages, as
+in the workflows: English in the record and the API, translated where a page
+shows them (i18n.rule_message)."""
 
-def N_(message: str) -> str:  # noqa: N802 - the name gettext tools know for a no-op marker
-    """Marks a fixed message for the translators (`make messages` extracts it).
-    Services keep their messages in English, as the record and the API carry
-    them; the pages show them in the reader's language (i18n.rule_message)."""
-    return message
+from workflows.base import N_, Message
 
-
-class Message(str):
-    """A message with values in it. It reads as the English text; the pages
-    translate the template, then fill in the values."""
-
-    def __new__(cls, template: str, **values):
-        text = super().__new__(cls, template % values)
-        text.template, text.values = template, values
-        return text
+__all__ = ["Conflict", "Forbidden", "Message", "N_", "NotFound", "ServiceError"]
 
 
 class ServiceError(Exception):

@@ -8,7 +8,7 @@ from sqlalchemy import exists, select
 from awards_app.extensions import db
 from awards_app.models import Assignment, ConflictOfInterest, Nomination, Panel, PanelMember, User
 from awards_app.models.judging import HIDING_STATUSES
-from awards_app.services import Forbidden, ServiceError, audit
+from awards_app.services import N_, Forbidden, Message, ServiceError, audit
 from awards_app.services import panels as panel_service
 
 
@@ -16,7 +16,7 @@ def _may_manage(actor, cycle) -> None:
     if isinstance(actor, str) or actor.has_role("admin"):
         return
     if not panel_service.is_chair(actor, cycle):
-        raise Forbidden("assignment.chair_only", "Only the chair or the secretariat assigns judges.")
+        raise Forbidden("assignment.chair_only", N_("Only the chair or the secretariat assigns judges."))
 
 
 def _conflicted(judge_id: int, nomination_id: int) -> bool:
@@ -32,15 +32,16 @@ def add(actor, nomination: Nomination, judge: User, *, fit: float = 0.0, reasons
     on_panel = db.session.scalar(select(exists().where(
         PanelMember.user_id == judge.id, PanelMember.panel_id == Panel.id, Panel.cycle_id == cycle.id)))
     if not on_panel:
-        raise ServiceError("assignment.not_on_panel", f"{judge.name} is not on this cycle's panel.")
+        raise ServiceError("assignment.not_on_panel",
+                           Message(N_("%(judge)s is not on this cycle's panel."), judge=judge.name))
     if _conflicted(judge.id, nomination.id):
         raise ServiceError("assignment.conflict",
-                           f"{judge.name} has a conflict of interest with this nomination.")
+                           Message(N_("%(judge)s has a conflict of interest with this nomination."), judge=judge.name))
     if nomination.state not in ("eligible",):
-        raise ServiceError("assignment.not_eligible", "Only eligible nominations are judged.")
+        raise ServiceError("assignment.not_eligible", N_("Only eligible nominations are judged."))
     if db.session.scalar(select(exists().where(Assignment.judge_id == judge.id,
                                                Assignment.nomination_id == nomination.id))):
-        raise ServiceError("assignment.duplicate", f"{judge.name} is already assigned.")
+        raise ServiceError("assignment.duplicate", Message(N_("%(judge)s is already assigned."), judge=judge.name))
     row = Assignment(nomination=nomination, judge=judge, fit=fit)
     db.session.add(row)
     db.session.flush()
@@ -54,7 +55,7 @@ def remove(actor, assignment: Assignment, reason: str | None = None) -> None:
     cycle = assignment.nomination.cycle
     _may_manage(actor, cycle)
     if assignment.sheet_state == "submitted":
-        raise ServiceError("assignment.submitted", "A submitted score sheet cannot be unassigned.")
+        raise ServiceError("assignment.submitted", N_("A submitted score sheet cannot be unassigned."))
     audit.record(actor, "assignment.removed", assignment,
                  {"nomination_id": assignment.nomination_id, "judge_id": assignment.judge_id,
                   "reason": reason}, cycle_id=cycle.id)
@@ -78,7 +79,7 @@ def run(actor, cycle):
     nominations = list(db.session.scalars(select(Nomination).where(
         Nomination.cycle_id == cycle.id, Nomination.state == "eligible").order_by(Nomination.id)))
     if not members or not nominations:
-        raise ServiceError("assignment.nothing_to_assign", "The cycle needs a panel and eligible nominations.")
+        raise ServiceError("assignment.nothing_to_assign", N_("The cycle needs a panel and eligible nominations."))
     profiles = {p.user_id: p for p in db.session.scalars(select(JudgeProfile).where(
         JudgeProfile.user_id.in_([u.id for u in members])))}
     vetted = panel_service.expertise_of([uid for uid, p in profiles.items() if p.vetted_at is not None])

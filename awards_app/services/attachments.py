@@ -8,7 +8,7 @@ from flask import current_app
 
 from awards_app.extensions import db
 from awards_app.models import Attachment, Nomination
-from awards_app.services import ServiceError, audit
+from awards_app.services import N_, Message, ServiceError, audit
 
 # Magic numbers of the only types accepted; a renamed .exe is none of these.
 SIGNATURES = (
@@ -37,20 +37,20 @@ def add(actor, nomination: Nomination, filename: str, stream) -> Attachment:
     max_bytes = int(settings.get("max_attachment_bytes", 10 * 1024 * 1024))
     max_count = int(settings.get("max_attachments", 10))
     if nomination.state != "draft":
-        raise ServiceError("attachment.not_draft", "Files can be added only to a draft.", field="file")
+        raise ServiceError("attachment.not_draft", N_("Files can be added only to a draft."), field="file")
     if len(nomination.attachments) >= max_count:
         raise ServiceError("attachment.too_many",
-                           f"A nomination can have at most {max_count} files.", field="file")
+                           Message(N_("A nomination can have at most %(n)s files."), n=max_count), field="file")
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise ServiceError("attachment.too_large",
-                           f"A file can be at most {max_bytes // (1024 * 1024)} MB.", field="file")
+                           Message(N_("A file can be at most %(mb)s MB."), mb=max_bytes // (1024 * 1024)), field="file")
     if not data:
-        raise ServiceError("attachment.empty", "The file is empty.", field="file")
+        raise ServiceError("attachment.empty", N_("The file is empty."), field="file")
     kind = sniff(data[:16])
     if kind is None:
         raise ServiceError("attachment.type",
-                           "Only PDF, JPEG and PNG files are accepted (checked from the content).",
+                           N_("Only PDF, JPEG and PNG files are accepted (checked from the content)."),
                            field="file")
     content_type, _ = kind
     stored_name = secrets.token_hex(16)
@@ -70,7 +70,7 @@ def add(actor, nomination: Nomination, filename: str, stream) -> Attachment:
 def remove(actor, attachment: Attachment) -> None:
     nomination = attachment.nomination
     if nomination.state != "draft":
-        raise ServiceError("attachment.not_draft", "Files can be removed only from a draft.")
+        raise ServiceError("attachment.not_draft", N_("Files can be removed only from a draft."))
     audit.record(actor, "attachment.removed", attachment,
                  {"nomination_id": nomination.id, "sha256": attachment.sha256},
                  cycle_id=nomination.cycle_id)

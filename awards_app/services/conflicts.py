@@ -20,7 +20,7 @@ from awards_app.models import (
     User,
 )
 from awards_app.models.judging import CONFLICT_KINDS, HIDING_STATUSES
-from awards_app.services import Forbidden, ServiceError, audit
+from awards_app.services import N_, Forbidden, ServiceError, audit
 
 ACTIVE_NOMINATION_STATES = ("submitted", "eligible", "recommended", "laureate", "not_selected")
 
@@ -129,7 +129,7 @@ def declare(judge, nomination: Nomination, kind: str, note: str | None = None) -
     """A judge's own declaration. It hides the nomination at once (status open)
     until the chair confirms it or waives it."""
     if kind not in CONFLICT_KINDS:
-        raise ServiceError("conflict.kind", "Choose the kind of conflict.", field="kind")
+        raise ServiceError("conflict.kind", N_("Choose the kind of conflict."), field="kind")
     row = db.session.scalar(select(ConflictOfInterest).where(
         ConflictOfInterest.judge_id == judge.id, ConflictOfInterest.nomination_id == nomination.id,
         ConflictOfInterest.kind == kind, ConflictOfInterest.source == "declared"))
@@ -196,7 +196,7 @@ def resolve(actor, conflict: ConflictOfInterest, action: str, rationale: str | N
     dismisses a false match; a waiver or dismissal needs a written rationale.
     A chair conflicted on the same nomination cannot resolve it."""
     if action not in RESOLUTIONS:
-        raise ServiceError("conflict.action", "Confirm, waive or dismiss.")
+        raise ServiceError("conflict.action", N_("Confirm, waive or dismiss."))
     nomination = conflict.nomination
     cycle = nomination.cycle
     if not actor.has_role("admin"):
@@ -205,14 +205,14 @@ def resolve(actor, conflict: ConflictOfInterest, action: str, rationale: str | N
             PanelMember.panel_id == Panel.id, Panel.cycle_id == cycle.id)))
         if not is_chair:
             raise Forbidden("conflict.chair_only",
-                            "Only the panel's chair or the secretariat resolves conflicts.")
+                            N_("Only the panel's chair or the secretariat resolves conflicts."))
         if is_hidden_from(actor, nomination) or actor.id == conflict.judge_id:
             raise Forbidden("conflict.chair_conflicted",
-                            "You have a conflict with this nomination: the secretariat resolves it.")
+                            N_("You have a conflict with this nomination: the secretariat resolves it."))
     rationale = (rationale or "").strip() or None
     if action in ("waive", "dismiss") and not rationale:
         raise ServiceError("conflict.rationale_required",
-                           "Write why the conflict is waived or dismissed.", field="rationale")
+                           N_("Write why the conflict is waived or dismissed."), field="rationale")
     before = conflict.status
     conflict.status = RESOLUTIONS[action]
     conflict.rationale = rationale

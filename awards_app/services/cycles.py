@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 import workflows
 from awards_app.extensions import db
 from awards_app.models import AwardType, Criterion, Cycle, Event, Nomination
-from awards_app.services import ServiceError, audit
+from awards_app.services import N_, Message, ServiceError, audit
 
 
 def load_award_types(actor) -> list[AwardType]:
@@ -40,7 +40,8 @@ def create_cycle(actor, award: AwardType, year: int, *, event: Event | None = No
     if refusals:
         raise ServiceError(refusals[0].rule, refusals[0].message)
     if db.session.scalar(select(Cycle).where(Cycle.award_type_id == award.id, Cycle.year == year)):
-        raise ServiceError("cycle.duplicate", f"{award.name_en} already has a cycle in {year}.")
+        raise ServiceError("cycle.duplicate", Message(N_("%(award)s already has a cycle in %(year)s."),
+                                                        award=award.name_en, year=year))
     cycle = Cycle(award_type=award, year=year, event=event, deadline=deadline, settings=merged,
                   max_laureates=max_laureates or merged.get("max_laureates", 1),
                   state=wf.cycle_initial_state)
@@ -63,7 +64,7 @@ def record_hearing(actor, cycle: Cycle, notes: str) -> None:
     from datetime import UTC
 
     if cycle.state != "hearing":
-        raise ServiceError("volunteer.not_in_hearing", "The cycle is not at the hearing stage.")
+        raise ServiceError("volunteer.not_in_hearing", N_("The cycle is not at the hearing stage."))
     cycle.hearing_held_at = datetime.now(UTC)
     cycle.hearing_notes = (notes or "").strip() or None
     db.session.flush()
@@ -76,7 +77,7 @@ def override_odd_year(actor, cycle: Cycle, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("volunteer.override_reason_required",
-                           "The board's override needs a reason.", field="reason")
+                           N_("The board's override needs a reason."), field="reason")
     cycle.odd_year_override_reason = reason
     db.session.flush()
     audit.record(actor, "cycle.odd_year_override", cycle, {"reason": reason}, cycle_id=cycle.id)

@@ -37,12 +37,12 @@ def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | No
     """Record one board member's vote; when the quorum and majority are met,
     the cycle is ratified at once. Returns the cycle's new state if it moved."""
     if not actor.has_role("board"):
-        raise Forbidden("board.members_only", "Only Executive Committee members vote.")
+        raise Forbidden("board.members_only", N_("Only Executive Committee members vote."))
     if vote not in VOTES:
-        raise ServiceError("board.vote", "Approve, reject, abstain or recuse.", field="vote")
+        raise ServiceError("board.vote", N_("Approve, reject, abstain or recuse."), field="vote")
     reason = (reason or "").strip() or None
     if vote == "reject" and not reason:
-        raise ServiceError("board.reject_reason_required", "Give the reason for rejecting.", field="reason")
+        raise ServiceError("board.reject_reason_required", N_("Give the reason for rejecting."), field="reason")
     cycle = recommendation.cycle
     if cycle.state not in ("recommended", "hearing") or current_recommendation(cycle).id != recommendation.id:
         raise Conflict([{"rule": "board.not_awaiting", "message": N_("This recommendation is not awaiting a vote.")}])
@@ -105,9 +105,9 @@ def _facts(nomination: Nomination):
 def amend(actor, decision: Decision, laureate_ids: list[int], reason: str) -> Decision:
     """A correction after ratification is a new decision referencing the old one."""
     if not actor.has_role("board"):
-        raise Forbidden("board.members_only", "Only the Executive Committee amends a decision.")
+        raise Forbidden("board.members_only", N_("Only the Executive Committee amends a decision."))
     if not (reason or "").strip():
-        raise ServiceError("decision.amend_reason_required", "Give the reason for the amendment.",
+        raise ServiceError("decision.amend_reason_required", N_("Give the reason for the amendment."),
                            field="reason")
     if db.session.scalar(select(Decision).where(Decision.amends_id == decision.id)):
         raise Conflict([{"rule": "decision.already_amended", "message": N_("Amend the latest decision instead.")}])

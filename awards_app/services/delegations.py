@@ -17,7 +17,7 @@ from awards_app.extensions import db
 from awards_app.models import Delegation, Event, Organisation, Participant
 from awards_app.models.events import PARTICIPANT_ROLES
 from awards_app.names import normalise_name
-from awards_app.services import ServiceError, audit
+from awards_app.services import N_, Message, ServiceError, audit
 
 REQUIRED_COLUMNS = ("name", "birth_date", "role")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
@@ -60,7 +60,8 @@ def register_delegation(actor, event: Event, organisation: Organisation,
         Delegation.event_id == event.id, Delegation.organisation_id == organisation.id))
     if existing is not None:
         raise ServiceError("delegation.duplicate",
-                           f"{organisation.name} already has a delegation at {event.title}.",
+                           Message(N_("%(organisation)s already has a delegation at %(event)s."),
+                                   organisation=organisation.name, event=event.title),
                            field="organisation")
     name = (name or "").strip() or f"Delegation of {organisation.name}"
     delegation = Delegation(event=event, organisation=organisation, name=name)

@@ -80,5 +80,10 @@ def check(nomination: Nomination) -> list:
 
 
 def as_dict(result) -> dict:
-    data = asdict(result)
-    return {k: v for k, v in data.items() if v is not None}
+    """The result as stored with the nomination. A message with values keeps
+    its template and values too, so a page can show it in the reader's language."""
+    data = {k: v for k, v in asdict(result).items() if v is not None}
+    data["message"] = str(result.message)
+    if hasattr(result.message, "template"):
+        data["message_template"], data["message_values"] = result.message.template, result.message.values
+    return data

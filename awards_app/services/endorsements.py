@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from awards_app.extensions import db
 from awards_app.models import Endorsement, Nomination
-from awards_app.services import NotFound, ServiceError, audit, outbox
+from awards_app.services import N_, NotFound, ServiceError, audit, outbox
 
 
 def public_url(endpoint: str, **values) -> str:
@@ -30,10 +30,10 @@ def request(actor, nomination: Nomination, email: str, *, from_candidate_organis
             ) -> tuple[Endorsement, str]:
     """Ask an endorser; returns the endorsement and the token (sent by email only)."""
     if nomination.state != "draft":
-        raise ServiceError("endorsement.not_draft", "Endorsements are requested while in draft.")
+        raise ServiceError("endorsement.not_draft", N_("Endorsements are requested while in draft."))
     email = (email or "").strip().lower()
     if not email or "@" not in email:
-        raise ServiceError("endorsement.email", "Give the endorser's email address.", field="email")
+        raise ServiceError("endorsement.email", N_("Give the endorser's email address."), field="email")
     days = int(nomination.cycle.settings.get("endorsement_valid_days", 14))
     token = secrets.token_urlsafe(32)
     endorsement = Endorsement(nomination=nomination, email=email, token_hash=_hash(token),
@@ -59,10 +59,10 @@ def find_open(token: str) -> Endorsement:
     if endorsement is None:
         raise NotFound("endorsement link")
     if endorsement.received_at is not None:
-        raise ServiceError("endorsement.used", "This link has already been used.")
+        raise ServiceError("endorsement.used", N_("This link has already been used."))
     if datetime.now(UTC) > endorsement.expires_at:
         raise ServiceError("endorsement.expired",
-                           "This link has expired. Ask the nominator for a new one.")
+                           N_("This link has expired. Ask the nominator for a new one."))
     return endorsement
 
 
@@ -71,7 +71,7 @@ def respond(token: str, *, name: str, organisation: str, role: str, text: str) -
     missing = [f for f, v in (("name", name), ("organisation", organisation), ("role", role),
                               ("text", text)) if not (v or "").strip()]
     if missing:
-        raise ServiceError("endorsement.incomplete", "Fill in every field.", field=missing[0])
+        raise ServiceError("endorsement.incomplete", N_("Fill in every field."), field=missing[0])
     endorsement.endorser_name = name.strip()
     endorsement.endorser_organisation = organisation.strip()
     endorsement.endorser_role = role.strip()

@@ -9,7 +9,7 @@ from awards_app import expertise
 from awards_app.extensions import db
 from awards_app.models import Cycle, Expertise, JudgeProfile, Panel, PanelMember
 from awards_app.models.judging import CONFLICT_KINDS
-from awards_app.services import ServiceError, audit
+from awards_app.services import N_, Message, ServiceError, audit
 from awards_app.services import conflicts as conflict_service
 
 
@@ -44,7 +44,8 @@ def _changed(actor, profile: JudgeProfile, what: str, payload: dict) -> None:
 def update_languages(actor, profile: JudgeProfile, languages) -> None:
     unknown = set(languages) - set(expertise.LANGUAGES)
     if unknown:
-        raise ServiceError("judge.language", f"Unknown language(s): {', '.join(sorted(unknown))}.",
+        raise ServiceError("judge.language",
+                           Message(N_("Unknown language(s): %(codes)s."), codes=", ".join(sorted(unknown))),
                            field="languages")
     profile.languages = sorted(set(languages))
     _changed(actor, profile, "languages", {"languages": profile.languages})
@@ -52,12 +53,12 @@ def update_languages(actor, profile: JudgeProfile, languages) -> None:
 
 def add_expertise(actor, profile: JudgeProfile, field: str, evidence: str, years: int) -> Expertise:
     if field not in expertise.FIELDS:
-        raise ServiceError("judge.field", "Choose a field from the list.", field="field")
+        raise ServiceError("judge.field", N_("Choose a field from the list."), field="field")
     if not (evidence or "").strip():
         raise ServiceError("judge.evidence_required",
-                           "Say what shows this expertise (roles, work, publications).", field="evidence")
+                           N_("Say what shows this expertise (roles, work, publications)."), field="evidence")
     if any(e.field == field for e in profile.expertise):
-        raise ServiceError("judge.field_duplicate", "This field is already on your profile.", field="field")
+        raise ServiceError("judge.field_duplicate", N_("This field is already on your profile."), field="field")
     row = Expertise(profile=profile, field=field, evidence=evidence.strip(), years=years)
     db.session.add(row)
     _changed(actor, profile, "expertise_added", {"field": field, "years": years})
@@ -71,9 +72,9 @@ def remove_expertise(actor, profile: JudgeProfile, row: Expertise) -> None:
 
 def add_relation(actor, profile: JudgeProfile, name: str, email: str | None, kind: str) -> None:
     if kind not in CONFLICT_KINDS:
-        raise ServiceError("conflict.kind", "Choose the kind of relation.", field="kind")
+        raise ServiceError("conflict.kind", N_("Choose the kind of relation."), field="kind")
     if not (name or "").strip():
-        raise ServiceError("judge.relation_name", "Give the person's name.", field="name")
+        raise ServiceError("judge.relation_name", N_("Give the person's name."), field="name")
     relation = {"name": name.strip(), "email": (email or "").strip().lower() or None, "kind": kind}
     profile.relations = [*profile.relations, relation]
     _changed(actor, profile, "relation_declared", {"relation": relation})
@@ -82,7 +83,7 @@ def add_relation(actor, profile: JudgeProfile, name: str, email: str | None, kin
 def vet(actor, profile: JudgeProfile) -> None:
     """The secretariat checked the evidence: the expertise now counts for panels."""
     if not profile.expertise:
-        raise ServiceError("judge.no_expertise", "A profile without expertise cannot be vetted.")
+        raise ServiceError("judge.no_expertise", N_("A profile without expertise cannot be vetted."))
     profile.vetted_at = datetime.now(UTC)
     profile.vetted_by_id = actor.id
     db.session.flush()

@@ -46,14 +46,14 @@ def create_draft(actor, cycle: Cycle, *, candidate, statement: str = "",
     """A draft in an open call. The same candidate twice from the same
     nominator in a cycle is refused (nomination.duplicate)."""
     if cycle.state != "call_open":
-        raise ServiceError("nomination.call_closed", "This call is not open for nominations.")
+        raise ServiceError("nomination.call_closed", N_("This call is not open for nominations."))
     kind = cycle.award_type.candidate_kind
     nomination = Nomination(cycle=cycle, nominator_id=actor.id, candidate_kind=kind,
                             statement=statement or "", volunteer_years=volunteer_years,
                             volunteer_places=volunteer_places)
     if kind == "individual":
         if not candidate.name.strip():
-            raise ServiceError("nomination.candidate_name", "Give the candidate's name.",
+            raise ServiceError("nomination.candidate_name", N_("Give the candidate's name."),
                                field="name")
         nomination.candidate_person = Person(
             name=candidate.name.strip(), email=(candidate.email or "").strip().lower() or None,
@@ -64,7 +64,7 @@ def create_draft(actor, cycle: Cycle, *, candidate, statement: str = "",
     elif kind == "delegation":
         if not isinstance(candidate, Delegation) or candidate.event_id != cycle.event_id:
             raise ServiceError("nomination.delegation_not_at_event",
-                               "Choose a delegation registered at this cycle's ESI.", field="delegation")
+                               N_("Choose a delegation registered at this cycle's ESI."), field="delegation")
         nomination.candidate_delegation = candidate
     else:
         nomination.candidate_organisation = candidate
@@ -74,7 +74,7 @@ def create_draft(actor, cycle: Cycle, *, candidate, statement: str = "",
         Nomination.candidate_key == nomination.candidate_key))
     if duplicate:
         raise ServiceError("nomination.duplicate",
-                           "You have already nominated this candidate in this cycle.")
+                           N_("You have already nominated this candidate in this cycle."))
     db.session.add(nomination)
     try:
         with db.session.begin_nested():
@@ -82,7 +82,7 @@ def create_draft(actor, cycle: Cycle, *, candidate, statement: str = "",
     except IntegrityError:
         # A concurrent request (a double click) created it first.
         raise ServiceError("nomination.duplicate",
-                           "You have already nominated this candidate in this cycle.") from None
+                           N_("You have already nominated this candidate in this cycle.")) from None
     audit.record(actor, "nomination.created", nomination,
                  {"candidate_kind": kind, "candidate_key": nomination.candidate_key},
                  cycle_id=cycle.id)
@@ -92,7 +92,7 @@ def create_draft(actor, cycle: Cycle, *, candidate, statement: str = "",
 def update_draft(actor, nomination: Nomination, *, expected_version: int | None = None,
                  **fields) -> Nomination:
     if nomination.state != "draft":
-        raise ServiceError("nomination.not_draft", "Only a draft can be edited.")
+        raise ServiceError("nomination.not_draft", N_("Only a draft can be edited."))
     if expected_version is not None and expected_version != nomination.version:
         raise Conflict([{"rule": "edit.stale",
                          "message": N_("Someone changed this in the meantime; reload and try again.")}])

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from awards_app.extensions import db
 from awards_app.models import Cycle, Expertise, JudgeProfile, Panel, PanelMember, User
-from awards_app.services import ServiceError, audit
+from awards_app.services import N_, Message, ServiceError, audit
 from awards_app.services import conflicts as conflict_service
 
 
@@ -37,14 +37,16 @@ def add_member(actor, cycle: Cycle, user: User, role: str = "member") -> list:
     """Invite a judge (or name the chair). Conflict detection runs at once for
     this judge, so a conflicted invitation is seen before it matters."""
     if not user.has_role("judge", "chair"):
-        raise ServiceError("panel.not_a_judge", f"{user.name} holds no judge role.", field="user")
+        raise ServiceError("panel.not_a_judge", Message(N_("%(name)s holds no judge role."), name=user.name),
+                           field="user")
     if role not in ("chair", "member"):
-        raise ServiceError("panel.role", "A panel member is a chair or a member.")
+        raise ServiceError("panel.role", N_("A panel member is a chair or a member."))
     panel = _panel_for_update(cycle)
     if any(m.user_id == user.id for m in panel.members):
-        raise ServiceError("panel.already_member", f"{user.name} is already on the panel.", field="user")
+        raise ServiceError("panel.already_member", Message(N_("%(name)s is already on the panel."), name=user.name),
+                           field="user")
     if role == "chair" and any(m.role == "chair" for m in panel.members):
-        raise ServiceError("panel.one_chair", "The panel already has a chair.", field="role")
+        raise ServiceError("panel.one_chair", N_("The panel already has a chair."), field="role")
     member = PanelMember(panel=panel, user=user, role=role)
     db.session.add(member)
     db.session.flush()
@@ -55,7 +57,7 @@ def add_member(actor, cycle: Cycle, user: User, role: str = "member") -> list:
 
 def remove_member(actor, cycle: Cycle, member: PanelMember) -> None:
     if cycle.state not in ("draft", "criteria_published", "call_open", "screening"):
-        raise ServiceError("panel.locked", "The panel cannot change once judging has opened.")
+        raise ServiceError("panel.locked", N_("The panel cannot change once judging has opened."))
     audit.record(actor, "panel.member_removed", member,
                  {"user_id": member.user_id, "role": member.role}, cycle_id=cycle.id)
     db.session.delete(member)

@@ -86,12 +86,12 @@ def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | Non
     laureates are the top of the declared method's ranking; an unresolved
     tie at the boundary must be settled by naming the laureates."""
     if not panel_service.is_chair(actor, cycle):
-        raise Forbidden("recommendation.chair_only", "Only the panel's chair recommends.")
+        raise Forbidden("recommendation.chair_only", N_("Only the panel's chair recommends."))
     if cycle.state != "deliberation":
         raise Conflict([{"rule": "recommendation.not_in_deliberation",
                          "message": N_("The panel recommends once scoring has closed.")}])
     if not (rationale or "").strip():
-        raise ServiceError("recommendation.rationale_required", "Write the panel's rationale.",
+        raise ServiceError("recommendation.rationale_required", N_("Write the panel's rationale."),
                            field="rationale")
     result = rank(cycle)
     if laureate_ids is None:
@@ -102,7 +102,7 @@ def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | Non
         laureate_ids = list(result.laureates)
     ranked_ids = {e.nomination_id for e in result.entries}
     if not laureate_ids or not set(laureate_ids) <= ranked_ids:
-        raise ServiceError("recommendation.laureates", "Choose laureates among the ranked nominations.")
+        raise ServiceError("recommendation.laureates", N_("Choose laureates among the ranked nominations."))
     recommendation = Recommendation(
         cycle=cycle, method=result.method, created_by_id=actor.id, rationale=rationale.strip(),
         ranking=[_entry(e) for e in result.entries],

@@ -86,7 +86,7 @@ def _can_score(assignment: Assignment, *, hidden: bool, attested: bool) -> None:
     if not attested:
         refusals.append(workflows.RuleResult(
             "scoring.attestation_required", False,
-            "Declare your conflicts, or state you have none, before scoring."))
+            N_("Declare your conflicts, or state you have none, before scoring.")))
     if refusals:
         raise Conflict([{"rule": r.rule, "message": r.message} for r in refusals])
 
@@ -198,9 +198,9 @@ def submit(judge, assignment: Assignment, raw: dict, *, expected_version: int | 
 def reopen(actor, assignment: Assignment, reason: str) -> None:
     cycle = assignment.nomination.cycle
     if not panel_service.is_chair(actor, cycle):
-        raise Forbidden("scoring.chair_only", "Only the panel's chair can reopen a submitted sheet.")
+        raise Forbidden("scoring.chair_only", N_("Only the panel's chair can reopen a submitted sheet."))
     if not (reason or "").strip():
-        raise ServiceError("scoring.reopen_reason_required", "Give the reason for reopening.", field="reason")
+        raise ServiceError("scoring.reopen_reason_required", N_("Give the reason for reopening."), field="reason")
     assignment = _lock(assignment)
     if assignment.sheet_state != "submitted":
         raise Conflict([{"rule": "scoring.not_submitted", "message": N_("This sheet is not submitted.")}])

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from awards_app.extensions import db
 from awards_app.models import ApiToken, User
-from awards_app.services import NotFound, ServiceError, audit
+from awards_app.services import N_, Message, NotFound, ServiceError, audit
 
 PREFIX = "mla_"
 # How stale last_used_at may get before a request refreshes it: one write
@@ -33,9 +33,10 @@ def create(actor, name: str) -> tuple[ApiToken, str]:
     which is never stored and cannot be shown again."""
     name = (name or "").strip()
     if not name:
-        raise ServiceError("token.name_required", "Name the token (what will use it?).", field="name")
+        raise ServiceError("token.name_required", N_("Name the token (what will use it?)."), field="name")
     if len(name) > NAME_MAX:
-        raise ServiceError("token.name_too_long", f"A name has at most {NAME_MAX} characters.", field="name")
+        raise ServiceError("token.name_too_long", Message(N_("A name has at most %(n)s characters."), n=NAME_MAX),
+                           field="name")
     token = PREFIX + secrets.token_urlsafe(32)  # 32 random bytes
     row = ApiToken(user_id=actor.id, name=name, token_hash=_hash(token), prefix=token[:12])
     db.session.add(row)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from awards_app import auth
 from awards_app.extensions import db
 from awards_app.models import ROLES, Person, User, UserRole
-from awards_app.services import ServiceError, audit
+from awards_app.services import N_, Message, ServiceError, audit
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -27,10 +27,10 @@ def find_by_email(email: str) -> User | None:
 def _check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ServiceError("password.too_short",
-                           f"A password needs at least {MIN_PASSWORD_LENGTH} characters.",
+                           Message(N_("A password needs at least %(n)s characters."), n=MIN_PASSWORD_LENGTH),
                            field="password")
     if password.strip().casefold() in _common_passwords():
-        raise ServiceError("password.too_common", "This password is too common; choose another.",
+        raise ServiceError("password.too_common", N_("This password is too common; choose another."),
                            field="password")
 
 
@@ -40,9 +40,11 @@ def create_user(actor, email: str, name: str, roles, password: str | None = None
     email = email.strip().lower()
     unknown = set(roles) - set(ROLES)
     if unknown:
-        raise ServiceError("user.unknown_role", f"Unknown role(s): {', '.join(sorted(unknown))}.")
+        raise ServiceError("user.unknown_role",
+                           Message(N_("Unknown role(s): %(roles)s."), roles=", ".join(sorted(unknown))))
     if find_by_email(email):
-        raise ServiceError("user.email_taken", f"An account for {email} already exists.", field="email")
+        raise ServiceError("user.email_taken", Message(N_("An account for %(email)s already exists."), email=email),
+                           field="email")
     person = Person(name=name, email=email, organisation=organisation,
                     country=country or (organisation.country if organisation else None))
     user = User(email=email, person=person)
@@ -59,7 +61,8 @@ def create_user(actor, email: str, name: str, roles, password: str | None = None
 def set_roles(actor, user: User, roles) -> None:
     unknown = set(roles) - set(ROLES)
     if unknown:
-        raise ServiceError("user.unknown_role", f"Unknown role(s): {', '.join(sorted(unknown))}.")
+        raise ServiceError("user.unknown_role",
+                           Message(N_("Unknown role(s): %(roles)s."), roles=", ".join(sorted(unknown))))
     before = sorted(user.roles)
     wanted = set(roles)
     user.role_rows = [r for r in user.role_rows if r.role in wanted]
