@@ -85,3 +85,23 @@ def test_a_stored_eligibility_result_is_shown_in_the_readers_language(ctx):
         french = rule_message(ages["message"], ages["message_template"], ages["message_values"])
     low, high = ages["message_values"]["low"], ages["message_values"]["high"]
     assert french == f"La délégation doit comprendre des participants âgés de {low} à {high} ans."
+
+
+def test_notices_are_written_in_the_recipients_language(ctx, client, auth):
+    """The chair's reminder reaches a French judge in French, with the
+    award's French name; an English judge's stays English."""
+    from sqlalchemy import select
+
+    from awards_app.models import OutboxMessage
+    from awards_app.services import progress
+
+    cycle, judges, noms = builders.judging_cycle(nominations=1)
+    _french(judges[1])
+    progress.remind_late_judges(judges[0], cycle)
+    db.session.commit()
+    sent = {m.recipient: m for m in db.session.scalars(select(OutboxMessage))}
+    french, english = sent[judges[1].email], sent[judges[2].email]
+    award_fr = cycle.award_type.name("fr")
+    assert french.subject == f"Notes attendues : {award_fr} {cycle.year}"
+    assert french.body.startswith("1 fiche(s) de notation de")
+    assert english.subject == f"Scores awaited: {cycle.award_type.name('en')} {cycle.year}"

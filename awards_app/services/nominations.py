@@ -10,7 +10,7 @@ import workflows
 from awards_app.extensions import db
 from awards_app.models import Country, Cycle, Delegation, Nomination, Organisation, Person
 from awards_app.names import normalise_name
-from awards_app.services import N_, Conflict, ServiceError, audit, outbox, transitions
+from awards_app.services import N_, Conflict, Message, ServiceError, audit, outbox, transitions
 from awards_app.services import eligibility as eligibility_service
 
 
@@ -133,14 +133,15 @@ def submit(actor, nomination: Nomination, *, expected_version: int | None = None
     except Conflict as refused:
         for rule in refused.rules:
             if rule["rule"] == "nomination.deadline" and nomination.cycle.deadline:
-                rule["message"] += f" (deadline: {nomination.cycle.deadline:%Y-%m-%d %H:%M} UTC)"
+                rule["message"] = Message(N_("The nomination deadline has passed (%(deadline)s UTC)."),
+                                          deadline=f"{nomination.cycle.deadline:%Y-%m-%d %H:%M}")
         raise
     nomination.eligibility = [eligibility_service.as_dict(r) for r in results]
     nomination.submitted_at = datetime.now(UTC)
     db.session.flush()
-    outbox.queue(actor.email, f"Nomination received: {nomination.cycle.title}",
-                 f"We received your nomination of {nomination.candidate} for "
-                 f"{nomination.cycle.title}. The secretariat will screen it.")
+    outbox.notify(actor.email, actor.locale, N_("Nomination received: %(cycle)s"),
+                  N_("We received your nomination of %(candidate)s for %(cycle)s. The secretariat will screen it."),
+                  cycle=outbox.cycle_title(nomination.cycle), candidate=str(nomination.candidate))
     return results
 
 
@@ -158,7 +159,10 @@ def screen(actor, nomination: Nomination, *, eligible: bool, reason: str | None,
     transitions.fire_nomination_event(actor, nomination, event, nomination_facts(nomination),
                                       as_role="admin", expected_version=expected_version,
                                       reason=reason)
-    verdict = "eligible" if eligible else "not eligible"
-    outbox.queue(nomination.nominator.email, f"Screening result: {nomination.cycle.title}",
-                 f"Your nomination of {nomination.candidate} was found {verdict}."
-                 + (f"\nReason: {reason}" if reason else ""))
+    if eligible:
+        body = N_("Your nomination of %(candidate)s was found eligible.")
+    else:
+        body = N_("Your nomination of %(candidate)s was found not eligible.\nReason: %(reason)s")
+    outbox.notify(nomination.nominator.email, nomination.nominator.locale, N_("Screening result: %(cycle)s"), body,
+                  cycle=outbox.cycle_title(nomination.cycle), candidate=str(nomination.candidate),
+                  reason=reason or "")

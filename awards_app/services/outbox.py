@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from awards_app.extensions import db
@@ -22,6 +23,21 @@ def queue(recipient: str, subject: str, body: str) -> OutboxMessage:
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def notify(recipient: str, locale: str | None, subject: str, body: str, **values) -> OutboxMessage:
+    """A notice written in the recipient's language (English when unknown):
+    subject and body are N_-marked templates, filled with `values`; a value
+    that is a callable gets the locale (an award's name, say)."""
+    locale = locale or "en"
+    values = {k: v(locale) if callable(v) else v for k, v in values.items()}
+    with force_locale(locale):
+        return queue(recipient, gettext(subject, **values), gettext(body, **values))
+
+
+def cycle_title(cycle):
+    """The cycle's title for notify(): the award's name in the reader's language, and the year."""
+    return lambda locale: f"{cycle.award_type.name(locale)} {cycle.year}"
 
 
 def _deliver_smtp(config, message: OutboxMessage) -> None:

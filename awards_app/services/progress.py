@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from awards_app import aggregation
 from awards_app.extensions import db
 from awards_app.models import Assignment, Cycle, Delegation, Nomination, Organisation, Person, User
-from awards_app.services import audit, outbox, recommendations
+from awards_app.services import N_, audit, outbox, recommendations
 from awards_app.services import conflicts as conflict_service
 
 PAGE_SIZE = 50  # nominations per page of the matrix
@@ -43,7 +43,7 @@ def late_judges(counts: dict[tuple[int, str], int]) -> list[tuple]:
     if not awaited:
         return []
     judges = db.session.execute(
-        select(User.id, User.email, Person.name).join(User.person).where(User.id.in_(list(awaited)))
+        select(User.id, User.email, User.locale, Person.name).join(User.person).where(User.id.in_(list(awaited)))
         .order_by(Person.name, User.id))
     return [(judge, awaited[judge.id]) for judge in judges]
 
@@ -52,10 +52,13 @@ def remind_late_judges(chair, cycle: Cycle) -> int:
     """A notice to each judge with sheets awaited, with how many; returns how many judges."""
     late = late_judges(sheet_counts(chair, cycle))
     for judge, count in late:
-        outbox.queue(judge.email, f"Scores awaited: {cycle.title}",
-                     f"{count} score sheet(s) of {cycle.title} still await your scores."
-                     + (f" They are due by {cycle.judging_deadline:%Y-%m-%d %H:%M} UTC."
-                        if cycle.judging_deadline else ""))
+        if cycle.judging_deadline:
+            body = N_("%(count)s score sheet(s) of %(cycle)s still await your scores. They are due by %(due)s UTC.")
+        else:
+            body = N_("%(count)s score sheet(s) of %(cycle)s still await your scores.")
+        outbox.notify(judge.email, judge.locale, N_("Scores awaited: %(cycle)s"), body, count=count,
+                      cycle=outbox.cycle_title(cycle),
+                      due=f"{cycle.judging_deadline:%Y-%m-%d %H:%M}" if cycle.judging_deadline else "")
     audit.record(chair, "scoring.reminders_sent", cycle, {"judges": sorted(j.id for j, _n in late)},
                  cycle_id=cycle.id)
     return len(late)
