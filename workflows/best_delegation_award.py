@@ -4,7 +4,7 @@ other cultures at the current ESI. A delegation may win it again."""
 from workflows.base import criterion
 from workflows.eligibility import at_current_esi, kind_is
 from workflows.machines import StandardCycle
-from workflows.rulebook import STANDARD_CYCLE_RULES
+from workflows.rulebook import PANEL_DEFAULTS, STANDARD_CYCLE_RULES
 from workflows.workflow import Workflow
 
 WORKFLOW = Workflow(
@@ -17,14 +17,8 @@ WORKFLOW = Workflow(
     cycle_rules=STANDARD_CYCLE_RULES,
     eligibility=(kind_is("candidate.kind", "delegation"), at_current_esi("best_delegation.at_current_esi")),
     default_settings={
-        "max_laureates": 1,
-        "panel_min_size": 3,
-        "panel_max_size": None,
-        "chair_must_be_board": False,
-        "board_quorum": 3,
-        "board_majority": 0.5,
+        **PANEL_DEFAULTS,
         "required_fields": ["intercultural_exchange", "youth_work"],
-        "judges_per_nomination": 3,
     },
     # Criteria seen in practice (a member organisation's report); "quality of
     # projects" is left out because an ESI awards no project.

@@ -5,7 +5,7 @@ several delegations may win in one year (two in 2019 and in 2023)."""
 from workflows.base import criterion
 from workflows.eligibility import at_current_esi, is_member, kind_is, never_won
 from workflows.machines import StandardCycle
-from workflows.rulebook import STANDARD_CYCLE_RULES
+from workflows.rulebook import PANEL_DEFAULTS, STANDARD_CYCLE_RULES
 from workflows.workflow import Workflow
 
 WORKFLOW = Workflow(
@@ -22,14 +22,9 @@ WORKFLOW = Workflow(
         never_won("cultural.never_won", "ESI Cultural Award"),
     ),
     default_settings={
+        **PANEL_DEFAULTS,
         "max_laureates": 2,
-        "panel_min_size": 3,
-        "panel_max_size": None,
-        "chair_must_be_board": False,
-        "board_quorum": 3,
-        "board_majority": 0.5,
         "required_fields": ["performing_arts", "cultural_heritage"],
-        "judges_per_nomination": 3,
     },
     default_criteria=(
         criterion("preparation", "Preparation", "Préparation", "Preparación"),

@@ -5,7 +5,7 @@ One medal a person."""
 from workflows.base import criterion
 from workflows.eligibility import kind_is, never_won
 from workflows.machines import StandardCycle
-from workflows.rulebook import STANDARD_CYCLE_RULES
+from workflows.rulebook import PANEL_DEFAULTS, STANDARD_CYCLE_RULES
 from workflows.workflow import Workflow
 
 WORKFLOW = Workflow(
@@ -20,16 +20,10 @@ WORKFLOW = Workflow(
         never_won("derek_gray.never_received", "Derek Gray Medal"),
     ),
     default_settings={
+        **PANEL_DEFAULTS,
         # Who may nominate is not confirmed by MILSET; this is the documented default.
         "nominators": ["member_organisation", "regional_office", "board"],
-        "max_laureates": 1,
-        "panel_min_size": 3,
-        "panel_max_size": None,
-        "chair_must_be_board": False,
-        "board_quorum": 3,
-        "board_majority": 0.5,
         "required_fields": ["science_education", "youth_organisations"],
-        "judges_per_nomination": 3,
     },
     default_criteria=(
         criterion("contribution", "Outstanding contribution to the movement",

@@ -32,6 +32,12 @@ class Rulebook:
         """A copy whose listed events have these guards instead."""
         return replace(self, guards={**self.guards, **guards})
 
+    def renamed(self, event: str, new_name: str) -> "Rulebook":
+        """A copy for a graph that names the step `event` otherwise, with the same roles and guards."""
+        def rename(mapping):
+            return {new_name if name == event else name: value for name, value in mapping.items()}
+        return replace(self, roles=rename(self.roles), guards=rename(self.guards))
+
     def results(self, event: str, facts, settings: Mapping) -> list[RuleResult]:
         """Every guard result for ``event``, ok or not."""
         return [r for guard in self.guards.get(event, ()) for r in _as_list(guard(facts, settings))]
@@ -57,6 +63,18 @@ class Rulebook:
         if refused:
             raise Refused(refused, event=str(event), state=source.id)
 
+
+# The settings the standard rules read, as most awards set them; an award
+# lays its own (its fields, its limits) over these.
+PANEL_DEFAULTS = {
+    "max_laureates": 1,
+    "panel_min_size": 3,
+    "panel_max_size": None,
+    "chair_must_be_board": False,
+    "board_quorum": 3,
+    "board_majority": 0.5,
+    "judges_per_nomination": 3,
+}
 
 STANDARD_CYCLE_RULES = Rulebook(
     roles={

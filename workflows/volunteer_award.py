@@ -10,10 +10,6 @@ from statemachine import State, StateMachine
 
 from workflows import guards as g
 from workflows.base import (
-    ADMIN,
-    ADMIN_OR_CHAIR,
-    BOARD,
-    CHAIR,
     N_,
     CandidateFacts,
     CycleFacts,
@@ -23,7 +19,7 @@ from workflows.base import (
     criterion,
 )
 from workflows.eligibility import kind_is
-from workflows.rulebook import Rulebook
+from workflows.rulebook import PANEL_DEFAULTS, STANDARD_CYCLE_RULES
 from workflows.workflow import Workflow
 
 
@@ -105,35 +101,12 @@ def endorsed(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
                  N_("The candidature must be endorsed by the nominee's own organisation."))
 
 
-RULES = Rulebook(
-    roles={
-        "publish_criteria": ADMIN,
-        "open_call": ADMIN,
-        "close_call": ADMIN,
-        "open_judging": ADMIN_OR_CHAIR,
-        "close_scoring": CHAIR,
-        "recommend": CHAIR,
-        "vote": BOARD,
-        "reject": BOARD,
-        "announce": ADMIN,
-        "cancel": ADMIN,
-    },
-    guards={
-        "publish_criteria": (g.criteria_defined, g.settings_valid, odd_year),
-        "open_call": (g.criteria_published, odd_year),
-        "open_judging": (
-            g.eligible_nominations,
-            g.panel_size_rule(),
-            g.panel_chair,
-            g.chair_is_board_rule(),
-            g.expertise_covers_fields,
-            g.conflicts_resolved,
-        ),
-        "close_scoring": (g.all_scores_submitted,),
-        "recommend": (g.max_laureates,),
-        "vote": (hearing_held, *g.BOARD_DECISION),
-        "reject": (g.board_quorum, g.board_majority_rejects),
-    },
+# The standard rules, with the board's ratification held as a vote after a
+# hearing, and the odd-year rule before the criteria and the call.
+RULES = STANDARD_CYCLE_RULES.renamed("ratify", "vote").with_guards(
+    publish_criteria=(g.criteria_defined, g.settings_valid, odd_year),
+    open_call=(g.criteria_published, odd_year),
+    vote=(hearing_held, *g.BOARD_DECISION),
 )
 
 WORKFLOW = Workflow(
@@ -146,19 +119,13 @@ WORKFLOW = Workflow(
     cycle_rules=RULES,
     eligibility=(kind_is("candidate.kind", "individual"), age_under_limit, min_years, endorsed),
     default_settings={
+        **PANEL_DEFAULTS,
         "max_age": 30,
         # MILSET does not say when age is measured; the nomination deadline is the default.
         "age_reference": "nomination_deadline",
         "min_volunteer_years": 5,
         "odd_years_only": True,
-        "max_laureates": 1,
-        "panel_min_size": 3,
-        "panel_max_size": None,
-        "chair_must_be_board": False,
-        "board_quorum": 3,
-        "board_majority": 0.5,
         "required_fields": ["youth_volunteering", "science_outreach"],
-        "judges_per_nomination": 3,
     },
     # MILSET publishes no scoring grid; these follow the award's stated purpose.
     default_criteria=(

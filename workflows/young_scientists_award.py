@@ -9,7 +9,7 @@ from workflows import guards as g
 from workflows.base import N_, CandidateFacts, Message, RuleResult, check, criterion
 from workflows.eligibility import at_current_esi, is_member, kind_is, never_won
 from workflows.machines import StandardCycle
-from workflows.rulebook import STANDARD_CYCLE_RULES
+from workflows.rulebook import PANEL_DEFAULTS, STANDARD_CYCLE_RULES
 from workflows.workflow import Workflow
 
 
@@ -56,16 +56,13 @@ WORKFLOW = Workflow(
         not_host,
     ),
     default_settings={
+        **PANEL_DEFAULTS,
         "young_age_min": 9,
         "young_age_max": 12,
         "max_laureates": 6,
-        "panel_min_size": 3,
         "panel_max_size": 3,
         "chair_must_be_board": True,
-        "board_quorum": 3,
-        "board_majority": 0.5,
         "required_fields": ["science_education", "youth_work"],
-        "judges_per_nomination": 3,
     },
     default_criteria=(
         criterion("exemplary_conduct", "Exemplary conduct", "Conduite exemplaire", "Conducta ejemplar"),
