@@ -92,7 +92,7 @@ def play(domain: str) -> Cycle | None:
             conflicts.attest_none(user, draft)
     for offset, user in enumerate([chair, *panel_judges]):
         for draft, candidate in zip(drafts, CANDIDATES, strict=True):
-            sheet = scoring.assignment_for(user, draft)
+            sheet = scoring.sheet_for(user, draft.id).assignment
             base = candidate[-1]
             raw = {c.code: (str(max(c.scale_min, min(c.scale_max, base - (offset == 2)))), "")
                    for c in cycle.criteria}

@@ -19,7 +19,8 @@ def _ratified_cycle_with_a_hostile_name():
     db.session.commit()
     for judge in judges:
         for n in noms:
-            scoring.submit(judge, scoring.assignment_for(judge, n), {c.code: ("4", "") for c in cycle.criteria})
+            sheet = scoring.sheet_for(judge, n.id).assignment
+            scoring.submit(judge, sheet, {c.code: ("4", "") for c in cycle.criteria})
     transitions.fire_cycle_event(judges[0], cycle, "close_scoring")
     recommendations.recommend(judges[0], cycle, "<b>bold claim</b>", laureate_ids=[noms[0].id])
     rec = decisions.current_recommendation(cycle)

@@ -71,7 +71,7 @@ def test_random_service_sequences_keep_the_invariants(machine_app):
 
         def _submit(self, judge, nomination, value):
             def act():
-                sheet = scoring.assignment_for(judge, nomination)
+                sheet = scoring.sheet_for(judge, nomination.id).assignment
                 if sheet.sheet_state == "open":
                     scoring.submit(judge, sheet, {c: (str(value), "") for c in self.codes})
             self._try(act)

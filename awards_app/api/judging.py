@@ -260,13 +260,13 @@ def run_assignments(cycle_id: int):
 # --- score sheets ---------------------------------------------------------------------
 
 def _sheet_or_404(nomination_id: int):
-    nomination = db.session.get(Nomination, nomination_id)
-    if nomination is None or not current_user.has_role("judge", "chair"):
+    if not current_user.has_role("judge", "chair"):
         not_found()
     try:
-        return nomination, scoring.assignment_for(current_user, nomination)
+        sheet = scoring.sheet_for(current_user, nomination_id)
     except NotFound:
         not_found()
+    return sheet.nomination, sheet.assignment
 
 
 def _sheet_out(nomination: Nomination, assignment: Assignment) -> dict:

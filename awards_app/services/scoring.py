@@ -60,10 +60,6 @@ def sheet_for(judge, nomination_id: int) -> Sheet:
     return Sheet(*row)
 
 
-def assignment_for(judge, nomination: Nomination) -> Assignment:
-    return sheet_for(judge, nomination.id).assignment
-
-
 def scores_of(assignment: Assignment) -> dict[int, Score]:
     return {s.criterion_id: s for s in db.session.scalars(
         select(Score).where(Score.assignment_id == assignment.id))}
