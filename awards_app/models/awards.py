@@ -86,7 +86,10 @@ class Cycle(db.Model):
 
     @property
     def title(self) -> str:
-        return f"{self.award_type.name_en} {self.year}"
+        return self.title_in("en")
+
+    def title_in(self, locale: str) -> str:
+        return f"{self.award_type.name(locale)} {self.year}"
 
     def __str__(self):
         return self.title

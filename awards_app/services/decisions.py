@@ -87,9 +87,9 @@ def _record_decision(actor, cycle: Cycle, recommendation: Recommendation) -> Dec
     for nomination in db.session.scalars(select(Nomination).where(
             Nomination.id.in_(recommendation.laureate_nomination_ids))):
         transitions.fire_nomination_event(actor, nomination, "confer", _facts(nomination), as_role="board")
-        outbox.notify(nomination.nominator.email, nomination.nominator.locale, N_("Decision: %(cycle)s"),
+        outbox.notify(nomination.nominator.email, nomination.nominator.locale, cycle, N_("Decision: %(cycle)s"),
                       N_("The Executive Committee ratified %(candidate)s as laureate of %(cycle)s."),
-                      cycle=outbox.cycle_title(cycle), candidate=str(nomination.candidate))
+                      candidate=str(nomination.candidate))
     audit.record(actor, "decision.ratified", decision,
                  {"laureates": decision.laureate_nomination_ids, "inputs_hash": decision.inputs_hash,
                   "recommendation_id": recommendation.id, "votes": vote_counts(recommendation)},

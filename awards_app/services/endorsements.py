@@ -43,11 +43,10 @@ def request(actor, nomination: Nomination, email: str, *, from_candidate_organis
     db.session.flush()
     link = public_url("endorse.respond", token=token)
     # The endorser has no account: they read the nominator's language.
-    outbox.notify(email, actor.locale, N_("Endorsement requested: %(cycle)s"),
+    outbox.notify(email, actor.locale, nomination.cycle, N_("Endorsement requested: %(cycle)s"),
                   N_("%(nominator)s asks you to endorse the nomination of %(candidate)s for %(cycle)s.\n\n"
                      "Answer here (the link works once, for %(days)s days): %(link)s"),
-                  cycle=outbox.cycle_title(nomination.cycle), nominator=actor.name,
-                  candidate=str(nomination.candidate), days=days, link=link)
+                  nominator=actor.name, candidate=str(nomination.candidate), days=days, link=link)
     audit.record(actor, "endorsement.requested", endorsement,
                  {"nomination_id": nomination.id, "email": email,
                   "from_candidate_organisation": from_candidate_organisation},
@@ -85,8 +84,9 @@ def respond(token: str, *, name: str, organisation: str, role: str, text: str) -
                  {"nomination_id": nomination.id, "name": endorsement.endorser_name,
                   "organisation": endorsement.endorser_organisation},
                  cycle_id=nomination.cycle_id)
-    outbox.notify(nomination.nominator.email, nomination.nominator.locale, N_("Endorsement received: %(cycle)s"),
+    nominator = nomination.nominator
+    outbox.notify(nominator.email, nominator.locale, nomination.cycle, N_("Endorsement received: %(cycle)s"),
                   N_("%(endorser)s (%(organisation)s) endorsed your nomination of %(candidate)s."),
-                  cycle=outbox.cycle_title(nomination.cycle), endorser=endorsement.endorser_name,
-                  organisation=endorsement.endorser_organisation, candidate=str(nomination.candidate))
+                  endorser=endorsement.endorser_name, organisation=endorsement.endorser_organisation,
+                  candidate=str(nomination.candidate))
     return endorsement

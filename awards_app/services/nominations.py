@@ -139,9 +139,9 @@ def submit(actor, nomination: Nomination, *, expected_version: int | None = None
     nomination.eligibility = [eligibility_service.as_dict(r) for r in results]
     nomination.submitted_at = datetime.now(UTC)
     db.session.flush()
-    outbox.notify(actor.email, actor.locale, N_("Nomination received: %(cycle)s"),
+    outbox.notify(actor.email, actor.locale, nomination.cycle, N_("Nomination received: %(cycle)s"),
                   N_("We received your nomination of %(candidate)s for %(cycle)s. The secretariat will screen it."),
-                  cycle=outbox.cycle_title(nomination.cycle), candidate=str(nomination.candidate))
+                  candidate=str(nomination.candidate))
     return results
 
 
@@ -163,6 +163,6 @@ def screen(actor, nomination: Nomination, *, eligible: bool, reason: str | None,
         body = N_("Your nomination of %(candidate)s was found eligible.")
     else:
         body = N_("Your nomination of %(candidate)s was found not eligible.\nReason: %(reason)s")
-    outbox.notify(nomination.nominator.email, nomination.nominator.locale, N_("Screening result: %(cycle)s"), body,
-                  cycle=outbox.cycle_title(nomination.cycle), candidate=str(nomination.candidate),
-                  reason=reason or "")
+    nominator = nomination.nominator
+    outbox.notify(nominator.email, nominator.locale, nomination.cycle, N_("Screening result: %(cycle)s"), body,
+                  candidate=str(nomination.candidate), reason=reason or "")

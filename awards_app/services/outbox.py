@@ -25,19 +25,14 @@ def queue(recipient: str, subject: str, body: str) -> OutboxMessage:
     return message
 
 
-def notify(recipient: str, locale: str | None, subject: str, body: str, **values) -> OutboxMessage:
-    """A notice written in the recipient's language (English when unknown):
-    subject and body are N_-marked templates, filled with `values`; a value
-    that is a callable gets the locale (an award's name, say)."""
+def notify(recipient: str, locale: str | None, cycle, subject: str, body: str, **values) -> OutboxMessage:
+    """A notice about `cycle` written in the recipient's language (English
+    when unknown): subject and body are N_-marked templates, filled with
+    `values` and %(cycle)s, the cycle's title in that language."""
     locale = locale or "en"
-    values = {k: v(locale) if callable(v) else v for k, v in values.items()}
+    values["cycle"] = cycle.title_in(locale)
     with force_locale(locale):
         return queue(recipient, gettext(subject, **values), gettext(body, **values))
-
-
-def cycle_title(cycle):
-    """The cycle's title for notify(): the award's name in the reader's language, and the year."""
-    return lambda locale: f"{cycle.award_type.name(locale)} {cycle.year}"
 
 
 def _deliver_smtp(config, message: OutboxMessage) -> None:

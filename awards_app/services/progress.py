@@ -56,8 +56,7 @@ def remind_late_judges(chair, cycle: Cycle) -> int:
             body = N_("%(count)s score sheet(s) of %(cycle)s still await your scores. They are due by %(due)s UTC.")
         else:
             body = N_("%(count)s score sheet(s) of %(cycle)s still await your scores.")
-        outbox.notify(judge.email, judge.locale, N_("Scores awaited: %(cycle)s"), body, count=count,
-                      cycle=outbox.cycle_title(cycle),
+        outbox.notify(judge.email, judge.locale, cycle, N_("Scores awaited: %(cycle)s"), body, count=count,
                       due=f"{cycle.judging_deadline:%Y-%m-%d %H:%M}" if cycle.judging_deadline else "")
     audit.record(chair, "scoring.reminders_sent", cycle, {"judges": sorted(j.id for j, _n in late)},
                  cycle_id=cycle.id)
