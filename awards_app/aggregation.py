@@ -414,6 +414,13 @@ def sheet_total(criteria: Iterable[Criterion], scores: Mapping[str, float]) -> f
     return _total(criteria, sheet.scores)
 
 
+def sheet_totals(criteria: Iterable[Criterion], sheets: Iterable[Sheet]) -> dict[tuple[Id, Id], float]:
+    """{(nomination id, judge id): sheet_total} for many sheets, the criteria
+    and the sheets checked once rather than once a sheet."""
+    criteria, sheets = _prepare(criteria, sheets)
+    return {(s.nomination_id, s.judge_id): _total(criteria, s.scores) for s in sheets}
+
+
 def _trim_count(n: int, trim: float) -> int:
     return math.floor(round(n * trim, DECIMALS))
 

@@ -51,7 +51,7 @@ def test_sheet_totals_are_the_aggregations_to_the_bit():
                 for i in range(9)]
     sheets = [aggregation.Sheet(judge_id=j, nomination_id=n, scores={
         c.code: float(rng.randint(c.scale_min, c.scale_max)) for c in criteria}) for n in range(40) for j in range(3)]
-    totals = cycle_report.sheet_totals(criteria, sheets)
+    totals = aggregation.sheet_totals(criteria, sheets)
     assert totals == {(s.nomination_id, s.judge_id): aggregation.sheet_total(criteria, s.scores) for s in sheets}
 
 

@@ -6,11 +6,10 @@ the scores are read once and serve the per-nomination totals, the replay's
 comparison and the charts."""
 
 import gc
-import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from awards_app import aggregation, labels
@@ -21,15 +20,14 @@ from awards_app.models import (
     BoardVote,
     ConflictOfInterest,
     Cycle,
-    Delegation,
     Nomination,
-    Organisation,
     Person,
     Score,
     User,
 )
 from awards_app.reports import charts
 from awards_app.services import audit, decisions, panels, recommendations
+from awards_app.services import nominations as nomination_service
 
 TIMELINE_ACTIONS = ("cycle.created", "cycle.transition", "cycle.odd_year_override", "cycle.hearing_held",
                     "decision.ratified", "decision.amended")
@@ -135,7 +133,7 @@ def build(cycle: Cycle) -> CycleReport:
     # Scores are shown only after ratification, when they can no longer sway anyone.
     sheets = recommendations.submitted_sheets(cycle) if report.decision is not None else []
     criteria = recommendations.criteria_of(cycle)
-    totals = sheet_totals(criteria, sheets)
+    totals = aggregation.sheet_totals(criteria, sheets)
     report.rows = _rows(cycle, report, states, totals)
     if report.decision is not None:
         report.replay = _replay(cycle, report, sheets)
@@ -147,34 +145,11 @@ def build(cycle: Cycle) -> CycleReport:
     return report
 
 
-def sheet_totals(criteria: list, sheets: list) -> dict:
-    """{(nomination id, judge id): the sheet's total on 0..100}: what
-    aggregation.sheet_total gives (the weighted mean of the scores, each
-    normalised by its criterion's scale, with exactly rounded sums), in one
-    pass. sheet_total checks the criteria again for every sheet, which is
-    a tenth of a second at 5,800 sheets; a test keeps the two equal."""
-    weights = math.fsum(c.weight for c in criteria)
-    return {(s.nomination_id, s.judge_id): 100 * math.fsum(
-        c.weight * ((s.scores[c.code] - c.scale_min) / (c.scale_max - c.scale_min)) for c in criteria) / weights
-        for s in sheets}
-
-
-def _candidate_name():
-    """The candidate's name in SQL: exactly one of the three is set (see Nomination)."""
-    return func.coalesce(Person.name, Delegation.name, Organisation.name)
-
-
-def _with_candidates(query):
-    return (query.outerjoin(Person, Person.id == Nomination.candidate_person_id)
-            .outerjoin(Delegation, Delegation.id == Nomination.candidate_delegation_id)
-            .outerjoin(Organisation, Organisation.id == Nomination.candidate_organisation_id))
-
-
 def _candidates(cycle: Cycle) -> tuple[dict, dict]:
     """({nomination id: candidate's name}, {nomination id: state}), in one query."""
     names, states = {}, {}
-    for nomination_id, state, name in db.session.execute(_with_candidates(
-            select(Nomination.id, Nomination.state, _candidate_name()))
+    for nomination_id, state, name in db.session.execute(
+            nomination_service.with_candidate_name(Nomination.id, Nomination.state)
             .where(Nomination.cycle_id == cycle.id).order_by(Nomination.id)):
         names[nomination_id], states[nomination_id] = name, state
     return names, states

@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 import workflows
 from awards_app.extensions import db
@@ -12,6 +13,19 @@ from awards_app.models import Country, Cycle, Delegation, Nomination, Organisati
 from awards_app.names import normalise_name
 from awards_app.services import N_, Conflict, Message, ServiceError, audit, outbox, transitions
 from awards_app.services import eligibility as eligibility_service
+
+
+def with_candidate_name(*columns):
+    """SELECT columns..., the candidate's name, from nominations: one
+    statement for a list, where loading the nominations would add one per
+    kind of candidate and carry their texts. Exactly one of the three
+    candidate keys is set (see Nomination)."""
+    person, delegation, organisation = aliased(Person), aliased(Delegation), aliased(Organisation)
+    return (select(*columns, func.coalesce(person.name, delegation.name, organisation.name))
+            .select_from(Nomination)
+            .outerjoin(person, person.id == Nomination.candidate_person_id)
+            .outerjoin(delegation, delegation.id == Nomination.candidate_delegation_id)
+            .outerjoin(organisation, organisation.id == Nomination.candidate_organisation_id))
 
 
 @dataclass

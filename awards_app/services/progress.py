@@ -9,13 +9,13 @@ closed, which rank every submitted sheet."""
 from dataclasses import dataclass, field
 
 from sqlalchemy import distinct, func, select
-from sqlalchemy.orm import aliased
 
 from awards_app import aggregation
 from awards_app.extensions import db
-from awards_app.models import Assignment, Cycle, Delegation, Nomination, Organisation, Person, User
+from awards_app.models import Assignment, Cycle, Nomination, Person, User
 from awards_app.services import N_, audit, outbox, recommendations
 from awards_app.services import conflicts as conflict_service
+from awards_app.services import nominations as nomination_service
 
 PAGE_SIZE = 50  # nominations per page of the matrix
 
@@ -64,15 +64,8 @@ def remind_late_judges(chair, cycle: Cycle) -> int:
 
 
 def _candidates(chair, cycle: Cycle):
-    """SELECT nomination id, candidate's name for the nominations the chair
-    may see: one statement, where loading the nominations would add one per
-    kind of candidate and carry every nomination's text."""
-    person, delegation, organisation = aliased(Person), aliased(Delegation), aliased(Organisation)
-    return (select(Nomination.id, func.coalesce(person.name, delegation.name, organisation.name))
-            .outerjoin(person, person.id == Nomination.candidate_person_id)
-            .outerjoin(delegation, delegation.id == Nomination.candidate_delegation_id)
-            .outerjoin(organisation, organisation.id == Nomination.candidate_organisation_id)
-            .where(*_visible(chair, cycle)))
+    """SELECT nomination id, candidate's name for the nominations the chair may see."""
+    return nomination_service.with_candidate_name(Nomination.id).where(*_visible(chair, cycle))
 
 
 def _page_number(raw: str | None, pages: int) -> int:
