@@ -24,6 +24,23 @@ def flash_refusal(exc) -> None:
         flash(f"{rule_message(rule['message'])} [{rule['rule']}]", "error")
 
 
+def carry_out(action):
+    """Run one service call as the request's transaction: commit and return
+    (True, its result), or roll back, show the refusal and return (False,
+    the refusal)."""
+    from awards_app.extensions import db
+    from awards_app.services import ServiceError
+
+    try:
+        result = action()
+    except ServiceError as exc:
+        db.session.rollback()
+        flash_refusal(exc)
+        return False, exc
+    db.session.commit()
+    return True, result
+
+
 def refusal_text(exc) -> str:
     """A refusal for a field's error list: its message in the reader's language and its rule id."""
     return f"{rule_message(exc.message)} [{exc.rule}]"

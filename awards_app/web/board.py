@@ -13,8 +13,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from awards_app.extensions import db
 from awards_app.models import BoardVote, Cycle, Nomination
 from awards_app.permissions import role_required
-from awards_app.services import Conflict, ServiceError, decisions
-from awards_app.web import flash_refusal
+from awards_app.services import Conflict, decisions
+from awards_app.web import carry_out
 
 bp = Blueprint("board", __name__)
 
@@ -50,14 +50,11 @@ def cycle(cycle_id: int):
     if form.validate_on_submit():
         if recommendation is None:
             abort(404)
-        try:
-            moved = decisions.cast_vote(current_user, recommendation, form.vote.data, form.reason.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash_refusal(exc)
-            status = 409 if isinstance(exc, Conflict) else 400
+        ok, moved = carry_out(lambda: decisions.cast_vote(current_user, recommendation, form.vote.data,
+                                                          form.reason.data))
+        if not ok:
+            status = 409 if isinstance(moved, Conflict) else 400
         else:
-            db.session.commit()
             flash(_("Your vote is recorded.") + (" " + _("The decision is ratified.") if moved else ""),
                   "success")
             return redirect(url_for("board.cycle", cycle_id=cycle.id), 303)

@@ -18,9 +18,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from awards_app.extensions import db
 from awards_app.models import Cycle
 from awards_app.reports import charts
-from awards_app.services import ServiceError, audit, progress, recommendations
+from awards_app.services import audit, progress, recommendations
 from awards_app.services import panels as panel_service
-from awards_app.web import flash_refusal
+from awards_app.web import carry_out
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
 
@@ -115,13 +115,7 @@ def recommend(cycle_id: int):
     cycle = _chaired_cycle(cycle_id)
     form = RecommendForm()
     if form.validate_on_submit():
-        try:
-            recommendations.recommend(current_user, cycle, form.rationale.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash_refusal(exc)
-        else:
-            db.session.commit()
+        if carry_out(lambda: recommendations.recommend(current_user, cycle, form.rationale.data))[0]:
             flash(_("Recommendation sent to the Executive Committee."), "success")
     else:
         flash(_("Write the panel's rationale."), "error")

@@ -18,7 +18,7 @@ from awards_app.models.judging import CONFLICT_KINDS
 from awards_app.permissions import role_required
 from awards_app.services import ServiceError
 from awards_app.services import judges as judge_service
-from awards_app.web import flash_refusal, refusal_text
+from awards_app.web import carry_out, refusal_text
 
 bp = Blueprint("judges", __name__)
 
@@ -141,12 +141,6 @@ def vet(profile_id: int):
     profile = db.session.get(JudgeProfile, profile_id)
     if profile is None:
         abort(404)
-    try:
-        judge_service.vet(current_user, profile)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash_refusal(exc)
-    else:
-        db.session.commit()
+    if carry_out(lambda: judge_service.vet(current_user, profile))[0]:
         flash(_("Profile vetted."), "success")
     return redirect(url_for("judges.index"), 303)

@@ -23,9 +23,9 @@ from awards_app.models import (
     User,
 )
 from awards_app.permissions import role_required
-from awards_app.services import Conflict, NotFound, ServiceError, scoring
+from awards_app.services import Conflict, NotFound, scoring
 from awards_app.services import conflicts as conflict_service
-from awards_app.web import flash_refusal
+from awards_app.web import carry_out, flash_refusal
 
 bp = Blueprint("judging", __name__, url_prefix="/judge")
 
@@ -171,13 +171,7 @@ def declare(nomination_id: int):
     nomination = _visible_nomination_or_404(nomination_id)
     form = DeclareForm()
     if form.validate_on_submit():
-        try:
-            conflict_service.declare(current_user, nomination, form.kind.data, form.note.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash_refusal(exc)
-        else:
-            db.session.commit()
+        if carry_out(lambda: conflict_service.declare(current_user, nomination, form.kind.data, form.note.data))[0]:
             flash(_("Conflict declared. The nomination is now hidden from you until the chair decides."),
                   "success")
     return redirect(url_for("judging.declarations", cycle_id=nomination.cycle_id), 303)

@@ -14,11 +14,11 @@ from wtforms.validators import DataRequired, Length, Optional
 from awards_app import expertise
 from awards_app.extensions import db
 from awards_app.models import Assignment, ConflictOfInterest, Cycle, Nomination, PanelMember, User, UserRole
-from awards_app.services import ServiceError, transitions
 from awards_app.services import assignments as assignment_service
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
-from awards_app.web import flash_refusal
+from awards_app.services import transitions
+from awards_app.web import carry_out
 
 bp = Blueprint("panels", __name__)
 
@@ -90,14 +90,9 @@ def add_member(cycle_id: int):
     if not form.validate_on_submit():
         flash(_("Choose a judge."), "error")
         return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
-    try:
-        found = panel_service.add_member(current_user, cycle, db.session.get(User, form.user.data),
-                                         form.role.data)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash_refusal(exc)
-    else:
-        db.session.commit()
+    ok, found = carry_out(lambda: panel_service.add_member(current_user, cycle, db.session.get(User, form.user.data),
+                                                           form.role.data))
+    if ok:
         flash(_("Added to the panel.") + (" " + _("%(n)s conflict(s) found: see below.", n=len(found))
                                           if found else ""), "success")
     return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
@@ -110,13 +105,7 @@ def remove_member(cycle_id: int, member_id: int):
     member = db.session.get(PanelMember, member_id)
     if member is None or member.panel.cycle_id != cycle.id:
         abort(404)
-    try:
-        panel_service.remove_member(current_user, cycle, member)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash_refusal(exc)
-    else:
-        db.session.commit()
+    carry_out(lambda: panel_service.remove_member(current_user, cycle, member))
     return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
 
 
@@ -134,13 +123,9 @@ def detect(cycle_id: int):
 @login_required
 def assign(cycle_id: int):
     cycle = _cycle_for_panel(cycle_id)
-    try:
-        result = assignment_service.run(current_user, cycle)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash_refusal(exc)
+    ok, result = carry_out(lambda: assignment_service.run(current_user, cycle))
+    if not ok:
         return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
-    db.session.commit()
     if result.feasible:
         flash(_("Judges assigned: %(n)s assignments, total fit %(fit).2f.", n=len(result.assignments),
                 fit=result.total_fit), "success")
@@ -160,12 +145,7 @@ def resolve(conflict_id: int):
         abort(404)
     form = ResolveForm()
     if form.validate_on_submit():
-        try:
-            conflict_service.resolve(current_user, conflict, form.action.data, form.rationale.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash_refusal(exc)
-        else:
-            db.session.commit()
+        if carry_out(lambda: conflict_service.resolve(current_user, conflict, form.action.data,
+                                                      form.rationale.data))[0]:
             flash(_("Conflict resolution recorded."), "success")
     return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
