@@ -259,36 +259,39 @@ def run_assignments(cycle_id: int):
 
 # --- score sheets ---------------------------------------------------------------------
 
-def _sheet_or_404(nomination_id: int):
+def _sheet_or_404(nomination_id: int) -> scoring.Sheet:
     if not current_user.has_role("judge", "chair"):
         not_found()
     try:
-        sheet = scoring.sheet_for(current_user, nomination_id)
+        return scoring.sheet_for(current_user, nomination_id)
     except NotFound:
         not_found()
-    return sheet.nomination, sheet.assignment
 
 
-def _sheet_out(nomination: Nomination, assignment: Assignment) -> dict:
+def _sheet_out(sheet: scoring.Sheet) -> dict:
+    nomination, assignment = sheet.nomination, sheet.assignment
     saved = scoring.scores_of(assignment)
     return {"nomination_id": nomination.id, "assignment_id": assignment.id,
             "sheet_state": assignment.sheet_state, "version": assignment.version,
-            "submitted_at": assignment.submitted_at,
-            "attested": conflict_service.has_attested(current_user, nomination),
+            "submitted_at": assignment.submitted_at, "attested": sheet.attested,
             "scores": {c.code: {"value": saved[c.id].value if c.id in saved else None,
                                 "comment": saved[c.id].comment if c.id in saved else ""}
                        for c in nomination.cycle.criteria}}
 
 
-def _raw(data: dict) -> dict:
-    return {code: (score["value"], score["comment"]) for code, score in data["scores"].items()}
+def _written(action, data: dict, nomination_id: int) -> dict:
+    """The sheet after a save or a submission (the service locks and re-reads it)."""
+    sheet = _sheet_or_404(nomination_id)
+    raw = {code: (score["value"], score["comment"]) for code, score in data["scores"].items()}
+    action(current_user, sheet.assignment, raw, expected_version=data["version"])
+    return _sheet_out(sheet)
 
 
 @bp.route("/nominations/<int:nomination_id>/score-sheet", methods=["GET"])
 @bp.response(200, schemas.ScoreSheet)
 def get_score_sheet(nomination_id: int):
     """The judge's own sheet for this nomination."""
-    return _sheet_out(*_sheet_or_404(nomination_id))
+    return _sheet_out(_sheet_or_404(nomination_id))
 
 
 @bp.route("/nominations/<int:nomination_id>/score-sheet", methods=["PUT"])
@@ -297,9 +300,7 @@ def get_score_sheet(nomination_id: int):
 @bp.response(200, schemas.ScoreSheet)
 def save_score_sheet(data, nomination_id: int):
     """Save a draft of the sheet (scores by criterion code; partial is fine)."""
-    nomination, assignment = _sheet_or_404(nomination_id)
-    scoring.save_draft(current_user, assignment, _raw(data), expected_version=data["version"])
-    return _sheet_out(nomination, db.session.get(Assignment, assignment.id))
+    return _written(scoring.save_draft, data, nomination_id)
 
 
 @bp.route("/nominations/<int:nomination_id>/score-sheet/submission", methods=["POST"])
@@ -308,7 +309,5 @@ def save_score_sheet(data, nomination_id: int):
 @bp.response(200, schemas.ScoreSheet)
 def submit_score_sheet(data, nomination_id: int):
     """Submit every criterion's score; the sheet is then locked."""
-    nomination, assignment = _sheet_or_404(nomination_id)
-    scoring.submit(current_user, assignment, _raw(data), expected_version=data["version"])
-    return _sheet_out(nomination, db.session.get(Assignment, assignment.id))
+    return _written(scoring.submit, data, nomination_id)
 
