@@ -33,17 +33,10 @@ def index():
                            current=decisions.current_recommendation)
 
 
-def _board_cycle(cycle_id: int) -> Cycle:
-    cycle = db.session.get(Cycle, cycle_id)
-    if cycle is None:
-        abort(404)
-    return cycle
-
-
 @bp.route("/board/cycles/<int:cycle_id>", methods=["GET", "POST"])
 @role_required("board")
 def cycle(cycle_id: int):
-    cycle = _board_cycle(cycle_id)
+    cycle = db.get_or_404(Cycle, cycle_id)
     recommendation = decisions.current_recommendation(cycle)
     form = VoteForm()
     status = 200

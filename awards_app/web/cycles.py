@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, time
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -35,17 +35,10 @@ class OverrideForm(FlaskForm):
                            validators=[DataRequired()])
 
 
-def _cycle_or_404(cycle_id: int) -> Cycle:
-    cycle = db.session.get(Cycle, cycle_id)
-    if cycle is None:
-        abort(404)
-    return cycle
-
-
 @bp.route("/<int:cycle_id>")
 @login_required
 def show(cycle_id: int):
-    cycle = _cycle_or_404(cycle_id)
+    cycle = db.get_or_404(Cycle, cycle_id)
     events = transitions.cycle_events_for(current_user, cycle)
     from awards_app.services.panels import is_chair
 
@@ -58,7 +51,7 @@ def show(cycle_id: int):
 @bp.route("/<int:cycle_id>/events/<event>", methods=["POST"])
 @login_required
 def fire(cycle_id: int, event: str):
-    cycle = _cycle_or_404(cycle_id)
+    cycle = db.get_or_404(Cycle, cycle_id)
     version = request.form.get("version", type=int)
     try:
         new_state = transitions.fire_cycle_event(current_user, cycle, event,
@@ -76,7 +69,7 @@ def fire(cycle_id: int, event: str):
 @bp.route("/<int:cycle_id>/odd-year-override", methods=["POST"])
 @role_required("board")
 def override_odd_year(cycle_id: int):
-    cycle = _cycle_or_404(cycle_id)
+    cycle = db.get_or_404(Cycle, cycle_id)
     form = OverrideForm()
     if form.validate_on_submit():
         cycle_service.override_odd_year(current_user, cycle, form.reason.data)

@@ -1,6 +1,6 @@
 """The secretariat's delegation pages: who comes to each ESI, and their participants."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -33,20 +33,6 @@ class ParticipantsUploadForm(FlaskForm):
                      validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))])
 
 
-def _event_or_404(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    return event
-
-
-def _delegation_or_404(delegation_id: int) -> Delegation:
-    delegation = db.session.get(Delegation, delegation_id)
-    if delegation is None:
-        abort(404)
-    return delegation
-
-
 @bp.route("/")
 @role_required("admin")
 def index():
@@ -57,7 +43,7 @@ def index():
 @bp.route("/events/<int:event_id>")
 @role_required("admin")
 def event(event_id: int):
-    event = _event_or_404(event_id)
+    event = db.get_or_404(Event, event_id)
     delegations = db.session.scalars(
         select(Delegation).where(Delegation.event_id == event.id)
         .options(selectinload(Delegation.participants), selectinload(Delegation.organisation))
@@ -71,7 +57,7 @@ def event(event_id: int):
 @bp.route("/events/<int:event_id>/new", methods=["GET", "POST"])
 @role_required("admin")
 def new(event_id: int):
-    event = _event_or_404(event_id)
+    event = db.get_or_404(Event, event_id)
     registered = select(Delegation.organisation_id).where(Delegation.event_id == event.id)
     organisations = db.session.scalars(
         select(Organisation).where(Organisation.id.not_in(registered)).order_by(Organisation.name)
@@ -96,13 +82,13 @@ def new(event_id: int):
 @bp.route("/<int:delegation_id>")
 @role_required("admin")
 def show(delegation_id: int):
-    return _render_show(_delegation_or_404(delegation_id), ParticipantsUploadForm())
+    return _render_show(db.get_or_404(Delegation, delegation_id), ParticipantsUploadForm())
 
 
 @bp.route("/<int:delegation_id>/participants", methods=["POST"])
 @role_required("admin")
 def import_participants(delegation_id: int):
-    delegation = _delegation_or_404(delegation_id)
+    delegation = db.get_or_404(Delegation, delegation_id)
     form = ParticipantsUploadForm()
     if not form.validate_on_submit():
         return _render_show(delegation, form, status=400)

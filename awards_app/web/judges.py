@@ -138,9 +138,7 @@ def index():
 @bp.route("/judges/<int:profile_id>/vet", methods=["POST"])
 @role_required("admin")
 def vet(profile_id: int):
-    profile = db.session.get(JudgeProfile, profile_id)
-    if profile is None:
-        abort(404)
+    profile = db.get_or_404(JudgeProfile, profile_id)
     if carry_out(lambda: judge_service.vet(current_user, profile))[0]:
         flash(_("Profile vetted."), "success")
     return redirect(url_for("judges.index"), 303)

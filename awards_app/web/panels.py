@@ -137,9 +137,7 @@ def assign(cycle_id: int):
 @bp.route("/conflicts/<int:conflict_id>/resolve", methods=["POST"])
 @login_required
 def resolve(conflict_id: int):
-    conflict = db.session.get(ConflictOfInterest, conflict_id)
-    if conflict is None:
-        abort(404)
+    conflict = db.get_or_404(ConflictOfInterest, conflict_id)
     cycle = _cycle_for_panel(conflict.nomination.cycle_id)
     if conflict_service.is_hidden_from(current_user, conflict.nomination):
         abort(404)

@@ -18,13 +18,6 @@ from awards_app.services import audit
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
-def _cycle_or_404(cycle_id: int) -> Cycle:
-    cycle = db.session.get(Cycle, cycle_id)
-    if cycle is None:
-        abort(404)
-    return cycle
-
-
 @bp.route("/")
 @role_required("board", "auditor")
 def index():
@@ -37,7 +30,7 @@ def index():
 @bp.route("/cycles/<int:cycle_id>")
 @role_required("board", "auditor")
 def cycle(cycle_id: int):
-    cycle = _cycle_or_404(cycle_id)
+    cycle = db.get_or_404(Cycle, cycle_id)
     with cycle_report.collector_paused():
         return render_template("reports/cycle.html", r=cycle_report.build(cycle))
 
@@ -47,7 +40,7 @@ def cycle(cycle_id: int):
 def pdf(cycle_id: int):
     from awards_app.reports import pdf as pdf_report
 
-    cycle = _cycle_or_404(cycle_id)
+    cycle = db.get_or_404(Cycle, cycle_id)
     with cycle_report.collector_paused():
         body = pdf_report.render(cycle_report.build(cycle))
     return Response(body, mimetype="application/pdf", headers={
@@ -57,7 +50,7 @@ def pdf(cycle_id: int):
 @bp.route("/cycles/<int:cycle_id>/bundle.json")
 @role_required("board", "auditor")
 def bundle(cycle_id: int):
-    cycle = _cycle_or_404(cycle_id)
+    cycle = db.get_or_404(Cycle, cycle_id)
     body = json.dumps(audit.export_bundle(cycle), ensure_ascii=False, indent=1)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="audit-cycle-{cycle.id}.json"',
@@ -82,7 +75,7 @@ def _safe_cell(value) -> str:
 @role_required("board", "auditor")
 def scores_csv(cycle_id: int):
     # Only the matrix: the rest of the report (the chain check, the replay) is not needed here.
-    matrix = cycle_report.score_rows(_cycle_or_404(cycle_id))
+    matrix = cycle_report.score_rows(db.get_or_404(Cycle, cycle_id))
     if matrix is None:
         abort(404)  # the score matrix exists for readers only after ratification
     codes, rows = matrix

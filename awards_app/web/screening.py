@@ -1,6 +1,6 @@
 """The secretariat's screening queue."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -29,9 +29,7 @@ def queue():
 @bp.route("/<int:nomination_id>", methods=["POST"])
 @role_required("admin")
 def decide(nomination_id: int):
-    nomination = db.session.get(Nomination, nomination_id)
-    if nomination is None:
-        abort(404)
+    nomination = db.get_or_404(Nomination, nomination_id)
     form = ScreeningForm()
     if not form.validate_on_submit():
         flash(_("Choose a verdict."), "error")
