@@ -175,6 +175,7 @@ class NominationFacts:
 
     settings: Mapping = field(default_factory=dict, hash=False)
     deadline_passed: bool = False
+    deadline: str | None = None  # as a refusal shows it: "2027-03-31 23:59" (UTC)
     eligibility: tuple[RuleResult, ...] = ()
     cycle_state: str = "draft"
     judge_has_unresolved_conflict: bool = False

@@ -213,7 +213,9 @@ def call_is_open(facts: NominationFacts, settings: Mapping) -> RuleResult:
 
 def before_deadline(facts: NominationFacts, settings: Mapping) -> RuleResult:
     """The deadline applies to everyone alike."""
-    return check("nomination.deadline", not facts.deadline_passed, N_("The nomination deadline has passed."))
+    message = (Message(N_("The nomination deadline has passed (%(deadline)s UTC)."), deadline=facts.deadline)
+               if facts.deadline else N_("The nomination deadline has passed."))
+    return check("nomination.deadline", not facts.deadline_passed, message)
 
 
 def eligibility_holds(facts: NominationFacts, settings: Mapping) -> list[RuleResult]:

@@ -11,7 +11,7 @@ import workflows
 from awards_app.extensions import db
 from awards_app.models import Country, Cycle, Delegation, Nomination, Organisation, Person
 from awards_app.names import normalise_name
-from awards_app.services import N_, Conflict, Message, ServiceError, audit, outbox, transitions
+from awards_app.services import N_, Conflict, ServiceError, audit, outbox, transitions
 from awards_app.services import eligibility as eligibility_service
 
 
@@ -133,6 +133,7 @@ def nomination_facts(nomination: Nomination, results=()) -> "workflows.Nominatio
     deadline_passed = cycle.deadline is not None and datetime.now(UTC) > cycle.deadline
     return workflows.NominationFacts(
         settings=cycle.settings, deadline_passed=deadline_passed, eligibility=tuple(results),
+        deadline=f"{cycle.deadline:%Y-%m-%d %H:%M}" if cycle.deadline else None,
         cycle_state=cycle.state, screening_reason=nomination.screening_reason)
 
 
@@ -140,16 +141,8 @@ def submit(actor, nomination: Nomination, *, expected_version: int | None = None
     """Run the award's rules, then submit: a failing hard rule or a passed
     deadline refuses it (409 with the rule ids); warnings are kept."""
     results = eligibility_service.check(nomination)
-    try:
-        transitions.fire_nomination_event(actor, nomination, "submit",
-                                          nomination_facts(nomination, results),
-                                          as_role="nominator", expected_version=expected_version)
-    except Conflict as refused:
-        for rule in refused.rules:
-            if rule["rule"] == "nomination.deadline" and nomination.cycle.deadline:
-                rule["message"] = Message(N_("The nomination deadline has passed (%(deadline)s UTC)."),
-                                          deadline=f"{nomination.cycle.deadline:%Y-%m-%d %H:%M}")
-        raise
+    transitions.fire_nomination_event(actor, nomination, "submit", nomination_facts(nomination, results),
+                                      as_role="nominator", expected_version=expected_version)
     nomination.eligibility = [eligibility_service.as_dict(r) for r in results]
     nomination.submitted_at = datetime.now(UTC)
     db.session.flush()
