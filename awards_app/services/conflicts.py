@@ -184,10 +184,6 @@ def attested(judge_id: int, nomination_id_column):
                           ConflictAttestation.nomination_id == nomination_id_column)
 
 
-def has_attested(judge, nomination: Nomination) -> bool:
-    return db.session.scalar(select(attested(judge.id, nomination.id))) or False
-
-
 RESOLUTIONS = {"confirm": "confirmed", "waive": "waived", "dismiss": "dismissed"}
 
 
