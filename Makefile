@@ -39,7 +39,7 @@ test: lint translations
 ## Ruff, and bandit's security scan (medium and high findings fail; each # nosec says why)
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
-	$(BIN)/bandit -q -r awards_app workflows -ll
+	$(BIN)/bandit -q -r awards_app workflows judging -ll
 
 ## Production-style server on the same database
 serve: db translations

@@ -25,10 +25,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 def register_extensions(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from awards_app import auth
     from awards_app.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from awards_app.i18n import rule_message, select_locale, select_timezone, time_left
-    from awards_app.security import init_security
+    from awards_app.web.i18n import rule_message, select_locale, select_timezone, time_left
+    from awards_app.web.labels import event_label, kind_label, state_label
+    from awards_app.web.login import init_login
+    from awards_app.web.security import init_security
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
@@ -37,11 +38,9 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_security(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    auth.init_login(login_manager, app)
+    init_login(login_manager, app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["time_left"] = time_left
-    from awards_app.labels import event_label, kind_label, state_label
-
     app.jinja_env.filters.update(state_label=state_label, event_label=event_label, kind_label=kind_label,
                                  rule_message=rule_message)
 

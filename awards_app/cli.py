@@ -27,7 +27,7 @@ backup_cli = AppGroup("backup", help="Back up and restore the whole database.")
 @click.argument("target", type=click.Path(dir_okay=False))
 def backup_create(target):
     """Write a backup of the database to TARGET (SQLite file or pg_dump archive)."""
-    from awards_app import backup
+    from awards_app.services import backup
 
     ok, count, head, _ = audit_service.verify_chain()
     try:
@@ -43,7 +43,7 @@ def backup_create(target):
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def backup_restore(source, yes):
     """Replace the database's content with the backup in SOURCE."""
-    from awards_app import backup
+    from awards_app.services import backup
 
     if not yes:
         click.confirm("This replaces everything in the database. Continue?", abort=True)
@@ -114,7 +114,7 @@ def demo_load(scale):
     db.session.commit()
     click.echo(summary.report())
     if scale > 0:
-        from awards_app import demo_scale
+        from awards_app.demo import scale as demo_scale
 
         with click.progressbar(length=demo_scale.expected_rows(scale), label="Generating the large data set") as bar:
             counts = demo_scale.load(scale, progress=bar.update)
@@ -226,14 +226,14 @@ def cycles_create(award, year, event_number, deadline, max_laureates):
 def cycles_fire(cycle_id, event, as_role, reason):
     """Fire EVENT on a cycle (e.g. publish_criteria, open_call, close_call)."""
     from awards_app.models import Cycle
-    from awards_app.services import Conflict, transitions
+    from awards_app.services import Refusal, transitions
 
     cycle = db.session.get(Cycle, cycle_id)
     if cycle is None:
         raise click.ClickException(f"No cycle {cycle_id}.")
     try:
         state = transitions.fire_cycle_event(CLI_ACTOR, cycle, event, as_role=as_role, reason=reason)
-    except Conflict as refused:
+    except Refusal as refused:
         db.session.rollback()
         raise click.ClickException("refused: " + "; ".join(
             f"{r['message']} [{r['rule']}]" for r in refused.rules)) from None

@@ -1,4 +1,4 @@
-"""Benchmark of the automatic judge assignment (awards_app.assignment).
+"""Benchmark of the automatic judge assignment (judging.assignment).
 
 Run from the project root:  python -m bench.bench_assignment [--runs 3] [--cover-fields]
 
@@ -15,7 +15,7 @@ import random
 import statistics
 import time
 
-from awards_app.assignment import JudgeInput, NominationInput, assign
+from judging.assignment import JudgeInput, NominationInput, assign
 
 FIELDS = (
     "science_education", "science_outreach", "youth_organisations", "youth_participation",

@@ -4,7 +4,7 @@ database of its own (awards_bench), built once and reused.
     python -m bench.dataset [--scale 10] [--rebuild]
 
 Built as a person would: `flask db upgrade`, `flask demo load`, then
-awards_app.demo_scale.load(scale) (what `flask demo load --scale N` runs),
+awards_app.demo.scale.load(scale) (what `flask demo load --scale N` runs),
 committed once.
 """
 
@@ -89,7 +89,8 @@ def build(url: str, scale: int, *, rebuild: bool = False, log=print) -> dict:
     flask("db", "upgrade", url=url, capture_output=True)
     flask("demo", "load", url=url, capture_output=True)
     base_seconds = time.perf_counter() - started
-    from awards_app import create_app, demo_scale
+    from awards_app import create_app
+    from awards_app.demo import scale as demo_scale
     from awards_app.extensions import db
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url)

@@ -19,8 +19,8 @@ from bench import dataset
 def assignment(runs: int = 3) -> dict:
     """Optimal assignment at 2,000 nominations x 600 judges x 3 (load 10,
     1% conflicts), the case of bench_assignment.py; median of the runs."""
-    from awards_app.assignment import assign
     from bench.bench_assignment import make_cycle
+    from judging.assignment import assign
 
     nominations, judges, conflicts = make_cycle(2000, 600, 0.01)
     times, result = [], None
@@ -40,8 +40,8 @@ def _facts(n_nominations=2000, n_judges=600, seed=2024):
     """A cycle of that size as conflict_rules sees it: names and emails that
     mostly differ, organisations and countries drawn from MILSET-sized sets,
     endorsers, relations declared by nominators and by judges."""
-    from awards_app.conflict_rules import CandidateFacts, JudgeFacts
-    from awards_app.demo_scale import FIRST, LAST
+    from awards_app.demo.scale import FIRST, LAST
+    from judging.conflicts import CandidateFacts, JudgeFacts
 
     rng = random.Random(seed)
     candidates = []
@@ -65,7 +65,7 @@ def _facts(n_nominations=2000, n_judges=600, seed=2024):
 
 def conflicts(runs: int = 3) -> dict:
     """conflict_rules.detect over 2,000 candidates x 600 judges (same-country on)."""
-    from awards_app import conflict_rules
+    from judging import conflicts as conflict_rules
 
     judges, candidates = _facts()
     times, found = [], []
@@ -212,7 +212,8 @@ def loader(scale: int = 3) -> dict:
         dataset.flask("demo", "load", url=url, capture_output=True)
         child = (
             "import json, sys, time\n"
-            "from awards_app import create_app, demo_scale\n"
+            "from awards_app import create_app\n"
+            "from awards_app.demo import scale as demo_scale\n"
             "from awards_app.extensions import db\n"
             "app = create_app('development', SQLALCHEMY_DATABASE_URI=sys.argv[1])\n"
             "with app.app_context():\n"

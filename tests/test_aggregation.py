@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from awards_app.aggregation import (
+from judging.aggregation import (
     UNRESOLVED,
     VERSION,
     Criterion,

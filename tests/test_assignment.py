@@ -1,4 +1,4 @@
-"""Automatic judge assignment (awards_app.assignment): optimality against
+"""Automatic judge assignment (judging.assignment): optimality against
 brute force, hard constraints, determinism, and the explanations given when a
 cycle cannot be covered. Pure unit tests: no app, no database."""
 
@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from awards_app import assignment as engine
-from awards_app.assignment import (
+from judging import assignment as engine
+from judging.assignment import (
     RULE_CAPACITY,
     RULE_FIELD_WITHOUT_JUDGE,
     RULE_FIELDS_NOT_COVERED,

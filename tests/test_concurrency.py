@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from awards_app.extensions import db
 from awards_app.models import Assignment, AuditEvent, Cycle
-from awards_app.services import Conflict, scoring, transitions
+from awards_app.services import Refusal, scoring, transitions
 from tests import builders
 
 
@@ -29,7 +29,7 @@ def _in_threads(app, n, work):
                 work(i)
                 db.session.commit()
                 return "ok"
-            except Conflict as refused:
+            except Refusal as refused:
                 db.session.rollback()
                 return refused.rules[0]["rule"]
             finally:
@@ -64,7 +64,7 @@ def test_a_stale_edit_is_refused(app, postgres):
     seen = cycle.version
     transitions.fire_cycle_event("tests", cycle, "close_call", as_role="admin", expected_version=seen)
     db.session.commit()
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Refusal) as refused:
         transitions.fire_cycle_event("tests", cycle, "cancel", as_role="admin", expected_version=seen)
     assert refused.value.rules[0]["rule"] == "edit.stale"
 

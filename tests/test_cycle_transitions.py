@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from awards_app.extensions import db
 from awards_app.models import AuditEvent, Cycle
-from awards_app.services import Conflict, ServiceError, cycles, transitions
+from awards_app.services import Refusal, ServiceError, cycles, transitions
 from tests import builders
 
 
@@ -60,7 +60,7 @@ def test_a_refused_transition_changes_nothing_and_names_its_rule(ctx):
     judge = _user(("judge",))
     cycle = _draft_cycle()
     before = (cycle.state, cycle.version, _audit_count())
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Refusal) as refused:
         transitions.fire_cycle_event(judge, cycle, "publish_criteria")
     db.session.rollback()
     assert refused.value.rules[0]["rule"] == "workflow.role_not_allowed"
@@ -71,7 +71,7 @@ def test_a_refused_transition_changes_nothing_and_names_its_rule(ctx):
 def test_opening_the_call_before_publishing_criteria_is_refused(ctx):
     admin = _user(("admin",))
     cycle = _draft_cycle()
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Refusal) as refused:
         transitions.fire_cycle_event(admin, cycle, "open_call")
     assert refused.value.rules[0]["rule"] == "workflow.not_allowed_in_state"
 
@@ -82,7 +82,7 @@ def test_a_stale_version_is_refused(ctx):
     seen = cycle.version
     transitions.fire_cycle_event(admin, cycle, "publish_criteria", expected_version=seen)
     db.session.commit()
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Refusal) as refused:
         transitions.fire_cycle_event(admin, cycle, "open_call", expected_version=seen)
     assert refused.value.rules[0]["rule"] == "edit.stale"
 
@@ -91,7 +91,7 @@ def test_volunteer_award_in_an_even_year_needs_the_boards_recorded_override(ctx)
     admin = _user(("admin",))
     board = _user(("board",))
     cycle = _draft_cycle("volunteer_award", year=2012)
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Refusal) as refused:
         transitions.fire_cycle_event(admin, cycle, "publish_criteria")
     assert "volunteer.odd_year" in [r["rule"] for r in refused.value.rules]
     db.session.rollback()

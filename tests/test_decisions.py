@@ -6,7 +6,7 @@ from sqlalchemy import select, text
 
 from awards_app.extensions import db
 from awards_app.models import Assignment, AuditEvent, Decision, Nomination
-from awards_app.services import Conflict, ServiceError, decisions, recommendations, scoring, transitions
+from awards_app.services import Refusal, ServiceError, decisions, recommendations, scoring, transitions
 from tests import builders, factories
 
 
@@ -63,7 +63,7 @@ def test_recommend_then_the_board_ratifies_at_quorum(deliberating, client, auth)
     assert no_reason.value.rule == "board.reject_reason_required"
     assert decisions.cast_vote(b1, recommendation, "approve") is None
     assert decisions.cast_vote(b2, recommendation, "abstain") is None
-    with pytest.raises(Conflict):
+    with pytest.raises(Refusal):
         decisions.cast_vote(b2, recommendation, "approve")
     assert decisions.cast_vote(b3, recommendation, "approve") == "ratified"
     db.session.commit()

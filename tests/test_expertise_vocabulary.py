@@ -1,5 +1,5 @@
 import workflows
-from awards_app import expertise
+from judging import expertise
 
 
 def test_every_awards_required_field_is_in_the_vocabulary():

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from awards_app.extensions import db
 from awards_app.models import AuditEvent, ConflictAttestation, ConflictOfInterest
-from awards_app.services import Conflict, Forbidden, ServiceError, conflicts, panels, transitions
+from awards_app.services import Forbidden, Refusal, ServiceError, conflicts, panels, transitions
 from tests import builders, factories
 
 
@@ -136,7 +136,7 @@ def test_judging_cannot_open_until_the_panel_covers_the_fields_and_conflicts_are
     j3 = builders.judge("j3@example.org", fields=("intercultural_exchange",), vetted=False)
     _panel(cycle, (chair, "chair"), (j2, "member"), (j3, "member"))
     builders.close_call(cycle)
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Refusal) as refused:
         transitions.fire_cycle_event("tests", cycle, "open_judging", as_role="admin")
     rules = {r["rule"] for r in refused.value.rules}
     assert {"panel.expertise_covers_fields", "conflicts.unresolved"} <= rules

@@ -11,11 +11,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from awards_app import aggregation
 from awards_app.extensions import db
 from awards_app.models import Assignment
 from awards_app.reports import cycle_report
 from awards_app.services import audit, decisions, recommendations, scoring, transitions
+from judging import aggregation
 from tests import builders, factories
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from awards_app.extensions import db
 from awards_app.models import Assignment, AuditEvent, Score
-from awards_app.services import Conflict, Forbidden, scoring
+from awards_app.services import Forbidden, Refusal, scoring
 from tests import builders
 
 
@@ -114,7 +114,7 @@ def test_no_scoring_before_the_conflict_attestation(ctx):
             ConflictAttestation.judge_id == judges[1].id)).all():
         db.session.delete(row)
     db.session.commit()
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Refusal) as refused:
         scoring.save_draft(judges[1], _sheet(judges[1], noms[0]), {})
     assert refused.value.rules[0]["rule"] == "scoring.attestation_required"
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from awards_app.extensions import db
 from awards_app.models import Assignment, ConflictOfInterest, Cycle, Decision, Nomination
 from awards_app.services import (
-    Conflict,
     Forbidden,
+    Refusal,
     ServiceError,
     audit,
     conflicts,
@@ -55,7 +55,7 @@ def test_random_service_sequences_keep_the_invariants(machine_app):
             try:
                 action()
                 db.session.commit()
-            except (Conflict, Forbidden, ServiceError):
+            except (Refusal, Forbidden, ServiceError):
                 db.session.rollback()
 
         @rule(j=st.integers(0, 2), n=st.integers(0, 2), value=st.integers(1, 5))

@@ -20,7 +20,7 @@ from wtforms.validators import ValidationError
 
 from awards_app.extensions import csrf, db
 from awards_app.models import IdempotencyRecord
-from awards_app.services import Conflict, ServiceError
+from awards_app.services import Refusal, ServiceError
 from awards_app.services import tokens as token_service
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -117,10 +117,10 @@ def _jsonable(errors):
 
 
 def handle_service_error(exc: ServiceError):
-    """A service's refusal, with its rule id as the code. Conflict lists
+    """A service's refusal, with its rule id as the code. Refusal lists
     every rule that refused it under errors.rules."""
     db.session.rollback()
-    if isinstance(exc, Conflict):
+    if isinstance(exc, Refusal):
         return error_response(409, exc.rule, exc.message, {
             "rules": [r["rule"] for r in exc.rules],
             "messages": [r["message"] for r in exc.rules]})

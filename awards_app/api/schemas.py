@@ -6,9 +6,9 @@ from flask_smorest.fields import Upload
 from marshmallow import RAISE, fields, validate
 
 import workflows
-from awards_app import expertise
 from awards_app.models.decisions import VOTES
 from awards_app.models.judging import CONFLICT_KINDS
+from judging import expertise
 
 ID = {"strict": True, "validate": validate.Range(min=1, max=2**31 - 1)}
 VERSION = {"strict": True, "validate": validate.Range(min=1, max=2**31 - 1)}

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from awards_app import aggregation, labels
 from awards_app.extensions import db
 from awards_app.models import (
     Assignment,
@@ -28,6 +27,8 @@ from awards_app.models import (
 from awards_app.reports import charts
 from awards_app.services import audit, decisions, panels, recommendations
 from awards_app.services import nominations as nomination_service
+from awards_app.web import labels
+from judging import aggregation
 
 TIMELINE_ACTIONS = ("cycle.created", "cycle.transition", "cycle.odd_year_override", "cycle.hearing_held",
                     "decision.ratified", "decision.amended")

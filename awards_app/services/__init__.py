@@ -8,7 +8,7 @@ shows them (i18n.rule_message)."""
 
 from workflows.base import N_, Message
 
-__all__ = ["Conflict", "Forbidden", "Message", "N_", "NotFound", "ServiceError"]
+__all__ = ["Refusal", "Forbidden", "Message", "N_", "NotFound", "ServiceError"]
 
 
 class ServiceError(Exception):
@@ -36,8 +36,10 @@ class Forbidden(ServiceError):
     status = 403
 
 
-class Conflict(ServiceError):
-    """A refused transition or a stale edit. Carries every rule that refused."""
+class Refusal(ServiceError):
+    """A refused transition or a stale edit (HTTP 409). Carries every rule that
+    refused. Named for what it is: in this project "conflict" means conflict of
+    interest."""
 
     status = 409
 

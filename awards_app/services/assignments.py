@@ -69,8 +69,8 @@ def run(actor, cycle):
     conflicts as hard exclusions and a load limit per judge. Existing
     assignments are kept. Returns the solver's result, whose `uncovered`
     says which nominations could not be covered and why."""
-    from awards_app import assignment as engine
     from awards_app.models import JudgeProfile
+    from judging import assignment as engine
 
     _may_manage(actor, cycle)
     settings = cycle.settings

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import selectinload
 
-from awards_app import conflict_rules
 from awards_app.extensions import db
 from awards_app.models import (
     ConflictAttestation,
@@ -21,6 +20,7 @@ from awards_app.models import (
 )
 from awards_app.models.judging import CONFLICT_KINDS, HIDING_STATUSES
 from awards_app.services import N_, Forbidden, ServiceError, audit
+from judging import conflicts as conflict_rules
 
 ACTIVE_NOMINATION_STATES = ("submitted", "eligible", "recommended", "laureate", "not_selected")
 

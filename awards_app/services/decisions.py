@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from awards_app.extensions import db
 from awards_app.models import BoardVote, Cycle, Decision, Nomination, Recommendation
 from awards_app.models.decisions import VOTES
-from awards_app.services import N_, Conflict, Forbidden, ServiceError, audit, outbox, transitions
+from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, outbox, transitions
 
 # The event that ratifies, per kind of cycle graph.
 RATIFYING_EVENTS = ("ratify", "vote", "confirm")
@@ -45,10 +45,10 @@ def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | No
         raise ServiceError("board.reject_reason_required", N_("Give the reason for rejecting."), field="reason")
     cycle = recommendation.cycle
     if cycle.state not in ("recommended", "hearing") or current_recommendation(cycle).id != recommendation.id:
-        raise Conflict([{"rule": "board.not_awaiting", "message": N_("This recommendation is not awaiting a vote.")}])
+        raise Refusal([{"rule": "board.not_awaiting", "message": N_("This recommendation is not awaiting a vote.")}])
     if db.session.scalar(select(BoardVote).where(BoardVote.recommendation_id == recommendation.id,
                                                  BoardVote.user_id == actor.id)):
-        raise Conflict([{"rule": "board.already_voted", "message": N_("You have already voted on this.")}])
+        raise Refusal([{"rule": "board.already_voted", "message": N_("You have already voted on this.")}])
     row = BoardVote(recommendation=recommendation, user_id=actor.id, vote=vote, reason=reason)
     db.session.add(row)
     db.session.flush()
@@ -111,7 +111,7 @@ def amend(actor, decision: Decision, laureate_ids: list[int], reason: str) -> De
         raise ServiceError("decision.amend_reason_required", N_("Give the reason for the amendment."),
                            field="reason")
     if db.session.scalar(select(Decision).where(Decision.amends_id == decision.id)):
-        raise Conflict([{"rule": "decision.already_amended", "message": N_("Amend the latest decision instead.")}])
+        raise Refusal([{"rule": "decision.already_amended", "message": N_("Amend the latest decision instead.")}])
     amended = Decision(cycle=decision.cycle, recommendation=decision.recommendation, amends=decision,
                        laureate_nomination_ids=list(laureate_ids), inputs_hash=decision.inputs_hash,
                        reason=reason.strip(), ratified_at=datetime.now(UTC))

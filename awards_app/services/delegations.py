@@ -12,12 +12,12 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from awards_app.ages import age_on, ages_at_event_start, event_start  # noqa: F401 - re-exported
 from awards_app.extensions import db
 from awards_app.models import Delegation, Event, Organisation, Participant
 from awards_app.models.events import PARTICIPANT_ROLES
-from awards_app.names import normalise_name
 from awards_app.services import N_, Message, ServiceError, audit
+from judging.names import normalise_name
+from workflows.ages import age_on, ages_at_event_start, event_start  # noqa: F401 - re-exported
 
 REQUIRED_COLUMNS = ("name", "birth_date", "role")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")

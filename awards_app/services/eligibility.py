@@ -6,10 +6,10 @@ from datetime import date
 from sqlalchemy import select
 
 import workflows
-from awards_app.ages import age_on, ages_at_event_start
 from awards_app.extensions import db
 from awards_app.models import AwardType, Cycle, Nomination, Person
-from awards_app.names import normalise_name
+from judging.names import normalise_name
+from workflows.ages import age_on, ages_at_event_start
 
 
 def reference_date(cycle: Cycle) -> date:

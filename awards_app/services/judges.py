@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from awards_app import expertise
 from awards_app.extensions import db
 from awards_app.models import Cycle, Expertise, JudgeProfile, Panel, PanelMember
 from awards_app.models.judging import CONFLICT_KINDS
 from awards_app.services import N_, Message, ServiceError, audit
 from awards_app.services import conflicts as conflict_service
+from judging import expertise
 
 
 def existing_or_blank(user) -> JudgeProfile:

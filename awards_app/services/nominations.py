@@ -10,9 +10,9 @@ from sqlalchemy.orm import aliased
 import workflows
 from awards_app.extensions import db
 from awards_app.models import Country, Cycle, Delegation, Nomination, Organisation, Person
-from awards_app.names import normalise_name
-from awards_app.services import N_, Conflict, ServiceError, audit, outbox, transitions
+from awards_app.services import N_, Refusal, ServiceError, audit, outbox, transitions
 from awards_app.services import eligibility as eligibility_service
+from judging.names import normalise_name
 
 
 def with_candidate_name(*columns):
@@ -108,7 +108,7 @@ def update_draft(actor, nomination: Nomination, *, expected_version: int | None 
     if nomination.state != "draft":
         raise ServiceError("nomination.not_draft", N_("Only a draft can be edited."))
     if expected_version is not None and expected_version != nomination.version:
-        raise Conflict([{"rule": "edit.stale",
+        raise Refusal([{"rule": "edit.stale",
                          "message": N_("Someone changed this in the meantime; reload and try again.")}])
     person_fields = {"name", "email", "country_id", "organisation_id", "date_of_birth"}
     changed = {}

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import distinct, func, select
 
-from awards_app import aggregation
 from awards_app.extensions import db
 from awards_app.models import Assignment, Cycle, Nomination, Person, User
 from awards_app.services import N_, audit, outbox, recommendations
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import nominations as nomination_service
+from judging import aggregation
 
 PAGE_SIZE = 50  # nominations per page of the matrix
 

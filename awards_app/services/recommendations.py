@@ -3,11 +3,11 @@ the chair's recommendation with its rationale."""
 
 from sqlalchemy import and_, exists, select
 
-from awards_app import aggregation
 from awards_app.extensions import db
 from awards_app.models import Assignment, ConflictOfInterest, Cycle, Nomination, Recommendation, Score
-from awards_app.services import N_, Conflict, Forbidden, ServiceError, audit, transitions
+from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, transitions
 from awards_app.services import panels as panel_service
+from judging import aggregation
 
 DEFAULT_METHOD = "weighted_mean"
 # Results are computed only once scoring has closed: before that they could sway judges.
@@ -88,7 +88,7 @@ def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | Non
     if not panel_service.is_chair(actor, cycle):
         raise Forbidden("recommendation.chair_only", N_("Only the panel's chair recommends."))
     if cycle.state != "deliberation":
-        raise Conflict([{"rule": "recommendation.not_in_deliberation",
+        raise Refusal([{"rule": "recommendation.not_in_deliberation",
                          "message": N_("The panel recommends once scoring has closed.")}])
     if not (rationale or "").strip():
         raise ServiceError("recommendation.rationale_required", N_("Write the panel's rationale."),
@@ -96,7 +96,7 @@ def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | Non
     result = rank(cycle)
     if laureate_ids is None:
         if result.unresolved_tie:
-            raise Conflict([{"rule": "recommendation.unresolved_tie",
+            raise Refusal([{"rule": "recommendation.unresolved_tie",
                              "message": N_("A tie at the last laureate place is not broken by the declared "
                                         "chain; record the panel's vote or name the laureates.")}])
         laureate_ids = list(result.laureates)

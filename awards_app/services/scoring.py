@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import workflows
 from awards_app.extensions import db
 from awards_app.models import Assignment, Criterion, Cycle, Nomination, Score, User
-from awards_app.services import N_, Conflict, Forbidden, Message, NotFound, ServiceError, audit
+from awards_app.services import N_, Forbidden, Message, NotFound, Refusal, ServiceError, audit
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
 
@@ -84,7 +84,7 @@ def _can_score(assignment: Assignment, *, hidden: bool, attested: bool) -> None:
             "scoring.attestation_required", False,
             N_("Declare your conflicts, or state you have none, before scoring.")))
     if refusals:
-        raise Conflict([{"rule": r.rule, "message": r.message} for r in refusals])
+        raise Refusal([{"rule": r.rule, "message": r.message} for r in refusals])
 
 
 def _parse(criteria: list[Criterion], raw: dict, *, complete: bool):
@@ -127,10 +127,10 @@ def _write(assignment: Assignment, parsed: dict) -> None:
 
 def _check_open(assignment: Assignment, expected_version: int | None) -> None:
     if assignment.sheet_state != "open":
-        raise Conflict([{"rule": "scoring.locked",
+        raise Refusal([{"rule": "scoring.locked",
                          "message": N_("These scores are submitted and locked; only the chair can reopen them.")}])
     if expected_version is not None and expected_version != assignment.version:
-        raise Conflict([{"rule": "edit.stale",
+        raise Refusal([{"rule": "edit.stale",
                          "message": N_("This sheet changed in the meantime; reload and try again.")}])
 
 
@@ -183,7 +183,7 @@ def submit(judge, assignment: Assignment, raw: dict, *, expected_version: int | 
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict([{"rule": "scoring.locked", "message": N_("These scores were just submitted.")}]) from None
+        raise Refusal([{"rule": "scoring.locked", "message": N_("These scores were just submitted.")}]) from None
     by_id = {c.id: c.code for c in criteria}
     audit.record(judge, "score.submitted", assignment,
                  {"nomination_id": assignment.nomination_id, "judge_id": judge.id,
@@ -199,7 +199,7 @@ def reopen(actor, assignment: Assignment, reason: str) -> None:
         raise ServiceError("scoring.reopen_reason_required", N_("Give the reason for reopening."), field="reason")
     assignment = _lock(assignment)
     if assignment.sheet_state != "submitted":
-        raise Conflict([{"rule": "scoring.not_submitted", "message": N_("This sheet is not submitted.")}])
+        raise Refusal([{"rule": "scoring.not_submitted", "message": N_("This sheet is not submitted.")}])
     assignment.sheet_state = "open"
     assignment.submitted_at = None
     db.session.flush()

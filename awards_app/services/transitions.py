@@ -2,7 +2,7 @@
 
 Each call: lock the row, check the version the user saw, build the plain
 facts, let the pure workflow decide, then change the state and append one
-audit event in the same transaction. A refusal raises Conflict naming every
+audit event in the same transaction. A refusal raises Refusal naming every
 rule that refused, and changes nothing.
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import workflows
 from awards_app.extensions import db
 from awards_app.models import Cycle, Nomination
-from awards_app.services import N_, Conflict, audit
+from awards_app.services import N_, Refusal, audit
 
 
 def _rules(refused: "workflows.Refused") -> list[dict]:
@@ -39,7 +39,7 @@ def _fire(fire, state: str, event: str, roles: list[str], facts):
             refusal = exc
             if any(r.rule != "workflow.role_not_allowed" for r in exc.rules):
                 break  # the role was right, a rule refused: report that rule
-    raise Conflict(_rules(refusal))
+    raise Refusal(_rules(refusal))
 
 
 def _lock(model, row_id: int, expected_version: int | None):
@@ -48,7 +48,7 @@ def _lock(model, row_id: int, expected_version: int | None):
             populate_existing=True)
     ).scalar_one()
     if expected_version is not None and row.version != expected_version:
-        raise Conflict([{"rule": "edit.stale",
+        raise Refusal([{"rule": "edit.stale",
                          "message": N_("Someone changed this in the meantime; reload and try again.")}])
     return row
 
@@ -58,7 +58,7 @@ def _flush():
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict([{"rule": "edit.stale",
+        raise Refusal([{"rule": "edit.stale",
                          "message": N_("Someone changed this in the meantime; reload and try again.")}]
                        ) from None
 

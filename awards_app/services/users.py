@@ -5,10 +5,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from awards_app import auth
 from awards_app.extensions import db
 from awards_app.models import ROLES, Person, User, UserRole
-from awards_app.services import N_, Message, ServiceError, audit
+from awards_app.services import N_, Message, ServiceError, audit, passwords
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -50,7 +49,7 @@ def create_user(actor, email: str, name: str, roles, password: str | None = None
     user = User(email=email, person=person)
     if password is not None:
         _check_password_rules(password)
-        user.password_hash = auth.hash_password(password)
+        user.password_hash = passwords.hash_password(password)
     user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
     db.session.add(user)
     db.session.flush()
@@ -73,7 +72,7 @@ def set_roles(actor, user: User, roles) -> None:
 
 def set_password(actor, user: User, password: str) -> None:
     _check_password_rules(password)
-    user.password_hash = auth.hash_password(password)
+    user.password_hash = passwords.hash_password(password)
     db.session.flush()
     audit.record(actor, "user.password_set", user)
 
@@ -85,10 +84,10 @@ def authenticate(email: str, password: str, *, remote_addr: str | None = None) -
     so the login form does not reveal which accounts exist.
     """
     user = find_by_email(email)
-    ok = auth.check_password(user.password_hash if user else None, password)
+    ok = passwords.check_password(user.password_hash if user else None, password)
     if ok and user.active:
-        if auth.needs_rehash(user.password_hash):
-            user.password_hash = auth.hash_password(password)
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash_password(password)
         audit.record(user, "auth.login", user, {"remote_addr": remote_addr})
         return user
     audit.record(None, "auth.login_failed", None, {"email": email.strip().lower()[:254],

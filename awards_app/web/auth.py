@@ -11,9 +11,9 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
 
 from awards_app.extensions import db, limiter
-from awards_app.security import failed_login, login_account_key
 from awards_app.services import users
 from awards_app.web import safe_next
+from awards_app.web.security import failed_login, login_account_key
 
 bp = Blueprint("auth", __name__)
 

@@ -11,13 +11,12 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from awards_app import labels
 from awards_app.extensions import db
 from awards_app.models import AwardType, Cycle, Event
 from awards_app.permissions import role_required
-from awards_app.services import Conflict, ServiceError, transitions
+from awards_app.services import Refusal, ServiceError, transitions
 from awards_app.services import cycles as cycle_service
-from awards_app.web import flash_refusal, refusal_text
+from awards_app.web import flash_refusal, labels, refusal_text
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 
@@ -57,7 +56,7 @@ def fire(cycle_id: int, event: str):
         new_state = transitions.fire_cycle_event(current_user, cycle, event,
                                                  expected_version=version,
                                                  reason=request.form.get("reason") or None)
-    except Conflict as refused:
+    except Refusal as refused:
         db.session.rollback()
         flash_refusal(refused)
         return redirect(url_for("cycles.show", cycle_id=cycle_id)), 303

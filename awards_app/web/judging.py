@@ -10,7 +10,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from awards_app import labels
 from awards_app.extensions import db
 from awards_app.models import (
     Assignment,
@@ -23,9 +22,9 @@ from awards_app.models import (
     User,
 )
 from awards_app.permissions import role_required
-from awards_app.services import Conflict, NotFound, scoring
+from awards_app.services import NotFound, Refusal, scoring
 from awards_app.services import conflicts as conflict_service
-from awards_app.web import carry_out, flash_refusal
+from awards_app.web import carry_out, flash_refusal, labels
 
 bp = Blueprint("judging", __name__, url_prefix="/judge")
 
@@ -142,7 +141,7 @@ def score(nomination_id: int):
     except scoring.SheetErrors as invalid:
         db.session.rollback()
         return _render_sheet(_sheet_or_404(nomination_id), values=raw, errors=invalid.errors, status=400)
-    except Conflict as refused:
+    except Refusal as refused:
         db.session.rollback()
         flash_refusal(refused)
         return _render_sheet(_sheet_or_404(nomination_id), values=raw, status=409)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from awards_app.extensions import db
 from awards_app.models import Attachment, Country, Cycle, Delegation, Nomination, Organisation
 from awards_app.permissions import can_edit_nomination, can_view_nomination, role_required
-from awards_app.services import Conflict, ServiceError
+from awards_app.services import Refusal, ServiceError
 from awards_app.services import attachments as attachment_service
 from awards_app.services import endorsements as endorsement_service
 from awards_app.services import nominations as nomination_service
@@ -271,7 +271,7 @@ def _nomination_event(nomination_id, action, done_message):
         abort(403)
     try:
         action(current_user, nomination, expected_version=request.form.get("version", type=int))
-    except Conflict as refused:
+    except Refusal as refused:
         db.session.rollback()
         flash_refusal(refused)
         return redirect(url_for("nominate.show", nomination_id=nomination_id), 303)

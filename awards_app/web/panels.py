@@ -11,7 +11,6 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from awards_app import expertise
 from awards_app.extensions import db
 from awards_app.models import Assignment, ConflictOfInterest, Cycle, Nomination, PanelMember, User, UserRole
 from awards_app.services import assignments as assignment_service
@@ -19,6 +18,7 @@ from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
 from awards_app.services import transitions
 from awards_app.web import carry_out
+from judging import expertise
 
 bp = Blueprint("panels", __name__)
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from awards_app.extensions import db
 from awards_app.models import Nomination
 from awards_app.permissions import role_required
-from awards_app.services import Conflict
+from awards_app.services import Refusal
 from awards_app.services import nominations as nomination_service
 from awards_app.web import flash_refusal
 from awards_app.web.forms import ScreeningForm
@@ -38,7 +38,7 @@ def decide(nomination_id: int):
         nomination_service.screen(current_user, nomination, eligible=form.verdict.data == "eligible",
                                   reason=form.reason.data,
                                   expected_version=request.form.get("version", type=int))
-    except Conflict as refused:
+    except Refusal as refused:
         db.session.rollback()
         flash_refusal(refused)
         return redirect(url_for("screening.queue"), 303)

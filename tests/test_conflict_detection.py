@@ -2,7 +2,7 @@
 
 import pytest
 
-from awards_app.conflict_rules import CandidateFacts, JudgeFacts, detect
+from judging.conflicts import CandidateFacts, JudgeFacts, detect
 
 
 def _judge(**kw):

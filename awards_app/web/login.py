@@ -1,39 +1,6 @@
-"""Password hashing (Argon2id) and the Flask-Login user loader."""
+"""Flask-Login glue: who is signed in, and where a missing login sends them."""
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-
-# argon2id with the library's recommended parameters. The test configuration
-# asks for a cheap one (PASSWORD_HASHER = "fast"): the suite creates hundreds
-# of accounts and the cost proves nothing there.
-_HASHERS = {"default": PasswordHasher(),
-            "fast": PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)}
-# A fixed hash to verify against when the account does not exist, so an
-# unknown email costs the same time as a wrong password.
-_DUMMY_HASHES = {name: h.hash("timing-equaliser-not-a-password") for name, h in _HASHERS.items()}
-
-
-def _profile() -> str:
-    return current_app.config.get("PASSWORD_HASHER", "default") if has_app_context() else "default"
-
-
-def hash_password(password: str) -> str:
-    return _HASHERS[_profile()].hash(password)
-
-
-def check_password(password_hash: str | None, password: str) -> bool:
-    profile = _profile()
-    try:
-        matched = _HASHERS[profile].verify(password_hash or _DUMMY_HASHES[profile], password)
-    except (VerificationError, InvalidHashError):
-        return False
-    return matched and password_hash is not None
-
-
-def needs_rehash(password_hash: str) -> bool:
-    return _HASHERS[_profile()].check_needs_rehash(password_hash)
 
 
 def init_login(login_manager, app) -> None:

@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from awards_app.names import normalise_name
+from judging.names import normalise_name
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
-from awards_app import auth, demo_story
-from awards_app import demo_data as data
+from awards_app.demo import data
+from awards_app.demo import story as demo_story
 from awards_app.extensions import db
 from awards_app.models import (
     AwardType,
@@ -30,6 +30,7 @@ from awards_app.models import (
     Region,
     User,
 )
+from awards_app.services import passwords
 from awards_app.services import users as user_service
 
 DEMO_ACTOR = "demo-loader"
@@ -125,7 +126,7 @@ def load_accounts(password: str, organisations) -> None:
         if user is None:
             user_service.create_user(DEMO_ACTOR, email, name, roles, password=password,
                                      organisation=organisations["LU"])
-        elif not auth.check_password(user.password_hash, password):
+        elif not passwords.check_password(user.password_hash, password):
             user_service.set_password(DEMO_ACTOR, user, password)
 
 

@@ -106,7 +106,7 @@ RULE_FIELDS_NOT_COVERED = "assignment.fields_not_covered"
 class JudgeInput:
     """A judge as the assignment sees it.
 
-    ``expertise`` maps a field code (awards_app.expertise.FIELDS) to the
+    ``expertise`` maps a field code (judging.expertise.FIELDS) to the
     judge's recorded years of experience in it (0 when recorded without
     years). ``max_load``, when set, replaces the cycle's maximum for this
     judge (0 means the judge takes no nomination).

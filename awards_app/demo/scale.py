@@ -51,8 +51,8 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, select, text, update
 
-from awards_app import audit_chain, auth, conflict_rules, expertise
-from awards_app import demo_data as data
+from awards_app import audit_chain
+from awards_app.demo import data
 from awards_app.extensions import db
 from awards_app.models import (
     AuditEvent,
@@ -65,6 +65,9 @@ from awards_app.models import (
     User,
 )
 from awards_app.models.types import UTCDateTime
+from awards_app.services import passwords
+from judging import conflicts as conflict_rules
+from judging import expertise
 
 ACTOR = "demo-loader"
 DOMAIN = "scale.demo.milset.org"
@@ -297,7 +300,7 @@ def _base() -> _Base:
     base = _Base(admin=admin, board=board, organisations=organisations,
                  countries=list(session.scalars(select(Country).order_by(Country.id))),
                  region_codes=list(session.scalars(select(Region.code).order_by(Region.id))),
-                 awards=awards, password_hash=admin.password_hash or auth.hash_password("scale-demo-password"))
+                 awards=awards, password_hash=admin.password_hash or passwords.hash_password("scale-demo-password"))
     for award_type_id, year, settings in session.execute(select(Cycle.award_type_id, Cycle.year, Cycle.settings)):
         if (settings or {}).get("generated") == MARKER:
             base.done.add(settings["scale_index"])  # its slot stays its own
