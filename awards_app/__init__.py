@@ -26,8 +26,8 @@ def register_extensions(app: Flask) -> None:
     from flask_babel import get_locale
 
     from awards_app.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from awards_app.web.i18n import rule_message, select_locale, select_timezone, time_left
-    from awards_app.web.labels import event_label, kind_label, state_label
+    from awards_app.i18n import rule_message, select_locale, select_timezone, time_left
+    from awards_app.i18n.labels import event_label, kind_label, state_label
     from awards_app.web.login import init_login
     from awards_app.web.security import init_security
 

@@ -9,8 +9,8 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
 from awards_app.extensions import db
+from awards_app.i18n import rule_message
 from awards_app.services import Message, eligibility, scoring
-from awards_app.web.i18n import rule_message
 from tests import builders
 
 

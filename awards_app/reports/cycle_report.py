@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from awards_app.extensions import db
+from awards_app.i18n import labels
 from awards_app.models import (
     Assignment,
     AuditEvent,
@@ -27,7 +28,6 @@ from awards_app.models import (
 from awards_app.reports import charts
 from awards_app.services import audit, decisions, panels, recommendations
 from awards_app.services import nominations as nomination_service
-from awards_app.web import labels
 from judging import aggregation
 
 TIMELINE_ACTIONS = ("cycle.created", "cycle.transition", "cycle.odd_year_override", "cycle.hearing_held",

@@ -3,11 +3,11 @@ cycle's workflow guards need."""
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 import workflows
 from awards_app.extensions import db
-from awards_app.models import AwardType, Criterion, Cycle, Event, Nomination
+from awards_app.models import AwardType, Criterion, Cycle, Event
 from awards_app.services import N_, Message, ServiceError, audit
 
 
@@ -81,54 +81,6 @@ def override_odd_year(actor, cycle: Cycle, reason: str) -> None:
     cycle.odd_year_override_reason = reason
     db.session.flush()
     audit.record(actor, "cycle.odd_year_override", cycle, {"reason": reason}, cycle_id=cycle.id)
-
-
-def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
-    """The plain facts the cycle's guards read, gathered from the database."""
-    from awards_app.models import Assignment
-    from awards_app.services import conflicts, panels
-
-    count_eligible = db.session.scalar(
-        select(func.count()).select_from(Nomination)
-        .where(Nomination.cycle_id == cycle.id, Nomination.state == "eligible"))
-    recommended = db.session.scalar(
-        select(func.count()).select_from(Nomination)
-        .where(Nomination.cycle_id == cycle.id, Nomination.state == "recommended"))
-    panel = panels.panel_of(cycle)
-    members = panel.members if panel else []
-    chair = next((m.user for m in members if m.role == "chair"), None)
-    assignments = db.session.execute(
-        select(Assignment.sheet_state, func.count()).join(Nomination)
-        .where(Nomination.cycle_id == cycle.id).group_by(Assignment.sheet_state)).all()
-    by_state = dict(assignments)
-    from awards_app.services import decisions
-
-    recommendation = decisions.current_recommendation(cycle)
-    votes = decisions.vote_counts(recommendation) if recommendation else {}
-    return workflows.CycleFacts(
-        year=cycle.year,
-        settings=cycle.settings,
-        max_laureates=cycle.max_laureates,
-        is_esi=cycle.event_id is not None,
-        odd_year_override_reason=cycle.odd_year_override_reason,
-        criteria_count=len(cycle.criteria),
-        criteria_published=cycle.criteria_published_at is not None,
-        panel_size=len(members),
-        panel_has_chair=chair is not None,
-        chair_is_board=chair is not None and chair.has_role("board"),
-        missing_fields=tuple(panels.coverage(cycle, panel).missing),
-        unresolved_conflicts=conflicts.unresolved_count(cycle),
-        assignments_total=sum(by_state.values()),
-        assignments_submitted=by_state.get("submitted", 0),
-        eligible_nominations=count_eligible or 0,
-        recommended_count=recommended or 0,
-        close_reason=cycle.close_reason,
-        host_designated=cycle.event is not None and cycle.event.host_organisation_id is not None,
-        board_votes_approve=votes.get("approve", 0),
-        board_votes_reject=votes.get("reject", 0),
-        board_votes_abstain=votes.get("abstain", 0),
-        hearing_held=cycle.hearing_held_at is not None,
-    )
 
 
 def demo_open_cycles(actor, event: Event) -> None:

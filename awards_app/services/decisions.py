@@ -6,26 +6,16 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from awards_app.extensions import db
 from awards_app.models import BoardVote, Cycle, Decision, Nomination, Recommendation
 from awards_app.models.decisions import VOTES
-from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, outbox, transitions
+from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, facts, outbox, transitions
+from awards_app.services.facts import current_recommendation, vote_counts  # noqa: F401 - the board reads them here
 
 # The event that ratifies, per kind of cycle graph.
 RATIFYING_EVENTS = ("ratify", "vote", "confirm")
-
-
-def current_recommendation(cycle: Cycle) -> Recommendation | None:
-    return db.session.scalar(select(Recommendation).where(Recommendation.cycle_id == cycle.id)
-                             .order_by(Recommendation.id.desc()))
-
-
-def vote_counts(recommendation: Recommendation) -> dict[str, int]:
-    rows = db.session.execute(select(BoardVote.vote, func.count()).where(
-        BoardVote.recommendation_id == recommendation.id).group_by(BoardVote.vote)).all()
-    return {vote: 0 for vote in VOTES} | dict(rows)
 
 
 def awaiting_board() -> list[Cycle]:
@@ -86,7 +76,8 @@ def _record_decision(actor, cycle: Cycle, recommendation: Recommendation) -> Dec
     db.session.flush()
     for nomination in db.session.scalars(select(Nomination).where(
             Nomination.id.in_(recommendation.laureate_nomination_ids))):
-        transitions.fire_nomination_event(actor, nomination, "confer", _facts(nomination), as_role="board")
+        transitions.fire_nomination_event(actor, nomination, "confer", facts.nomination_facts(nomination),
+                                          as_role="board")
         outbox.notify(nomination.nominator.email, nomination.nominator.locale, cycle, N_("Decision: %(cycle)s"),
                       N_("The Executive Committee ratified %(candidate)s as laureate of %(cycle)s."),
                       candidate=str(nomination.candidate))
@@ -95,12 +86,6 @@ def _record_decision(actor, cycle: Cycle, recommendation: Recommendation) -> Dec
                   "recommendation_id": recommendation.id, "votes": vote_counts(recommendation)},
                  cycle_id=cycle.id)
     return decision
-
-
-def _facts(nomination: Nomination):
-    from awards_app.services.nominations import nomination_facts
-
-    return nomination_facts(nomination)
 
 
 def amend(actor, decision: Decision, laureate_ids: list[int], reason: str) -> Decision:

@@ -7,10 +7,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-import workflows
 from awards_app.extensions import db
 from awards_app.models import Country, Cycle, Delegation, Nomination, Organisation, Person
-from awards_app.services import N_, Refusal, ServiceError, audit, outbox, transitions
+from awards_app.services import N_, Refusal, ServiceError, audit, facts, outbox, transitions
 from awards_app.services import eligibility as eligibility_service
 from judging.names import normalise_name
 
@@ -128,20 +127,11 @@ def update_draft(actor, nomination: Nomination, *, expected_version: int | None 
     return nomination
 
 
-def nomination_facts(nomination: Nomination, results=()) -> "workflows.NominationFacts":
-    cycle = nomination.cycle
-    deadline_passed = cycle.deadline is not None and datetime.now(UTC) > cycle.deadline
-    return workflows.NominationFacts(
-        settings=cycle.settings, deadline_passed=deadline_passed, eligibility=tuple(results),
-        deadline=f"{cycle.deadline:%Y-%m-%d %H:%M}" if cycle.deadline else None,
-        cycle_state=cycle.state, screening_reason=nomination.screening_reason)
-
-
 def submit(actor, nomination: Nomination, *, expected_version: int | None = None) -> list:
     """Run the award's rules, then submit: a failing hard rule or a passed
     deadline refuses it (409 with the rule ids); warnings are kept."""
     results = eligibility_service.check(nomination)
-    transitions.fire_nomination_event(actor, nomination, "submit", nomination_facts(nomination, results),
+    transitions.fire_nomination_event(actor, nomination, "submit", facts.nomination_facts(nomination, results),
                                       as_role="nominator", expected_version=expected_version)
     nomination.eligibility = [eligibility_service.as_dict(r) for r in results]
     nomination.submitted_at = datetime.now(UTC)
@@ -153,7 +143,7 @@ def submit(actor, nomination: Nomination, *, expected_version: int | None = None
 
 
 def withdraw(actor, nomination: Nomination, *, expected_version: int | None = None) -> None:
-    transitions.fire_nomination_event(actor, nomination, "withdraw", nomination_facts(nomination),
+    transitions.fire_nomination_event(actor, nomination, "withdraw", facts.nomination_facts(nomination),
                                       as_role="nominator", expected_version=expected_version)
 
 
@@ -163,7 +153,7 @@ def screen(actor, nomination: Nomination, *, eligible: bool, reason: str | None,
     reason = (reason or "").strip() or None
     nomination.screening_reason = reason
     event = "mark_eligible" if eligible else "mark_ineligible"
-    transitions.fire_nomination_event(actor, nomination, event, nomination_facts(nomination),
+    transitions.fire_nomination_event(actor, nomination, event, facts.nomination_facts(nomination),
                                       as_role="admin", expected_version=expected_version,
                                       reason=reason)
     if eligible:

@@ -5,7 +5,7 @@ from sqlalchemy import and_, exists, select
 
 from awards_app.extensions import db
 from awards_app.models import Assignment, ConflictOfInterest, Cycle, Nomination, Recommendation, Score
-from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, transitions
+from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, facts, transitions
 from awards_app.services import panels as panel_service
 from judging import aggregation
 
@@ -109,10 +109,8 @@ def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | Non
         laureate_nomination_ids=list(laureate_ids), inputs_hash=result.inputs_hash)
     db.session.add(recommendation)
     db.session.flush()
-    from awards_app.services.nominations import nomination_facts
-
     for nomination in db.session.scalars(select(Nomination).where(Nomination.id.in_(laureate_ids))):
-        transitions.fire_nomination_event(actor, nomination, "select", nomination_facts(nomination),
+        transitions.fire_nomination_event(actor, nomination, "select", facts.nomination_facts(nomination),
                                           as_role="chair")
     audit.record(actor, "recommendation.made", recommendation,
                  {"method": result.method, "laureates": list(laureate_ids), "inputs_hash": result.inputs_hash,

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import workflows
 from awards_app.extensions import db
 from awards_app.models import Cycle, Nomination
-from awards_app.services import N_, Refusal, audit
+from awards_app.services import N_, Refusal, audit, facts
 
 
 def _rules(refused: "workflows.Refused") -> list[dict]:
@@ -73,8 +73,6 @@ _CYCLE_EFFECTS = {"publish_criteria": _stamp_criteria}
 
 def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = None,
                      expected_version: int | None = None, reason: str | None = None) -> str:
-    from awards_app.services.cycles import cycle_facts
-
     cycle = _lock(Cycle, cycle.id, expected_version)
     wf = cycle.award_type.workflow
     before = cycle.state
@@ -82,7 +80,7 @@ def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = N
         # The chair may close before every sheet is in, with the reason on the record.
         cycle.close_reason = reason
     new_state, role = _fire(wf.fire_cycle, before, event, _roles_of(actor, as_role),
-                            cycle_facts(cycle))
+                            facts.cycle_facts(cycle))
     cycle.state = new_state
     if event in _CYCLE_EFFECTS:
         _CYCLE_EFFECTS[event](cycle)
@@ -95,23 +93,19 @@ def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = N
 
 def cycle_events_for(user, cycle: Cycle) -> list[str]:
     """The events this user may fire on the cycle now (what the page offers)."""
-    from awards_app.services.cycles import cycle_facts
-
     wf = cycle.award_type.workflow
-    facts = cycle_facts(cycle)
+    now = facts.cycle_facts(cycle)
     events: list[str] = []
     for role in sorted(user.roles):
-        events += [e for e in wf.cycle_events(cycle.state, role, facts) if e not in events]
+        events += [e for e in wf.cycle_events(cycle.state, role, now) if e not in events]
     return events
 
 
 def preview_cycle_event(cycle: Cycle, event: str, role: str) -> list[dict]:
     """The rules that would refuse the event now ([] when it would pass), so a
     page can say what is missing before anyone presses the button."""
-    from awards_app.services.cycles import cycle_facts
-
     try:
-        cycle.award_type.workflow.fire_cycle(cycle.state, event, role, cycle_facts(cycle))
+        cycle.award_type.workflow.fire_cycle(cycle.state, event, role, facts.cycle_facts(cycle))
     except workflows.Refused as refused:
         return _rules(refused)
     return []

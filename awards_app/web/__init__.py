@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from awards_app.web.i18n import rule_message
+from awards_app.i18n import rule_message
 
 
 def safe_next(target: str | None, default: str) -> str:

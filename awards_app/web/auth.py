@@ -4,39 +4,15 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email
 
 from awards_app.extensions import db, limiter
 from awards_app.services import users
 from awards_app.web import safe_next
+from awards_app.web.login import KEEP, LoginForm
 from awards_app.web.security import failed_login, login_account_key
 
 bp = Blueprint("auth", __name__)
-
-
-class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
-
-
-KEEP = "keep::"  # prefix of the fields a POST carried when its session had ended
-
-
-def kept_fields(form) -> list[tuple[str, str]]:
-    """What the user had typed into a form they sent after their session ended."""
-    return [(k, v) for k, v in form.items(multi=True) if k not in ("csrf_token",) and not k.startswith(KEEP)]
-
-
-def login_keeping(form_data, target: str):
-    """The login page, carrying what was typed, so nothing is lost: after
-    logging in, the user sees it again and sends it with a fresh token."""
-    return render_template("auth/login.html", form=LoginForm(formdata=None), keep_prefix=KEEP,
-                           kept=kept_fields(form_data),
-                           action=url_for("auth.login", next=target)), 401
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -12,11 +12,12 @@ from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from awards_app.extensions import db
+from awards_app.i18n import labels
 from awards_app.models import AwardType, Cycle, Event
 from awards_app.permissions import role_required
 from awards_app.services import Refusal, ServiceError, transitions
 from awards_app.services import cycles as cycle_service
-from awards_app.web import flash_refusal, labels, refusal_text
+from awards_app.web import flash_refusal, refusal_text
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 

@@ -7,8 +7,8 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from awards_app.extensions import db
+from awards_app.i18n import rule_message
 from awards_app.services import ServiceError
-from awards_app.web.i18n import rule_message
 
 
 def _wants_json() -> bool:

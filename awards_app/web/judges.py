@@ -12,12 +12,13 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from awards_app.extensions import db
+from awards_app.i18n import labels
 from awards_app.models import Expertise, JudgeProfile, User
 from awards_app.models.judging import CONFLICT_KINDS
 from awards_app.permissions import role_required
 from awards_app.services import ServiceError
 from awards_app.services import judges as judge_service
-from awards_app.web import carry_out, labels, refusal_text
+from awards_app.web import carry_out, refusal_text
 from judging import expertise
 
 bp = Blueprint("judges", __name__)

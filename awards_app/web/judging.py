@@ -11,6 +11,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from awards_app.extensions import db
+from awards_app.i18n import labels
 from awards_app.models import (
     Assignment,
     ConflictAttestation,
@@ -24,7 +25,7 @@ from awards_app.models import (
 from awards_app.permissions import role_required
 from awards_app.services import NotFound, Refusal, scoring
 from awards_app.services import conflicts as conflict_service
-from awards_app.web import carry_out, flash_refusal, labels
+from awards_app.web import carry_out, flash_refusal
 
 bp = Blueprint("judging", __name__, url_prefix="/judge")
 

@@ -1,6 +1,31 @@
 """Flask-Login glue: who is signed in, and where a missing login sends them."""
 
+from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Email
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+KEEP = "keep::"  # prefix of the fields a POST carried when its session had ended
+
+
+def kept_fields(form) -> list[tuple[str, str]]:
+    """What the user had typed into a form they sent after their session ended."""
+    return [(k, v) for k, v in form.items(multi=True) if k not in ("csrf_token",) and not k.startswith(KEEP)]
+
+
+def login_keeping(form_data, target: str):
+    """The login page, carrying what was typed, so nothing is lost: after
+    logging in, the user sees it again and sends it with a fresh token."""
+    return render_template("auth/login.html", form=LoginForm(formdata=None), keep_prefix=KEEP,
+                           kept=kept_fields(form_data),
+                           action=url_for("auth.login", next=target)), 401
 
 
 def init_login(login_manager, app) -> None:
@@ -19,8 +44,6 @@ def init_login(login_manager, app) -> None:
     def unauthorized():
         """A page asks for a login; a form sent without one keeps what was typed."""
         from flask import flash, redirect, request, url_for
-
-        from awards_app.web.auth import login_keeping
 
         if request.method == "POST" and request.form:
             return login_keeping(request.form, request.path)

@@ -7,6 +7,8 @@ from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import logout_user
 
+from awards_app.web.login import login_keeping
+
 
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
@@ -48,8 +50,6 @@ def _enforce_session_lifetime():
         if lang:
             session["lang"] = lang
         if request.method == "POST" and request.form:
-            from awards_app.web.auth import login_keeping
-
             return login_keeping(request.form, request.path)
         flash(_("Your session ended; please log in again."), "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

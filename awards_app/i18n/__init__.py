@@ -1,4 +1,7 @@
-"""How the language and time zone of a request are chosen."""
+"""The reader's language: how a request's language and time zone are chosen,
+and how a rule's English message is shown translated. labels.py gives the
+words for the engine's codes. Pages, reports and notices all read these, so
+they sit beside web/ rather than inside it."""
 
 from datetime import UTC, datetime, timedelta
 

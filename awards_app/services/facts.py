@@ -1,0 +1,79 @@
+"""The plain facts the workflows' guards read, gathered from the database.
+
+Services fire events with these; the workflows decide on them alone. Kept
+apart from the services that fire events, so that reading a cycle's facts
+never needs the code that changes the cycle.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+import workflows
+from awards_app.extensions import db
+from awards_app.models import Assignment, BoardVote, Cycle, Nomination, Recommendation
+from awards_app.models.decisions import VOTES
+from awards_app.services import conflicts, panels
+
+
+def current_recommendation(cycle: Cycle) -> Recommendation | None:
+    return db.session.scalar(select(Recommendation).where(Recommendation.cycle_id == cycle.id)
+                             .order_by(Recommendation.id.desc()))
+
+
+def vote_counts(recommendation: Recommendation) -> dict[str, int]:
+    rows = db.session.execute(select(BoardVote.vote, func.count()).where(
+        BoardVote.recommendation_id == recommendation.id).group_by(BoardVote.vote)).all()
+    return {vote: 0 for vote in VOTES} | dict(rows)
+
+
+def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
+    """The plain facts the cycle's guards read, gathered from the database."""
+    count_eligible = db.session.scalar(
+        select(func.count()).select_from(Nomination)
+        .where(Nomination.cycle_id == cycle.id, Nomination.state == "eligible"))
+    recommended = db.session.scalar(
+        select(func.count()).select_from(Nomination)
+        .where(Nomination.cycle_id == cycle.id, Nomination.state == "recommended"))
+    panel = panels.panel_of(cycle)
+    members = panel.members if panel else []
+    chair = next((m.user for m in members if m.role == "chair"), None)
+    assignments = db.session.execute(
+        select(Assignment.sheet_state, func.count()).join(Nomination)
+        .where(Nomination.cycle_id == cycle.id).group_by(Assignment.sheet_state)).all()
+    by_state = dict(assignments)
+    recommendation = current_recommendation(cycle)
+    votes = vote_counts(recommendation) if recommendation else {}
+    return workflows.CycleFacts(
+        year=cycle.year,
+        settings=cycle.settings,
+        max_laureates=cycle.max_laureates,
+        is_esi=cycle.event_id is not None,
+        odd_year_override_reason=cycle.odd_year_override_reason,
+        criteria_count=len(cycle.criteria),
+        criteria_published=cycle.criteria_published_at is not None,
+        panel_size=len(members),
+        panel_has_chair=chair is not None,
+        chair_is_board=chair is not None and chair.has_role("board"),
+        missing_fields=tuple(panels.coverage(cycle, panel).missing),
+        unresolved_conflicts=conflicts.unresolved_count(cycle),
+        assignments_total=sum(by_state.values()),
+        assignments_submitted=by_state.get("submitted", 0),
+        eligible_nominations=count_eligible or 0,
+        recommended_count=recommended or 0,
+        close_reason=cycle.close_reason,
+        host_designated=cycle.event is not None and cycle.event.host_organisation_id is not None,
+        board_votes_approve=votes.get("approve", 0),
+        board_votes_reject=votes.get("reject", 0),
+        board_votes_abstain=votes.get("abstain", 0),
+        hearing_held=cycle.hearing_held_at is not None,
+    )
+
+
+def nomination_facts(nomination: Nomination, results=()) -> "workflows.NominationFacts":
+    cycle = nomination.cycle
+    deadline_passed = cycle.deadline is not None and datetime.now(UTC) > cycle.deadline
+    return workflows.NominationFacts(
+        settings=cycle.settings, deadline_passed=deadline_passed, eligibility=tuple(results),
+        deadline=f"{cycle.deadline:%Y-%m-%d %H:%M}" if cycle.deadline else None,
+        cycle_state=cycle.state, screening_reason=nomination.screening_reason)
