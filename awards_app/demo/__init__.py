@@ -1,4 +1,6 @@
-"""`flask demo load`: idempotent MILSET demonstration data.
+"""`flask demo load`: idempotent MILSET demonstration data (data.py holds the
+facts, story.py plays a season on them, scale.py builds the large data sets
+of `flask demo load --scale N` for the benchmarks).
 
 Every object is looked up by its natural key before it is created, so a
 second run adds nothing. Accounts are created through the user service, so
