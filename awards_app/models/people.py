@@ -46,6 +46,11 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped to end every signed-in session of the account at once (logout,
+    # password or role change): a session cookie carries the value it was
+    # issued under and stops working when they differ. Signed cookies cannot
+    # be recalled, so the server must be able to refuse them.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     person: Mapped[Person] = relationship()
     role_rows: Mapped[list["UserRole"]] = relationship(

@@ -1,12 +1,13 @@
 """Accounts: creation, roles, passwords and authentication."""
 
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from awards_app.extensions import db
-from awards_app.models import ROLES, Person, User, UserRole
+from awards_app.models import ROLES, ApiToken, Person, User, UserRole
 from awards_app.services import N_, Message, ServiceError, audit, passwords
 
 MIN_PASSWORD_LENGTH = 12
@@ -57,6 +58,23 @@ def create_user(actor, email: str, name: str, roles, password: str | None = None
     return user
 
 
+def end_sessions(user: User, *, revoke_tokens: bool) -> list[str]:
+    """End every signed-in session of the account, on every device, and with
+    revoke_tokens its API tokens too; returns the prefixes of the tokens
+    revoked, for the caller's audit event. Why: a cookie copied before a
+    logout, or held by whoever knew the old password, must not outlive it."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+    revoked = []
+    if revoke_tokens:
+        now = datetime.now(UTC)
+        for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                               ApiToken.revoked_at.is_(None))):
+            token.revoked_at = now
+            revoked.append(token.prefix)
+    db.session.flush()
+    return revoked
+
+
 def set_roles(actor, user: User, roles) -> None:
     unknown = set(roles) - set(ROLES)
     if unknown:
@@ -66,15 +84,16 @@ def set_roles(actor, user: User, roles) -> None:
     wanted = set(roles)
     user.role_rows = [r for r in user.role_rows if r.role in wanted]
     user.role_rows += [UserRole(role=r) for r in sorted(wanted - set(before))]
-    db.session.flush()
-    audit.record(actor, "user.roles_changed", user, {"before": before, "after": sorted(wanted)})
+    revoked = end_sessions(user, revoke_tokens=True) if sorted(wanted) != before else []
+    audit.record(actor, "user.roles_changed", user, {"before": before, "after": sorted(wanted),
+                                                     "tokens_revoked": revoked})
 
 
 def set_password(actor, user: User, password: str) -> None:
     _check_password_rules(password)
     user.password_hash = passwords.hash_password(password)
-    db.session.flush()
-    audit.record(actor, "user.password_set", user)
+    revoked = end_sessions(user, revoke_tokens=True)
+    audit.record(actor, "user.password_set", user, {"tokens_revoked": revoked})
 
 
 def authenticate(email: str, password: str, *, remote_addr: str | None = None) -> User | None:
@@ -97,6 +116,9 @@ def authenticate(email: str, password: str, *, remote_addr: str | None = None) -
 
 
 def record_logout(user: User) -> None:
+    """Logging out ends the account's sessions everywhere, not only this
+    cookie; its API tokens stay, each revoked on its own page."""
+    end_sessions(user, revoke_tokens=False)
     audit.record(user, "auth.logout", user)
 
 

@@ -34,6 +34,7 @@ def login():
             if lang:
                 session["lang"] = lang
             login_user(user)
+            session["epoch"] = user.session_epoch
             session["started_at"] = session["seen_at"] = datetime.now(UTC).timestamp()
             target = safe_next(request.args.get("next"), url_for("main.home"))
             kept = [(k[len(KEEP):], v) for k, v in request.form.items(multi=True) if k.startswith(KEEP)]

@@ -1,6 +1,6 @@
 """Flask-Login glue: who is signed in, and where a missing login sends them."""
 
-from flask import render_template, url_for
+from flask import render_template, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -57,4 +57,6 @@ def init_login(login_manager, app) -> None:
         user = db.session.scalars(
             select(User).where(User.id == int(user_id))
             .options(joinedload(User.person), joinedload(User.role_rows))).unique().first()
-        return user if user is not None and user.active else None
+        if user is None or not user.active or session.get("epoch", 0) != user.session_epoch:
+            return None  # signed out everywhere since this cookie was issued
+        return user
