@@ -43,7 +43,7 @@ lint: $(VENV)/.dev
 
 ## Production-style server on the same database
 serve: db translations
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 ## Compile the French and Spanish catalogues (the .mo files are built, never committed)
 translations: $(VENV)/.runtime

@@ -63,6 +63,12 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
+    # Request bodies: above the largest attachment a cycle allows (10 MB by
+    # default) for a signed-in user; small for anyone else, whose only forms
+    # are the login and an endorsement, so nobody can make the server spool a
+    # large upload to disk before logging in.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_REQUEST_MB", "32")) * 1024 * 1024
+    ANONYMOUS_MAX_CONTENT_LENGTH = 64 * 1024
     DEMO_ALLOWED = True
 
 

@@ -84,6 +84,7 @@ HTTP_MESSAGES = {
     403: "You may see this, but not do that.",
     404: "This does not exist, or you may not see it.",
     405: "That method is not allowed here.",
+    413: "The request body is too large. Nothing was saved.",
     415: "Send the body as application/json.",
     422: "The request body or parameters are invalid.",
 }

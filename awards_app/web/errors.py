@@ -48,6 +48,7 @@ def register(app) -> None:
             405: _("That action is not allowed here."),
             400: _("The request could not be understood."),
             429: _("Too many attempts. Wait a few minutes and try again."),
+            413: _("What was sent is too large. Nothing was saved."),
         }
         response = _respond(exc.code, f"http.{exc.code}", messages.get(exc.code, exc.description))
         return response

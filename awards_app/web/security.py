@@ -1,4 +1,4 @@
-"""Response headers, session lifetimes and the login rate limits."""
+"""Response headers, request size, session lifetimes and the login rate limits."""
 
 import secrets
 from datetime import UTC, datetime
@@ -26,6 +26,10 @@ def _set_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.endpoint != "static":
+        # Nearly every answer is personal (a dashboard, a report, a file, a
+        # token, a form with its CSRF token): no browser or proxy may keep it.
+        response.headers.setdefault("Cache-Control", "no-store")
     if current_app.config.get("HSTS"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
@@ -60,8 +64,17 @@ def _enforce_session_lifetime():
     return None
 
 
+def _limit_anonymous_body():
+    """A visitor with neither a session nor a token sends at most a small
+    form; the larger MAX_CONTENT_LENGTH is for signed-in uploads."""
+    if "_user_id" not in session and "Authorization" not in request.headers:
+        request.max_content_length = current_app.config["ANONYMOUS_MAX_CONTENT_LENGTH"]
+
+
 def init_security(app) -> None:
     app.after_request(_set_headers)
+    # First of all before-request hooks: CSRF protection reads the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, _limit_anonymous_body)
     app.before_request(_enforce_session_lifetime)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
