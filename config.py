@@ -42,7 +42,13 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")  # optional: rate-limit counters
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    # Failed logins. Counted in REDIS_URL when set, shared by every worker;
+    # without it each worker counts alone (fine for one worker, `make run`).
+    # An account is limited per address it is tried from, so guessing from
+    # one place cannot lock its owner out from another; a looser ceiling per
+    # account, whatever the address, slows a guesser using many addresses.
+    LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = "10 per 15 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "50 per hour; 200 per day"
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "60"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))

@@ -128,3 +128,81 @@ def test_no_get_request_changes_state(app, client, ctx):
     before["audit_event"] += 4  # the two logins and two logouts
 
     assert snapshot() == before
+
+
+def _wrong(client, email, address):
+    return client.post("/login", data={"email": email, "password": "wrong password!"},
+                       environ_base={"REMOTE_ADDR": address}).status_code
+
+
+def _right(client, email, address):
+    return client.post("/login", data={"email": email, "password": "violet kettle harbour 42"},
+                       environ_base={"REMOTE_ADDR": address}).status_code
+
+
+def test_guessing_from_one_address_cannot_lock_the_owner_out_from_another(client, make_user, app):
+    from awards_app.extensions import db
+    from awards_app.models import AuditEvent
+
+    make_user("admin@example.org", roles=("admin",))
+    for _ in range(10):
+        assert _wrong(client, "admin@example.org", "203.0.113.9") == 200
+    assert _right(client, "admin@example.org", "203.0.113.9") == 429
+    assert _right(app.test_client(), "admin@example.org", "198.51.100.4") == 302
+    # The refusal is audited once for its window, however often the guesser retries.
+    for _ in range(5):
+        assert _wrong(client, "admin@example.org", "203.0.113.9") == 429
+    limited = db.session.query(AuditEvent).filter_by(action="auth.login_limited").all()
+    assert len(limited) == 1
+    assert limited[0].payload["email"] == "admin@example.org"
+    assert limited[0].payload["remote_addr"] == "203.0.113.9"
+
+
+def test_a_guesser_using_many_addresses_meets_the_accounts_ceiling(client, make_user, app):
+    make_user("jo@example.org")
+    for n in range(50):
+        assert _wrong(client, "jo@example.org", f"203.0.113.{n}") == 200
+    assert _wrong(client, "jo@example.org", "203.0.113.200") == 429
+
+
+def _redis_or_skip(url):
+    import os
+
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            raise  # CI machines run Redis: the shared count must be proved there
+        pytest.skip("no Redis at " + url)
+
+
+def test_with_redis_every_worker_shares_one_count(tmp_path):
+    """Two app instances stand for two gunicorn workers: with REDIS_URL the
+    eleventh failure is refused whichever worker it reaches."""
+    import uuid
+
+    from awards_app import create_app
+    from awards_app.extensions import db
+    from awards_app.services import users
+
+    redis_url = "redis://127.0.0.1:6379/15"
+    _redis_or_skip(redis_url)
+    settings = {"RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'workers.db'}"}
+    workers = [create_app("testing", **settings), create_app("testing", **settings)]
+    with workers[0].app_context():
+        db.create_all()
+        users.create_user("tests", "jo@example.org", "Jo", ("nominator",), password="violet kettle harbour 42")
+        db.session.commit()
+    try:
+        clients = [w.test_client() for w in workers]
+        for n in range(10):
+            assert _wrong(clients[n % 2], "jo@example.org", "203.0.113.9") == 200
+        assert _right(clients[0], "jo@example.org", "203.0.113.9") == 429
+        assert _right(clients[1], "jo@example.org", "203.0.113.9") == 429
+    finally:
+        for worker in workers:
+            with worker.app_context():
+                db.engine.dispose()

@@ -115,6 +115,12 @@ def authenticate(email: str, password: str, *, remote_addr: str | None = None) -
     return None
 
 
+def record_login_limited(email: str, remote_addr: str | None, limit: str) -> None:
+    """A login refused by a rate limit, before any password was checked."""
+    audit.record(None, "auth.login_limited", None, {"email": email, "remote_addr": remote_addr,
+                                                    "limit": limit}, object_type="user_account")
+
+
 def record_logout(user: User) -> None:
     """Logging out ends the account's sessions everywhere, not only this
     cookie; its API tokens stay, each revoked on its own page."""

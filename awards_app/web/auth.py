@@ -10,16 +10,24 @@ from awards_app.extensions import db, limiter
 from awards_app.services import users
 from awards_app.web import safe_next
 from awards_app.web.login import KEEP, LoginForm
-from awards_app.web.security import failed_login, login_account_key
+from awards_app.web.security import (
+    failed_login,
+    login_account_and_address_key,
+    login_account_key,
+    record_login_limited,
+)
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"],
+               key_func=login_account_and_address_key, methods=["POST"], deduct_when=failed_login,
+               on_breach=record_login_limited)
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=login_account_key,
-               methods=["POST"], deduct_when=failed_login)
+               methods=["POST"], deduct_when=failed_login, on_breach=record_login_limited)
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
-               deduct_when=failed_login)
+               deduct_when=failed_login, on_breach=record_login_limited)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))

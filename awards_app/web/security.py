@@ -77,11 +77,38 @@ def init_security(app) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _limit_anonymous_body)
     app.before_request(_enforce_session_lifetime)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    if app.config.get("ENV_NAME") == "production" and app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        app.logger.warning("REDIS_URL is not set: each worker counts failed logins on its own, so the "
+                           "login limits are multiplied by the number of workers.")
+
+
+def _typed_email() -> str:
+    return (request.form.get("email") or "").strip().lower()[:254]
 
 
 def login_account_key() -> str:
-    """Counts failed logins per account (the email typed), not per visitor."""
-    return "login-account:" + (request.form.get("email") or "").strip().lower()
+    """Counts failed logins per account (the email typed), from any address."""
+    return "login-account:" + _typed_email()
+
+
+def login_account_and_address_key() -> str:
+    """Counts failed logins per account and the address they come from."""
+    return f"login-account-address:{_typed_email()}:{request.remote_addr}"
+
+
+def record_login_limited(request_limit) -> None:
+    """Audit a refused login once per limit, key and window: a guesser
+    hammering the form must not flood the audit trail as well."""
+    from limits import parse
+
+    from awards_app.extensions import limiter
+    from awards_app.services import users
+    from awards_app.web import carry_out
+
+    once = parse(f"1 per {request_limit.limit.get_expiry()} seconds")
+    if limiter.limiter.hit(once, "login-limited-audit", request_limit.key):
+        carry_out(lambda: users.record_login_limited(_typed_email(), request.remote_addr,
+                                                     str(request_limit.limit)))
 
 
 def failed_login(response) -> bool:
