@@ -115,6 +115,65 @@ def test_attachments_are_checked_by_content_and_downloaded_safely(client, ctx, n
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.parametrize(("uploaded", "content", "offered"), [
+    ("cv.pdf.html", "PDF", "cv.pdf"),
+    ("logo.svg", "PNG", "logo.png"),
+    ("setup.exe", "PDF", "setup.pdf"),
+    ("../../etc/passwd", "PDF", "passwd.pdf"),
+    ("<script>.pdf", "PDF", "script.pdf"),
+])
+def test_a_file_is_stored_and_offered_under_a_safe_name_with_its_true_extension(
+        client, ctx, nominator, uploaded, content, offered):
+    cycle = builders.open_cycle("volunteer_award")
+    _new_volunteer_draft(client, cycle)
+    nomination = _nomination()
+    assert _upload(client, nomination, {"PDF": PDF, "PNG": PNG}[content], uploaded).status_code == 303
+    attachment = db.session.scalar(select(Attachment))
+    assert attachment.original_name == offered
+    download = client.get(f"/nominations/{nomination.id}/attachments/{attachment.id}")
+    assert download.headers["Content-Disposition"] == f"attachment; filename={offered}"
+
+
+def test_a_file_stored_before_the_safe_names_is_offered_under_one(client, ctx, nominator):
+    cycle = builders.open_cycle("volunteer_award")
+    _new_volunteer_draft(client, cycle)
+    nomination = _nomination()
+    _upload(client, nomination, PDF, "cv.pdf")
+    attachment = db.session.scalar(select(Attachment))
+    attachment.original_name = "cv.pdf.html"  # as an older version stored it
+    db.session.commit()
+    download = client.get(f"/nominations/{nomination.id}/attachments/{attachment.id}")
+    assert download.headers["Content-Disposition"] == "attachment; filename=cv.pdf"
+
+
+def test_a_removed_file_leaves_the_disk(client, ctx, nominator):
+    from awards_app.services import attachments
+
+    cycle = builders.open_cycle("volunteer_award")
+    _new_volunteer_draft(client, cycle)
+    nomination = _nomination()
+    _upload(client, nomination, PDF, "cv.pdf")
+    attachment = db.session.scalar(select(Attachment))
+    path = attachments.path_of(attachment)
+    assert path.exists()
+    assert client.post(f"/nominations/{nomination.id}/attachments/{attachment.id}/delete").status_code == 303
+    assert not path.exists()
+    assert _count(Attachment) == 0
+
+
+def test_a_file_whose_request_rolls_back_leaves_no_trace_on_disk(ctx, nominator):
+    from awards_app.services import attachments
+
+    cycle = builders.open_cycle("volunteer_award")
+    nomination = factories.NominationFactory(cycle=cycle, nominator=nominator, state="draft")
+    db.session.commit()
+    attachment = attachments.add(nominator, nomination, "cv.pdf", io.BytesIO(PDF))
+    path = attachments.path_of(attachment)
+    assert path.exists()
+    db.session.rollback()
+    assert not path.exists()
+
+
 def test_oversize_and_too_many_files_are_refused(client, ctx, nominator):
     cycle = builders.open_cycle("volunteer_award",
                                 settings={"max_attachment_bytes": 1024, "max_attachments": 2})

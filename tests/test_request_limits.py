@@ -80,12 +80,13 @@ def gunicorn_server(tmp_path):
                                "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 60  # a loaded CI machine starts a worker slowly
+        while time.monotonic() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
                 break
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.2)
         yield port
     finally:
         server.terminate()

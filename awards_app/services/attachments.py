@@ -1,10 +1,16 @@
-"""Attachments: the type is read from the content, the name is the server's."""
+"""Attachments: the type is read from the content, the name is the server's.
+
+A file is written to disk before its row commits and unlinked only after
+the row's removal commits, so a rolled-back request leaves neither an orphan
+file nor a row without its file."""
 
 import hashlib
+import re
 import secrets
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import event
 
 from awards_app.extensions import db
 from awards_app.models import Attachment, Nomination
@@ -23,6 +29,41 @@ def sniff(head: bytes) -> tuple[str, str] | None:
         if head.startswith(magic):
             return content_type, extension
     return None
+
+
+def safe_name(filename: str | None, extension: str) -> str:
+    """The name a file is offered under: the uploader's words without any
+    extension of theirs, and the extension of the type read from its content
+    ("cv.pdf.html" holding a PDF is "cv.pdf"; "logo.svg" holding a PNG is
+    "logo.png")."""
+    stem = Path(filename or "").name.split(".")[0]
+    stem = re.sub(r"[^\w\- ]+", "_", stem).strip(" _-")[:100] or "file"
+    return stem + extension
+
+
+def download_name(attachment: Attachment) -> str:
+    extension = next((ext for _, ctype, ext in SIGNATURES if ctype == attachment.content_type), "")
+    return safe_name(attachment.original_name, extension)
+
+
+def _after_commit(session) -> None:
+    for path in session.info.pop("files_removed", ()):
+        path.unlink(missing_ok=True)
+    session.info.pop("files_written", None)
+
+
+def _after_rollback(session) -> None:
+    for path in session.info.pop("files_written", ()):
+        path.unlink(missing_ok=True)
+    session.info.pop("files_removed", None)
+
+
+event.listen(db.session, "after_commit", _after_commit)
+
+@event.listens_for(db.session, "after_soft_rollback")
+def _after_soft_rollback(session, previous) -> None:
+    if previous.parent is None:  # the whole transaction, not a savepoint inside it
+        _after_rollback(session)
 
 
 def upload_dir() -> Path:
@@ -52,11 +93,13 @@ def add(actor, nomination: Nomination, filename: str, stream) -> Attachment:
         raise ServiceError("attachment.type",
                            N_("Only PDF, JPEG and PNG files are accepted (checked from the content)."),
                            field="file")
-    content_type, _ = kind
+    content_type, extension = kind
     stored_name = secrets.token_hex(16)
-    (upload_dir() / stored_name).write_bytes(data)
+    path = upload_dir() / stored_name
+    path.write_bytes(data)
+    db.session.info.setdefault("files_written", []).append(path)
     attachment = Attachment(nomination=nomination, stored_name=stored_name,
-                            original_name=(Path(filename or "file").name or "file")[:255],
+                            original_name=safe_name(filename, extension),
                             content_type=content_type, size=len(data),
                             sha256=hashlib.sha256(data).hexdigest())
     db.session.add(attachment)
@@ -74,6 +117,7 @@ def remove(actor, attachment: Attachment) -> None:
     audit.record(actor, "attachment.removed", attachment,
                  {"nomination_id": nomination.id, "sha256": attachment.sha256},
                  cycle_id=nomination.cycle_id)
+    db.session.info.setdefault("files_removed", []).append(path_of(attachment))
     db.session.delete(attachment)
     db.session.flush()
 

@@ -1,6 +1,8 @@
 """Error pages and JSON errors: a clear message, never a stack trace."""
 
-from flask import jsonify, render_template, request
+from urllib.parse import urlsplit
+
+from flask import jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -9,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from awards_app.extensions import db
 from awards_app.i18n import rule_message
 from awards_app.services import ServiceError
+from awards_app.web import safe_next
 
 
 def _wants_json() -> bool:
@@ -24,16 +27,26 @@ def _respond(status: int, code: str, message: str, errors=None):
     return render_template("errors/error.html", status=status, code=code, message=message), status
 
 
+def _page_sent_from() -> str:
+    """The page of this site the form was sent from, else the home page."""
+    sent_from = urlsplit(request.referrer or "")
+    if sent_from.netloc != request.host:
+        return url_for("main.home")
+    return safe_next(sent_from.path + (f"?{sent_from.query}" if sent_from.query else ""), url_for("main.home"))
+
+
 def register(app) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_expired(exc: CSRFError):
-        """A form sent with an expired or missing token loses nothing: the
-        user sees what they typed and sends it again with a fresh token."""
+    def csrf_refused(exc: CSRFError):
+        """A form without this site's valid token may have been forged by
+        another site: its values are shown for copying, never offered for
+        sending again (a fresh token would arm the forgery), and a password
+        is never shown back."""
         if _wants_json() or request.method != "POST":
             return _respond(400, "csrf.invalid", _("The form expired. Reload the page and try again."))
-        kept = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
-        return render_template("errors/resubmit.html", action=request.full_path.rstrip("?"),
-                               kept=kept), 400
+        shown = [(k, v) for k, v in request.form.items(multi=True)
+                 if k != "csrf_token" and "password" not in k.lower() and v.strip()]
+        return render_template("errors/csrf.html", shown=shown, back=_page_sent_from()), 400
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):

@@ -17,7 +17,9 @@ KEEP = "keep::"  # prefix of the fields a POST carried when its session had ende
 
 def kept_fields(form) -> list[tuple[str, str]]:
     """What the user had typed into a form they sent after their session ended."""
-    return [(k, v) for k, v in form.items(multi=True) if k not in ("csrf_token",) and not k.startswith(KEEP)]
+    # A password is never written back into a page.
+    return [(k, v) for k, v in form.items(multi=True)
+            if k != "csrf_token" and not k.startswith(KEEP) and "password" not in k.lower()]
 
 
 def login_keeping(form_data, target: str):

@@ -210,7 +210,7 @@ def download_attachment(nomination_id: int, attachment_id: int):
     if attachment is None or attachment.nomination_id != nomination.id:
         abort(404)
     response = send_file(attachment_service.path_of(attachment), mimetype=attachment.content_type,
-                         as_attachment=True, download_name=attachment.original_name)
+                         as_attachment=True, download_name=attachment_service.download_name(attachment))
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
