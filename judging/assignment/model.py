@@ -87,7 +87,11 @@ class Fit:
 
 
 @dataclass(frozen=True)
-class Assignment:
+class Pair:
+    """One judge on one nomination in the result, with its fit explained.
+
+    (Not the `awards_app.models.Assignment` row the service records from it.)"""
+
     nomination_id: int
     judge_id: int
     fit: float
@@ -129,7 +133,7 @@ class Bottleneck:
 
 @dataclass(frozen=True)
 class Result:
-    assignments: tuple[Assignment, ...]  # sorted by (nomination_id, judge_id)
+    assignments: tuple[Pair, ...]  # sorted by (nomination_id, judge_id)
     total_fit: float
     feasible: bool  # every nomination has k judges (and its fields covered, if asked)
     optimal: bool  # proved optimal for the objective asked
@@ -138,7 +142,7 @@ class Result:
     bottlenecks: tuple[Bottleneck, ...] = ()
     notes: tuple[str, ...] = ()
 
-    def for_nomination(self, nomination_id: int) -> tuple[Assignment, ...]:
+    def for_nomination(self, nomination_id: int) -> tuple[Pair, ...]:
         return tuple(a for a in self.assignments if a.nomination_id == nomination_id)
 
     def loads(self) -> dict[int, int]:

@@ -13,11 +13,11 @@ from judging.assignment.model import (
     DEFAULT_POLICY,
     RULE_FIELD_WITHOUT_JUDGE,
     RULE_FIELDS_NOT_COVERED,
-    Assignment,
     Bottleneck,
     FitPolicy,
     JudgeInput,
     NominationInput,
+    Pair,
     Result,
     Uncovered,
 )
@@ -93,8 +93,8 @@ def assign(
     both = assigned | c.kept
     for ni, ji in zip(*np.nonzero(both), strict=True):
         explained = fit(c.judges[ji], c.noms[ni], policy)
-        result_pairs.append(Assignment(c.noms[ni].id, c.judges[ji].id, explained.value,
-                                       explained.covers, explained.reasons, bool(c.kept[ni, ji])))
+        result_pairs.append(Pair(c.noms[ni].id, c.judges[ji].id, explained.value,
+                                 explained.covers, explained.reasons, bool(c.kept[ni, ji])))
     result_pairs.sort(key=lambda a: (a.nomination_id, a.judge_id))
     total_units = int(c.units[both].sum())
     return Result(
