@@ -35,8 +35,8 @@ class JudgeInput:
 
 @dataclass(frozen=True)
 class NominationInput:
-    """A nomination: the fields its judges should know (the award's required
-    fields, possibly narrowed to the candidature), and its language."""
+    """A nomination: the fields its judges should know (in the application,
+    the cycle's required fields), and its language."""
 
     id: int
     fields: tuple[str, ...] = ()
@@ -45,7 +45,7 @@ class NominationInput:
 
 @dataclass(frozen=True)
 class FitPolicy:
-    """How fit is scored; a per-cycle setting with these defaults.
+    """How fit is scored; `DEFAULT_POLICY` has these defaults.
 
     A field the judge holds with ``y`` years counts
     ``base_strength + (1 - base_strength) * min(y, years_cap) / years_cap``

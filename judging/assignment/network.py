@@ -1,7 +1,7 @@
-"""The min-cost flow: nominations supply ``k`` units each, through
-nomination -> judge arcs of capacity 1 and cost ``-fit``, to judges whose
-arcs to the sink carry their load (see the package docstring for why its
-optimum is the optimal assignment)."""
+"""The min-cost flow: each nomination supplies the judges it still needs,
+through nomination -> judge arcs of capacity 1 and cost ``-fit``, to judges
+whose arcs to the sink carry their load (see the package docstring,
+judging.assignment, for why its optimum is the optimal assignment)."""
 
 from __future__ import annotations
 

@@ -44,8 +44,9 @@ def assign(
     are hard exclusions. Kept pairs (assignments already made, e.g. sheets a
     judge has started) stay, count towards ``k`` and the judge's load; a
     kept pair that is conflicted, or refused by the language rule, raises
-    ValueError (recuse it first). See the module docstring for the method,
-    its optimality and what is reported when the cycle cannot be covered.
+    ValueError (recuse it first). See the package docstring (judging.assignment)
+    for the method, its optimality and what is reported when the cycle cannot
+    be covered.
     """
     c = _Cycle(list(nominations), list(judges), conflicts, k, max_load, require_language,
                keep, policy)
