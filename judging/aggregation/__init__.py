@@ -1,13 +1,19 @@
 """The panel's result: from submitted score sheets to a ranked, explainable,
 reproducible recommendation.
 
-Pure Python on plain data (no Flask, no SQLAlchemy). The scoring service
-loads the cycle's criteria and its *submitted* sheets (a judge recused for a
-confirmed conflict has no sheet by construction: the query that builds the
-sheets cannot contain one, so this module takes no exclusion filter), calls
-`rank()` with the cycle's method and settings, and records the `Result`
-with its `inputs_hash`. Replaying the same inputs gives the same result, to
-the bit: `inputs_hash()` recomputes the hash for the replay check.
+Pure Python on plain data (no Flask, no SQLAlchemy). Replaying the same
+inputs gives the same result, to the bit, and `inputs_hash()` recomputes
+the hash a result carries.
+
+In the application, ``awards_app.services.recommendations`` reads the
+cycle's criteria and its *submitted* sheets, leaving out the sheet of any
+judge with a confirmed conflict on that nomination (so this package takes
+no exclusion filter), calls `rank()` with the cycle's method and settings,
+and records the chair's recommendation with the result's ``inputs_hash``.
+``awards_app.services.progress`` shows the chair every method's ranking,
+`judge_severity` and `panel_agreement`; the board's report
+(``awards_app.reports.cycle_report``) ranks again from the scores in the
+audit trail and compares `inputs_hash()` with the recorded hash.
 
 Sheet total
 -----------
@@ -71,13 +77,15 @@ still tied when the chain is exhausted gets a final record with step
 
 Laureates
 ---------
-``k = settings["laureates"]`` (default 1). ``laureates`` lists the
+``k = settings["laureates"]`` (default 1; the application passes the
+cycle's maximum number of laureates). ``laureates`` lists the
 nominations certainly in the top k. When an unresolved tie straddles the
 boundary (some of its members within the first k places, some after), those
 members are not laureates: ``unresolved_tie`` is true, ``boundary_tie``
-names the tied nominations, and the caller asks the panel to vote (then
-calls `rank()` again with ``panel_votes``). A tie that does not straddle the
-boundary never sets ``unresolved_tie``.
+names the tied nominations. The caller then has the panel vote and calls
+`rank()` again with ``panel_votes``, or names the laureates itself (the
+application's recommendation refuses to choose and asks the chair to). A tie
+that does not straddle the boundary never sets ``unresolved_tie``.
 
 Confidence (`bootstrap_top_k`)
 ------------------------------
@@ -104,7 +112,8 @@ their sheets, so their mean and sd, hence their z values, are unchanged.
 * Reproducibility: the draws come from ``random.Random(seed).random()``,
   whose sequence Python guarantees across versions for a given seed (numpy's
   Generator streams carry no such promise), with ``seed`` a setting
-  (default 0) recorded in the result. numpy only does the arithmetic.
+  (default 0; the application passes the cycle's id unless the cycle
+  declares one) recorded in the result. numpy only does the arithmetic.
 
 Chair's view
 ------------
@@ -117,9 +126,25 @@ Identifiers
 Judge and nomination ids are ints or strings (what JSON can carry
 unchanged). Internally everything is put in a canonical order (criteria by
 code; sheets by nomination then judge; ints before strings), and sums use
-``math.fsum`` (exactly rounded, so independent of order): the result does
-not depend on the order in which the caller lists criteria, sheets or a
-sheet's scores, and `inputs_hash` does not either.
+``math.fsum`` (exactly rounded, so independent of order; the bootstrap's
+numpy sums run in the canonical order): the result does not depend on the
+order in which the caller lists criteria, sheets or a sheet's scores, and
+`inputs_hash` does not either.
+
+Modules
+-------
+- model: the inputs (`Criterion`, `Sheet`), the outputs (`Result`, `Entry`,
+  `TieBreak`), `VERSION` and the constants
+- canonical: inputs checked and put in canonical order, `effective_settings`,
+  `inputs_hash`
+- methods: sheet totals and the four methods
+- ties: the tie-break chain
+- ranking: `rank()`
+- bootstrap: `bootstrap_top_k`, the confidence
+- agreement: the chair's view (`judge_severity`, `panel_agreement`,
+  `krippendorff_alpha`)
+
+Callers import from the package itself; the modules are its layout, not an API.
 """
 
 from judging.aggregation.agreement import ALPHA_LEVELS, judge_severity, krippendorff_alpha, panel_agreement

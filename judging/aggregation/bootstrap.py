@@ -18,7 +18,7 @@ _BOOTSTRAP_CELLS = 2_000_000  # resamples x nominations x sheets held in memory 
 def bootstrap_top_k(criteria: Iterable[Criterion], sheets: Iterable[Sheet], method: str = "weighted_mean", *,
                     k: int = 1, resamples: int = 1000, seed: int = 0, trim: float = 0.2) -> dict[Id, float]:
     """Each nomination's share of ``resamples`` bootstrap resamples of the
-    panel in which it is in the top ``k`` (see the module docstring for the
+    panel in which it is in the top ``k`` (see the package docstring for the
     resampling scheme, the handling of ties and of unscored nominations).
     Empty when ``resamples`` is 0."""
     _check_method(method)

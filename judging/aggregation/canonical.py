@@ -172,7 +172,7 @@ def inputs_hash(criteria: Iterable[Criterion], sheets: Iterable[Sheet], method: 
     The JSON holds the criteria sorted by code, the sheets sorted by
     nomination then judge (numbers as floats, so 7 and 7.0 hash alike), the
     method, the effective settings (so ``{}`` and the spelt-out defaults
-    hash alike) and the module version; keys sorted, no spaces, UTF-8. The
+    hash alike) and `VERSION`; keys sorted, no spaces, UTF-8. The
     replay check recomputes it from the stored inputs and compares."""
     _check_method(method)
     criteria, sheets = _prepare(criteria, sheets)

@@ -23,7 +23,7 @@ def _total(criteria: Sequence[Criterion], scores: Mapping[str, float]) -> float:
 
 def sheet_total(criteria: Iterable[Criterion], scores: Mapping[str, float]) -> float:
     """A sheet's total on 0..100: the weighted mean of its scores, each
-    normalised to 0..1 by its criterion's scale (see the module docstring)."""
+    normalised to 0..1 by its criterion's scale (see the package docstring)."""
     criteria = _canonical_criteria(criteria)
     (sheet,) = _canonical_sheets(criteria, [Sheet(0, 0, scores)])
     return _total(criteria, sheet.scores)

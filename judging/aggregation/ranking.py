@@ -14,7 +14,7 @@ from judging.aggregation.ties import _Chain
 
 def rank(criteria: Iterable[Criterion], sheets: Iterable[Sheet], method: str = "weighted_mean",
          settings: Mapping[str, Any] | None = None) -> Result:
-    """Rank the nominations that have sheets; see the module docstring for
+    """Rank the nominations that have sheets; see the package docstring for
     the methods, the tie-break chain, the laureates and the confidence.
 
     Raises ValueError on inconsistent input (unknown method or setting, a
