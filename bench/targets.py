@@ -36,18 +36,18 @@ def assignment(runs: int = 3) -> dict:
 # ------------------------------------------------------------------ conflicts
 
 
-def _facts(n_nominations=2000, n_judges=600, seed=2024):
+def _identities(n_nominations=2000, n_judges=600, seed=2024):
     """A cycle of that size as conflict_rules sees it: names and emails that
     mostly differ, organisations and countries drawn from MILSET-sized sets,
     endorsers, relations declared by nominators and by judges."""
     from awards_app.demo.scale import FIRST, LAST
-    from judging.conflicts import CandidateFacts, JudgeFacts
+    from judging.conflicts import CandidateIdentity, JudgeIdentity
 
     rng = random.Random(seed)
     candidates = []
     for i in range(n_nominations):
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-        candidates.append(CandidateFacts(
+        candidates.append(CandidateIdentity(
             nomination_id=i, kind="individual", name=name, email=f"c{i}@example.org",
             organisation_id=rng.randint(1, 400), country_id=rng.randint(1, 120),
             nominator_user_id=10_000 + rng.randint(0, 300),
@@ -55,7 +55,7 @@ def _facts(n_nominations=2000, n_judges=600, seed=2024):
             endorser_names=(f"{rng.choice(FIRST)} {rng.choice(LAST)}",),
             relations=({"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "email": None, "kind": "family"},)
             if rng.random() < 0.1 else ()))
-    judges = [JudgeFacts(
+    judges = [JudgeIdentity(
         id=20_000 + j, email=f"j{j}@example.org", name=f"{rng.choice(FIRST)} Q. {rng.choice(LAST)}",
         organisation_id=rng.randint(1, 400) if rng.random() < 0.5 else None, country_id=rng.randint(1, 120),
         relations=({"name": candidates[rng.randrange(n_nominations)].name, "email": None, "kind": "collaborator"},)
@@ -67,7 +67,7 @@ def conflicts(runs: int = 3) -> dict:
     """conflict_rules.detect over 2,000 candidates x 600 judges (same-country on)."""
     from judging import conflicts as conflict_rules
 
-    judges, candidates = _facts()
+    judges, candidates = _identities()
     times, found = [], []
     for _ in range(runs):
         start = time.perf_counter()

@@ -16,7 +16,9 @@ from judging.names import normalise_name
 
 
 @dataclass(frozen=True)
-class JudgeFacts:
+class JudgeIdentity:
+    """Who a judge is, as detection compares them with candidates."""
+
     id: int
     email: str
     name: str
@@ -27,7 +29,10 @@ class JudgeFacts:
 
 
 @dataclass(frozen=True)
-class CandidateFacts:
+class CandidateIdentity:
+    """Who a nomination's candidate is, and who nominated and endorsed it
+    (for eligibility, see workflows.CandidateFacts instead)."""
+
     nomination_id: int
     kind: str  # individual, delegation or organisation
     name: str

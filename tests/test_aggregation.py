@@ -16,9 +16,6 @@ from judging.aggregation import (
     Criterion,
     Sheet,
     TieBreak,
-    _combine,
-    _resampled_scores,
-    _trim_count,
     bootstrap_top_k,
     inputs_hash,
     judge_severity,
@@ -27,6 +24,8 @@ from judging.aggregation import (
     rank,
     sheet_total,
 )
+from judging.aggregation.bootstrap import _resampled_scores
+from judging.aggregation.methods import _combine, _trim_count
 
 RUNS = settings(max_examples=40, deadline=None, database=None)
 

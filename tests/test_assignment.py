@@ -17,7 +17,9 @@ from judging.assignment import (
     JudgeInput,
     NominationInput,
     assign,
+    covering,
     fit,
+    network,
 )
 
 FIELDS = ("science_outreach", "engineering", "environment", "youth_work", "stem_research", "performing_arts")
@@ -146,9 +148,9 @@ def test_sparse_network_with_certificate_reaches_the_full_optimum(seed, monkeypa
     nominations, judges, conflicts = random_cycle(rng, 40, 15, conflict_rate=0.1)
     k, max_load = 3, 9
     full = assign(nominations, judges, conflicts, k=k, max_load=max_load)
-    monkeypatch.setattr(engine, "_PRUNE_ABOVE_PAIRS", 0)
-    monkeypatch.setattr(engine, "_CANDIDATES_PER_NOMINATION", 1)
-    monkeypatch.setattr(engine, "_CANDIDATES_PER_JUDGE", 2 + seed % 3)
+    monkeypatch.setattr(network, "_PRUNE_ABOVE_PAIRS", 0)
+    monkeypatch.setattr(network, "_CANDIDATES_PER_NOMINATION", 1)
+    monkeypatch.setattr(network, "_CANDIDATES_PER_JUDGE", 2 + seed % 3)
     sparse = assign(nominations, judges, conflicts, k=k, max_load=max_load)
     check_valid(sparse, nominations, judges, conflicts, k, max_load)
     assert sparse.feasible == full.feasible
@@ -324,7 +326,7 @@ def test_cover_fields_trades_fit_for_coverage_with_cp_sat():
 
 
 def test_cover_fields_on_large_cycles_repairs_greedily_and_says_so(monkeypatch):
-    monkeypatch.setattr(engine, "CP_SAT_MAX_PAIRS", 0)
+    monkeypatch.setattr(covering, "CP_SAT_MAX_PAIRS", 0)
     nominations, judges = cover_case()
     result = assign(nominations, judges, k=2, max_load=1, cover_fields=True)
     assert result.feasible and not result.optimal and result.method == "min_cost_flow+repair"

@@ -2,20 +2,20 @@
 
 import pytest
 
-from judging.conflicts import CandidateFacts, JudgeFacts, detect
+from judging.conflicts import CandidateIdentity, JudgeIdentity, detect
 
 
 def _judge(**kw):
     base = {"id": 1, "email": "judge@example.org", "name": "Jules Martin", "organisation_id": 10,
             "country_id": 100}
-    return JudgeFacts(**{**base, **kw})
+    return JudgeIdentity(**{**base, **kw})
 
 
 def _candidate(**kw):
     base = {"nomination_id": 7, "kind": "individual", "name": "Someone Else",
             "email": "someone@example.org", "organisation_id": 20, "country_id": 200,
             "nominator_user_id": 99}
-    return CandidateFacts(**{**base, **kw})
+    return CandidateIdentity(**{**base, **kw})
 
 
 def _rules(judge, candidate, **kw):

@@ -16,6 +16,7 @@ from awards_app.models import Assignment
 from awards_app.reports import cycle_report
 from awards_app.services import audit, decisions, recommendations, scoring, transitions
 from judging import aggregation
+from judging.aggregation import bootstrap
 from tests import builders, factories
 
 
@@ -104,7 +105,7 @@ def test_the_replay_skips_the_bootstrap_but_compares_the_hash_of_the_declared_se
     def no_bootstrap(*args, **kwargs):
         raise AssertionError("the replay must not resample")
 
-    monkeypatch.setattr(aggregation, "_bootstrap", no_bootstrap)
+    monkeypatch.setattr(bootstrap, "_bootstrap", no_bootstrap)
     assert cycle_report.build(cycle).replay["matches"]
     # The ratified hash covers the declared settings, resamples included: a
     # setting changed after ratification shows as a different result.

@@ -38,17 +38,17 @@ def is_hidden_from(user, nomination: Nomination) -> bool:
     return bool(db.session.scalar(select(hides(user.id, nomination.id))))
 
 
-def _judge_facts(users) -> list[conflict_rules.JudgeFacts]:
+def _judge_identities(users) -> list[conflict_rules.JudgeIdentity]:
     profiles = {p.user_id: p for p in db.session.scalars(
         select(JudgeProfile).where(JudgeProfile.user_id.in_([u.id for u in users])))}
-    return [conflict_rules.JudgeFacts(
+    return [conflict_rules.JudgeIdentity(
         id=u.id, email=u.email, name=u.person.name, organisation_id=u.person.organisation_id,
         country_id=u.person.country_id,
         relations=tuple(profiles[u.id].relations) if u.id in profiles else ()) for u in users]
 
 
-def _candidate_facts(nominations) -> list[conflict_rules.CandidateFacts]:
-    facts = []
+def _candidate_identities(nominations) -> list[conflict_rules.CandidateIdentity]:
+    identities = []
     for n in nominations:
         if n.candidate_kind == "individual":
             p = n.candidate_person
@@ -59,13 +59,13 @@ def _candidate_facts(nominations) -> list[conflict_rules.CandidateFacts]:
         else:
             o = n.candidate_organisation
             name, email, org_id, country_id = o.name, None, o.id, o.country_id
-        facts.append(conflict_rules.CandidateFacts(
+        identities.append(conflict_rules.CandidateIdentity(
             nomination_id=n.id, kind=n.candidate_kind, name=name, email=email, organisation_id=org_id,
             country_id=country_id, nominator_user_id=n.nominator_id,
             endorser_emails=tuple(e.email for e in n.endorsements),
             endorser_names=tuple(e.endorser_name for e in n.endorsements if e.endorser_name),
             relations=tuple(n.declared_relations or ())))
-    return facts
+    return identities
 
 
 def panel_judges(cycle: Cycle) -> list[User]:
@@ -93,7 +93,7 @@ def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[Confli
     if not judges or not nominations:
         return []
     same_country = cycle.settings.get("detect_same_country", True)
-    findings = conflict_rules.detect(_judge_facts(judges), _candidate_facts(nominations),
+    findings = conflict_rules.detect(_judge_identities(judges), _candidate_identities(nominations),
                                      same_country=same_country)
     existing = {(c.judge_id, c.nomination_id, c.kind): c for c in db.session.scalars(
         select(ConflictOfInterest).where(

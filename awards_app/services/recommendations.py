@@ -76,11 +76,6 @@ def rank_from_sheets(cycle: Cycle, sheet_dicts: list[dict]):
     return aggregation.rank(criteria_of(cycle), sheets, method_of(cycle), settings_of(cycle))
 
 
-def all_methods(cycle: Cycle) -> dict:
-    sheets, criteria, settings = submitted_sheets(cycle), criteria_of(cycle), settings_of(cycle)
-    return {m: aggregation.rank(criteria, sheets, m, settings) for m in aggregation.METHODS} if sheets else {}
-
-
 def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | None = None) -> Recommendation:
     """The chair recommends, with a written rationale. By default the
     laureates are the top of the declared method's ranking; an unresolved

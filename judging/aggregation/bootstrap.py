@@ -1,0 +1,101 @@
+"""Confidence: each nomination's share of bootstrap resamples of the panel
+in which it is in the top k (see the package docstring for the scheme)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+
+import numpy as np
+
+from judging.aggregation.canonical import _check_method, _id_key, _prepare, effective_settings
+from judging.aggregation.methods import _group_by_nomination, _sheet_values
+from judging.aggregation.model import DECIMALS, Criterion, Id, Sheet
+
+_BOOTSTRAP_CELLS = 2_000_000  # resamples x nominations x sheets held in memory at once
+
+
+def bootstrap_top_k(criteria: Iterable[Criterion], sheets: Iterable[Sheet], method: str = "weighted_mean", *,
+                    k: int = 1, resamples: int = 1000, seed: int = 0, trim: float = 0.2) -> dict[Id, float]:
+    """Each nomination's share of ``resamples`` bootstrap resamples of the
+    panel in which it is in the top ``k`` (see the package docstring for the
+    resampling scheme, the handling of ties and of unscored nominations).
+    Empty when ``resamples`` is 0."""
+    _check_method(method)
+    criteria, sheets = _prepare(criteria, sheets)
+    effective_settings({"laureates": k, "resamples": resamples, "seed": seed, "trim": trim})
+    if resamples == 0:
+        return {}
+    return _bootstrap(criteria, sheets, method, k=k, resamples=resamples, seed=seed, trim=trim)
+
+
+def _bootstrap(criteria, sheets, method, *, k, resamples, seed, trim) -> dict[Id, float]:
+    if not sheets:
+        return {}
+    values = _sheet_values(criteria, sheets, method)
+    judges = sorted({s.judge_id for s in sheets}, key=_id_key)
+    judge_index = {j: i for i, j in enumerate(judges)}
+    groups = _group_by_nomination(sheets)
+    nominations = sorted(groups, key=_id_key)
+    n_judges, n_noms = len(judges), len(nominations)
+    width = max(len(idx) for idx in groups.values())
+
+    # Slot layout: one row per nomination, its sheets in ascending value
+    # order (what the trimmed mean and the median need); empty slots point
+    # at a judge column that is never drawn.
+    slot_values = np.zeros((n_noms, width))
+    slot_judges = np.full((n_noms, width), n_judges)
+    for row, n in enumerate(nominations):
+        for col, i in enumerate(sorted(groups[n], key=lambda i: (values[i], _id_key(sheets[i].judge_id)))):
+            slot_values[row, col] = values[i]
+            slot_judges[row, col] = judge_index[sheets[i].judge_id]
+
+    rng = random.Random(seed)
+    credit = np.zeros(n_noms)
+    chunk = max(1, _BOOTSTRAP_CELLS // (n_noms * width))
+    for start in range(0, resamples, chunk):
+        size = min(chunk, resamples - start)
+        draws = np.array([rng.random() for _ in range(size * n_judges)]).reshape(size, n_judges)
+        drawn = np.minimum((draws * n_judges).astype(np.int64), n_judges - 1)
+        offsets = drawn + (n_judges + 1) * np.arange(size)[:, None]
+        counts = np.bincount(offsets.ravel(), minlength=size * (n_judges + 1)).reshape(size, n_judges + 1)
+        scores = _resampled_scores(counts[:, slot_judges], slot_values, method, trim)
+        for row in np.round(scores, DECIMALS):
+            credit += _top_k_credit(row, k)
+    return {n: float(credit[i] / resamples) for i, n in enumerate(nominations)}
+
+
+def _resampled_scores(weights: np.ndarray, values: np.ndarray, method: str, trim: float) -> np.ndarray:
+    """Scores of every nomination in every resample: ``weights[b, n, s]``
+    is how many times slot ``s`` of nomination ``n`` was drawn in resample
+    ``b``; ``values[n, s]`` ascending along ``s``. NaN where nothing drawn."""
+    n = weights.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "median":
+            cumulative = weights.cumsum(axis=-1)
+            low = np.argmax(cumulative > ((n - 1) // 2)[..., None], axis=-1)
+            high = np.argmax(cumulative > (n // 2)[..., None], axis=-1)
+            grid = np.broadcast_to(values, weights.shape)
+            result = (np.take_along_axis(grid, low[..., None], -1)[..., 0]
+                      + np.take_along_axis(grid, high[..., None], -1)[..., 0]) / 2
+        elif method == "trimmed_mean":
+            g = np.floor(np.round(n * trim, DECIMALS))
+            cumulative = weights.cumsum(axis=-1)
+            kept = np.minimum(cumulative, (n - g)[..., None]) - np.maximum(cumulative - weights, g[..., None])
+            result = (np.clip(kept, 0, None) * values).sum(axis=-1) / (n - 2 * g)
+        else:
+            result = (weights * values).sum(axis=-1) / n
+    return np.where(n > 0, result, np.nan)
+
+
+def _top_k_credit(scores: np.ndarray, k: int) -> np.ndarray:
+    """1 for a nomination surely in the top k of this resample, 0 if out or
+    unscored, ``r / t`` for each of ``t`` equal scores sharing ``r`` places."""
+    scored = ~np.isnan(scores)
+    ascending = np.sort(scores[scored])
+    not_above = np.searchsorted(ascending, scores[scored], side="right")
+    above = len(ascending) - not_above
+    equal = not_above - np.searchsorted(ascending, scores[scored], side="left")
+    credit = np.zeros(len(scores))
+    credit[scored] = np.clip((k - above) / equal, 0, 1)
+    return credit
