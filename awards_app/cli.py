@@ -29,13 +29,13 @@ def backup_create(target):
     """Write a backup of the database to TARGET (SQLite file or pg_dump archive)."""
     from awards_app.services import backup
 
-    ok, count, head, _ = audit_service.verify_chain()
+    chain = audit_service.verify_chain()
     try:
         backup.create(db.engine, target)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Backup written to {target}: audit chain of {count} events, head {head}"
-               + ("" if ok else " (the chain did NOT verify at backup time)"))
+    click.echo(f"Backup written to {target}: audit chain of {chain.count} events, head {chain.head_hash}"
+               + ("" if chain.ok else " (the chain did NOT verify at backup time)"))
 
 
 @backup_cli.command("restore")
@@ -52,9 +52,9 @@ def backup_restore(source, yes):
         backup.restore(db.engine, source)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    ok, count, head, problem = audit_service.verify_chain()
-    click.echo(f"Restored from {source}: audit chain of {count} events, head {head}"
-               + ("" if ok else f"; the chain does NOT verify: {problem}"))
+    chain = audit_service.verify_chain()
+    click.echo(f"Restored from {source}: audit chain of {chain.count} events, head {chain.head_hash}"
+               + ("" if chain.ok else f"; the chain does NOT verify: {chain.problem}"))
 
 CLI_ACTOR = "cli"
 
@@ -133,10 +133,11 @@ def audit_verify():
     import time
 
     start = time.perf_counter()
-    ok, count, head, problem = audit_service.verify_chain()
+    chain = audit_service.verify_chain()
     seconds = time.perf_counter() - start
-    if not ok:
-        click.echo(f"Audit chain BROKEN after {count} good events: {problem}", err=True)
+    count, head = chain.count, chain.head_hash
+    if not chain.ok:
+        click.echo(f"Audit chain BROKEN after {count} good events: {chain.problem}", err=True)
         sys.exit(1)
     # Consistent on its own; but a chain re-hashed after an edit is too, and
     # no longer meets the checkpoints recorded before.

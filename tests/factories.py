@@ -353,8 +353,8 @@ class AuditCheckpointFactory(factory.Factory):
         from awards_app.services import audit
 
         AuditEventFactory()
-        _, count, head, _ = audit.verify_chain()
-        return audit.record_checkpoint(count, head, count, verified_by)
+        chain = audit.verify_chain()
+        return audit.record_checkpoint(chain.count, chain.head_hash, chain.count, verified_by)
 
     _build = _create
 

@@ -65,4 +65,49 @@ def test_the_service_records_the_pinned_hash(ctx, monkeypatch):
     assert event.at == datetime(2026, 12, 2, 10, 0, 0, tzinfo=UTC)
     assert event.hash == FIRST_HASH
     assert [e["hash"] for e in audit.iter_events()] == [FIRST_HASH]
-    assert audit.verify_chain()[:3] == (True, 1, FIRST_HASH)
+    assert audit.verify_chain() == audit_chain.Verification(True, 1, 1, FIRST_HASH)
+
+
+def test_the_fast_verifier_hashes_the_pinned_event_as_pinned():
+    """services.audit's orjson path writes canonical_event's dict itself: it
+    must give the pinned hash from the stored tuple."""
+    row = (1, datetime(2026, 12, 2, 10, 0, 0), None, "tests", "test.pinned", "test", None, None,
+           json.dumps(PAYLOAD), audit_chain.GENESIS, FIRST_HASH)
+    assert audit._verify_batches([[row]], audit_chain.GENESIS, 1) == audit_chain.Verification(True, 1, 1, FIRST_HASH)
+    assert audit_chain.event_hash(audit._reference_event(row)) == FIRST_HASH
+
+
+def test_canonical_event_builds_the_pinned_form_from_fields():
+    fields = {**FIRST, "at": datetime(2026, 12, 2, 10, 0, 0, tzinfo=UTC)}
+    assert audit_chain.canonical_event(**fields) == FIRST
+    naive = {**fields, "at": datetime(2026, 12, 2, 10, 0, 0)}  # as stored: UTC
+    assert audit_chain.canonical(audit_chain.canonical_event(**naive)) == FIRST_BYTES
+    second = {**SECOND, "object_id": 7, "at": datetime(2026, 12, 2, 10, 0, 0, 1, tzinfo=UTC)}
+    assert audit_chain.event_hash(audit_chain.canonical_event(**second)) == SECOND_HASH
+
+
+def test_every_verifier_answers_with_one_verification(ctx):
+    """The standalone walk, the stored chain, the report's checkpointed view."""
+    events = [{**FIRST, "hash": FIRST_HASH}, {**SECOND, "hash": SECOND_HASH}]
+    assert audit_chain.verify(events) == audit_chain.Verification(True, 2, 2, SECOND_HASH)
+    assert audit_chain.verify(events).full
+    broken = audit_chain.verify([events[0], {**events[1], "action": "forged"}])
+    assert broken == audit_chain.Verification(False, 1, 1, FIRST_HASH,
+                                              "event seq 2: hash does not match its content")
+    assert audit_chain.verify(events[1:], FIRST_HASH, 2) == audit_chain.Verification(True, 1, 2, SECOND_HASH)
+    assert not audit_chain.verify(events[1:], FIRST_HASH, 2).full
+    assert audit_chain.verify([], "f" * 64, None) == audit_chain.Verification(True, 0, 0, "f" * 64)
+
+    assert audit.verify_chain() == audit_chain.Verification(True, 0, 0, audit_chain.GENESIS)
+    assert audit.chain_status() == audit.verify_chain()
+    audit.record("tests", "test.one", None, {}, object_type="test")
+    db.session.commit()
+    head = audit.verify_chain().head_hash
+    checkpoint = audit.record_checkpoint(1, head, 1, "tests")
+    audit.record("tests", "test.two", None, {}, object_type="test")
+    db.session.commit()
+    status = audit.chain_status()
+    assert isinstance(status, audit_chain.Verification)
+    assert (status.ok, status.count, status.head_seq, status.checkpoint_seq, status.full) == (True, 1, 2, 1, False)
+    assert status.checkpoint_verified_at == checkpoint.verified_at
+    assert status.head_hash == audit.verify_chain().head_hash

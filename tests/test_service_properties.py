@@ -143,8 +143,8 @@ def test_random_service_sequences_keep_the_invariants(machine_app):
 
         @invariant()
         def audit_chain_intact(self):
-            ok, _count, _head, problem = audit.verify_chain()
-            assert ok, problem
+            chain = audit.verify_chain()
+            assert chain.ok, chain.problem
 
         @invariant()
         def one_final_decision_and_no_extra_laureates(self):
