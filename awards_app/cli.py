@@ -13,6 +13,7 @@ from awards_app.models import ROLES
 from awards_app.services import ServiceError
 from awards_app.services import audit as audit_service
 from awards_app.services import users as user_service
+from awards_app.services.actors import SystemActor
 
 users_cli = AppGroup("users", help="Manage login accounts.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
@@ -56,7 +57,9 @@ def backup_restore(source, yes):
     click.echo(f"Restored from {source}: audit chain of {chain.count} events, head {chain.head_hash}"
                + ("" if chain.ok else f"; the chain does NOT verify: {chain.problem}"))
 
-CLI_ACTOR = "cli"
+# Whoever runs a command has the server's shell: every role (`cycles fire
+# --as-role` picks one), recorded as "cli".
+CLI_ACTOR = SystemActor("cli", roles=frozenset(ROLES))
 
 
 def _fail(exc: ServiceError):

@@ -12,6 +12,7 @@ from pathlib import Path
 from awards_app import audit_chain
 from awards_app.extensions import db
 from awards_app.services import audit
+from awards_app.services.actors import SystemActor
 
 PAYLOAD = {"text": 'é ü 漢 "q"', "score": 7.5, "zero": 0.0, "small": 1e-07, "big": 10**16,
            "nested": [{"v": 1}, None, True]}
@@ -51,8 +52,9 @@ def test_the_pinned_chain_verifies_offline(tmp_path):
 
 
 def test_the_service_records_the_pinned_hash(ctx, monkeypatch):
-    """An event recorded now by the "tests" actor at the pinned instant is
-    the pinned event: same bytes, same hash, and the stored chain verifies."""
+    """An event recorded now by SystemActor("tests") at the pinned instant
+    is the pinned event, recorded when the actor was the string "tests":
+    same bytes, same hash, and the stored chain verifies."""
 
     class Pinned(datetime):
         @classmethod
@@ -60,7 +62,7 @@ def test_the_service_records_the_pinned_hash(ctx, monkeypatch):
             return datetime(2026, 12, 2, 10, 0, 0, tzinfo=tz)
 
     monkeypatch.setattr(audit, "datetime", Pinned)
-    event = audit.record("tests", "test.pinned", None, PAYLOAD, object_type="test")
+    event = audit.record(SystemActor("tests"), "test.pinned", None, PAYLOAD, object_type="test")
     db.session.commit()
     assert event.at == datetime(2026, 12, 2, 10, 0, 0, tzinfo=UTC)
     assert event.hash == FIRST_HASH
@@ -100,11 +102,11 @@ def test_every_verifier_answers_with_one_verification(ctx):
 
     assert audit.verify_chain() == audit_chain.Verification(True, 0, 0, audit_chain.GENESIS)
     assert audit.chain_status() == audit.verify_chain()
-    audit.record("tests", "test.one", None, {}, object_type="test")
+    audit.record(SystemActor("tests"), "test.one", None, {}, object_type="test")
     db.session.commit()
     head = audit.verify_chain().head_hash
     checkpoint = audit.record_checkpoint(1, head, 1, "tests")
-    audit.record("tests", "test.two", None, {}, object_type="test")
+    audit.record(SystemActor("tests"), "test.two", None, {}, object_type="test")
     db.session.commit()
     status = audit.chain_status()
     assert isinstance(status, audit_chain.Verification)

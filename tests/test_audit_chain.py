@@ -9,7 +9,8 @@ from sqlalchemy import text
 from awards_app import audit_chain
 from awards_app.extensions import db
 from awards_app.services import audit
-from tests.factories import AuditEventFactory
+from awards_app.services.actors import SystemActor
+from tests.factories import TESTS_ACTOR, AuditEventFactory
 
 
 def _three_events():
@@ -94,7 +95,7 @@ def test_fifty_concurrent_appends_leave_one_linear_chain(app, ctx):
 
     def append(i):
         with app.app_context():
-            audit.record(f"thread-{i}", "test.concurrent", None, {"i": i}, object_type="test")
+            audit.record(SystemActor(f"thread-{i}"), "test.concurrent", None, {"i": i}, object_type="test")
             db.session.commit()
 
     with ThreadPoolExecutor(max_workers=10) as pool:
@@ -179,7 +180,7 @@ def test_a_break_deep_in_a_long_stream_stops_it_cleanly(ctx, monkeypatch):
     stops at the bad event, and the session goes on working."""
     monkeypatch.setattr(audit, "STREAM_BATCH", 7)
     for i in range(60):
-        audit.record("tests", "test.event", None, {"i": i}, object_type="test")
+        audit.record(TESTS_ACTOR, "test.event", None, {"i": i}, object_type="test")
     db.session.commit()
     intact = audit.verify_chain()
     assert (intact.ok, intact.count) == (True, 60)
@@ -314,7 +315,7 @@ def test_property_the_fast_verdict_is_the_reference_verdict_on_the_database(app,
     def check(recorded, forged):
         reset_database(app)
         for payload in recorded:
-            audit.record("tests", "test.property", None, payload, object_type="test")
+            audit.record(TESTS_ACTOR, "test.property", None, payload, object_type="test")
         db.session.commit()
         if forged is not None:
             seq, payload = forged[0] % len(recorded) + 1, forged[1]
@@ -328,7 +329,7 @@ def test_numbers_jsonb_rewrites_are_recorded_as_it_stores_them(runner, ctx):
     """-0.0 (a judge may type "-0" on a 0-10 scale) and floats written with an
     exponent come back from PostgreSQL's JSONB as 0.0 and as integers: the
     event is hashed with what the database will give back, so it verifies."""
-    event = audit.record("tests", "numbers", payload={
+    event = audit.record(TESTS_ACTOR, "numbers", payload={
         "score": -0.0, "big": 1e16, "bigger": 1.2345678901234568e29, "small": 1e-7,
         "nested": [{"v": -0.0}, 7.5]})
     db.session.commit()

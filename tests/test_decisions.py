@@ -8,6 +8,7 @@ from awards_app.extensions import db
 from awards_app.models import Assignment, AuditEvent, Decision, Nomination
 from awards_app.services import Refusal, ServiceError, decisions, recommendations, scoring, transitions
 from tests import builders, factories
+from tests.factories import TESTS_ACTOR
 
 
 def _score_all(cycle, judges, noms, values):
@@ -86,7 +87,7 @@ def test_laureates_appear_publicly_only_when_announced_and_without_scores(delibe
     cycle, judges, noms = deliberating
     _ratified(cycle, judges)
     assert noms[1].candidate.name.encode() not in client.get("/laureates").data
-    transitions.fire_cycle_event("tests", cycle, "announce", as_role="admin")
+    transitions.fire_cycle_event(TESTS_ACTOR, cycle, "announce", as_role="admin")
     db.session.commit()
     page = client.get("/laureates")
     assert page.status_code == 200 and noms[1].candidate.name.encode() in page.data

@@ -15,14 +15,7 @@ from sqlalchemy import DateTime, Text, cast, or_, select, type_coerce, update
 from awards_app import audit_chain
 from awards_app.extensions import db
 from awards_app.models import AuditCheckpoint, AuditEvent, AuditHead
-
-
-def _actor_fields(actor) -> tuple[int | None, str]:
-    if actor is None:
-        return None, "system"
-    if isinstance(actor, str):
-        return None, actor
-    return actor.id, actor.email
+from awards_app.services import actors
 
 
 def record(actor, action: str, obj=None, payload: dict | None = None, *,
@@ -51,12 +44,14 @@ class Entry:
 
 def record_many(actor, entries: list[Entry]) -> list[AuditEvent]:
     """Append several events by the same actor under one lock of the head,
-    in order (what a bulk action such as a detection run does)."""
+    in order (what a bulk action such as a detection run does).
+
+    actor: a user, or a SystemActor; a bare string raises TypeError."""
+    actor_id, actor_label = actors.audit_fields(actor)
     if not entries:
         return []
     session = db.session
     head = _lock_head(session)
-    actor_id, actor_label = _actor_fields(actor)
     seq, prev = head.seq, head.hash
     rows = []
     for entry in entries:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from awards_app.extensions import db
 from awards_app.models import ROLES, Person, User, UserRole
-from awards_app.services import N_, Message, ServiceError, audit, passwords
+from awards_app.services import N_, Message, ServiceError, actors, audit, passwords
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -90,7 +90,7 @@ def authenticate(email: str, password: str, *, remote_addr: str | None = None) -
             user.password_hash = passwords.hash_password(password)
         audit.record(user, "auth.login", user, {"remote_addr": remote_addr})
         return user
-    audit.record(None, "auth.login_failed", None, {"email": email.strip().lower()[:254],
+    audit.record(actors.SYSTEM, "auth.login_failed", None, {"email": email.strip().lower()[:254],
                                                    "remote_addr": remote_addr},
                  object_type="user_account")
     return None
