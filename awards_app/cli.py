@@ -13,6 +13,7 @@ from awards_app.models import ROLES
 from awards_app.services import ServiceError
 from awards_app.services import audit as audit_service
 from awards_app.services import users as user_service
+from awards_app.services.actors import SystemActor
 
 users_cli = AppGroup("users", help="Manage login accounts.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
@@ -29,13 +30,13 @@ def backup_create(target):
     """Write a backup of the database to TARGET (SQLite file or pg_dump archive)."""
     from awards_app.services import backup
 
-    ok, count, head, _ = audit_service.verify_chain()
+    chain = audit_service.verify_chain()
     try:
         backup.create(db.engine, target)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Backup written to {target}: audit chain of {count} events, head {head}"
-               + ("" if ok else " (the chain did NOT verify at backup time)"))
+    click.echo(f"Backup written to {target}: audit chain of {chain.count} events, head {chain.head_hash}"
+               + ("" if chain.ok else " (the chain did NOT verify at backup time)"))
 
 
 @backup_cli.command("restore")
@@ -52,11 +53,13 @@ def backup_restore(source, yes):
         backup.restore(db.engine, source)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    ok, count, head, problem = audit_service.verify_chain()
-    click.echo(f"Restored from {source}: audit chain of {count} events, head {head}"
-               + ("" if ok else f"; the chain does NOT verify: {problem}"))
+    chain = audit_service.verify_chain()
+    click.echo(f"Restored from {source}: audit chain of {chain.count} events, head {chain.head_hash}"
+               + ("" if chain.ok else f"; the chain does NOT verify: {chain.problem}"))
 
-CLI_ACTOR = "cli"
+# Whoever runs a command has the server's shell: every role (`cycles fire
+# --as-role` picks one), recorded as "cli".
+CLI_ACTOR = SystemActor("cli", roles=frozenset(ROLES))
 
 
 def _fail(exc: ServiceError):
@@ -133,10 +136,11 @@ def audit_verify():
     import time
 
     start = time.perf_counter()
-    ok, count, head, problem = audit_service.verify_chain()
+    chain = audit_service.verify_chain()
     seconds = time.perf_counter() - start
-    if not ok:
-        click.echo(f"Audit chain BROKEN after {count} good events: {problem}", err=True)
+    count, head = chain.count, chain.head_hash
+    if not chain.ok:
+        click.echo(f"Audit chain BROKEN after {count} good events: {chain.problem}", err=True)
         sys.exit(1)
     # Consistent on its own; but a chain re-hashed after an edit is too, and
     # no longer meets the checkpoints recorded before.

@@ -8,10 +8,11 @@ from awards_app.extensions import db
 from awards_app.models import AwardType
 from awards_app.services import cycles, transitions
 from tests import factories
+from tests.factories import TESTS_ACTOR
 
 
 def award(code: str) -> AwardType:
-    cycles.load_award_types("tests")
+    cycles.load_award_types(TESTS_ACTOR)
     return db.session.scalar(select(AwardType).where(AwardType.code == code))
 
 
@@ -26,11 +27,11 @@ def open_cycle(code: str, *, year: int = 2027, event=None, deadline=None, settin
     if event is None and award_type.candidate_kind != "individual":
         event = esi_event()
     cycle = cycles.create_cycle(
-        "tests", award_type, year, event=event,
+        TESTS_ACTOR, award_type, year, event=event,
         deadline=deadline or datetime.now(UTC) + timedelta(days=30),
         settings=settings, max_laureates=max_laureates)
     for step in ("publish_criteria", "open_call"):
-        transitions.fire_cycle_event("tests", cycle, step, as_role="admin")
+        transitions.fire_cycle_event(TESTS_ACTOR, cycle, step, as_role="admin")
     db.session.commit()
     return cycle
 
@@ -40,13 +41,13 @@ def judge(email: str, *, name: str | None = None, fields=("youth_work",), vetted
     """A judge account with a profile, its expertise and (by default) vetted."""
     from awards_app.services import judges, users
 
-    user = users.create_user("tests", email, name or email.split("@")[0].title(), roles,
+    user = users.create_user(TESTS_ACTOR, email, name or email.split("@")[0].title(), roles,
                              password="violet kettle harbour 42", organisation=organisation,
                              country=country)
     profile = judges.profile_of(user)
     profile.languages = list(languages)
     for field in fields:
-        judges.add_expertise("tests", profile, field, "Years of relevant work.", 8)
+        judges.add_expertise(TESTS_ACTOR, profile, field, "Years of relevant work.", 8)
     if vetted:
         judges.vet(user, profile)
     db.session.commit()
@@ -69,7 +70,7 @@ def eligible_delegation_nomination(cycle, nominator=None, **delegation_kwargs):
 
 
 def close_call(cycle):
-    transitions.fire_cycle_event("tests", cycle, "close_call", as_role="admin")
+    transitions.fire_cycle_event(TESTS_ACTOR, cycle, "close_call", as_role="admin")
     db.session.commit()
 
 
@@ -86,13 +87,13 @@ def judging_cycle(code="best_delegation_award", *, judges=3, nominations=2, crit
     for i in range(judges):
         roles = ("judge", "chair", "board") if i == 0 else ("judge",)
         user = judge(f"judge{i}@example.org", name=f"Judge Number{i}", fields=fields, roles=roles)
-        panels.add_member("tests", cycle, user, "chair" if i == 0 else "member")
+        panels.add_member(TESTS_ACTOR, cycle, user, "chair" if i == 0 else "member")
         panel.append(user)
     close_call(cycle)
-    transitions.fire_cycle_event("tests", cycle, "open_judging", as_role="admin")
+    transitions.fire_cycle_event(TESTS_ACTOR, cycle, "open_judging", as_role="admin")
     for n in noms:
         for user in panel:
-            assignments.add("tests", n, user)
+            assignments.add(TESTS_ACTOR, n, user)
             conflicts.attest_none(user, n)
     db.session.commit()
     return cycle, panel, noms

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from awards_app import create_app
 from awards_app.extensions import db
+from tests.factories import TESTS_ACTOR
 
 
 def _postgres_url(worker: str) -> str | None:
@@ -124,7 +125,7 @@ def make_user(ctx):
     from awards_app.services import users
 
     def _make(email="someone@example.org", roles=("nominator",), name="Some One"):
-        user = users.create_user("tests", email, name, roles, password=PASSWORD)
+        user = users.create_user(TESTS_ACTOR, email, name, roles, password=PASSWORD)
         db.session.commit()
         return user
 

@@ -8,6 +8,10 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from awards_app import models
 from awards_app.extensions import db
+from awards_app.services.actors import SystemActor
+
+# The tests act as a SystemActor holding every role, recorded as "tests".
+TESTS_ACTOR = SystemActor("tests", roles=frozenset(models.ROLES))
 
 PASSWORD = "violet kettle harbour 42"
 # Hashed once, with the test configuration's cheap parameters.
@@ -327,7 +331,7 @@ class AuditEventFactory(factory.Factory):
     class Meta:
         model = models.AuditEvent
 
-    actor = "tests"
+    actor = TESTS_ACTOR
     action = "test.event"
     payload = factory.LazyFunction(lambda: {"note": "made by a factory"})
 
@@ -353,8 +357,8 @@ class AuditCheckpointFactory(factory.Factory):
         from awards_app.services import audit
 
         AuditEventFactory()
-        _, count, head, _ = audit.verify_chain()
-        return audit.record_checkpoint(count, head, count, verified_by)
+        chain = audit.verify_chain()
+        return audit.record_checkpoint(chain.count, chain.head_hash, chain.count, verified_by)
 
     _build = _create
 

@@ -9,7 +9,8 @@ from sqlalchemy import text
 from awards_app import audit_chain
 from awards_app.extensions import db
 from awards_app.services import audit
-from tests.factories import AuditEventFactory
+from awards_app.services.actors import SystemActor
+from tests.factories import TESTS_ACTOR, AuditEventFactory
 
 
 def _three_events():
@@ -22,9 +23,9 @@ def test_an_intact_chain_verifies_with_its_head_hash(runner, ctx):
     _three_events()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
-    ok, count, head, _ = audit.verify_chain()
-    assert ok and count == 3
-    assert head in result.output and "3 events" in result.output
+    chain = audit.verify_chain()
+    assert chain.ok and chain.count == 3
+    assert chain.head_hash in result.output and "3 events" in result.output
 
 
 def test_a_row_changed_behind_the_apps_back_is_named(runner, ctx):
@@ -83,8 +84,8 @@ def test_postgres_refuses_to_change_the_audit_table(ctx, statement):
     with pytest.raises(DBAPIError, match="append-only"):
         with db.engine.begin() as conn:
             conn.execute(text(statement))
-    ok, count, _, _ = audit.verify_chain()
-    assert ok and count == 3
+    chain = audit.verify_chain()
+    assert chain.ok and chain.count == 3
 
 
 def test_fifty_concurrent_appends_leave_one_linear_chain(app, ctx):
@@ -94,14 +95,14 @@ def test_fifty_concurrent_appends_leave_one_linear_chain(app, ctx):
 
     def append(i):
         with app.app_context():
-            audit.record(f"thread-{i}", "test.concurrent", None, {"i": i}, object_type="test")
+            audit.record(SystemActor(f"thread-{i}"), "test.concurrent", None, {"i": i}, object_type="test")
             db.session.commit()
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         list(pool.map(append, range(50)))
-    ok, count, _, problem = audit.verify_chain()
-    assert ok, problem
-    assert count == 50
+    chain = audit.verify_chain()
+    assert chain.ok, chain.problem
+    assert chain.count == 50
 
 
 def test_the_exported_bundle_verifies_offline_and_agrees_with_the_cli(runner, ctx, tmp_path):
@@ -150,7 +151,7 @@ def test_a_changed_payload_is_found_by_the_fast_path_as_by_the_reference(runner,
     _tamper(update(AuditEvent.__table__).where(AuditEvent.seq == 2).values(payload={"n": 1, "text": "forged"}))
     verdict = audit.verify_chain()
     assert verdict == _reference_verdict()
-    assert verdict[:2] == (False, 1) and "seq 2: hash does not match" in verdict[3]
+    assert (verdict.ok, verdict.count) == (False, 1) and "seq 2: hash does not match" in verdict.problem
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and "seq 2" in result.output
 
@@ -162,7 +163,7 @@ def test_reordered_events_are_found_by_the_fast_path_as_by_the_reference(runner,
             text("UPDATE audit_event SET seq = 3 WHERE seq = -2"))
     verdict = audit.verify_chain()
     assert verdict == _reference_verdict()
-    assert verdict[:2] == (False, 1) and "seq 2" in verdict[3]
+    assert (verdict.ok, verdict.count) == (False, 1) and "seq 2" in verdict.problem
     assert runner.invoke(args=["audit", "verify"]).exit_code == 1
 
 
@@ -171,7 +172,7 @@ def test_a_deleted_event_is_found_by_the_fast_path_as_by_the_reference(ctx):
     _tamper(text("DELETE FROM audit_event WHERE seq = 2"))
     verdict = audit.verify_chain()
     assert verdict == _reference_verdict()
-    assert "missing or reordered" in verdict[3]
+    assert "missing or reordered" in verdict.problem
 
 
 def test_a_break_deep_in_a_long_stream_stops_it_cleanly(ctx, monkeypatch):
@@ -179,13 +180,14 @@ def test_a_break_deep_in_a_long_stream_stops_it_cleanly(ctx, monkeypatch):
     stops at the bad event, and the session goes on working."""
     monkeypatch.setattr(audit, "STREAM_BATCH", 7)
     for i in range(60):
-        audit.record("tests", "test.event", None, {"i": i}, object_type="test")
+        audit.record(TESTS_ACTOR, "test.event", None, {"i": i}, object_type="test")
     db.session.commit()
-    assert audit.verify_chain()[:2] == (True, 60)
+    intact = audit.verify_chain()
+    assert (intact.ok, intact.count) == (True, 60)
     _tamper(text("UPDATE audit_event SET action = 'forged' WHERE seq = 10"))
     verdict = audit.verify_chain()
     assert verdict == _reference_verdict()
-    assert verdict[:2] == (False, 9)
+    assert (verdict.ok, verdict.count, verdict.head_seq) == (False, 9, 9)
     assert db.session.execute(text("SELECT count(*) FROM audit_event")).scalar() == 60
 
 
@@ -210,7 +212,7 @@ def test_values_orjson_writes_otherwise_still_verify(ctx, monkeypatch):
     db.session.commit()
     verdict = audit.verify_chain()
     assert verdict == _reference_verdict()
-    assert verdict[0], verdict[3]
+    assert verdict.ok, verdict.problem
 
 
 def test_a_float_that_postgres_stores_as_an_integer_is_judged_as_the_reference_does(ctx):
@@ -288,7 +290,7 @@ def test_property_the_fast_verdict_is_the_reference_verdict_for_any_payload():
         reference = audit_chain.verify([audit._reference_event(row)])
         assert fast == reference
         if form == "sqlite":
-            assert fast[0], fast  # what was recorded verifies
+            assert fast.ok, fast  # what was recorded verifies
 
     check()
 
@@ -313,7 +315,7 @@ def test_property_the_fast_verdict_is_the_reference_verdict_on_the_database(app,
     def check(recorded, forged):
         reset_database(app)
         for payload in recorded:
-            audit.record("tests", "test.property", None, payload, object_type="test")
+            audit.record(TESTS_ACTOR, "test.property", None, payload, object_type="test")
         db.session.commit()
         if forged is not None:
             seq, payload = forged[0] % len(recorded) + 1, forged[1]
@@ -327,7 +329,7 @@ def test_numbers_jsonb_rewrites_are_recorded_as_it_stores_them(runner, ctx):
     """-0.0 (a judge may type "-0" on a 0-10 scale) and floats written with an
     exponent come back from PostgreSQL's JSONB as 0.0 and as integers: the
     event is hashed with what the database will give back, so it verifies."""
-    event = audit.record("tests", "numbers", payload={
+    event = audit.record(TESTS_ACTOR, "numbers", payload={
         "score": -0.0, "big": 1e16, "bigger": 1.2345678901234568e29, "small": 1e-7,
         "nested": [{"v": -0.0}, 7.5]})
     db.session.commit()

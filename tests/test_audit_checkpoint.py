@@ -118,8 +118,8 @@ def test_a_rewritten_chain_verifies_alone_but_not_against_its_checkpoint(runner,
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
     _events(2, start=3)
     _rewrite_chain_from(2)
-    ok, count, _, _ = audit.verify_chain()
-    assert ok and count == 5  # the rewrite links up from the start
+    chain = audit.verify_chain()
+    assert chain.ok and chain.count == 5  # the rewrite links up from the start
 
     status = audit.chain_status()
     assert not status.ok and status.checkpoint_seq == 3

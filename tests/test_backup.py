@@ -7,19 +7,20 @@ def test_a_restore_reproduces_the_same_audit_head(runner, ctx, tmp_path):
     for i in range(3):
         AuditEventFactory(payload={"n": i})
     db.session.commit()
-    _, count, head, _ = audit.verify_chain()
+    chain = audit.verify_chain()
+    count, head = chain.count, chain.head_hash
     target = tmp_path / "backup.dump"
     created = runner.invoke(args=["backup", "create", str(target)])
     assert created.exit_code == 0, created.output
     assert head in created.output and target.exists()
     AuditEventFactory(payload={"after": "the backup"})
     db.session.commit()
-    assert audit.verify_chain()[2] != head
+    assert audit.verify_chain().head_hash != head
     restored = runner.invoke(args=["backup", "restore", str(target), "--yes"])
     assert restored.exit_code == 0, restored.output
     db.session.remove()
-    ok, restored_count, restored_head, _ = audit.verify_chain()
-    assert ok and (restored_count, restored_head) == (count, head)
+    restored_chain = audit.verify_chain()
+    assert restored_chain.ok and (restored_chain.count, restored_chain.head_hash) == (count, head)
     assert head in restored.output
 
 

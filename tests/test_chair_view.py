@@ -13,6 +13,7 @@ from awards_app.extensions import db
 from awards_app.models import Assignment, AuditEvent, OutboxMessage
 from awards_app.services import conflicts
 from tests import builders, factories
+from tests.factories import TESTS_ACTOR
 
 ROW = re.compile(rb'<tr><th scope="row">([^<]*)</th>')
 COLUMN = re.compile(rb'<th scope="col">([^<]*)</th>')
@@ -29,7 +30,7 @@ def _chair(cycle):
 
     fields = tuple(cycle.award_type.default_settings.get("required_fields", ()))
     chair = builders.judge("chair@example.org", name="Chair Person", fields=fields, roles=("judge", "chair"))
-    panels.add_member("tests", cycle, chair, "chair")
+    panels.add_member(TESTS_ACTOR, cycle, chair, "chair")
     db.session.commit()
     return chair
 
@@ -54,10 +55,10 @@ def big(ctx):
     alpha, beta, gamma, delta = (builders.judge(f"{n.lower()}@example.org", name=f"{n} Judge", fields=fields)
                                  for n in ("Alpha", "Beta", "Gamma", "Delta"))
     for judge in (alpha, beta, gamma, delta):
-        panels.add_member("tests", cycle, judge, "member")
+        panels.add_member(TESTS_ACTOR, cycle, judge, "member")
     visible, hidden = [builders.eligible_delegation_nomination(cycle, name="Delegation 00")], None
     builders.close_call(cycle)
-    transitions.fire_cycle_event("tests", cycle, "open_judging", as_role="admin")
+    transitions.fire_cycle_event(TESTS_ACTOR, cycle, "open_judging", as_role="admin")
     for i in range(1, 61):
         if i == 10:
             hidden = _nomination(cycle, "Hidden Delegation")

@@ -9,6 +9,7 @@ from awards_app.extensions import db
 from awards_app.models import AuditEvent, Cycle
 from awards_app.services import Refusal, ServiceError, cycles, transitions
 from tests import builders
+from tests.factories import TESTS_ACTOR
 
 
 def _audit_count():
@@ -18,7 +19,7 @@ def _audit_count():
 def _draft_cycle(code="best_delegation_award", year=2027, **kwargs):
     award = builders.award(code)
     event = builders.esi_event() if award.candidate_kind != "individual" else None
-    cycle = cycles.create_cycle("tests", award, year, event=event,
+    cycle = cycles.create_cycle(TESTS_ACTOR, award, year, event=event,
                                 deadline=datetime.now(UTC) + timedelta(days=30), **kwargs)
     db.session.commit()
     return cycle

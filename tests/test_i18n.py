@@ -17,6 +17,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from tests.conftest import PASSWORD
+from tests.factories import TESTS_ACTOR
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "awards_app" / "translations"
@@ -183,7 +184,7 @@ def _account(app, email, *, roles=("nominator",), locale=None, timezone="UTC"):
     from awards_app.services import users
 
     with app.app_context():
-        user = users.create_user("tests", email, "Ana Nominator", roles, password=PASSWORD)
+        user = users.create_user(TESTS_ACTOR, email, "Ana Nominator", roles, password=PASSWORD)
         user.locale, user.timezone = locale, timezone  # fixture data: no profile page sets them yet
         db.session.commit()
 

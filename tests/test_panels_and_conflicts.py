@@ -7,6 +7,7 @@ from awards_app.extensions import db
 from awards_app.models import AuditEvent, ConflictAttestation, ConflictOfInterest
 from awards_app.services import Forbidden, Refusal, ServiceError, conflicts, panels, transitions
 from tests import builders, factories
+from tests.factories import TESTS_ACTOR
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def cycle(ctx):
 
 def _panel(cycle, *judges_and_roles):
     for user, role in judges_and_roles:
-        panels.add_member("tests", cycle, user, role)
+        panels.add_member(TESTS_ACTOR, cycle, user, role)
     db.session.commit()
 
 
@@ -25,7 +26,7 @@ def test_inviting_a_judge_detects_their_conflicts_at_once(cycle):
     org = factories.OrganisationFactory()
     nomination = builders.eligible_delegation_nomination(cycle, organisation=org)
     judge = builders.judge("jo@example.org", organisation=org)
-    found = panels.add_member("tests", cycle, judge, "member")
+    found = panels.add_member(TESTS_ACTOR, cycle, judge, "member")
     db.session.commit()
     kinds = {(c.kind, c.rule, c.nomination_id) for c in found}
     assert ("same_organisation", "coi.same_organisation", nomination.id) in kinds
@@ -118,12 +119,12 @@ def test_a_dismissed_false_match_stays_dismissed_until_its_evidence_changes(cycl
     conflicts.resolve(factories.UserFactory(roles=("admin",)), conflict, "dismiss",
                       "Judge emigrated 20 years ago.")
     db.session.commit()
-    conflicts.detect("tests", cycle)
+    conflicts.detect(TESTS_ACTOR, cycle)
     assert conflict.status == "dismissed"
     judge.person.country = factories.CountryFactory()
     nomination.candidate_delegation.organisation.country = judge.person.country
     db.session.flush()
-    conflicts.detect("tests", cycle)
+    conflicts.detect(TESTS_ACTOR, cycle)
     assert conflict.status == "open"
 
 
@@ -137,7 +138,7 @@ def test_judging_cannot_open_until_the_panel_covers_the_fields_and_conflicts_are
     _panel(cycle, (chair, "chair"), (j2, "member"), (j3, "member"))
     builders.close_call(cycle)
     with pytest.raises(Refusal) as refused:
-        transitions.fire_cycle_event("tests", cycle, "open_judging", as_role="admin")
+        transitions.fire_cycle_event(TESTS_ACTOR, cycle, "open_judging", as_role="admin")
     rules = {r["rule"] for r in refused.value.rules}
     assert {"panel.expertise_covers_fields", "conflicts.unresolved"} <= rules
     db.session.rollback()
@@ -150,7 +151,7 @@ def test_judging_cannot_open_until_the_panel_covers_the_fields_and_conflicts_are
     for open_conflict in db.session.scalars(select(ConflictOfInterest)).all():
         conflicts.resolve(chair, open_conflict, "confirm", None)
     db.session.commit()
-    assert transitions.fire_cycle_event("tests", cycle, "open_judging", as_role="admin") == "judging"
+    assert transitions.fire_cycle_event(TESTS_ACTOR, cycle, "open_judging", as_role="admin") == "judging"
 
 
 def test_the_panel_page_is_hidden_from_judges_who_do_not_chair_it(cycle, client, auth):
@@ -230,5 +231,5 @@ def test_the_chair_cannot_add_a_conflicted_judge_by_hand(cycle):
     insider = builders.judge("insider@example.org", organisation=org)
     _panel(cycle, (insider, "member"))
     with pytest.raises(ServiceError) as refused:
-        assignments.add("tests", nomination, insider)
+        assignments.add(TESTS_ACTOR, nomination, insider)
     assert refused.value.rule == "assignment.conflict"

@@ -8,6 +8,7 @@ from flask import url_for
 from awards_app.extensions import db
 from awards_app.services import users
 from tests import builders, factories
+from tests.factories import TESTS_ACTOR
 
 ANON, ADMIN, OWNER, STRANGER_N = "anonymous", "admin", "owner nominator", "other nominator"
 JUDGE, STRANGER_J, CHAIR, BOARD, AUDITOR = "assigned judge", "judge off the panel", "chair", "board", "auditor"
@@ -69,7 +70,7 @@ def world(ctx, app):
     from awards_app.services import attachments
 
     cycle, judges, noms = builders.judging_cycle()
-    users.set_roles("tests", judges[0], ("judge", "chair"))
+    users.set_roles(TESTS_ACTOR, judges[0], ("judge", "chair"))
     people = {
         ADMIN: factories.UserFactory(roles=("admin",)),
         OWNER: noms[0].nominator,

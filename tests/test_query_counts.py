@@ -23,6 +23,7 @@ from awards_app.extensions import db
 from awards_app.models import Assignment
 from tests import builders, factories
 from tests.conftest import PASSWORD, reset_database
+from tests.factories import TESTS_ACTOR
 
 SMALL = {"nominations": 3, "judges": 3}
 LARGE = {"nominations": 9, "judges": 6}
@@ -65,12 +66,12 @@ def _build(nominations: int, judges: int) -> dict:
         noms[cycle.id] = [builders.eligible_delegation_nomination(cycle, nominator=nominator)
                           for _ in range(nominations)]
         for i, user in enumerate(panel):
-            panels.add_member("tests", cycle, user, "chair" if i == 0 else "member")
+            panels.add_member(TESTS_ACTOR, cycle, user, "chair" if i == 0 else "member")
         builders.close_call(cycle)
-        transitions.fire_cycle_event("tests", cycle, "open_judging", as_role="admin")
+        transitions.fire_cycle_event(TESTS_ACTOR, cycle, "open_judging", as_role="admin")
         for n in noms[cycle.id]:
             for user in panel:
-                assignments.add("tests", n, user)
+                assignments.add(TESTS_ACTOR, n, user)
                 conflicts.attest_none(user, n)
         db.session.commit()
 

@@ -3,6 +3,7 @@
 import pytest
 
 from awards_app.services import ServiceError, users
+from tests.factories import TESTS_ACTOR
 
 
 def test_ten_failed_logins_per_account_then_429_and_no_permanent_lockout(client, make_user, app):
@@ -67,7 +68,7 @@ def test_a_session_past_its_absolute_lifetime_ends(client, make_user, app):
 ])
 def test_weak_passwords_are_refused(ctx, password, rule):
     with pytest.raises(ServiceError) as refused:
-        users.create_user("tests", "weak@example.org", "Weak", ("judge",), password=password)
+        users.create_user(TESTS_ACTOR, "weak@example.org", "Weak", ("judge",), password=password)
     assert refused.value.rule == rule
 
 
@@ -105,8 +106,8 @@ def test_no_get_request_changes_state(app, client, ctx):
 
     cycle, judges, noms = builders.judging_cycle()
     every_role = ("admin", "judge", "chair", "board", "nominator", "auditor")
-    users.set_roles("tests", judges[0], every_role)
-    newcomer = users.create_user("tests", "new@example.org", "New Comer", every_role,
+    users.set_roles(TESTS_ACTOR, judges[0], every_role)
+    newcomer = users.create_user(TESTS_ACTOR, "new@example.org", "New Comer", every_role,
                                  password="violet kettle harbour 42")  # no judge profile yet
     db.session.commit()
 
@@ -194,7 +195,7 @@ def test_with_redis_every_worker_shares_one_count(tmp_path):
     workers = [create_app("testing", **settings), create_app("testing", **settings)]
     with workers[0].app_context():
         db.create_all()
-        users.create_user("tests", "jo@example.org", "Jo", ("nominator",), password="violet kettle harbour 42")
+        users.create_user(TESTS_ACTOR, "jo@example.org", "Jo", ("nominator",), password="violet kettle harbour 42")
         db.session.commit()
     try:
         clients = [w.test_client() for w in workers]

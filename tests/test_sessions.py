@@ -12,6 +12,7 @@ from awards_app.models import ApiToken, AuditEvent, User
 from awards_app.services import tokens as token_service
 from awards_app.services import users
 from tests.conftest import PASSWORD
+from tests.factories import TESTS_ACTOR
 
 EMAIL = "ines@example.org"
 NEW_PASSWORD = "amber lantern meadow 77"
@@ -27,7 +28,7 @@ def as_service(app):
             db.session.commit()
             return result
     with app.app_context():
-        users.create_user("tests", EMAIL, "Inés Ortega", ("nominator", "judge"), password=PASSWORD)
+        users.create_user(TESTS_ACTOR, EMAIL, "Inés Ortega", ("nominator", "judge"), password=PASSWORD)
         db.session.commit()
     return run
 
@@ -81,7 +82,7 @@ def test_a_new_password_ends_every_session_and_token(app, as_service):
     token = as_service(_new_token)
     assert _api_status(app, token) == 200
 
-    as_service(lambda user: users.set_password("tests", user, NEW_PASSWORD))
+    as_service(lambda user: users.set_password(TESTS_ACTOR, user, NEW_PASSWORD))
 
     assert browser.get("/home").status_code == 302
     assert _api_status(app, token) == 401
@@ -96,7 +97,7 @@ def test_a_change_of_roles_ends_every_session_and_token(app, as_service):
     browser = _signed_in(app)
     token = as_service(_new_token)
 
-    as_service(lambda user: users.set_roles("tests", user, ("nominator",)))
+    as_service(lambda user: users.set_roles(TESTS_ACTOR, user, ("nominator",)))
 
     assert browser.get("/home").status_code == 302
     assert _api_status(app, token) == 401
@@ -104,7 +105,7 @@ def test_a_change_of_roles_ends_every_session_and_token(app, as_service):
 
 def test_setting_the_same_roles_again_signs_no_one_out(app, as_service):
     browser = _signed_in(app)
-    as_service(lambda user: users.set_roles("tests", user, ("judge", "nominator")))
+    as_service(lambda user: users.set_roles(TESTS_ACTOR, user, ("judge", "nominator")))
     assert browser.get("/home").status_code == 200
 
 

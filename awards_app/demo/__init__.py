@@ -34,8 +34,10 @@ from awards_app.models import (
 )
 from awards_app.services import passwords
 from awards_app.services import users as user_service
+from awards_app.services.actors import SystemActor
 
-DEMO_ACTOR = "demo-loader"
+# The loaders open cycles as the secretariat does.
+DEMO_ACTOR = SystemActor("demo-loader", roles=frozenset({"admin"}))
 
 
 @dataclass

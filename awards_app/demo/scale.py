@@ -28,7 +28,7 @@ At scale 10 that is 10 cycles, 20,000 nominations, 1,000 judges, about
 Rows are written with SQLAlchemy Core executemany in batches, with ids
 assigned here (PostgreSQL's sequences are moved past them at the end). The
 audit events continue the chain from its current head, hashed with the
-same `audit_chain.event_hash` the app uses, and the head row is updated
+same `audit_chain.canonical_event` and `event_hash` the app uses, and the head row is updated
 last, so `flask audit verify` passes. Everything is one transaction: the
 caller commits, as every command does.
 
@@ -52,7 +52,7 @@ from types import SimpleNamespace
 from sqlalchemy import func, select, text, update
 
 from awards_app import audit_chain
-from awards_app.demo import data
+from awards_app.demo import DEMO_ACTOR, data
 from awards_app.extensions import db
 from awards_app.models import (
     AuditEvent,
@@ -66,10 +66,11 @@ from awards_app.models import (
 )
 from awards_app.models.types import UTCDateTime
 from awards_app.services import passwords
+from awards_app.services.actors import SystemActor
 from judging import conflicts as conflict_rules
 from judging import expertise
 
-ACTOR = "demo-loader"
+ACTOR = DEMO_ACTOR
 DOMAIN = "scale.demo.milset.org"
 MARKER = "demo_scale/1"  # in a generated cycle's settings: how a later load finds it
 
@@ -228,11 +229,10 @@ class _Chain:
 
     def append(self, at: datetime, actor, action: str, object_type: str, object_id,
                payload: dict, cycle_id: int | None) -> None:
-        actor_id, label = (None, actor) if isinstance(actor, str) else actor
-        event = {"seq": self.seq + 1, "at": at.isoformat(timespec="microseconds"), "actor_id": actor_id,
-                 "actor": label, "action": action, "object_type": object_type,
-                 "object_id": None if object_id is None else str(object_id), "cycle_id": cycle_id,
-                 "payload": payload, "prev_hash": self.hash}
+        actor_id, label = (None, actor.name) if isinstance(actor, SystemActor) else actor  # else (id, email)
+        event = audit_chain.canonical_event(
+            seq=self.seq + 1, at=at, actor_id=actor_id, actor=label, action=action, object_type=object_type,
+            object_id=object_id, cycle_id=cycle_id, payload=payload, prev_hash=self.hash)
         event["hash"] = audit_chain.event_hash(event)
         self.seq, self.hash = event["seq"], event["hash"]
         event["at"] = at  # the row holds the datetime; the hash was taken over its text
@@ -620,7 +620,7 @@ class _CycleBuilder:
 
         call.add(n.nominator.ref, "endorsement.requested", "endorsement", row["id"],
                  {"nomination_id": n.id, "email": email, "from_candidate_organisation": own}, requested)
-        call.add(f"endorser:{email}", "endorsement.received", "endorsement", row["id"],
+        call.add(SystemActor(f"endorser:{email}"), "endorsement.received", "endorsement", row["id"],
                  {"nomination_id": n.id, "name": endorser, "organisation": row["endorser_organisation"]},
                  received)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from awards_app import audit_chain
 from awards_app.extensions import db
 from awards_app.i18n import labels
 from awards_app.models import (
@@ -73,7 +74,7 @@ class CycleReport:
     decision: object = None
     votes: list = field(default_factory=list)
     replay: dict | None = None
-    chain: audit.ChainStatus | None = None
+    chain: audit_chain.Verification | None = None
     distribution_chart: object = None
     distribution_count: int = 0  # candidates in the distribution chart
     severity_charts: list = field(default_factory=list)

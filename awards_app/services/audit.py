@@ -5,7 +5,7 @@ import json
 import queue
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -15,14 +15,7 @@ from sqlalchemy import DateTime, Text, cast, or_, select, type_coerce, update
 from awards_app import audit_chain
 from awards_app.extensions import db
 from awards_app.models import AuditCheckpoint, AuditEvent, AuditHead
-
-
-def _actor_fields(actor) -> tuple[int | None, str]:
-    if actor is None:
-        return None, "system"
-    if isinstance(actor, str):
-        return None, actor
-    return actor.id, actor.email
+from awards_app.services import actors
 
 
 def record(actor, action: str, obj=None, payload: dict | None = None, *,
@@ -51,12 +44,14 @@ class Entry:
 
 def record_many(actor, entries: list[Entry]) -> list[AuditEvent]:
     """Append several events by the same actor under one lock of the head,
-    in order (what a bulk action such as a detection run does)."""
+    in order (what a bulk action such as a detection run does).
+
+    actor: a user, or a SystemActor; a bare string raises TypeError."""
+    actor_id, actor_label = actors.audit_fields(actor)
     if not entries:
         return []
     session = db.session
     head = _lock_head(session)
-    actor_id, actor_label = _actor_fields(actor)
     seq, prev = head.seq, head.hash
     rows = []
     for entry in entries:
@@ -66,18 +61,10 @@ def record_many(actor, entries: list[Entry]) -> list[AuditEvent]:
             object_id = entry.obj.id
         at = datetime.now(UTC)
         seq += 1
-        event = {
-            "seq": seq,
-            "at": at.isoformat(timespec="microseconds"),
-            "actor_id": actor_id,
-            "actor": actor_label,
-            "action": entry.action,
-            "object_type": object_type or "system",
-            "object_id": None if object_id is None else str(object_id),
-            "cycle_id": entry.cycle_id,
-            "payload": _as_stored(entry.payload or {}),
-            "prev_hash": prev,
-        }
+        event = audit_chain.canonical_event(
+            seq=seq, at=at, actor_id=actor_id, actor=actor_label, action=entry.action,
+            object_type=object_type or "system", object_id=object_id, cycle_id=entry.cycle_id,
+            payload=_as_stored(entry.payload or {}), prev_hash=prev)
         event["hash"] = prev = audit_chain.event_hash(event)
         rows.append(AuditEvent(**{**event, "at": at}))
     session.add_all(rows)
@@ -128,8 +115,8 @@ def _create_head(session) -> None:
 
 def as_dict(row) -> dict:
     """The event as it was hashed, read back from an ORM row or a Core row."""
-    event = {name: getattr(row, name) for name in (*audit_chain.FIELDS, "hash")}
-    event["at"] = event["at"].isoformat(timespec="microseconds")
+    event = audit_chain.canonical_event(**{name: getattr(row, name) for name in audit_chain.FIELDS})
+    event["hash"] = row.hash
     return event
 
 
@@ -167,9 +154,9 @@ STREAM_BATCH = 5_000
 _ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NAIVE_UTC  # naive `at` written with +00:00, as recorded
 
 
-def verify_chain(after_seq: int = 0, after_hash: str = audit_chain.GENESIS):
-    """(ok, count, head_hash, problem) for the stored chain after event
-    `after_seq`, whose hash is `after_hash`: by default the whole chain.
+def verify_chain(after_seq: int = 0, after_hash: str = audit_chain.GENESIS) -> audit_chain.Verification:
+    """The stored chain after event `after_seq`, whose hash is `after_hash`,
+    verified: by default the whole chain.
 
     Same verdict and messages as audit_chain.verify(iter_events()), streamed.
     """
@@ -263,8 +250,12 @@ class _Prefetch:
         self._thread.join()
 
 
-def _verify_batches(batches, prev: str, expected_seq: int):
-    """audit_chain.verify's walk over the stream's tuples, hashing with orjson."""
+def _verify_batches(batches, prev: str, expected_seq: int) -> audit_chain.Verification:
+    """audit_chain.verify's walk over the stream's tuples, hashing with orjson.
+
+    The body is audit_chain.canonical_event's dict, written out here with
+    `at` left a datetime for orjson to write (faster than its isoformat);
+    tests/test_audit_canonical.py checks it gives the pinned hashes."""
     loads, dumps, sha256, count = orjson.loads, orjson.dumps, hashlib.sha256, 0
     for rows in batches:
         for row in rows:
@@ -283,11 +274,11 @@ def _verify_batches(batches, prev: str, expected_seq: int):
             except (TypeError, ValueError):  # what orjson cannot read or write: the reference decides
                 good = False
             if not good:
-                good, _, _, problem = audit_chain.verify([_reference_event(row)], prev, expected_seq)
-                if not good:
-                    return False, count, prev, problem
+                reference = audit_chain.verify([_reference_event(row)], prev, expected_seq)
+                if not reference.ok:
+                    return audit_chain.Verification(False, count, expected_seq - 1, prev, reference.problem)
             prev, expected_seq, count = stored, expected_seq + 1, count + 1
-    return True, count, prev, None
+    return audit_chain.Verification(True, count, expected_seq - 1, prev)
 
 
 def _isoformat_utc(at: datetime) -> str:
@@ -300,10 +291,12 @@ def _reference_event(row) -> dict:
     types: UTCDateTime gives the stored naive value the UTC zone, the JSON
     type hands the text to json.loads."""
     seq, at, actor_id, actor, action, object_type, object_id, cycle_id, payload, prev_hash, stored = row
-    return {"seq": seq, "at": at.replace(tzinfo=UTC).isoformat(timespec="microseconds"), "actor_id": actor_id,
-            "actor": actor, "action": action, "object_type": object_type, "object_id": object_id,
-            "cycle_id": cycle_id, "payload": None if payload is None else json.loads(payload),
-            "prev_hash": prev_hash, "hash": stored}
+    event = audit_chain.canonical_event(
+        seq=seq, at=at, actor_id=actor_id, actor=actor, action=action, object_type=object_type,
+        object_id=object_id, cycle_id=cycle_id, payload=None if payload is None else json.loads(payload),
+        prev_hash=prev_hash)
+    event["hash"] = stored
+    return event
 
 
 # ---------------------------------------------------------------- checkpoints
@@ -347,45 +340,22 @@ def checkpoint_problem(checkpoint: AuditCheckpoint | None = None) -> str | None:
             "(the chain was rewritten)")
 
 
-@dataclass(frozen=True)
-class ChainStatus:
-    """What chain_status() found.
-
-    ok: the chain verified from the checkpoint (or from its start) to the head.
-    count: events verified by this call (after the checkpoint).
-    head_seq, head_hash: the last event that verified (the checkpoint's
-        when nothing follows it).
-    problem: the first event that does not match and why, or None.
-    checkpoint_seq, checkpoint_verified_at: the checkpoint relied on, or None.
-    full: True when the whole chain was verified (there was no checkpoint).
-    """
-
-    ok: bool
-    count: int
-    head_seq: int
-    head_hash: str
-    problem: str | None
-    checkpoint_seq: int | None
-    checkpoint_verified_at: datetime | None
-    full: bool
-
-
-def chain_status() -> ChainStatus:
+def chain_status() -> audit_chain.Verification:
     """The chain's state for readers who need not re-verify what a full
     `flask audit verify` already has: only the events after the latest
     checkpoint, linked to its hash, after checking that the stored event at
-    the checkpoint still has that hash. With no checkpoint, the whole chain.
+    the checkpoint still has that hash (the result names the checkpoint).
+    With no checkpoint, the whole chain.
     """
     checkpoint = latest_checkpoint()
     if checkpoint is None:
-        ok, count, head, problem = verify_chain()
-        return ChainStatus(ok, count, count, head, problem, None, None, full=True)
+        return verify_chain()
     seq, at = checkpoint.seq, checkpoint.verified_at
     problem = checkpoint_problem(checkpoint)
     if problem:
-        return ChainStatus(False, 0, seq, checkpoint.hash, problem, seq, at, full=False)
-    ok, count, head, problem = verify_chain(after_seq=seq, after_hash=checkpoint.hash)
-    return ChainStatus(ok, count, seq + count, head, problem, seq, at, full=False)
+        return audit_chain.Verification(False, 0, seq, checkpoint.hash, problem, seq, at)
+    return replace(verify_chain(after_seq=seq, after_hash=checkpoint.hash),
+                   checkpoint_seq=seq, checkpoint_verified_at=at)
 
 
 BUNDLE_FORMAT = "milset-audit-bundle/1"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from awards_app.extensions import db
 from awards_app.models import Endorsement, Nomination
-from awards_app.services import N_, NotFound, ServiceError, audit, outbox
+from awards_app.services import N_, NotFound, ServiceError, actors, audit, outbox
 
 
 def public_url(endpoint: str, **values) -> str:
@@ -80,7 +80,7 @@ def respond(token: str, *, name: str, organisation: str, role: str, text: str) -
     endorsement.received_at = datetime.now(UTC)
     db.session.flush()
     nomination = endorsement.nomination
-    audit.record(f"endorser:{endorsement.email}", "endorsement.received", endorsement,
+    audit.record(actors.SystemActor(f"endorser:{endorsement.email}"), "endorsement.received", endorsement,
                  {"nomination_id": nomination.id, "name": endorsement.endorser_name,
                   "organisation": endorsement.endorser_organisation},
                  cycle_id=nomination.cycle_id)

@@ -22,12 +22,13 @@ def _rules(refused: "workflows.Refused") -> list[dict]:
 
 
 def _roles_of(actor, as_role: str | None) -> list[str]:
-    """A person may hold several roles; the event is fired in the first that may."""
+    """A person (or a SystemActor) may hold several roles; the event is
+    fired in the first that may."""
+    if isinstance(actor, str):
+        raise TypeError(f"the actor must be a user or a SystemActor, not {actor!r}")
     if as_role is not None:
-        if not isinstance(actor, str) and as_role not in actor.roles:
-            return []
-        return [as_role]
-    return sorted(actor.roles) if not isinstance(actor, str) else []
+        return [as_role] if as_role in actor.roles else []
+    return sorted(actor.roles)
 
 
 def _fire(fire, state: str, event: str, roles: list[str], facts):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from awards_app.extensions import db
 from awards_app.models import ROLES, ApiToken, Person, User, UserRole
-from awards_app.services import N_, Message, ServiceError, audit, passwords
+from awards_app.services import N_, Message, ServiceError, actors, audit, passwords
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -109,7 +109,7 @@ def authenticate(email: str, password: str, *, remote_addr: str | None = None) -
             user.password_hash = passwords.hash_password(password)
         audit.record(user, "auth.login", user, {"remote_addr": remote_addr})
         return user
-    audit.record(None, "auth.login_failed", None, {"email": email.strip().lower()[:254],
+    audit.record(actors.SYSTEM, "auth.login_failed", None, {"email": email.strip().lower()[:254],
                                                    "remote_addr": remote_addr},
                  object_type="user_account")
     return None
@@ -117,7 +117,7 @@ def authenticate(email: str, password: str, *, remote_addr: str | None = None) -
 
 def record_login_limited(email: str, remote_addr: str | None, limit: str) -> None:
     """A login refused by a rate limit, before any password was checked."""
-    audit.record(None, "auth.login_limited", None, {"email": email, "remote_addr": remote_addr,
+    audit.record(actors.SYSTEM, "auth.login_limited", None, {"email": email, "remote_addr": remote_addr,
                                                     "limit": limit}, object_type="user_account")
 
 

@@ -126,8 +126,9 @@ def test_a_best_delegation_award_cycle_from_nomination_to_ratified_decision(api,
     events = _ok(api.get(f"/api/v1/audit-events?cycle_id={cycle['id']}&action=decision.ratified", t_board[0]))
     assert len(events) == 1
     bundle = _ok(api.get(f"{cycle_url}/report-bundle", t_board[0]))
-    ok, count, _head, problem = audit_chain.verify(bundle["events"], start_prev=bundle["chain"]["start_prev_hash"],
-                                                   start_seq=bundle["chain"]["start_seq"])
-    assert ok, problem
-    assert count == bundle["chain"]["count"]
+    offline = audit_chain.verify(bundle["events"], start_prev=bundle["chain"]["start_prev_hash"],
+                                 start_seq=bundle["chain"]["start_seq"])
+    assert offline.ok, offline.problem
+    assert offline.count == bundle["chain"]["count"]
+    assert offline.head_hash == bundle["chain"]["head_hash"]
     assert json.dumps(bundle)  # plain JSON
