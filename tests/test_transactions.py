@@ -86,6 +86,26 @@ def test_services_never_commit_or_roll_back():
     assert not found, "a service flushes and raises; its caller commits or rolls back:\n" + "\n".join(found)
 
 
+def _decorator_name(node) -> str:
+    target = node.func if isinstance(node, ast.Call) else node
+    return target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+
+
+def test_every_api_operation_that_changes_data_commits_through_write():
+    """An API view that changes data is wrapped in api.core.write, its one commit."""
+    unwrapped = []
+    for path in _modules("api"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            methods = {m.value for d in node.decorator_list
+                       if isinstance(d, ast.Call) and _decorator_name(d) == "route"
+                       for k in d.keywords if k.arg == "methods" for m in k.value.elts}
+            if methods - {"GET", "HEAD", "OPTIONS"} and "write" not in map(_decorator_name, node.decorator_list):
+                unwrapped.append(f"{path.relative_to(ROOT).as_posix()}:{node.lineno} {node.name}")
+    assert not unwrapped, "decorate with @write():\n" + "\n".join(unwrapped)
+
+
 def test_the_scan_finds_a_commit_hidden_in_a_helper(tmp_path):
     module = tmp_path / "view.py"
     module.write_text("def view():\n    def inner():\n        db.session.commit()\n    inner()\n"
