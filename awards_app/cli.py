@@ -184,7 +184,13 @@ def outbox_send(limit):
     """Send waiting notices by SMTP (MAIL_SERVER), or write them to the log."""
     from awards_app.services import outbox
 
-    sent, failed = outbox.send_pending(limit)
+    sent = failed = 0
+    for message in outbox.pending(limit):
+        if outbox.deliver(message):
+            sent += 1
+        else:
+            failed += 1
+        db.session.commit()  # each notice on its own: one bad address holds back no other
     click.echo(f"Sent {sent} notice(s); {failed} failed and will be retried.")
     if failed:
         sys.exit(1)

@@ -159,10 +159,13 @@ def authenticate():
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _, token = header.partition(" ")
-        user = token_service.authenticate(token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
+        row = token_service.live_token(token.strip()) if scheme.lower() == "bearer" else None
+        if row is None:
             return error_response(401, "auth.invalid_token", "This token is unknown or revoked.",
                                   headers={"WWW-Authenticate": 'Bearer realm="api"'})
+        if token_service.record_use(row):
+            db.session.commit()  # the token's last use, committed apart from the request's own work
+        user = row.user
         # Acts as the token's user for this request only: no session is created.
         current_app.login_manager._update_request_context_with_user(user)
         g.api_auth = "token"

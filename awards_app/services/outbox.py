@@ -49,32 +49,31 @@ def _deliver_smtp(config, message: OutboxMessage) -> None:
         smtp.send_message(email)
 
 
-def send_pending(limit: int = 100) -> tuple[int, int]:
-    """Deliver waiting notices by SMTP, or to the log when no MAIL_SERVER is set.
-
-    Each message is committed on its own, so one bad address does not hold
-    back the others; it is retried up to MAX_ATTEMPTS times.
-    """
-    config = current_app.config
-    pending = db.session.scalars(
+def pending(limit: int = 100) -> list[OutboxMessage]:
+    """The notices waiting to be sent, oldest first, each tried at most MAX_ATTEMPTS times."""
+    return list(db.session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxMessage.id).limit(limit)
-    ).all()
-    sent = failed = 0
-    for message in pending:
-        message.attempts += 1
-        try:
-            if config.get("MAIL_SERVER"):
-                _deliver_smtp(config, message)
-            else:
-                current_app.logger.info("outbox -> %s: %s\n%s", message.recipient,
-                                        message.subject, message.body)
-            message.sent_at = datetime.now(UTC)
-            message.last_error = None
-            sent += 1
-        except (OSError, smtplib.SMTPException) as exc:
-            message.last_error = str(exc)[:1000]
-            failed += 1
-        db.session.commit()
-    return sent, failed
+        .order_by(OutboxMessage.id).limit(limit)))
+
+
+def deliver(message: OutboxMessage) -> bool:
+    """Send one notice by SMTP, or to the log when no MAIL_SERVER is set, and
+    record the attempt on it; True when it went. The caller commits each
+    notice on its own, so one bad address does not hold back the others."""
+    config = current_app.config
+    message.attempts += 1
+    try:
+        if config.get("MAIL_SERVER"):
+            _deliver_smtp(config, message)
+        else:
+            current_app.logger.info("outbox -> %s: %s\n%s", message.recipient,
+                                    message.subject, message.body)
+    except (OSError, smtplib.SMTPException) as exc:
+        message.last_error = str(exc)[:1000]
+        db.session.flush()
+        return False
+    message.sent_at = datetime.now(UTC)
+    message.last_error = None
+    db.session.flush()
+    return True

@@ -1,6 +1,8 @@
 """The panel's result: scores aggregated by the cycle's declared method, and
 the chair's recommendation with its rationale."""
 
+from datetime import UTC, datetime
+
 from sqlalchemy import and_, exists, select
 
 from awards_app.extensions import db
@@ -74,6 +76,18 @@ def rank_from_sheets(cycle: Cycle, sheet_dicts: list[dict]):
     sheets = [aggregation.Sheet(judge_id=s["judge_id"], nomination_id=s["nomination_id"],
                                 scores=s["scores"]) for s in sheet_dicts]
     return aggregation.rank(criteria_of(cycle), sheets, method_of(cycle), settings_of(cycle))
+
+
+def save_deliberation_notes(actor, cycle: Cycle, notes: str | None) -> None:
+    """The chair's working notes of the panel's deliberation, kept on the
+    cycle. The audit event records that they changed and their length, not
+    their text: notes are the panel's, the trail is the board's."""
+    if not panel_service.is_chair(actor, cycle):
+        raise Forbidden("deliberation.chair_only", N_("Only the panel's chair keeps the deliberation notes."))
+    cycle.deliberation_notes = notes
+    db.session.flush()
+    audit.record(actor, "deliberation.notes_saved", cycle,
+                 {"length": len(notes or ""), "at": datetime.now(UTC).isoformat()}, cycle_id=cycle.id)
 
 
 def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | None = None) -> Recommendation:

@@ -181,8 +181,7 @@ def submit(judge, assignment: Assignment, raw: dict, *, expected_version: int | 
     assignment.submitted_at = datetime.now(UTC)
     try:
         db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
+    except StaleDataError:  # another submission won; the caller rolls back
         raise Refusal([{"rule": "scoring.locked", "message": N_("These scores were just submitted.")}]) from None
     by_id = {c.id: c.code for c in criteria}
     audit.record(judge, "score.submitted", assignment,

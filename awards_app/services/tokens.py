@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from awards_app.extensions import db
-from awards_app.models import ApiToken, User
+from awards_app.models import ApiToken
 from awards_app.services import N_, Message, NotFound, ServiceError, audit
 
 PREFIX = "mla_"
@@ -57,18 +57,23 @@ def revoke(actor, token_id: int) -> ApiToken:
     return row
 
 
-def authenticate(token: str | None) -> User | None:
-    """The active user a live token belongs to, or None (unknown, revoked,
-    or the account is disabled)."""
+def live_token(token: str | None) -> ApiToken | None:
+    """The token's row when it is live: known, not revoked, its account
+    active; else None."""
     if not token or not token.startswith(PREFIX) or len(token) > 200:
         return None
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
+    return row
+
+
+def record_use(row: ApiToken) -> bool:
+    """Note when the token was last used, at most once per TOUCH_INTERVAL;
+    True when it wrote. Bookkeeping, not part of the request's own unit of
+    work: the caller commits it at once, before any service runs."""
     now = datetime.now(UTC)
-    if row.last_used_at is None or now - row.last_used_at > TOUCH_INTERVAL:
-        # Bookkeeping outside the request's own unit of work: a Core update
-        # committed at once, before any service runs.
-        db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
-        db.session.commit()
-    return row.user
+    if row.last_used_at is not None and now - row.last_used_at <= TOUCH_INTERVAL:
+        return False
+    db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+    return True

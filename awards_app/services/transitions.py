@@ -55,10 +55,12 @@ def _lock(model, row_id: int, expected_version: int | None):
 
 
 def _flush():
+    """Write the change, checking the version counter: a row changed since it
+    was locked (another transaction won) is a stale edit. The caller rolls
+    back (the session cannot go on after a failed flush)."""
     try:
         db.session.flush()
     except StaleDataError:
-        db.session.rollback()
         raise Refusal([{"rule": "edit.stale",
                          "message": N_("Someone changed this in the meantime; reload and try again.")}]
                        ) from None

@@ -1,4 +1,5 @@
-"""Blueprints by user: thin views that check permission, call one service, commit."""
+"""Blueprints by user: thin views that check permission, then carry out one
+service call with `carry_out`, the one place a page commits or rolls back."""
 
 from urllib.parse import urlsplit
 
@@ -24,23 +25,51 @@ def flash_refusal(exc) -> None:
         flash(f"{rule_message(rule['message'])} [{rule['rule']}]", "error")
 
 
-def carry_out(action):
-    """Run one service call as the request's transaction: commit and return
-    (True, its result), or roll back, show the refusal and return (False,
-    the refusal)."""
-    from awards_app.extensions import db
-    from awards_app.services import ServiceError
-
-    try:
-        result = action()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash_refusal(exc)
-        return False, exc
-    db.session.commit()
-    return True, result
-
-
 def refusal_text(exc) -> str:
     """A refusal for a field's error list: its message in the reader's language and its rule id."""
     return f"{rule_message(exc.message)} [{exc.rule}]"
+
+
+def show_refusal(exc, form=None, field: str | None = None) -> None:
+    """Put the refusal where the user looks: on the form's field the service
+    names (or, when it names none the form has, on `field`, the view's choice),
+    so the page shows it beside what they typed; with no such field, flash it."""
+    target = None
+    if form is not None:
+        target = getattr(form, exc.field, None) if exc.field else None
+        if target is None and field is not None:
+            target = getattr(form, field)
+    if target is not None:
+        target.errors = [*target.errors, refusal_text(exc)]
+    else:
+        flash_refusal(exc)
+
+
+def carry_out(action, form=None, *, field: str | None = None, show: bool = True):
+    """Run one service call as the request's transaction, the only commit or
+    rollback a view makes.
+
+    `action` is the call (a lambda). When it returns, commit and return
+    (True, its result). When the service refuses (ServiceError), roll back
+    and return (False, the refusal), having shown it (`show_refusal`: on the
+    field of `form` it names, else on `field`, else flashed); show=False
+    leaves the showing to the view (a refused import's rows, say). A NotFound
+    is the 404 page, the same as for a missing id. Any other error propagates
+    to the error handlers, which roll back too."""
+    from flask import abort
+
+    from awards_app.extensions import db
+    from awards_app.services import NotFound, ServiceError
+
+    try:
+        result = action()
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    except ServiceError as exc:
+        db.session.rollback()
+        if show:
+            show_refusal(exc, form, field)
+        return False, exc
+    db.session.commit()
+    return True, result

@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from awards_app.extensions import db, limiter
+from awards_app.extensions import limiter
 from awards_app.services import users
-from awards_app.web import safe_next
+from awards_app.web import carry_out, safe_next
 from awards_app.web.login import KEEP, LoginForm
 from awards_app.web.security import (
     failed_login,
@@ -33,10 +33,10 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = users.authenticate(form.email.data, form.password.data,
-                                  remote_addr=request.remote_addr)
-        db.session.commit()
-        if user is not None:
+        # Committed either way: a failed attempt is audited as much as a login.
+        ok, user = carry_out(lambda: users.authenticate(form.email.data, form.password.data,
+                                                        remote_addr=request.remote_addr))
+        if ok and user is not None:
             lang = session.get("lang")
             session.clear()  # a fresh session on every login: no fixation
             if lang:
@@ -58,8 +58,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    users.record_logout(current_user)
-    db.session.commit()
+    carry_out(lambda: users.record_logout(current_user))
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")

@@ -3,8 +3,6 @@ nominations matrix a page at a time, results by every method, judges'
 severity and agreement, notes and the recommendation (the reading is
 services.progress's)."""
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,8 +16,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from awards_app.extensions import db
 from awards_app.models import Cycle
 from awards_app.reports import charts
-from awards_app.services import audit, progress, recommendations
 from awards_app.services import panels as panel_service
+from awards_app.services import progress, recommendations
 from awards_app.web import carry_out
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
@@ -88,9 +86,9 @@ def cycle(cycle_id: int):
 @login_required
 def remind(cycle_id: int):
     cycle = _chaired_cycle(cycle_id)
-    reminded = progress.remind_late_judges(current_user, cycle)
-    db.session.commit()
-    flash(_("Reminders sent to %(n)s judge(s).", n=reminded), "success")
+    ok, reminded = carry_out(lambda: progress.remind_late_judges(current_user, cycle))
+    if ok:
+        flash(_("Reminders sent to %(n)s judge(s).", n=reminded), "success")
     return redirect(url_for("chair.cycle", cycle_id=cycle.id), 303)
 
 
@@ -100,12 +98,8 @@ def notes(cycle_id: int):
     cycle = _chaired_cycle(cycle_id)
     form = NotesForm()
     if form.validate_on_submit():
-        cycle.deliberation_notes = form.notes.data
-        audit.record(current_user, "deliberation.notes_saved", cycle,
-                     {"length": len(form.notes.data or ""), "at": datetime.now(UTC).isoformat()},
-                     cycle_id=cycle.id)
-        db.session.commit()
-        flash(_("Notes saved."), "success")
+        if carry_out(lambda: recommendations.save_deliberation_notes(current_user, cycle, form.notes.data))[0]:
+            flash(_("Notes saved."), "success")
     return redirect(url_for("chair.cycle", cycle_id=cycle.id), 303)
 
 

@@ -15,9 +15,9 @@ from awards_app.extensions import db
 from awards_app.i18n import labels
 from awards_app.models import AwardType, Cycle, Event
 from awards_app.permissions import role_required
-from awards_app.services import Refusal, ServiceError, transitions
 from awards_app.services import cycles as cycle_service
-from awards_app.web import flash_refusal, refusal_text
+from awards_app.services import transitions
+from awards_app.web import carry_out
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 
@@ -53,16 +53,10 @@ def show(cycle_id: int):
 def fire(cycle_id: int, event: str):
     cycle = db.get_or_404(Cycle, cycle_id)
     version = request.form.get("version", type=int)
-    try:
-        new_state = transitions.fire_cycle_event(current_user, cycle, event,
-                                                 expected_version=version,
-                                                 reason=request.form.get("reason") or None)
-    except Refusal as refused:
-        db.session.rollback()
-        flash_refusal(refused)
-        return redirect(url_for("cycles.show", cycle_id=cycle_id)), 303
-    db.session.commit()
-    flash(_("Done: the cycle is now %(state)s.", state=labels.state_label(new_state)), "success")
+    ok, new_state = carry_out(lambda: transitions.fire_cycle_event(
+        current_user, cycle, event, expected_version=version, reason=request.form.get("reason") or None))
+    if ok:
+        flash(_("Done: the cycle is now %(state)s.", state=labels.state_label(new_state)), "success")
     return redirect(url_for("cycles.show", cycle_id=cycle_id), 303)
 
 
@@ -72,9 +66,8 @@ def override_odd_year(cycle_id: int):
     cycle = db.get_or_404(Cycle, cycle_id)
     form = OverrideForm()
     if form.validate_on_submit():
-        cycle_service.override_odd_year(current_user, cycle, form.reason.data)
-        db.session.commit()
-        flash(_("The board's override is recorded."), "success")
+        if carry_out(lambda: cycle_service.override_odd_year(current_user, cycle, form.reason.data))[0]:
+            flash(_("The board's override is recorded."), "success")
     else:
         flash(_("Give the reason for the override."), "error")
     return redirect(url_for("cycles.show", cycle_id=cycle_id), 303)
@@ -92,16 +85,11 @@ def new():
         award = next(a for a in awards if a.code == form.award.data)
         deadline = (datetime.combine(form.deadline.data, time(23, 59, 59), tzinfo=UTC)
                     if form.deadline.data else None)
-        try:
-            cycle = cycle_service.create_cycle(
-                current_user, award, form.year.data,
-                event=db.session.get(Event, form.event.data) if form.event.data else None,
-                deadline=deadline, max_laureates=form.max_laureates.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.year.errors.append(refusal_text(exc))
-        else:
-            db.session.commit()
+        event = db.session.get(Event, form.event.data) if form.event.data else None
+        ok, cycle = carry_out(lambda: cycle_service.create_cycle(
+            current_user, award, form.year.data, event=event, deadline=deadline,
+            max_laureates=form.max_laureates.data), form, field="year")
+        if ok:
             flash(_("Cycle created. Review its criteria, then publish them."), "success")
             return redirect(url_for("cycles.show", cycle_id=cycle.id), 303)
     return render_template("cycles/new.html", form=form), (400 if form.errors else 200)

@@ -15,9 +15,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from awards_app.extensions import db
 from awards_app.models import Delegation, Event, Organisation, Participant
 from awards_app.permissions import role_required
-from awards_app.services import ServiceError
 from awards_app.services import delegations as delegation_service
-from awards_app.web import refusal_text
+from awards_app.web import carry_out
 
 bp = Blueprint("delegations", __name__, url_prefix="/delegations")
 
@@ -65,15 +64,10 @@ def new(event_id: int):
     form = DelegationForm()
     form.organisation.choices = [(o.id, o.name) for o in organisations]
     if form.validate_on_submit():
-        try:
-            delegation = delegation_service.register_delegation(
-                current_user, event, db.session.get(Organisation, form.organisation.data),
-                name=form.name.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.organisation.errors.append(refusal_text(exc))
-        else:
-            db.session.commit()
+        organisation = db.session.get(Organisation, form.organisation.data)
+        ok, delegation = carry_out(lambda: delegation_service.register_delegation(
+            current_user, event, organisation, name=form.name.data), form, field="organisation")
+        if ok:
             flash(_("Delegation registered. Import its participants next."), "success")
             return redirect(url_for("delegations.show", delegation_id=delegation.id), 303)
     return render_template("delegations/new.html", event=event, form=form), (400 if form.errors else 200)
@@ -92,14 +86,12 @@ def import_participants(delegation_id: int):
     form = ParticipantsUploadForm()
     if not form.validate_on_submit():
         return _render_show(delegation, form, status=400)
-    try:
-        text = delegation_service.read_upload(form.file.data.read(delegation_service.MAX_BYTES + 1))
-        count = delegation_service.import_participants(current_user, delegation, text)
-    except delegation_service.ImportRefused as refused:
-        db.session.rollback()
-        return _render_show(delegation, form, problems=refused.errors, status=400)
-    db.session.commit()
-    flash(ngettext("%(num)d participant imported.", "%(num)d participants imported.", count), "success")
+    data = form.file.data.read(delegation_service.MAX_BYTES + 1)
+    ok, imported = carry_out(lambda: delegation_service.import_participants(
+        current_user, delegation, delegation_service.read_upload(data)), show=False)
+    if not ok:  # refused whole (ImportRefused): the page lists each bad row
+        return _render_show(delegation, form, problems=imported.errors, status=400)
+    flash(ngettext("%(num)d participant imported.", "%(num)d participants imported.", imported), "success")
     return redirect(url_for("delegations.show", delegation_id=delegation.id), 303)
 
 

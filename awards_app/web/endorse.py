@@ -3,10 +3,9 @@
 from flask import Blueprint, render_template
 from flask_babel import gettext as _
 
-from awards_app.extensions import db
 from awards_app.services import NotFound, ServiceError
 from awards_app.services import endorsements as endorsement_service
-from awards_app.web import refusal_text
+from awards_app.web import carry_out
 from awards_app.web.forms import EndorsementForm
 
 bp = Blueprint("endorse", __name__, url_prefix="/endorse")
@@ -22,14 +21,10 @@ def respond(token: str):
         return render_template("endorse/closed.html", message=exc.message, rule=exc.rule), 410
     form = EndorsementForm()
     if form.validate_on_submit():
-        try:
-            endorsement_service.respond(token, name=form.name.data, organisation=form.organisation.data,
-                                        role=form.role.data, text=form.text.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.text.errors = [refusal_text(exc)]
-        else:
-            db.session.commit()
+        ok, _endorsement = carry_out(lambda: endorsement_service.respond(
+            token, name=form.name.data, organisation=form.organisation.data, role=form.role.data,
+            text=form.text.data), form, field="text")
+        if ok:
             return render_template("endorse/thanks.html",
                                    message=_("Thank you: your endorsement is recorded."))
     return render_template("endorse/form.html", form=form, endorsement=endorsement), \

@@ -16,9 +16,8 @@ from awards_app.i18n import labels
 from awards_app.models import Expertise, JudgeProfile, User
 from awards_app.models.judging import CONFLICT_KINDS
 from awards_app.permissions import role_required
-from awards_app.services import ServiceError
 from awards_app.services import judges as judge_service
-from awards_app.web import carry_out, refusal_text
+from awards_app.web import carry_out
 from judging import expertise
 
 bp = Blueprint("judges", __name__)
@@ -74,9 +73,8 @@ def languages():
     form = LanguagesForm()
     form.languages.choices = list(expertise.LANGUAGES.items())
     if form.validate_on_submit():
-        judge_service.update_languages(current_user, profile, form.languages.data)
-        db.session.commit()
-        flash(_("Languages saved."), "success")
+        if carry_out(lambda: judge_service.update_languages(current_user, profile, form.languages.data))[0]:
+            flash(_("Languages saved."), "success")
     return redirect(url_for("judges.profile"), 303)
 
 
@@ -87,14 +85,9 @@ def add_expertise():
     form = ExpertiseForm()
     form.field.choices = [(code, code) for code in expertise.FIELDS]
     if form.validate_on_submit():
-        try:
-            judge_service.add_expertise(current_user, profile, form.field.data, form.evidence.data,
-                                        form.years.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "field").errors = [refusal_text(exc)]
-        else:
-            db.session.commit()
+        if carry_out(lambda: judge_service.add_expertise(current_user, profile, form.field.data,
+                                                          form.evidence.data, form.years.data),
+                     form, field="field")[0]:
             flash(_("Expertise added. The secretariat will vet it."), "success")
             return redirect(url_for("judges.profile"), 303)
     return _render(profile, 400, expertise_form=form)
@@ -107,8 +100,7 @@ def remove_expertise(expertise_id: int):
     row = db.session.get(Expertise, expertise_id)
     if row is None or row.profile_id != profile.id:
         abort(404)
-    judge_service.remove_expertise(current_user, profile, row)
-    db.session.commit()
+    carry_out(lambda: judge_service.remove_expertise(current_user, profile, row))
     return redirect(url_for("judges.profile"), 303)
 
 
@@ -119,10 +111,10 @@ def add_relation():
     form = RelationForm()
     form.kind.choices = [(k, k) for k in CONFLICT_KINDS]
     if form.validate_on_submit():
-        judge_service.add_relation(current_user, profile, form.name.data, form.email.data, form.kind.data)
-        db.session.commit()
-        flash(_("Relation recorded; conflicts are checked again."), "success")
-        return redirect(url_for("judges.profile"), 303)
+        if carry_out(lambda: judge_service.add_relation(current_user, profile, form.name.data, form.email.data,
+                                                         form.kind.data), form)[0]:
+            flash(_("Relation recorded; conflicts are checked again."), "success")
+            return redirect(url_for("judges.profile"), 303)
     return _render(profile, 400, relation_form=form)
 
 

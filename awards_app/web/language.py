@@ -4,9 +4,8 @@ user's choice is also kept on their profile (through the users service)."""
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
-from awards_app.extensions import db
 from awards_app.services import users
-from awards_app.web import safe_next
+from awards_app.web import carry_out, safe_next
 
 bp = Blueprint("language", __name__)
 
@@ -21,6 +20,5 @@ def switch():
     # the profile; until it exists the choice lasts for the session only.
     set_locale = getattr(users, "set_locale", None)
     if set_locale is not None and current_user.is_authenticated:
-        set_locale(current_user, lang)
-        db.session.commit()
+        carry_out(lambda: set_locale(current_user, lang))
     return redirect(safe_next(request.form.get("next"), url_for("main.index")), 303)

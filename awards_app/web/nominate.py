@@ -17,11 +17,10 @@ from sqlalchemy import select
 from awards_app.extensions import db
 from awards_app.models import Attachment, Country, Cycle, Delegation, Nomination, Organisation
 from awards_app.permissions import can_edit_nomination, can_view_nomination, role_required
-from awards_app.services import Refusal, ServiceError
 from awards_app.services import attachments as attachment_service
 from awards_app.services import endorsements as endorsement_service
 from awards_app.services import nominations as nomination_service
-from awards_app.web import flash_refusal, forms, refusal_text
+from awards_app.web import carry_out, forms
 
 bp = Blueprint("nominate", __name__)
 
@@ -66,15 +65,6 @@ def _candidate_from(form, kind: str):
     return db.session.get(Organisation, form.organisation.data)
 
 
-def _service_error_on(form, exc: ServiceError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    message = refusal_text(exc)
-    if field is not None:
-        field.errors = [*field.errors, message]
-    else:
-        flash(message, "error")
-
-
 @bp.route("/nominate/")
 @role_required("nominator")
 def index():
@@ -97,15 +87,10 @@ def new(cycle_id: int):
             extra = {"volunteer_years": float(form.volunteer_years.data)
                      if form.volunteer_years.data is not None else None,
                      "volunteer_places": form.volunteer_places.data or None}
-        try:
-            nomination = nomination_service.create_draft(
-                current_user, cycle, candidate=_candidate_from(form, kind),
-                statement=form.statement.data, **extra)
-        except ServiceError as exc:
-            db.session.rollback()
-            _service_error_on(form, exc)
-        else:
-            db.session.commit()
+        ok, nomination = carry_out(lambda: nomination_service.create_draft(
+            current_user, cycle, candidate=_candidate_from(form, kind), statement=form.statement.data,
+            **extra), form)
+        if ok:
             flash(_("Draft saved. Add files and endorsements, then submit."), "success")
             return redirect(url_for("nominate.show", nomination_id=nomination.id), 303)
     status = 400 if request.method == "POST" else 200
@@ -124,15 +109,9 @@ def show(nomination_id: int):
         _fill_choices(form, nomination.cycle)
         if request.method == "POST":
             if form.validate_on_submit():
-                try:
-                    nomination_service.update_draft(
+                if carry_out(lambda: nomination_service.update_draft(
                         current_user, nomination, expected_version=request.form.get("version", type=int),
-                        **_draft_fields(form, kind))
-                except ServiceError as exc:
-                    db.session.rollback()
-                    _service_error_on(form, exc)
-                else:
-                    db.session.commit()
+                        **_draft_fields(form, kind)), form)[0]:
                     flash(_("Draft saved."), "success")
                     return redirect(url_for("nominate.show", nomination_id=nomination.id), 303)
     elif request.method == "POST":
@@ -184,13 +163,8 @@ def add_attachment(nomination_id: int):
     form = forms.AttachmentForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            attachment_service.add(current_user, nomination, upload.filename, upload.stream)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.file.errors = [refusal_text(exc)]
-        else:
-            db.session.commit()
+        if carry_out(lambda: attachment_service.add(current_user, nomination, upload.filename, upload.stream),
+                     form, field="file")[0]:
             flash(_("File added."), "success")
             return redirect(url_for("nominate.show", nomination_id=nomination.id), 303)
     return _render_show(nomination, _edit_form(nomination), attachment_form=form, status=400)
@@ -225,9 +199,8 @@ def remove_attachment(nomination_id: int, attachment_id: int):
         abort(404)
     if not can_edit_nomination(current_user, nomination):
         abort(403)
-    attachment_service.remove(current_user, attachment)
-    db.session.commit()
-    flash(_("File removed."), "success")
+    if carry_out(lambda: attachment_service.remove(current_user, attachment))[0]:
+        flash(_("File removed."), "success")
     return redirect(url_for("nominate.show", nomination_id=nomination.id), 303)
 
 
@@ -239,14 +212,9 @@ def request_endorsement(nomination_id: int):
         abort(403)
     form = forms.EndorsementRequestForm()
     if form.validate_on_submit():
-        try:
-            endorsement_service.request(current_user, nomination, form.email.data,
-                                        from_candidate_organisation=form.from_candidate_organisation.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.email.errors = [refusal_text(exc)]
-        else:
-            db.session.commit()
+        if carry_out(lambda: endorsement_service.request(
+                current_user, nomination, form.email.data,
+                from_candidate_organisation=form.from_candidate_organisation.data), form, field="email")[0]:
             flash(_("Endorsement requested: the endorser will receive a link by email."), "success")
             return redirect(url_for("nominate.show", nomination_id=nomination.id), 303)
     return _render_show(nomination, _edit_form(nomination), endorsement_form=form, status=400)
@@ -269,12 +237,6 @@ def _nomination_event(nomination_id, action, done_message):
     nomination = _nomination_or_404(nomination_id)
     if nomination.nominator_id != current_user.id:
         abort(403)
-    try:
-        action(current_user, nomination, expected_version=request.form.get("version", type=int))
-    except Refusal as refused:
-        db.session.rollback()
-        flash_refusal(refused)
-        return redirect(url_for("nominate.show", nomination_id=nomination_id), 303)
-    db.session.commit()
-    flash(done_message, "success")
+    if carry_out(lambda: action(current_user, nomination, expected_version=request.form.get("version", type=int)))[0]:
+        flash(done_message, "success")
     return redirect(url_for("nominate.show", nomination_id=nomination_id), 303)

@@ -9,9 +9,8 @@ from sqlalchemy.orm import selectinload
 from awards_app.extensions import db
 from awards_app.models import Nomination
 from awards_app.permissions import role_required
-from awards_app.services import Refusal
 from awards_app.services import nominations as nomination_service
-from awards_app.web import flash_refusal
+from awards_app.web import carry_out
 from awards_app.web.forms import ScreeningForm
 
 bp = Blueprint("screening", __name__, url_prefix="/screening")
@@ -34,14 +33,8 @@ def decide(nomination_id: int):
     if not form.validate_on_submit():
         flash(_("Choose a verdict."), "error")
         return redirect(url_for("screening.queue"), 303)
-    try:
-        nomination_service.screen(current_user, nomination, eligible=form.verdict.data == "eligible",
-                                  reason=form.reason.data,
-                                  expected_version=request.form.get("version", type=int))
-    except Refusal as refused:
-        db.session.rollback()
-        flash_refusal(refused)
-        return redirect(url_for("screening.queue"), 303)
-    db.session.commit()
-    flash(_("Screening recorded; the nominator is notified."), "success")
+    if carry_out(lambda: nomination_service.screen(
+            current_user, nomination, eligible=form.verdict.data == "eligible", reason=form.reason.data,
+            expected_version=request.form.get("version", type=int)))[0]:
+        flash(_("Screening recorded; the nominator is notified."), "success")
     return redirect(url_for("screening.queue"), 303)

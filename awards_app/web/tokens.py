@@ -8,10 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from awards_app.extensions import db
-from awards_app.services import NotFound, ServiceError
 from awards_app.services import tokens as token_service
-from awards_app.web import refusal_text
+from awards_app.web import carry_out
 
 bp = Blueprint("tokens", __name__, url_prefix="/profile/tokens")
 
@@ -42,13 +40,10 @@ def create():
     form = TokenForm()
     if not form.validate_on_submit():
         return _render(form, status=400)
-    try:
-        _row, token = token_service.create(current_user, form.name.data)
-    except ServiceError as exc:
-        db.session.rollback()
-        form.name.errors = [refusal_text(exc)]
+    ok, created = carry_out(lambda: token_service.create(current_user, form.name.data), form, field="name")
+    if not ok:
         return _render(form, status=400)
-    db.session.commit()
+    _row, token = created
     # Shown in this response only: neither stored nor put in a redirect or flash.
     response = _render(TokenForm(formdata=None), new_token=token)
     return response[0], 201, {"Cache-Control": "no-store"}
@@ -59,10 +54,6 @@ def create():
 def revoke(token_id: int):
     if not RevokeForm().validate_on_submit():
         abort(400)
-    try:
-        token_service.revoke(current_user, token_id)
-    except NotFound:
-        abort(404)
-    db.session.commit()
-    flash(_("Token revoked: it no longer works."), "success")
+    if carry_out(lambda: token_service.revoke(current_user, token_id))[0]:
+        flash(_("Token revoked: it no longer works."), "success")
     return redirect(url_for("tokens.index"), 303)
