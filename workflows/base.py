@@ -49,8 +49,6 @@ ADMIN_OR_CHAIR = ADMIN | CHAIR
 
 # The cycle states before scoring starts: a nomination may still be withdrawn.
 BEFORE_JUDGING = ("draft", "criteria_published", "call_open", "screening")
-CYCLE_FINAL = ("announced", "cancelled")
-NOMINATION_FINAL = ("ineligible", "withdrawn", "laureate", "not_selected", "cancelled")
 
 Severity = Literal["error", "warning"]
 
