@@ -292,3 +292,11 @@ def scoring_open(facts: NominationFacts, settings: Mapping) -> RuleResult:
     """Scores are entered only while the cycle is judging."""
     return check("scoring.cycle_judging", facts.cycle_state == "judging",
                  N_("Scoring is open only while the cycle is judging."), cycle_state=facts.cycle_state)
+
+
+def conflicts_attested(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """A judge states that they have no conflict with a nomination (or
+    declares one) before scoring it, so no score comes from someone who was
+    never asked."""
+    return check("scoring.attestation_required", facts.judge_has_attested,
+                 N_("Declare your conflicts, or state you have none, before scoring."))

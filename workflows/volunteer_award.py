@@ -117,6 +117,9 @@ WORKFLOW = Workflow(
     cadence="every odd year",
     cycle_machine=VolunteerCycle,
     cycle_rules=RULES,
+    # The Executive Committee's vote after the hearing is the ratification.
+    ratifying_event="vote",
+    results_visible_states=("deliberation", "hearing", "ratified", "announced"),
     eligibility=(kind_is("candidate.kind", "individual"), age_under_limit, min_years, endorsed),
     default_settings={
         **PANEL_DEFAULTS,

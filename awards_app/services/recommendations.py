@@ -10,8 +10,6 @@ from awards_app.services import panels as panel_service
 from judging import aggregation
 
 DEFAULT_METHOD = "weighted_mean"
-# Results are computed only once scoring has closed: before that they could sway judges.
-RESULTS_VISIBLE = ("deliberation", "recommended", "hearing", "ratified", "announced")
 
 
 def criteria_of(cycle: Cycle) -> list:
