@@ -26,6 +26,7 @@ from workflows.base import (
 from workflows.eligibility import EligibilityRule
 from workflows.machines import STANDARD_RESULTS_VISIBLE, NominationMachine
 from workflows.rulebook import NOMINATION_RULES, Rulebook
+from workflows.settings import check_settings, setting, undeclared
 
 
 def _events(machine: type[StateMachine]) -> tuple[str, ...]:
@@ -85,6 +86,12 @@ class Workflow:
         # what it awarded even if the award type changes later.
         self._settings = {"candidate_kind": candidate_kind, **copy.deepcopy(dict(default_settings))}
         self._criteria = [copy.deepcopy(dict(c)) for c in default_criteria]
+        if undeclared(self._settings):
+            raise ValueError(f"{code}: default settings {undeclared(self._settings)} are not declared "
+                             f"in workflows/settings.py")
+        invalid = [r.rule for r in check_settings(self._settings) if not r.ok]
+        if invalid:
+            raise ValueError(f"{code}: its default settings break {invalid}")
         for machine, rules in ((cycle_machine, cycle_rules), (nomination_machine, nomination_rules)):
             declared = set(_events(machine))
             if set(rules.roles) != declared or not set(rules.guards) <= declared:
@@ -176,8 +183,16 @@ class Workflow:
     # --- rules -----------------------------------------------------------------
 
     def settings_for(self, settings: Mapping | None) -> dict:
-        """A cycle's stored settings laid over this award's defaults."""
+        """A cycle's stored settings laid over this award's defaults; what
+        the guards read (through ``workflows.settings.setting``, which fills
+        in the declared default of anything still missing)."""
         return {**self._settings, **(settings or {})}
+
+    def setting(self, settings: Mapping | None, name: str):
+        """Setting ``name`` of a cycle whose stored settings are ``settings``:
+        the stored value, else this award's default, else the declared one.
+        Raises UnknownSetting for a name workflows/settings.py does not declare."""
+        return setting(self.settings_for(settings), name)
 
     def validate_settings(self, settings: Mapping, event_is_esi: bool) -> list[RuleResult]:
         """Every settings rule for a cycle of this award, ok or not; a cycle
