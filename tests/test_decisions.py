@@ -237,3 +237,17 @@ def test_the_board_page_lists_the_cycles_whose_recommendation_awaits_it(delibera
     recommendations.recommend(judges[0], cycle, "Consensus.")
     db.session.commit()
     assert decisions.awaiting_board() == [cycle]
+
+
+def test_a_cycle_stored_without_a_board_quorum_needs_three_votes(deliberating):
+    # board_quorum once fell back to 1 in the guard and to 3 in every award's
+    # defaults; 3 is what every stored cycle got, and it stands.
+    cycle, judges, _noms = deliberating
+    cycle.settings = {k: v for k, v in cycle.settings.items() if k != "board_quorum"}
+    db.session.commit()
+    recommendations.recommend(judges[0], cycle, "Consensus.")
+    recommendation = decisions.current_recommendation(cycle)
+    first, second, third = _board()
+    assert decisions.cast_vote(first, recommendation, "approve") is None
+    assert decisions.cast_vote(second, recommendation, "approve") is None
+    assert decisions.cast_vote(third, recommendation, "approve") == "ratified"

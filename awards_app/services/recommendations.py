@@ -40,7 +40,7 @@ def submitted_sheets(cycle: Cycle) -> list:
 def _aggregation_settings(cycle: Cycle) -> dict:
     """The cycle's settings["aggregation"]: method, trim, tie_break chain,
     resamples, seed and panel votes, as the secretariat declared them."""
-    return dict(cycle.settings.get("aggregation") or {})
+    return dict(cycle.setting("aggregation") or {})
 
 
 def settings_of(cycle: Cycle) -> dict:
