@@ -35,6 +35,27 @@ def test_a_cycle_keeps_a_copy_of_the_rules_in_force(ctx):
     assert [c.code for c in cycle.criteria] == [c["code"] for c in award.default_criteria]
 
 
+def test_a_cycle_stored_before_a_setting_existed_reads_the_awards_then_the_declared_default(ctx):
+    from workflows import UnknownSetting
+
+    cycle = _draft_cycle("cultural_award")
+    cycle.settings = {"candidate_kind": "delegation"}  # as stored before the other settings existed
+    db.session.commit()
+    db.session.refresh(cycle)
+    assert cycle.setting("max_laureates") == 2  # the Cultural Award's own default
+    assert cycle.setting("board_quorum") == 3 and cycle.setting("panel_min_size") == 3
+    assert cycle.setting("endorsement_valid_days") == 14 and cycle.setting("detect_same_country") is True
+    with pytest.raises(UnknownSetting):
+        cycle.setting("quorum")
+
+
+def test_settings_a_setting_refuses_are_refused_when_the_cycle_is_created(ctx):
+    with pytest.raises(ServiceError) as refused:
+        _draft_cycle("volunteer_award", settings={"max_age": "thirty"})
+    assert refused.value.rule == "settings.max_age"
+    assert db.session.scalar(select(func.count()).select_from(Cycle)) == 0
+
+
 def test_the_secretariat_publishes_criteria_then_opens_the_call(ctx):
     admin = _user(("admin",))
     cycle = _draft_cycle()

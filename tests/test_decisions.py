@@ -208,3 +208,47 @@ def test_the_report_verifies_from_the_last_full_check_and_says_so(deliberating, 
     tampered = client.get(f"/reports/cycles/{cycle.id}")
     assert b"The audit chain does not verify" in tampered.data
     assert f"event seq {checkpoint + 1}".encode() in tampered.data
+
+
+def test_the_board_ratifies_by_the_event_the_workflow_declares(deliberating):
+    cycle, judges, _noms = deliberating
+    _ratified(cycle, judges)
+    transition = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "cycle.transition")
+                                    .order_by(AuditEvent.id.desc())).first()
+    assert transition.payload["to"] == "ratified"
+    assert transition.payload["event"] == cycle.award_type.workflow.ratifying_event == "ratify"
+
+
+def test_votes_ratify_nothing_when_the_declared_event_is_not_the_boards_to_fire(deliberating, monkeypatch):
+    # The service asks the workflow which event ratifies instead of trying
+    # every event it knows: declare one the board may not fire, and a
+    # quorum of approvals moves nothing.
+    cycle, judges, _noms = deliberating
+    monkeypatch.setattr(cycle.award_type.workflow, "ratifying_event", "cancel")
+    recommendations.recommend(judges[0], cycle, "Consensus.")
+    recommendation = decisions.current_recommendation(cycle)
+    assert [decisions.cast_vote(member, recommendation, "approve") for member in _board()] == [None] * 3
+    db.session.commit()
+    assert cycle.state == "recommended" and decisions.final_decision(cycle) is None
+
+
+def test_the_board_page_lists_the_cycles_whose_recommendation_awaits_it(deliberating):
+    cycle, judges, _noms = deliberating
+    assert cycle not in decisions.awaiting_board()
+    recommendations.recommend(judges[0], cycle, "Consensus.")
+    db.session.commit()
+    assert decisions.awaiting_board() == [cycle]
+
+
+def test_a_cycle_stored_without_a_board_quorum_needs_three_votes(deliberating):
+    # board_quorum once fell back to 1 in the guard and to 3 in every award's
+    # defaults; 3 is what every stored cycle got, and it stands.
+    cycle, judges, _noms = deliberating
+    cycle.settings = {k: v for k, v in cycle.settings.items() if k != "board_quorum"}
+    db.session.commit()
+    recommendations.recommend(judges[0], cycle, "Consensus.")
+    recommendation = decisions.current_recommendation(cycle)
+    first, second, third = _board()
+    assert decisions.cast_vote(first, recommendation, "approve") is None
+    assert decisions.cast_vote(second, recommendation, "approve") is None
+    assert decisions.cast_vote(third, recommendation, "approve") == "ratified"

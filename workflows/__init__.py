@@ -27,6 +27,7 @@ from workflows.base import (
     RuleResult,
 )
 from workflows.machines import NominationMachine, StandardCycle
+from workflows.settings import SETTINGS, Setting, UnknownSetting, setting
 from workflows.workflow import Workflow
 
 REGISTRY: dict[str, Workflow] = {
@@ -66,5 +67,9 @@ __all__ = [
     "NominationFacts",
     "Refused",
     "RuleResult",
+    "SETTINGS",
+    "Setting",
+    "UnknownSetting",
     "Workflow",
+    "setting",
 ]

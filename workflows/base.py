@@ -49,8 +49,6 @@ ADMIN_OR_CHAIR = ADMIN | CHAIR
 
 # The cycle states before scoring starts: a nomination may still be withdrawn.
 BEFORE_JUDGING = ("draft", "criteria_published", "call_open", "screening")
-CYCLE_FINAL = ("announced", "cancelled")
-NOMINATION_FINAL = ("ineligible", "withdrawn", "laureate", "not_selected", "cancelled")
 
 Severity = Literal["error", "warning"]
 
@@ -171,6 +169,9 @@ class NominationFacts:
 
     ``eligibility`` is the output of the award's ``check_eligibility`` for
     this candidate; ``cycle_state`` the state of the nomination's cycle.
+    The ``judge_*`` facts are about the judge asking to score it: whether an
+    unresolved conflict hides it from them, and whether they stated they
+    have no conflict with it (no attestation is assumed until one is given).
     """
 
     settings: Mapping = field(default_factory=dict, hash=False)
@@ -179,6 +180,7 @@ class NominationFacts:
     eligibility: tuple[RuleResult, ...] = ()
     cycle_state: str = "draft"
     judge_has_unresolved_conflict: bool = False
+    judge_has_attested: bool = False
     screening_reason: str | None = None
 
 

@@ -4,6 +4,7 @@ rule id so a refusal says which award's rule it was."""
 from collections.abc import Callable, Mapping
 
 from workflows.base import N_, CandidateFacts, Message, RuleResult, check
+from workflows.settings import setting
 
 EligibilityRule = Callable[[CandidateFacts, Mapping], RuleResult]
 
@@ -14,10 +15,12 @@ _GOES_TO = {"individual": N_("This award goes to an individual."),
 
 
 def kind_is(rule: str, kind: str) -> EligibilityRule:
-    """The candidate is of the kind the award goes to."""
+    """The candidate is of the kind the award goes to: ``kind`` names it for
+    the reader of the award's module; the rule checks the kind the cycle's
+    settings recorded (copied from the award when the cycle was created)."""
 
     def candidate_kind(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
-        expected = settings.get("candidate_kind", kind)
+        expected = setting(settings, "candidate_kind")
         return check(rule, candidate.kind == expected,
                      _GOES_TO.get(expected) or Message(N_("This award goes to %(kind)s."), kind=expected),
                      expected=expected, kind=candidate.kind)

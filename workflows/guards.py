@@ -8,7 +8,8 @@ it for that award (the Young Scientists jury of three, for instance).
 
 from collections.abc import Callable, Iterable, Mapping
 
-from workflows.base import BEFORE_JUDGING, CANDIDATE_KINDS, N_, CycleFacts, Message, NominationFacts, RuleResult, check
+from workflows.base import BEFORE_JUDGING, N_, CycleFacts, Message, NominationFacts, RuleResult, check
+from workflows.settings import check_settings, setting
 
 Guard = Callable[[object, Mapping], "RuleResult | Iterable[RuleResult]"]
 
@@ -16,48 +17,19 @@ Guard = Callable[[object, Mapping], "RuleResult | Iterable[RuleResult]"]
 # --- settings -----------------------------------------------------------------
 
 def settings_rules(settings: Mapping, event_is_esi: bool) -> list[RuleResult]:
-    """Every check a cycle's settings must pass, ok or not.
+    """Every check a cycle's settings must pass, ok or not: each declared
+    setting's kind and range (workflows.settings), and one rule of MILSET's.
 
     At an ESI nothing is awarded to a project: MILSET's ESIs are
     non-competitive, so such a cycle is refused when it is configured.
     """
-    kind = settings.get("candidate_kind")
-    results = [
-        check("settings.candidate_kind", kind in CANDIDATE_KINDS,
-              Message(N_("The candidate kind must be one of %(kinds)s."), kinds=", ".join(CANDIDATE_KINDS)),
-              kind=kind),
-        check("esi.no_project_awards", not (event_is_esi and kind == "project"),
-              N_("An Expo-Sciences International is non-competitive: no award may go to a project."),
-              kind=kind),
-    ]
-    max_laureates = settings.get("max_laureates")
-    results.append(check("settings.max_laureates", _is_int(max_laureates) and max_laureates >= 1,
-                         N_("At least one laureate must be allowed."), max_laureates=max_laureates))
-    if "panel_min_size" in settings:
-        low, high = settings.get("panel_min_size"), settings.get("panel_max_size")
-        sane = _is_int(low) and low >= 1 and (high is None or (_is_int(high) and high >= low))
-        results.append(check("settings.panel_size", sane,
-                             N_("The panel size range must start at 1 or more and not be empty."),
-                             panel_min_size=low, panel_max_size=high))
-    quorum, majority = settings.get("board_quorum"), settings.get("board_majority")
-    results.append(check("settings.board_quorum", _is_int(quorum) and quorum >= 1,
-                         N_("The board quorum must be at least one vote."), board_quorum=quorum))
-    results.append(check("settings.board_majority",
-                         isinstance(majority, int | float) and 0.5 <= majority < 1,
-                         N_("The board majority is a share of votes from 0.5 up to (not including) 1."),
-                         board_majority=majority))
-    if "young_age_min" in settings:
-        low, high = settings.get("young_age_min"), settings.get("young_age_max")
-        results.append(check("settings.young_age_range",
-                             _is_int(low) and _is_int(high) and 0 <= low <= high,
-                             N_("The young age group needs a minimum age not above its maximum."),
-                             young_age_min=low, young_age_max=high))
+    results = check_settings(settings)
+    # A kind that is missing is refused by settings.candidate_kind above.
+    kind = setting(settings, "candidate_kind") if "candidate_kind" in settings else None
+    results.insert(1, check("esi.no_project_awards", not (event_is_esi and kind == "project"),
+                            N_("An Expo-Sciences International is non-competitive: no award may go to a project."),
+                            kind=kind))
     return results
-
-
-def _is_int(value) -> bool:
-    # JSON settings: a bool is an int to Python but never a sensible count.
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def settings_valid(facts: CycleFacts, settings: Mapping) -> list[RuleResult]:
@@ -90,7 +62,7 @@ def panel_size_rule(rule: str = "panel.size") -> Guard:
     """A guard on the panel size range from the settings, under ``rule``."""
 
     def panel_size(facts: CycleFacts, settings: Mapping) -> RuleResult:
-        low, high = settings.get("panel_min_size", 1), settings.get("panel_max_size")
+        low, high = setting(settings, "panel_min_size"), setting(settings, "panel_max_size")
         size = facts.panel_size
         if high == low:
             message = Message(N_("The panel must have exactly %(low)s judges; it has %(size)s."), low=low, size=size)
@@ -115,7 +87,7 @@ def chair_is_board_rule(rule: str = "panel.chair_is_board") -> Guard:
     ``chair_must_be_board`` setting asks for it."""
 
     def chair_is_board(facts: CycleFacts, settings: Mapping) -> RuleResult:
-        required = bool(settings.get("chair_must_be_board", False))
+        required = bool(setting(settings, "chair_must_be_board"))
         return check(rule, not required or (facts.panel_has_chair and facts.chair_is_board),
                      N_("The panel must be chaired by a member of the Executive Committee."))
 
@@ -158,7 +130,7 @@ def all_scores_submitted(facts: CycleFacts, settings: Mapping) -> RuleResult:
 
 def max_laureates(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """A recommendation names at least one and at most the allowed laureates."""
-    limit = facts.max_laureates if facts.max_laureates is not None else settings.get("max_laureates", 1)
+    limit = facts.max_laureates if facts.max_laureates is not None else setting(settings, "max_laureates")
     count = facts.recommended_count
     return check("cycle.max_laureates", 1 <= count <= limit,
                  Message(N_("Recommend between 1 and %(limit)s laureate(s); %(count)s proposed."),
@@ -169,7 +141,7 @@ def max_laureates(facts: CycleFacts, settings: Mapping) -> RuleResult:
 def board_quorum(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """A board decision counts only when enough members voted."""
     cast = facts.board_votes_approve + facts.board_votes_reject + facts.board_votes_abstain
-    quorum = settings.get("board_quorum", 1)
+    quorum = setting(settings, "board_quorum")
     return check("board.quorum", cast >= quorum,
                  Message(N_("%(cast)s board vote(s) recorded; the quorum is %(quorum)s."), cast=cast, quorum=quorum),
                  votes=cast, quorum=quorum)
@@ -182,7 +154,7 @@ def _majority(votes_for: int, votes_against: int, share: float) -> bool:
 
 def board_majority(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """The board approves only by a majority of the votes for or against."""
-    share = settings.get("board_majority", 0.5)
+    share = setting(settings, "board_majority")
     approve, reject = facts.board_votes_approve, facts.board_votes_reject
     return check("board.majority", _majority(approve, reject, share),
                  Message(N_("%(approve)s for, %(reject)s against: approval needs more than %(share)s of them."),
@@ -192,7 +164,7 @@ def board_majority(facts: CycleFacts, settings: Mapping) -> RuleResult:
 
 def board_majority_rejects(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """Sending a recommendation back also takes the board's majority."""
-    share = settings.get("board_majority", 0.5)
+    share = setting(settings, "board_majority")
     approve, reject = facts.board_votes_approve, facts.board_votes_reject
     return check("board.majority_rejects", _majority(reject, approve, share),
                  Message(N_("%(reject)s against, %(approve)s for: rejection needs more than %(share)s of them."),
@@ -292,3 +264,11 @@ def scoring_open(facts: NominationFacts, settings: Mapping) -> RuleResult:
     """Scores are entered only while the cycle is judging."""
     return check("scoring.cycle_judging", facts.cycle_state == "judging",
                  N_("Scoring is open only while the cycle is judging."), cycle_state=facts.cycle_state)
+
+
+def conflicts_attested(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """A judge states that they have no conflict with a nomination (or
+    declares one) before scoring it, so no score comes from someone who was
+    never asked."""
+    return check("scoring.attestation_required", facts.judge_has_attested,
+                 N_("Declare your conflicts, or state you have none, before scoring."))

@@ -46,6 +46,12 @@ class StandardCycle(StateMachine):
     )
 
 
+# Where the panel's results may be shown on the standard graph: from the close
+# of scoring on (before that they could sway the judges), never after a
+# cancellation.
+STANDARD_RESULTS_VISIBLE = ("deliberation", "recommended", "ratified", "announced")
+
+
 class NominationMachine(StateMachine):
     """A candidature from its draft to its outcome."""
 

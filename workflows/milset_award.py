@@ -55,6 +55,10 @@ WORKFLOW = Workflow(
     cadence="every ESI",
     cycle_machine=MilsetAwardCycle,
     cycle_rules=RULES,
+    # The board confirms the designated host; nobody scores, so there are
+    # no panel results to show in any state.
+    ratifying_event="confirm",
+    results_visible_states=(),
     eligibility=(kind_is("candidate.kind", "organisation"), is_host),
     default_settings={
         "max_laureates": 1,

@@ -20,6 +20,7 @@ from workflows.base import (
 )
 from workflows.eligibility import kind_is
 from workflows.rulebook import PANEL_DEFAULTS, STANDARD_CYCLE_RULES
+from workflows.settings import setting
 from workflows.workflow import Workflow
 
 
@@ -62,7 +63,7 @@ class VolunteerCycle(StateMachine):
 def odd_year(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """The award runs in odd years unless the board recorded why not."""
     reason = (facts.odd_year_override_reason or "").strip()
-    holds = not settings.get("odd_years_only", True) or facts.year % 2 == 1 or bool(reason)
+    holds = not setting(settings, "odd_years_only") or facts.year % 2 == 1 or bool(reason)
     return check("volunteer.odd_year", holds,
                  Message(N_("The Volunteer Award runs in odd years; %(year)s needs the board's recorded override."),
                          year=facts.year),
@@ -77,7 +78,7 @@ def hearing_held(facts: CycleFacts, settings: Mapping) -> RuleResult:
 
 def age_under_limit(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
     """The nominee is under ``max_age`` (30) at the reference date."""
-    limit, age = settings.get("max_age", 30), candidate.age_at_reference
+    limit, age = setting(settings, "max_age"), candidate.age_at_reference
     return check("volunteer.age_under_30", age is not None and age < limit,
                  Message(N_("The nominee must be under %(limit)s at the reference date; the date of birth is "
                             "unknown."), limit=limit) if age is None else
@@ -88,7 +89,7 @@ def age_under_limit(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
 
 def min_years(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
     """The nominee volunteered at least ``min_volunteer_years`` (5)."""
-    needed, years = settings.get("min_volunteer_years", 5), candidate.volunteer_years
+    needed, years = setting(settings, "min_volunteer_years"), candidate.volunteer_years
     message = Message(N_("The nominee must have volunteered at least %(needed)s years for a MILSET member, region "
                          "or MILSET itself."), needed=needed)
     return check("volunteer.min_years", years is not None and years >= needed, message,
@@ -117,6 +118,9 @@ WORKFLOW = Workflow(
     cadence="every odd year",
     cycle_machine=VolunteerCycle,
     cycle_rules=RULES,
+    # The Executive Committee's vote after the hearing is the ratification.
+    ratifying_event="vote",
+    results_visible_states=("deliberation", "hearing", "ratified", "announced"),
     eligibility=(kind_is("candidate.kind", "individual"), age_under_limit, min_years, endorsed),
     default_settings={
         **PANEL_DEFAULTS,

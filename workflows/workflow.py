@@ -24,8 +24,9 @@ from workflows.base import (
     refusal,
 )
 from workflows.eligibility import EligibilityRule
-from workflows.machines import NominationMachine
+from workflows.machines import STANDARD_RESULTS_VISIBLE, NominationMachine
 from workflows.rulebook import NOMINATION_RULES, Rulebook
+from workflows.settings import check_settings, setting, undeclared
 
 
 def _events(machine: type[StateMachine]) -> tuple[str, ...]:
@@ -41,6 +42,12 @@ def _events_from(machine: type[StateMachine], state: str) -> list[str]:
 class Workflow:
     """One award: its cycle and nomination machines with their rulebooks,
     its eligibility rules, and the settings and criteria a new cycle copies.
+
+    It also answers the questions the services would otherwise guess from
+    state and event names: which cycle event is the board's ratification
+    (``ratifying_event``), in which cycle states the panel's results may be
+    shown (``results_visible_states``), and whether a judge may score
+    (``can_score``, attestation included).
     """
 
     def __init__(
@@ -59,6 +66,8 @@ class Workflow:
         nomination_rules: Rulebook = NOMINATION_RULES,
         has_call: bool = True,
         has_scoring: bool = True,
+        ratifying_event: str = "ratify",
+        results_visible_states: Sequence[str] = STANDARD_RESULTS_VISIBLE,
     ):
         self.code = code
         self.names = dict(names)
@@ -71,15 +80,30 @@ class Workflow:
         self.eligibility = tuple(eligibility)
         self.has_call = has_call
         self.has_scoring = has_scoring
+        self.ratifying_event = ratifying_event
+        self.results_visible_states = tuple(results_visible_states)
         # The kind lives in the settings too, so a cycle's stored copy says
         # what it awarded even if the award type changes later.
         self._settings = {"candidate_kind": candidate_kind, **copy.deepcopy(dict(default_settings))}
         self._criteria = [copy.deepcopy(dict(c)) for c in default_criteria]
+        if undeclared(self._settings):
+            raise ValueError(f"{code}: default settings {undeclared(self._settings)} are not declared "
+                             f"in workflows/settings.py")
+        invalid = [r.rule for r in check_settings(self._settings) if not r.ok]
+        if invalid:
+            raise ValueError(f"{code}: its default settings break {invalid}")
         for machine, rules in ((cycle_machine, cycle_rules), (nomination_machine, nomination_rules)):
             declared = set(_events(machine))
             if set(rules.roles) != declared or not set(rules.guards) <= declared:
                 raise ValueError(f"{code}: {machine.__name__} events {sorted(declared)} do not match "
                                  f"its rulebook {sorted(set(rules.roles) | set(rules.guards))}")
+        if ratifying_event not in _events(cycle_machine):
+            raise ValueError(f"{code}: the ratifying event {ratifying_event!r} is not an event of "
+                             f"{cycle_machine.__name__}")
+        unknown = set(self.results_visible_states) - set(cycle_machine.states_map)
+        if unknown:
+            raise ValueError(f"{code}: results_visible_states names states {sorted(unknown)} "
+                             f"that {cycle_machine.__name__} does not have")
 
     def __repr__(self) -> str:
         return f"<Workflow {self.code}>"
@@ -136,6 +160,18 @@ class Workflow:
         """Nomination states no event leaves."""
         return tuple(s.id for s in self.nomination_machine.final_states)
 
+    @property
+    def awaiting_ratification_states(self) -> tuple[str, ...]:
+        """The cycle states the ratifying event leaves: where a decision
+        waits for the board."""
+        return tuple(s.id for s in self.cycle_machine.states
+                     if self.ratifying_event in _events_from(self.cycle_machine, s.id))
+
+    def results_visible(self, state: str) -> bool:
+        """May the panel's results (rankings, other judges' scores) be shown
+        while the cycle is in ``state``?"""
+        return state in self.results_visible_states
+
     def cycle_diagram(self) -> str:
         """Mermaid text of the cycle graph, drawn from the class that runs."""
         return f"{self.cycle_machine:mermaid}"
@@ -147,8 +183,16 @@ class Workflow:
     # --- rules -----------------------------------------------------------------
 
     def settings_for(self, settings: Mapping | None) -> dict:
-        """A cycle's stored settings laid over this award's defaults."""
+        """A cycle's stored settings laid over this award's defaults; what
+        the guards read (through ``workflows.settings.setting``, which fills
+        in the declared default of anything still missing)."""
         return {**self._settings, **(settings or {})}
+
+    def setting(self, settings: Mapping | None, name: str):
+        """Setting ``name`` of a cycle whose stored settings are ``settings``:
+        the stored value, else this award's default, else the declared one.
+        Raises UnknownSetting for a name workflows/settings.py does not declare."""
+        return setting(self.settings_for(settings), name)
 
     def validate_settings(self, settings: Mapping, event_is_esi: bool) -> list[RuleResult]:
         """Every settings rule for a cycle of this award, ok or not; a cycle
@@ -162,11 +206,14 @@ class Workflow:
         return [rule(candidate, effective) for rule in self.eligibility]
 
     def can_score(self, facts: NominationFacts) -> list[RuleResult]:
-        """The rules a judge must pass to score this nomination, ok or not."""
+        """The rules a judge must pass to score this nomination, ok or not:
+        the cycle is judging, no unresolved conflict hides the nomination from
+        the judge, and the judge has attested they have no conflict with it."""
         if not self.has_scoring:
             return [check("scoring.not_applicable", False, N_("This award is not decided by scores."))]
         effective = self.settings_for(facts.settings)
-        return [g.scoring_open(facts, effective), g.no_unresolved_conflict(facts, effective)]
+        return [g.scoring_open(facts, effective), g.no_unresolved_conflict(facts, effective),
+                g.conflicts_attested(facts, effective)]
 
     # --- transitions -----------------------------------------------------------
 

@@ -10,12 +10,13 @@ from workflows.base import N_, CandidateFacts, Message, RuleResult, check, crite
 from workflows.eligibility import at_current_esi, is_member, kind_is, never_won
 from workflows.machines import StandardCycle
 from workflows.rulebook import PANEL_DEFAULTS, STANDARD_CYCLE_RULES
+from workflows.settings import setting
 from workflows.workflow import Workflow
 
 
 def has_age_group(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
     """At least one participant is within the young age group (bounds included)."""
-    low, high = settings.get("young_age_min", 9), settings.get("young_age_max", 12)
+    low, high = setting(settings, "young_age_min"), setting(settings, "young_age_max")
     return check("young_scientists.has_age_group",
                  any(low <= age <= high for age in candidate.participant_ages),
                  Message(N_("The delegation must include participants aged %(low)s to %(high)s."), low=low, high=high),

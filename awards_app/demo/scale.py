@@ -51,6 +51,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, select, text, update
 
+import workflows
 from awards_app import audit_chain
 from awards_app.demo import DEMO_ACTOR, data
 from awards_app.extensions import db
@@ -302,8 +303,8 @@ def _base() -> _Base:
                  region_codes=list(session.scalars(select(Region.code).order_by(Region.id))),
                  awards=awards, password_hash=admin.password_hash or passwords.hash_password("scale-demo-password"))
     for award_type_id, year, settings in session.execute(select(Cycle.award_type_id, Cycle.year, Cycle.settings)):
-        if (settings or {}).get("generated") == MARKER:
-            base.done.add(settings["scale_index"])  # its slot stays its own
+        if workflows.setting(settings, "generated") == MARKER:
+            base.done.add(workflows.setting(settings, "scale_index"))  # its slot stays its own
         else:
             base.taken.add((award_type_id, year))
     return base
@@ -460,14 +461,14 @@ class _CycleBuilder:
             org = rng.choice(b.organisations)
             nominators.append(self._user(f"nominator-c{self.index:03d}-{k:03d}@{DOMAIN}", _name(rng),
                                          ("nominator",), org.country_id, org.id, setup_start))
-        required = list(settings.get("required_fields", []))
+        required = list(self.award.workflow.setting(settings, "required_fields"))
         self._profiles(judges, required)
 
         deadline = call_end
         cycle_row = dict(
             id=self.cycle_id, award_type_id=self.award.id, event_id=None, year=self.year,
             state="judging" if self.current else "announced", version=1, settings=settings,
-            max_laureates=int(settings.get("max_laureates", 1)), opens_at=self.dates["call"][0],
+            max_laureates=int(self.award.workflow.setting(settings, "max_laureates")), opens_at=self.dates["call"][0],
             deadline=deadline,
             judging_deadline=(datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
                               if self.current else self.dates["judging"][1]),
@@ -807,8 +808,9 @@ class _CycleBuilder:
         chair_ref = (chair.id, chair.email)
         admin = (b.admin.id, b.admin.email)
         by_id = {c.id: c.code for c in self.criteria}
-        like = SimpleNamespace(id=self.cycle_id, settings=self._settings(), max_laureates=1,
-                               criteria=self.criteria)
+        settings, wf = self._settings(), self.award.workflow
+        like = SimpleNamespace(id=self.cycle_id, settings=settings, max_laureates=1, criteria=self.criteria,
+                               setting=lambda name: wf.setting(settings, name))
         self._transition("board", chair_ref, "close_scoring", "judging", "deliberation", "chair")
         result = recommendations.rank_from_sheets(like, [
             {"nomination_id": s.nomination.id, "judge_id": s.judge.id,
@@ -832,7 +834,7 @@ class _CycleBuilder:
                    "tie_breaks": [{"nominations": list(t.nomination_ids), "step": t.step, "detail": t.detail}
                                   for t in result.tie_breaks]})
         volunteer = self.code == "volunteer_award"
-        waiting = "hearing" if volunteer else "recommended"
+        [waiting] = wf.awaiting_ratification_states
         self._transition("board", chair_ref, "recommend", "deliberation", waiting, "chair")
         if volunteer:
             phase.add(admin, "cycle.hearing_held", "cycle", self.cycle_id,
@@ -843,7 +845,7 @@ class _CycleBuilder:
             phase.add((member.id, member.email), "board.vote", "board_vote", vote["id"],
                       {"recommendation_id": recommendation["id"], "vote": "approve", "reason": None})
         last = (b.board[-1].id, b.board[-1].email)
-        self._transition("board", last, "vote" if volunteer else "ratify", waiting, "ratified", "board")
+        self._transition("board", last, wf.ratifying_event, waiting, "ratified", "board")
         like_cycle = SimpleNamespace(settings=like.settings, criteria=self.criteria)
         digest = decisions.inputs_hash(like_cycle, rec_ns)
         decision = self._row("decision", cycle_id=self.cycle_id, recommendation_id=recommendation["id"],

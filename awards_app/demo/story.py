@@ -76,7 +76,7 @@ def play(domain: str) -> Cycle | None:
 
     for user in [chair, *panel_judges]:
         profile = judges.profile_of(user)
-        for field in award.default_settings["required_fields"]:
+        for field in cycle.setting("required_fields"):
             if not any(e.field == field for e in profile.expertise):
                 judges.add_expertise(user, profile, field, "Coordinated MILSET volunteers for a decade.", 10)
         judges.vet(admin, profile)

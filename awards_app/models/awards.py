@@ -91,6 +91,13 @@ class Cycle(db.Model):
     def title_in(self, locale: str) -> str:
         return f"{self.award_type.name(locale)} {self.year}"
 
+    def setting(self, name: str):
+        """One of the rules in force for this cycle: the stored value, else
+        the award's default, else the one declared in workflows/settings.py
+        (a settings dict stored before a setting existed still reads).
+        Raises workflows.settings.UnknownSetting for an undeclared name."""
+        return self.award_type.workflow.setting(self.settings, name)
+
     def __str__(self):
         return self.title
 

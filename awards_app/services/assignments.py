@@ -73,7 +73,6 @@ def run(actor, cycle):
     from judging import assignment as engine
 
     _may_manage(actor, cycle)
-    settings = cycle.settings
     panel = panel_service.panel_of(cycle)
     members = [m.user for m in panel.members] if panel else []
     nominations = list(db.session.scalars(select(Nomination).where(
@@ -86,17 +85,17 @@ def run(actor, cycle):
     judges = [engine.JudgeInput(id=u.id, expertise={e.field: e.years for e in vetted.get(u.id, [])},
                                 languages=frozenset(profiles[u.id].languages if u.id in profiles else ()))
               for u in members]
-    fields = tuple(settings.get("required_fields", ()))
+    fields = tuple(cycle.setting("required_fields"))
     inputs = [engine.NominationInput(id=n.id, fields=fields) for n in nominations]
     conflicted = {(c.judge_id, c.nomination_id) for c in db.session.scalars(select(ConflictOfInterest).where(
         ConflictOfInterest.nomination_id.in_([n.id for n in nominations]),
         ConflictOfInterest.status.in_(HIDING_STATUSES)))}
     existing = {(a.judge_id, a.nomination_id): a for a in db.session.scalars(select(Assignment).where(
         Assignment.nomination_id.in_([n.id for n in nominations])))}
-    k = int(settings.get("judges_per_nomination", 3))
-    max_load = int(settings.get("max_load_per_judge") or math.ceil(k * len(nominations) / len(members)))
+    k = int(cycle.setting("judges_per_nomination"))
+    max_load = int(cycle.setting("max_load_per_judge") or math.ceil(k * len(nominations) / len(members)))
     result = engine.assign(inputs, judges, conflicted, k=k, max_load=max_load,
-                           cover_fields=bool(settings.get("cover_fields", False)),
+                           cover_fields=bool(cycle.setting("cover_fields")),
                            keep=tuple(p for p in existing if p not in conflicted))
     by_id = {n.id: n for n in nominations}
     users = {u.id: u for u in members}

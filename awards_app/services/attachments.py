@@ -74,9 +74,9 @@ def upload_dir() -> Path:
 
 def add(actor, nomination: Nomination, filename: str, stream) -> Attachment:
     """Store an uploaded file for a draft nomination, within the cycle's limits."""
-    settings = nomination.cycle.settings
-    max_bytes = int(settings.get("max_attachment_bytes", 10 * 1024 * 1024))
-    max_count = int(settings.get("max_attachments", 10))
+    cycle = nomination.cycle
+    max_bytes = int(cycle.setting("max_attachment_bytes"))
+    max_count = int(cycle.setting("max_attachments"))
     if nomination.state != "draft":
         raise ServiceError("attachment.not_draft", N_("Files can be added only to a draft."), field="file")
     if len(nomination.attachments) >= max_count:

@@ -92,7 +92,7 @@ def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[Confli
     nominations = nominations if nominations is not None else _cycle_nominations(cycle)
     if not judges or not nominations:
         return []
-    same_country = cycle.settings.get("detect_same_country", True)
+    same_country = cycle.setting("detect_same_country")
     findings = conflict_rules.detect(_judge_identities(judges), _candidate_identities(nominations),
                                      same_country=same_country)
     existing = {(c.judge_id, c.nomination_id, c.kind): c for c in db.session.scalars(

@@ -20,7 +20,7 @@ def load_award_types(actor) -> list[AwardType]:
             award = AwardType(
                 code=code, workflow_code=code, name_en=wf.names["en"], name_fr=wf.names["fr"],
                 name_es=wf.names["es"], candidate_kind=wf.candidate_kind, cadence=wf.cadence,
-                required_fields=list(wf.default_settings.get("required_fields", [])),
+                required_fields=list(wf.setting({}, "required_fields")),
                 default_settings=dict(wf.default_settings), default_criteria=list(wf.default_criteria))
             db.session.add(award)
             db.session.flush()
@@ -43,7 +43,7 @@ def create_cycle(actor, award: AwardType, year: int, *, event: Event | None = No
         raise ServiceError("cycle.duplicate", Message(N_("%(award)s already has a cycle in %(year)s."),
                                                         award=award.name_en, year=year))
     cycle = Cycle(award_type=award, year=year, event=event, deadline=deadline, settings=merged,
-                  max_laureates=max_laureates or merged.get("max_laureates", 1),
+                  max_laureates=max_laureates or wf.setting(merged, "max_laureates"),
                   state=wf.cycle_initial_state)
     for position, c in enumerate(criteria if criteria is not None else award.default_criteria):
         cycle.criteria.append(Criterion(

@@ -8,18 +8,23 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+import workflows
 from awards_app.extensions import db
 from awards_app.models import BoardVote, Cycle, Decision, Nomination, Recommendation
 from awards_app.models.decisions import VOTES
 from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, facts, outbox, transitions
 from awards_app.services.facts import current_recommendation, vote_counts  # noqa: F401 - the board reads them here
 
-# The event that ratifies, per kind of cycle graph.
-RATIFYING_EVENTS = ("ratify", "vote", "confirm")
+
+def _recommendation_awaits_board() -> tuple[str, ...]:
+    """The states in which a panel's recommendation waits for the board's
+    vote: wherever each scored award's ratifying event leaves from."""
+    return tuple(dict.fromkeys(state for wf in workflows.REGISTRY.values() if wf.has_scoring
+                               for state in wf.awaiting_ratification_states))
 
 
 def awaiting_board() -> list[Cycle]:
-    return list(db.session.scalars(select(Cycle).where(Cycle.state.in_(("recommended", "hearing")))
+    return list(db.session.scalars(select(Cycle).where(Cycle.state.in_(_recommendation_awaits_board()))
                                    .order_by(Cycle.id)))
 
 
@@ -34,7 +39,8 @@ def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | No
     if vote == "reject" and not reason:
         raise ServiceError("board.reject_reason_required", N_("Give the reason for rejecting."), field="reason")
     cycle = recommendation.cycle
-    if cycle.state not in ("recommended", "hearing") or current_recommendation(cycle).id != recommendation.id:
+    if (cycle.state not in cycle.award_type.workflow.awaiting_ratification_states
+            or current_recommendation(cycle).id != recommendation.id):
         raise Refusal([{"rule": "board.not_awaiting", "message": N_("This recommendation is not awaiting a vote.")}])
     if db.session.scalar(select(BoardVote).where(BoardVote.recommendation_id == recommendation.id,
                                                  BoardVote.user_id == actor.id)):
@@ -48,13 +54,14 @@ def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | No
 
 
 def _ratify_if_decided(actor, cycle: Cycle, recommendation: Recommendation) -> str | None:
-    wf = cycle.award_type.workflow
-    for event in RATIFYING_EVENTS:
-        if event in wf.cycle_events_all and not transitions.preview_cycle_event(cycle, event, "board"):
-            state = transitions.fire_cycle_event(actor, cycle, event, as_role="board")
-            _record_decision(actor, cycle, recommendation)
-            return state
-    return None
+    """Fire the award's declared ratifying event once its guards (quorum,
+    majority, a held hearing...) pass, and record the decision."""
+    event = cycle.award_type.workflow.ratifying_event
+    if transitions.preview_cycle_event(cycle, event, "board"):
+        return None
+    state = transitions.fire_cycle_event(actor, cycle, event, as_role="board")
+    _record_decision(actor, cycle, recommendation)
+    return state
 
 
 def inputs_hash(cycle: Cycle, recommendation: Recommendation) -> str:

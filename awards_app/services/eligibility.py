@@ -14,7 +14,7 @@ from workflows.ages import age_on, ages_at_event_start
 
 def reference_date(cycle: Cycle) -> date:
     """The day an age rule is measured on: the nomination deadline by default."""
-    if cycle.settings.get("age_reference") == "event_start" and cycle.event and cycle.event.starts_on:
+    if cycle.setting("age_reference") == "event_start" and cycle.event and cycle.event.starts_on:
         return cycle.event.starts_on
     if cycle.deadline is not None:
         return cycle.deadline.date()

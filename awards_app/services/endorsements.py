@@ -34,7 +34,7 @@ def request(actor, nomination: Nomination, email: str, *, from_candidate_organis
     email = (email or "").strip().lower()
     if not email or "@" not in email:
         raise ServiceError("endorsement.email", N_("Give the endorser's email address."), field="email")
-    days = int(nomination.cycle.settings.get("endorsement_valid_days", 14))
+    days = int(nomination.cycle.setting("endorsement_valid_days"))
     token = secrets.token_urlsafe(32)
     endorsement = Endorsement(nomination=nomination, email=email, token_hash=_hash(token),
                               expires_at=datetime.now(UTC) + timedelta(days=days),

@@ -78,7 +78,7 @@ def coverage(cycle: Cycle, panel: Panel | None = None) -> Coverage:
     """Only vetted profiles count: recognised expertise is expertise the
     secretariat has checked."""
     panel = panel if panel is not None else panel_of(cycle)
-    required = list(cycle.settings.get("required_fields", []))
+    required = list(cycle.setting("required_fields"))
     members = panel.members if panel else []
     vetted = {p.user_id for p in db.session.scalars(select(JudgeProfile).where(
         JudgeProfile.user_id.in_([m.user_id for m in members]), JudgeProfile.vetted_at.is_not(None)))}

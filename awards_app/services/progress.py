@@ -135,7 +135,7 @@ def results(chair, cycle: Cycle) -> dict:
     """Every method's ranking of the sheets the chair may see, once results
     are visible; the bootstrap confidence, the costly part, for the declared
     method only. {} before then or without sheets."""
-    if cycle.state not in recommendations.RESULTS_VISIBLE:
+    if not cycle.award_type.workflow.results_visible(cycle.state):
         return {}
     candidates = dict(db.session.execute(_candidates(chair, cycle)).all())
     sheets = [s for s in recommendations.submitted_sheets(cycle) if s.nomination_id in candidates]

@@ -12,8 +12,6 @@ from awards_app.services import panels as panel_service
 from judging import aggregation
 
 DEFAULT_METHOD = "weighted_mean"
-# Results are computed only once scoring has closed: before that they could sway judges.
-RESULTS_VISIBLE = ("deliberation", "recommended", "hearing", "ratified", "announced")
 
 
 def criteria_of(cycle: Cycle) -> list:
@@ -44,7 +42,7 @@ def submitted_sheets(cycle: Cycle) -> list:
 def _aggregation_settings(cycle: Cycle) -> dict:
     """The cycle's settings["aggregation"]: method, trim, tie_break chain,
     resamples, seed and panel votes, as the secretariat declared them."""
-    return dict(cycle.settings.get("aggregation") or {})
+    return dict(cycle.setting("aggregation") or {})
 
 
 def settings_of(cycle: Cycle) -> dict:

@@ -16,8 +16,6 @@ from awards_app.services import N_, Forbidden, Message, NotFound, Refusal, Servi
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
 
-DELIBERATION_OR_LATER = ("deliberation", "recommended", "hearing", "ratified", "announced")
-
 
 class SheetErrors(ServiceError):
     """Field-level problems, {criterion_code: [messages]}; nothing was saved."""
@@ -74,15 +72,13 @@ def scores_by_sheet(assignments) -> dict[int, dict[int, Score]]:
 
 
 def _can_score(assignment: Assignment, *, hidden: bool, attested: bool) -> None:
+    """Ask the award's workflow whether this judge may score now, with the
+    facts read under the sheet's lock."""
     cycle = assignment.nomination.cycle
     wf = cycle.award_type.workflow
     facts = workflows.NominationFacts(settings=cycle.settings, cycle_state=cycle.state,
-                                      judge_has_unresolved_conflict=hidden)
+                                      judge_has_unresolved_conflict=hidden, judge_has_attested=attested)
     refusals = [r for r in wf.can_score(facts) if not r.ok]
-    if not attested:
-        refusals.append(workflows.RuleResult(
-            "scoring.attestation_required", False,
-            N_("Declare your conflicts, or state you have none, before scoring.")))
     if refusals:
         raise Refusal([{"rule": r.rule, "message": r.message} for r in refusals])
 
@@ -210,5 +206,5 @@ def reopen(actor, assignment: Assignment, reason: str) -> None:
 def may_see_other_scores(judge, assignment: Assignment) -> bool:
     """Independence: others' scores stay hidden until this judge has
     submitted and the chair has opened deliberation."""
-    return (assignment.sheet_state == "submitted"
-            and assignment.nomination.cycle.state in DELIBERATION_OR_LATER)
+    cycle = assignment.nomination.cycle
+    return assignment.sheet_state == "submitted" and cycle.award_type.workflow.results_visible(cycle.state)

@@ -32,7 +32,8 @@ ELIGIBLE = (RuleResult("candidate.kind", True, "ok"),)
 
 def passing_nomination(cycle_state: str, **changes) -> NominationFacts:
     """Nomination facts under which every guard holds, for a cycle in ``cycle_state``."""
-    facts = NominationFacts(eligibility=ELIGIBLE, cycle_state=cycle_state, screening_reason="Not a member.")
+    facts = NominationFacts(eligibility=ELIGIBLE, cycle_state=cycle_state, screening_reason="Not a member.",
+                            judge_has_attested=True)
     return replace(facts, **changes)
 
 

@@ -1,0 +1,235 @@
+"""Every per-cycle setting, declared once: its name, the kind of value, its
+default, the values it may take and what it means.
+
+A cycle stores its settings as a JSON dict, copied from its award's
+defaults when the cycle is created (see ``Workflow.default_settings``). A
+stored dict may lack a key (it was stored before the setting existed, or a
+test built it by hand): the award's default fills in, then the default
+declared here. Read a setting only through ``setting()`` (or
+``Workflow.setting`` / ``Cycle.setting``, which lay the award's defaults
+first): it raises on a name that is not declared below, so a typo fails
+loudly instead of quietly reading a default.
+
+The rules MILSET may change (AWARDS.md: age limits, years of service,
+panel size, quorum, cadence) live here as settings with their documented
+default, never as constants in a guard or a service.
+"""
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from workflows.base import CANDIDATE_KINDS, N_, Message, RuleResult, check
+
+
+class UnknownSetting(LookupError):
+    """A setting name nobody declared: a typo, or a setting added without
+    its declaration."""
+
+
+class _AwardSets:
+    def __repr__(self) -> str:
+        return "<set by the award>"
+
+
+# The default of a setting that every award sets for itself (its candidate kind).
+AWARD_SETS = _AwardSets()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One per-cycle setting.
+
+    ``kind`` is the JSON kind of its value: ``int``, ``number`` (int or
+    float), ``bool``, ``str``, ``names`` (a list of strings) or ``mapping``
+    (a JSON object). ``minimum`` and ``below`` bound a number (``below``
+    excluded), ``choices`` list the values a string may take, ``empty``
+    allows None (JSON null). ``rule`` is the id a refusal carries; settings
+    checked together (a range's two ends) share one.
+    ``internal`` settings are bookkeeping, not rules a person chooses.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    description: str
+    minimum: float | None = None
+    below: float | None = None
+    choices: tuple[str, ...] | None = None
+    empty: bool = False
+    rule: str = ""
+    internal: bool = False
+
+    def __post_init__(self):
+        if not self.rule:
+            object.__setattr__(self, "rule", f"settings.{self.name}")
+
+    def accepts(self, value) -> bool:
+        """Is ``value`` one this setting may take?"""
+        if value is None:
+            return self.empty
+        if self.kind == "bool":
+            return isinstance(value, bool)
+        if self.kind == "str":
+            return isinstance(value, str) and (self.choices is None or value in self.choices)
+        if self.kind == "names":
+            return isinstance(value, list) and all(isinstance(v, str) for v in value)
+        if self.kind == "mapping":
+            return isinstance(value, dict)
+        # JSON settings: a bool is an int to Python but never a sensible count.
+        number = (int,) if self.kind == "int" else (int, float)
+        return (isinstance(value, number) and not isinstance(value, bool)
+                and (self.minimum is None or value >= self.minimum)
+                and (self.below is None or value < self.below))
+
+    def refusal_message(self) -> str:
+        """What to tell the person who set a value this setting refuses."""
+        if self.kind == "int" and self.minimum is not None:
+            template = (N_("The %(setting)s setting must be empty or a whole number of at least %(low)s.")
+                        if self.empty else N_("The %(setting)s setting must be a whole number of at least %(low)s."))
+            return Message(template, setting=self.name, low=_plain(self.minimum))
+        if self.kind == "number" and self.minimum is not None and self.below is None:
+            return Message(N_("The %(setting)s setting must be a number of at least %(low)s."),
+                           setting=self.name, low=_plain(self.minimum))
+        if self.kind == "bool":
+            return Message(N_("The %(setting)s setting must be yes or no."), setting=self.name)
+        if self.kind == "str" and self.choices:
+            return Message(N_("The %(setting)s setting must be one of %(choices)s."),
+                           setting=self.name, choices=", ".join(self.choices))
+        if self.kind == "names":
+            return Message(N_("The %(setting)s setting must be a list of names."), setting=self.name)
+        return Message(N_("The %(setting)s setting has a value of the wrong kind."), setting=self.name)
+
+
+def _plain(number: float):
+    return int(number) if float(number).is_integer() else number
+
+
+_PANEL_SIZE = "settings.panel_size"
+_YOUNG_AGES = "settings.young_age_range"
+
+SETTINGS: tuple[Setting, ...] = (
+    # --- the award and its laureates
+    Setting("candidate_kind", "str", AWARD_SETS, "What the award goes to: an individual, a delegation, an "
+            "organisation or a project (never a project at an ESI).", choices=CANDIDATE_KINDS),
+    Setting("max_laureates", "int", 1, "How many laureates the panel may recommend.", minimum=1),
+    # --- the panel
+    Setting("panel_min_size", "int", 3, "The fewest judges the panel may have when judging opens.",
+            minimum=1, rule=_PANEL_SIZE),
+    Setting("panel_max_size", "int", None, "The most judges the panel may have when judging opens; "
+            "empty for no limit.", minimum=1, empty=True, rule=_PANEL_SIZE),
+    Setting("chair_must_be_board", "bool", False, "Whether the panel's chair must be a member of the "
+            "Executive Committee."),
+    Setting("required_fields", "names", [], "The fields of expertise the panel must cover, and that the "
+            "assignment of judges matches against."),
+    Setting("judges_per_nomination", "int", 3, "How many judges the assignment gives each nomination.",
+            minimum=0),
+    Setting("max_load_per_judge", "int", None, "The most nominations one judge is given; empty to share "
+            "them out evenly.", minimum=1, empty=True),
+    Setting("cover_fields", "bool", False, "Whether the assignment must give every nomination a judge for "
+            "each required field."),
+    Setting("detect_same_country", "bool", True, "Whether a judge from the candidate's country is flagged "
+            "as a possible conflict of interest."),
+    Setting("hide_nominator_from_judges", "bool", False, "Whether judges' score sheets leave out who "
+            "nominated the candidate."),
+    # --- the board
+    Setting("board_quorum", "int", 3, "How many Executive Committee votes (abstentions included) a "
+            "decision needs.", minimum=1),
+    Setting("board_majority", "number", 0.5, "The share of the votes for or against that a decision must "
+            "exceed.", minimum=0.5, below=1),
+    # --- nominations
+    Setting("nominators", "names", [], "Who may nominate, where MILSET's rules say (e.g. member "
+            "organisations, regional offices, board members); empty for every nominator."),
+    Setting("endorsement_valid_days", "int", 14, "How many days an endorsement request stays open.",
+            minimum=1),
+    Setting("max_attachments", "int", 10, "How many files a nomination may carry.", minimum=0),
+    Setting("max_attachment_bytes", "int", 10 * 1024 * 1024, "The largest file a nomination may carry, in "
+            "bytes.", minimum=1),
+    # --- eligibility (the Volunteer and Young Scientists awards)
+    Setting("max_age", "int", 30, "The Volunteer Award's nominee must be younger than this.", minimum=1),
+    Setting("age_reference", "str", "nomination_deadline", "The day ages are measured on; MILSET does not "
+            "say, so the nomination deadline by default.", choices=("nomination_deadline", "event_start")),
+    Setting("min_volunteer_years", "number", 5, "The fewest years the Volunteer Award's nominee must have "
+            "volunteered.", minimum=0),
+    Setting("odd_years_only", "bool", True, "Whether the Volunteer Award runs only in odd years (the "
+            "board may override it, with a reason on record)."),
+    Setting("young_age_min", "int", 9, "The youngest age of the Young Scientists age group.", minimum=0,
+            rule=_YOUNG_AGES),
+    Setting("young_age_max", "int", 12, "The oldest age of the Young Scientists age group.", minimum=0,
+            rule=_YOUNG_AGES),
+    # --- the panel's result
+    Setting("aggregation", "mapping", {}, "How the scores are aggregated: method, trim, tie_break, "
+            "resamples, seed, panel_votes (judging/aggregation fills in what is left out)."),
+    # --- bookkeeping
+    Setting("generated", "str", None, "Marks a cycle the scale demo generated.", empty=True, internal=True),
+    Setting("scale_index", "int", None, "The scale demo's slot for a generated cycle.", minimum=0, empty=True,
+            internal=True),
+)
+
+DECLARED: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+# The messages of the rules that check several settings or say more than the
+# generic sentence (their wording predates this list; refusals keep it).
+_RULE_MESSAGES = {
+    "settings.candidate_kind": Message(N_("The candidate kind must be one of %(kinds)s."),
+                                       kinds=", ".join(CANDIDATE_KINDS)),
+    "settings.max_laureates": N_("At least one laureate must be allowed."),
+    _PANEL_SIZE: N_("The panel size range must start at 1 or more and not be empty."),
+    "settings.board_quorum": N_("The board quorum must be at least one vote."),
+    "settings.board_majority": N_("The board majority is a share of votes from 0.5 up to (not including) 1."),
+    _YOUNG_AGES: N_("The young age group needs a minimum age not above its maximum."),
+}
+
+# Checks across the settings that share a rule: a range must not be empty.
+_RELATIONS = {
+    _PANEL_SIZE: lambda v: v["panel_max_size"] is None or v["panel_max_size"] >= v["panel_min_size"],
+    _YOUNG_AGES: lambda v: v["young_age_min"] <= v["young_age_max"],
+}
+
+
+def declaration(name: str) -> Setting:
+    """The declaration of setting ``name``; raises UnknownSetting."""
+    try:
+        return DECLARED[name]
+    except KeyError:
+        raise UnknownSetting(f"no setting is declared as {name!r}") from None
+
+
+def setting(settings: Mapping | None, name: str):
+    """The value of setting ``name`` in ``settings``, or its declared default
+    when ``settings`` lacks it. Raises UnknownSetting for an undeclared name.
+
+    Pass a cycle's effective settings (``Workflow.settings_for``) so the
+    award's own defaults come before the declared ones.
+    """
+    declared = declaration(name)
+    if settings is not None and name in settings:
+        return settings[name]
+    if declared.default is AWARD_SETS:
+        raise LookupError(f"the award sets {name!r}; it has no default of its own")
+    return copy.deepcopy(declared.default)
+
+
+def undeclared(settings: Mapping) -> list[str]:
+    """The keys of ``settings`` that no declaration names, sorted."""
+    return sorted(set(settings) - set(DECLARED))
+
+
+def check_settings(settings: Mapping) -> list[RuleResult]:
+    """One result per settings rule, ok or not, for a cycle's effective
+    settings; a missing setting is checked at its declared default."""
+    values = {s.name: settings[s.name] if s.name in settings else s.default for s in SETTINGS}
+    by_rule: dict[str, list[Setting]] = {}
+    for s in SETTINGS:
+        by_rule.setdefault(s.rule, []).append(s)
+    results = []
+    for rule, group in by_rule.items():
+        ok = all(s.accepts(values[s.name]) for s in group)
+        if ok and rule in _RELATIONS:
+            ok = _RELATIONS[rule](values)
+        bad = next((s for s in group if not s.accepts(values[s.name])), group[0])
+        message = _RULE_MESSAGES.get(rule) or bad.refusal_message()
+        detail = {s.name: (None if values[s.name] is AWARD_SETS else values[s.name]) for s in group}
+        results.append(check(rule, ok, message, **detail))
+    return results
