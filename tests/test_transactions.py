@@ -20,6 +20,7 @@ from awards_app.models import AuditEvent, Cycle, Expertise, Nomination
 from awards_app.services import NotFound, Refusal, ServiceError
 from awards_app.web import carry_out
 from tests import builders
+from tests.factories import TESTS_ACTOR
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ENDS = {"commit", "rollback"}
@@ -129,7 +130,7 @@ def _audit_then(refusal):
     from awards_app.services import audit
 
     def action():
-        audit.record("tests", "tests.written", None, {}, object_type="test")
+        audit.record(TESTS_ACTOR, "tests.written", None, {}, object_type="test")
         db.session.flush()
         raise refusal
     return action
@@ -148,7 +149,7 @@ def test_carry_out_commits_and_returns_the_result(page):
     from awards_app.services import audit
 
     def action():
-        audit.record("tests", "tests.written", None, {}, object_type="test")
+        audit.record(TESTS_ACTOR, "tests.written", None, {}, object_type="test")
         return 7
 
     ok, result = carry_out(action)
@@ -244,7 +245,7 @@ def test_the_chairs_notes_are_saved_by_the_service_and_audited(client, auth, ctx
 
     cycle = builders.open_cycle("best_delegation_award")
     chair = builders.judge("chair@example.org", roles=("judge", "chair"))
-    panels.add_member("tests", cycle, chair, "chair")
+    panels.add_member(TESTS_ACTOR, cycle, chair, "chair")
     other = make_user("judge@example.org", roles=("judge", "chair"))
     db.session.commit()
     auth.login(other.email)
