@@ -28,10 +28,12 @@ def register_extensions(app: Flask) -> None:
     from awards_app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from awards_app.i18n import rule_message, select_locale, select_timezone, time_left
     from awards_app.i18n.labels import event_label, kind_label, state_label
+    from awards_app.services import text
     from awards_app.web.login import init_login
     from awards_app.web.security import init_security
 
     db.init_app(app)
+    text.guard(db.session)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -20,7 +20,7 @@ from wtforms.validators import ValidationError
 
 from awards_app.extensions import csrf, db
 from awards_app.models import IdempotencyRecord
-from awards_app.services import Refusal, ServiceError
+from awards_app.services import Refusal, ServiceError, text
 from awards_app.services import tokens as token_service
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -202,6 +202,38 @@ def ids_in_range():
     return None
 
 
+MAX_PAGE = 1_000_000  # with at most 100 a page, an offset any database can hold
+
+
+def pages_in_range():
+    """A page number past any list's end is refused by name, before it can
+    overflow the database's offset."""
+    page = request.args.get("page", "")
+    if page.isdigit() and int(page) > MAX_PAGE:
+        return error_response(422, "pagination.page_too_large", HTTP_MESSAGES[422],
+                              {"page": [f"Must be at most {MAX_PAGE}."]})
+    return None
+
+
+def _control_characters(value, path=()):
+    """The paths of the strings in a JSON document that hold a control character."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _control_characters(v, (*path, str(k)))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _control_characters(v, (*path, str(i)))]
+    return [".".join(path) or "_schema"] if text.has_control_character(value) else []
+
+
+def text_without_control_characters():
+    """Refused at the field, in the body or the query, before any service."""
+    found = [name for name, value in request.args.items(multi=True) if text.has_control_character(value)]
+    if request.is_json:
+        found += _control_characters(request.get_json(silent=True))
+    if found:
+        return error_response(422, "input.control_character", text.MESSAGE, {p: [text.MESSAGE] for p in found})
+    return None
+
+
 def require_json_body():
     """415 for a JSON-taking operation sent something other than JSON."""
     if request.method in SAFE_METHODS or request.method == "DELETE":
@@ -220,6 +252,8 @@ def api_blueprint(name: str, description: str) -> Blueprint:
     csrf.exempt(bp)
     bp.before_request(authenticate)
     bp.before_request(ids_in_range)
+    bp.before_request(pages_in_range)
+    bp.before_request(text_without_control_characters)
     bp.before_request(require_json_body)
     bp.teardown_request(forget_token_user)
     bp.register_error_handler(HTTPException, handle_http_exception)

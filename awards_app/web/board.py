@@ -5,7 +5,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -15,11 +14,12 @@ from awards_app.models import BoardVote, Cycle, Nomination
 from awards_app.permissions import role_required
 from awards_app.services import Refusal, decisions
 from awards_app.web import carry_out
+from awards_app.web.forms import Form
 
 bp = Blueprint("board", __name__)
 
 
-class VoteForm(FlaskForm):
+class VoteForm(Form):
     vote = RadioField(_l("Your vote"), validators=[DataRequired()], choices=[
         ("approve", _l("Approve")), ("reject", _l("Reject")), ("abstain", _l("Abstain")),
         ("recused", _l("Recuse myself (conflict of interest)"))])

@@ -7,7 +7,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload
 from wtforms import TextAreaField
@@ -19,17 +18,18 @@ from awards_app.reports import charts
 from awards_app.services import panels as panel_service
 from awards_app.services import progress, recommendations
 from awards_app.web import carry_out
+from awards_app.web.forms import Form
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
 
 SHOW = ("all", "awaited")  # ?show=awaited: only the nominations with a sheet still awaited
 
 
-class NotesForm(FlaskForm):
+class NotesForm(Form):
     notes = TextAreaField(_l("Deliberation notes"), validators=[Optional(), Length(max=20000)])
 
 
-class RecommendForm(FlaskForm):
+class RecommendForm(Form):
     rationale = TextAreaField(_l("The panel's rationale"), validators=[DataRequired(), Length(max=20000)])
 
 

@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
@@ -18,11 +17,12 @@ from awards_app.permissions import role_required
 from awards_app.services import cycles as cycle_service
 from awards_app.services import transitions
 from awards_app.web import carry_out
+from awards_app.web.forms import Form
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 
 
-class CycleForm(FlaskForm):
+class CycleForm(Form):
     award = SelectField(_l("Award"), validators=[DataRequired()])
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(1987, 2200)])
     event = SelectField(_l("Expo-Sciences International"), coerce=int)
@@ -30,7 +30,7 @@ class CycleForm(FlaskForm):
     max_laureates = IntegerField(_l("Laureates allowed"), validators=[Optional(), NumberRange(1, 50)])
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(Form):
     reason = TextAreaField(_l("Reason for holding this cycle in an even year"),
                            validators=[DataRequired()])
 

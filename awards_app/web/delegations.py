@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -17,17 +16,18 @@ from awards_app.models import Delegation, Event, Organisation, Participant
 from awards_app.permissions import role_required
 from awards_app.services import delegations as delegation_service
 from awards_app.web import carry_out
+from awards_app.web.forms import Form
 
 bp = Blueprint("delegations", __name__, url_prefix="/delegations")
 
 
-class DelegationForm(FlaskForm):
+class DelegationForm(Form):
     organisation = SelectField(_l("Organisation"), coerce=int, validators=[DataRequired()])
     name = StringField(_l("Delegation name (leave empty for \"Delegation of\" the organisation)"),
                        validators=[Optional(), Length(max=200)])
 
 
-class ParticipantsUploadForm(FlaskForm):
+class ParticipantsUploadForm(Form):
     file = FileField(_l("Participants (CSV with the columns name, birth_date, role)"),
                      validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))])
 

@@ -1,4 +1,4 @@
-"""WTForms forms shared by several pages."""
+"""WTForms forms shared by several pages, and the base of every page's form."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,12 +14,28 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from awards_app.i18n import rule_message
+from awards_app.services import text
+
+
+class Form(FlaskForm):
+    """The base of every page's form: a text holding a control character (a
+    NUL byte pasted from another program, say) is refused at its field."""
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            if text.has_control_character(field.data):
+                field.errors = [*field.errors, f"{rule_message(text.MESSAGE)} [input.control_character]"]
+                valid = False
+        return valid
+
 
 class StatementMixin:
     statement = TextAreaField(_l("Statement of the case"), validators=[Optional(), Length(max=20000)])
 
 
-class IndividualNominationForm(StatementMixin, FlaskForm):
+class IndividualNominationForm(StatementMixin, Form):
     name = StringField(_l("Candidate's full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Candidate's email"), validators=[Optional(), Email(), Length(max=254)])
     country_id = SelectField(_l("Country"), coerce=int, validators=[Optional()])
@@ -31,31 +47,31 @@ class IndividualNominationForm(StatementMixin, FlaskForm):
                                      validators=[Optional(), Length(max=5000)])
 
 
-class DelegationNominationForm(StatementMixin, FlaskForm):
+class DelegationNominationForm(StatementMixin, Form):
     delegation = SelectField(_l("Delegation at this ESI"), coerce=int, validators=[DataRequired()])
 
 
-class OrganisationNominationForm(StatementMixin, FlaskForm):
+class OrganisationNominationForm(StatementMixin, Form):
     organisation = SelectField(_l("Organisation"), coerce=int, validators=[DataRequired()])
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     file = FileField(_l("File (PDF, JPEG or PNG)"), validators=[FileRequired()])
 
 
-class EndorsementRequestForm(FlaskForm):
+class EndorsementRequestForm(Form):
     email = EmailField(_l("Endorser's email"), validators=[DataRequired(), Email()])
     from_candidate_organisation = BooleanField(_l("The endorser speaks for the candidate's organisation"))
 
 
-class EndorsementForm(FlaskForm):
+class EndorsementForm(Form):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     organisation = StringField(_l("Your organisation"), validators=[DataRequired(), Length(max=200)])
     role = StringField(_l("Your role in it"), validators=[DataRequired(), Length(max=120)])
     text = TextAreaField(_l("Your endorsement"), validators=[DataRequired(), Length(max=10000)])
 
 
-class ScreeningForm(FlaskForm):
+class ScreeningForm(Form):
     verdict = SelectField(_l("Verdict"), choices=[("eligible", _l("Eligible")),
                                                   ("ineligible", _l("Not eligible"))])
     reason = TextAreaField(_l("Reason (shown to the nominator; required when not eligible)"),

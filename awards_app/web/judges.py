@@ -4,7 +4,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import EmailField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -18,24 +17,25 @@ from awards_app.models.judging import CONFLICT_KINDS
 from awards_app.permissions import role_required
 from awards_app.services import judges as judge_service
 from awards_app.web import carry_out
+from awards_app.web.forms import Form
 from judging import expertise
 
 bp = Blueprint("judges", __name__)
 
 
-class LanguagesForm(FlaskForm):
+class LanguagesForm(Form):
     languages = SelectMultipleField(_l("Languages you judge in"), widget=ListWidget(prefix_label=False),
                                     option_widget=CheckboxInput())
 
 
-class ExpertiseForm(FlaskForm):
+class ExpertiseForm(Form):
     field = SelectField(_l("Field"), validators=[DataRequired()])
     evidence = TextAreaField(_l("Evidence (roles, work, publications)"),
                              validators=[DataRequired(), Length(max=5000)])
     years = IntegerField(_l("Years of experience"), validators=[DataRequired(), NumberRange(0, 80)])
 
 
-class RelationForm(FlaskForm):
+class RelationForm(Form):
     name = StringField(_l("Person's name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Person's email (if known)"), validators=[Optional(), Email()])
     kind = SelectField(_l("Relation"), validators=[DataRequired()])

@@ -4,22 +4,22 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from awards_app.services import tokens as token_service
 from awards_app.web import carry_out
+from awards_app.web.forms import Form
 
 bp = Blueprint("tokens", __name__, url_prefix="/profile/tokens")
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("What will use this token?"),
                        validators=[DataRequired(), Length(max=token_service.NAME_MAX)])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     """Only the CSRF token: the token to revoke is in the URL."""
 
 
