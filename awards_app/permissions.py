@@ -73,6 +73,13 @@ def sits_on_panel(user, cycle) -> bool:
     return _true(on_panel(user.id, cycle.id))
 
 
+def is_panel_judge(user, cycle) -> bool:
+    """A judge or chair sitting on the cycle's panel: they see their own
+    assignments and conflicts in it, so a manager's action there is 403 to
+    them, not 404."""
+    return user.is_authenticated and user.has_role(*JUDGE_ROLES) and sits_on_panel(user, cycle)
+
+
 def chairs(user_id: int, cycle_id_column):
     """SQL: true where the user chairs the panel of the cycle."""
     return exists().where(PanelMember.user_id == user_id, PanelMember.role == "chair",

@@ -30,10 +30,6 @@ from awards_app.services import panels as panel_service
 bp = api_blueprint("api_judging", "Panels, judges, conflicts of interest, assignments and score sheets.")
 
 
-def _panel_judge(cycle: Cycle) -> bool:
-    return current_user.has_role("judge", "chair") and permissions.sits_on_panel(current_user, cycle)
-
-
 def managed_cycle_or_404(cycle_id: int) -> Cycle:
     """The secretariat and the cycle's chair manage its panel; others get 404."""
     cycle = cycle_or_404(cycle_id)
@@ -155,7 +151,7 @@ def list_conflicts(cycle_id: int):
     statement = (select(ConflictOfInterest).join(Nomination).where(Nomination.cycle_id == cycle.id)
                  .where(~permissions.hides(current_user.id, ConflictOfInterest.nomination_id)))
     if not permissions.may_manage_panel(current_user, cycle):
-        if not _panel_judge(cycle):
+        if not permissions.is_panel_judge(current_user, cycle):
             not_found()
         statement = (select(ConflictOfInterest).join(Nomination)
                      .where(Nomination.cycle_id == cycle.id, ConflictOfInterest.judge_id == current_user.id))
@@ -222,7 +218,7 @@ def list_assignments(cycle_id: int):
     statement = (select(Assignment).join(Nomination).where(Nomination.cycle_id == cycle.id)
                  .where(~permissions.hides(current_user.id, Assignment.nomination_id)))
     if not permissions.may_manage_panel(current_user, cycle):
-        if not _panel_judge(cycle):
+        if not permissions.is_panel_judge(current_user, cycle):
             not_found()
         statement = statement.where(Assignment.judge_id == current_user.id)
     return statement.order_by(Assignment.nomination_id, Assignment.judge_id)
@@ -236,7 +232,7 @@ def run_assignments(cycle_id: int):
     existing assignments are kept, so running it again adds nothing twice."""
     cycle = cycle_or_404(cycle_id)
     if not permissions.may_manage_panel(current_user, cycle):
-        if _panel_judge(cycle):
+        if permissions.is_panel_judge(current_user, cycle):
             forbidden("assignment.chair_only", "Only the chair or the secretariat assigns judges.")
         not_found()
     result = assignment_service.run(current_user, cycle)

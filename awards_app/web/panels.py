@@ -123,6 +123,11 @@ def detect(cycle_id: int):
 @bp.route("/cycles/<int:cycle_id>/panel/assign", methods=["POST"])
 @login_required
 def assign(cycle_id: int):
+    """A judge of the panel sees their own assignments but does not run them: 403, as in the API."""
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is not None and not permissions.may_manage_panel(current_user, cycle) \
+            and permissions.is_panel_judge(current_user, cycle):
+        abort(403)
     cycle = _cycle_for_panel(cycle_id)
     ok, result = carry_out(lambda: assignment_service.run(current_user, cycle))
     if not ok:
