@@ -519,3 +519,22 @@ def test_a_draft_takes_no_conflict_declaration_on_either_side(client, write_worl
     for model in (ConflictOfInterest, ConflictAttestation):
         assert db.session.scalar(select(func.count()).select_from(model)
                                  .where(model.nomination_id == ids["draft_id"])) == 0
+
+
+def test_each_predicate_and_its_sql_twin_agree(write_world):
+    """The list queries filter with the twins: they must keep exactly the rows
+    the predicates allow, for every kind of user and every nomination."""
+    from sqlalchemy import select
+
+    from awards_app import permissions
+    from awards_app.models import Nomination
+
+    people, _ids, _tokens = write_world
+    nominations = db.session.scalars(select(Nomination)).all()
+    for who in LOGGED_IN:
+        user = people[who]
+        for predicate, twin in ((permissions.may_judge, permissions.judgeable_by),
+                                (permissions.may_see_nomination, permissions.nominations_visible_to)):
+            listed = set(db.session.scalars(select(Nomination.id).where(twin(user))))
+            allowed = {n.id for n in nominations if predicate(user, n)}
+            assert listed == allowed, (who, predicate.__name__)
