@@ -1,18 +1,29 @@
-"""Small predicates over the acting user. Views and the API ask these; a
-missing permission to see becomes 404, to act becomes 403."""
+"""Who may do what, asked of one object: one named predicate per question,
+asked by the pages, the API and the services alike (indico's
+`Abstract.can_judge`). Where a list is filtered, the predicate has a SQL
+twin, a condition for `.where(...)` that gives the same answer row by row.
+
+A missing permission to see becomes 404, identical to a missing id; to act,
+403. A global role alone grants nothing on an object.
+
+This module reads the models with its own small queries and never imports
+the services: they import it."""
 
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import and_, exists, false, or_, select
 
+from awards_app.extensions import db
+from awards_app.models import Assignment, ConflictOfInterest, Nomination, Panel, PanelMember
+from awards_app.models.judging import HIDING_STATUSES
 
-def is_secretariat(user) -> bool:
-    return user.is_authenticated and user.has_role("admin")
+# The states in which a nomination is before the panel: judged, declared on,
+# attested, counted. A draft, a withdrawn or an ineligible nomination is not.
+ACTIVE_NOMINATION_STATES = ("submitted", "eligible", "recommended", "laureate", "not_selected")
 
-
-def can_read_audit(user) -> bool:
-    return user.is_authenticated and user.has_role("board", "auditor", "admin")
+JUDGE_ROLES = ("judge", "chair")
 
 
 def role_required(*roles):
@@ -30,11 +41,105 @@ def role_required(*roles):
     return decorator
 
 
-def can_view_nomination(user, nomination) -> bool:
+def _true(statement) -> bool:
+    return bool(db.session.scalar(select(statement)))
+
+
+# --- conflicts of interest: what a conflict hides ------------------------------------
+
+def hides(judge_id: int, nomination_id_column):
+    """SQL: true where an open or confirmed conflict hides the nomination from
+    this judge. Every list, count and look-up a judge makes goes through it,
+    so a conflicted judge cannot find what is hidden."""
+    return exists().where(and_(ConflictOfInterest.judge_id == judge_id,
+                               ConflictOfInterest.nomination_id == nomination_id_column,
+                               ConflictOfInterest.status.in_(HIDING_STATUSES)))
+
+
+def is_hidden_from(user, nomination) -> bool:
+    """A conflict hides this nomination from the user (the twin of `hides`)."""
+    return _true(hides(user.id, nomination.id))
+
+
+# --- panels ------------------------------------------------------------------------
+
+def on_panel(user_id: int, cycle_id_column):
+    """SQL: true where the user sits on the panel of the cycle (chair or member)."""
+    return exists().where(PanelMember.user_id == user_id, PanelMember.panel_id == Panel.id,
+                          Panel.cycle_id == cycle_id_column)
+
+
+def sits_on_panel(user, cycle) -> bool:
+    return _true(on_panel(user.id, cycle.id))
+
+
+def is_panel_judge(user, cycle) -> bool:
+    """A judge or chair sitting on the cycle's panel: they see their own
+    assignments and conflicts in it, so a manager's action there is 403 to
+    them, not 404."""
+    return user.is_authenticated and user.has_role(*JUDGE_ROLES) and sits_on_panel(user, cycle)
+
+
+def chairs(user_id: int, cycle_id_column):
+    """SQL: true where the user chairs the panel of the cycle."""
+    return exists().where(PanelMember.user_id == user_id, PanelMember.role == "chair",
+                          PanelMember.panel_id == Panel.id, Panel.cycle_id == cycle_id_column)
+
+
+def is_chair_of(user, cycle) -> bool:
+    """The chair of this cycle's panel (the global "chair" role alone is not enough)."""
+    # A SystemActor has no id: it chairs nothing, whatever roles it holds.
+    return user.is_authenticated and getattr(user, "id", None) is not None and _true(chairs(user.id, cycle.id))
+
+
+def may_manage_panel(user, cycle) -> bool:
+    """The secretariat and the cycle's chair manage its panel: members,
+    conflict detection and resolution, assignments."""
+    return user.is_authenticated and (user.has_role("admin") or is_chair_of(user, cycle))
+
+
+# --- judging a nomination ------------------------------------------------------------
+
+def _assigned(user_id: int, nomination_id_column):
+    return exists().where(Assignment.judge_id == user_id, Assignment.nomination_id == nomination_id_column)
+
+
+def may_judge(user, nomination) -> bool:
+    """May this judge act on this nomination: declare a conflict, state they
+    have none, find it among their cycle's nominations? A judge or chair on
+    the cycle's panel (or assigned to it), the nomination before the panel
+    (not a draft, not withdrawn), and no conflict hiding it from them."""
+    if not (user.is_authenticated and user.has_role(*JUDGE_ROLES)):
+        return False
+    if nomination.state not in ACTIVE_NOMINATION_STATES:
+        return False
+    return _true(and_(or_(on_panel(user.id, nomination.cycle_id), _assigned(user.id, nomination.id)),
+                      ~hides(user.id, nomination.id)))
+
+
+def judgeable_by(user):
+    """SQL twin of `may_judge` over Nomination rows."""
+    if not (user.is_authenticated and user.has_role(*JUDGE_ROLES)):
+        return false()
+    return and_(Nomination.state.in_(ACTIVE_NOMINATION_STATES),
+                or_(on_panel(user.id, Nomination.cycle_id), _assigned(user.id, Nomination.id)),
+                ~hides(user.id, Nomination.id))
+
+
+def may_declare_conflict(user, nomination) -> bool:
+    """Declare a conflict with a nomination, or state there is none: the
+    judges who may act on it, and only while it is before the panel."""
+    return may_judge(user, nomination)
+
+
+# --- nominations ---------------------------------------------------------------------
+
+def may_see_nomination(user, nomination) -> bool:
     """Who may see a nomination at all; everyone else gets 404.
 
-    Nominators see only their own; the secretariat, the board and auditors
-    see every one (judges and chairs are added with panels).
+    The nominator sees their own; nobody else sees a draft. The secretariat,
+    the board and auditors see every other one; a judge the ones assigned to
+    them, the chair those of their cycle, unless a conflict hides it.
     """
     if not user.is_authenticated:
         return False
@@ -44,23 +149,57 @@ def can_view_nomination(user, nomination) -> bool:
         return False  # another nominator's draft is nobody else's business yet
     if user.has_role("admin", "board", "auditor"):
         return True
-    return _judges_it(user, nomination)
-
-
-def _judges_it(user, nomination) -> bool:
-    """An assigned judge, or the cycle's chair, with no conflict hiding it."""
-    from sqlalchemy import exists, select
-
-    from awards_app.extensions import db
-    from awards_app.models import Assignment
-    from awards_app.services import conflicts, panels
-
-    if not user.has_role("judge", "chair") or conflicts.is_hidden_from(user, nomination):
+    if not user.has_role(*JUDGE_ROLES):
         return False
-    assigned = db.session.scalar(select(exists().where(Assignment.judge_id == user.id,
-                                                       Assignment.nomination_id == nomination.id)))
-    return bool(assigned) or panels.is_chair(user, nomination.cycle)
+    return _true(and_(or_(_assigned(user.id, nomination.id), chairs(user.id, nomination.cycle_id)),
+                      ~hides(user.id, nomination.id)))
 
 
-def can_edit_nomination(user, nomination) -> bool:
-    return nomination.nominator_id == user.id and nomination.state == "draft"
+def nominations_visible_to(user):
+    """SQL twin of `may_see_nomination` over Nomination rows, for lists."""
+    if not user.is_authenticated:
+        return false()
+    own = Nomination.nominator_id == user.id
+    if user.has_role("admin", "board", "auditor"):
+        return or_(own, Nomination.state != "draft")
+    if not user.has_role(*JUDGE_ROLES):
+        return own
+    judged = and_(Nomination.state != "draft", ~hides(user.id, Nomination.id),
+                  or_(_assigned(user.id, Nomination.id), chairs(user.id, Nomination.cycle_id)))
+    return or_(own, judged)
+
+
+def may_edit_nomination(user, nomination) -> bool:
+    """Only its nominator changes a nomination, and only while it is a draft."""
+    return user.is_authenticated and nomination.nominator_id == user.id and nomination.state == "draft"
+
+
+# --- conflicts: seeing and resolving ------------------------------------------------------
+
+def may_see_conflict(user, conflict) -> bool:
+    """Its own judge, and those who manage the cycle's panel unless the
+    conflict concerns a nomination hidden from them."""
+    if not user.is_authenticated:
+        return False
+    if conflict.judge_id == user.id:
+        return True
+    nomination = conflict.nomination
+    return may_manage_panel(user, nomination.cycle) and not is_hidden_from(user, nomination)
+
+
+def may_resolve_conflict(user, conflict) -> bool:
+    """The secretariat, or the cycle's chair when neither the conflict is
+    their own nor a conflict hides the nomination from them."""
+    if not user.is_authenticated:
+        return False
+    if user.has_role("admin"):
+        return True
+    nomination = conflict.nomination
+    return (conflict.judge_id != user.id and is_chair_of(user, nomination.cycle)
+            and not is_hidden_from(user, nomination))
+
+
+# --- the audit trail -------------------------------------------------------------------
+
+def may_read_audit(user) -> bool:
+    return user.is_authenticated and user.has_role("board", "auditor", "admin")

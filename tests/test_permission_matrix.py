@@ -8,6 +8,7 @@ from flask import url_for
 from awards_app.extensions import db
 from awards_app.services import users
 from tests import builders, factories
+from tests.conftest import reset_database
 from tests.factories import TESTS_ACTOR
 
 ANON, ADMIN, OWNER, STRANGER_N = "anonymous", "admin", "owner nominator", "other nominator"
@@ -67,6 +68,10 @@ PAGES = {
 
 @pytest.fixture
 def world(ctx, app):
+    return _build_world()
+
+
+def _build_world():
     from awards_app.services import attachments
 
     cycle, judges, noms = builders.judging_cycle()
@@ -131,3 +136,406 @@ def test_every_form_post_needs_a_login(app, client, world):
         assert response.status_code in (302, 401), url
         if response.status_code == 302:
             assert response.headers["Location"].startswith("/login"), url
+
+
+# --- writes: every POST page and every API write, per role ----------------------------
+#
+# Each write runs in a world of its own (what an allowed user changes cannot
+# leak into the next row). A refused write is also checked in the database:
+# every table reads the same after it as before.
+
+WORLD_EXTRAS = ("conflict_id", "draft_id", "member_id", "expertise_id", "profile_id", "token_id",
+                "decision_id", "event")
+
+
+@pytest.fixture
+def write_world(ctx, app):
+    return _build_write_world()
+
+
+def _build_write_world():
+    """The page world, plus what the writes act on: the assigned judge's
+    declared conflict on the second nomination, another nominator's draft in
+    the judging cycle, the judge's panel seat, expertise and profile, the
+    owner's API token, a decision, and an API token for everyone."""
+    from sqlalchemy import select
+
+    from awards_app.models import Decision, Expertise, JudgeProfile, Nomination, PanelMember
+    from awards_app.services import conflicts
+    from awards_app.services import tokens as token_service
+
+    people, ids = _build_world()
+    cycle_id = ids["cycle_id"]
+    second = db.session.scalar(select(Nomination).where(Nomination.cycle_id == cycle_id,
+                                                        Nomination.id != ids["nomination_id"]))
+    conflict = conflicts.declare(people[JUDGE], second, "family", "My cousin leads it.")
+    draft = factories.NominationFactory(
+        cycle=db.session.get(Nomination, ids["nomination_id"]).cycle, nominator=people[STRANGER_N],
+        candidate_delegation=factories.DelegationFactory(event_id=ids["event_id"]))
+    profile = db.session.scalar(select(JudgeProfile).where(JudgeProfile.user_id == people[JUDGE].id))
+    decision = Decision(cycle_id=cycle_id, inputs_hash="f" * 64, laureate_nomination_ids=[])
+    db.session.add(decision)
+    db.session.flush()
+    token_row, _ = token_service.create(people[OWNER], "owner's script")
+    tokens = {who: token_service.create(people[who], "tests")[1] for who in LOGGED_IN}
+    ids = ids | {
+        "conflict_id": conflict.id, "draft_id": draft.id, "decision_id": decision.id,
+        "member_id": db.session.scalar(select(PanelMember.id).where(PanelMember.user_id == people[JUDGE].id)),
+        "expertise_id": db.session.scalar(select(Expertise.id).where(Expertise.profile_id == profile.id)),
+        "profile_id": profile.id, "token_id": token_row.id, "event": "close_scoring",
+        "second_nomination_id": second.id, "judge_id": people[JUDGE].id, "stranger_judge_id": people[STRANGER_J].id,
+    }
+    db.session.commit()
+    return people, ids, tokens
+
+
+VOLATILE = {"last_used_at"}  # an API token notes when it was last used, refused or not
+
+
+def snapshot() -> dict:
+    """Every row of every table, to show that a refused write changed nothing.
+    What the request flushed without committing ends with it (the test shares its session)."""
+    db.session.rollback()
+    with db.engine.connect() as conn:
+        return {t.name: sorted(map(repr, conn.execute(
+            t.select().with_only_columns(*[c for c in t.columns if c.name not in VOLATILE])).all()))
+            for t in db.metadata.sorted_tables}
+
+
+def changed(before: dict, after: dict) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
+def _login(client, people, who):
+    client.post("/logout")
+    if who != ANON:
+        assert client.post("/login", data={"email": people[who].email,
+                                           "password": factories.PASSWORD}).status_code == 302
+
+
+def _run_row(client, people, who, call, expected, refused_statuses, *, web=True):
+    _login(client, people, who if web else ANON)
+    before = snapshot()
+    got = call(who)
+    if web and who == ANON and expected == 302 and got == 401:
+        got = 302  # sent to the login page, which keeps the form that came with it
+    problems = []
+    if got != expected:
+        problems.append(f"{who:>20} expected {expected}, got {got}")
+    if got in refused_statuses or isinstance(expected, Refused):
+        moved = changed(before, snapshot())
+        if moved:
+            problems.append(f"{who:>20} was refused ({got}) but these tables changed: {moved}")
+    return problems
+
+
+def _order(row: dict) -> list[str]:
+    """Refused users first, the allowed ones last: a refusal runs on the world as built."""
+    return sorted(row, key=lambda who: ((row[who] < 400 or isinstance(row[who], Refused)) and who != ANON,
+                                        WHO.index(who)))
+
+
+def _form(**data):
+    return lambda ids: {k: (v(ids) if callable(v) else v) for k, v in data.items()}
+
+
+NO_FORM = _form()
+
+
+class Refused(int):
+    """A status under which the service refused the write (a flash and a
+    redirect, or a 409): the database must not change either."""
+
+
+def api_only(*allowed, status=200, others=404):
+    """allowed get `status`, other users `others`, no credentials 401."""
+    return {ANON: 401, **{w: (status if w in allowed else others) for w in LOGGED_IN}}
+
+
+JUDGES_OF_IT = (JUDGE, CHAIR)  # on the panel, assigned, attested
+SEE_NOT_CHANGE = {ANON: 302, STRANGER_N: 404, STRANGER_J: 404,
+                  **{w: 403 for w in (ADMIN, OWNER, JUDGE, CHAIR, BOARD, AUDITOR)}}
+
+# POST pages: endpoint -> (expected status for each kind of user, the form sent).
+# The form is one an allowed user could send, so a refusal has something to refuse.
+POST_PAGES = {
+    "auth.login": ({ANON: 400, **{w: 302 for w in LOGGED_IN}}, NO_FORM),
+    "auth.logout": ({w: 302 for w in WHO}, NO_FORM),
+    "language.switch": ({w: 303 for w in WHO}, _form(lang="fr")),
+    "endorse.respond": ({w: 404 for w in WHO}, NO_FORM),  # only a real single-use token opens it
+    "board.cycle": (only(BOARD), NO_FORM),  # no recommendation yet: the page, no vote
+    "chair.notes": (only(CHAIR, status=303), _form(notes="Strong field this year.")),
+    "chair.recommend": (only(CHAIR, status=Refused(303)), _form(rationale="The best of the year.")),
+    "chair.remind": (only(CHAIR, status=303), NO_FORM),
+    # Every user may ask; the workflow's guards refuse (sheets are still open).
+    "cycles.fire": ({ANON: 302, **{w: Refused(303) for w in LOGGED_IN}}, NO_FORM),
+    "cycles.new": (only(ADMIN, status=303), _form(award="cultural_award", year=2031, event=0)),
+    "cycles.override_odd_year": (only(BOARD, status=303), _form(reason="The board agreed.")),
+    "delegations.import_participants": (only(ADMIN, status=400), NO_FORM),
+    "delegations.new": (only(ADMIN, status=400), NO_FORM),
+    "judges.add_expertise": (only(JUDGE, STRANGER_J, CHAIR, status=303),
+                             _form(field="science_outreach", evidence="Ten years of it.", years=10)),
+    "judges.add_relation": (only(JUDGE, STRANGER_J, CHAIR, status=303),
+                            _form(name="A Cousin", email="cousin@example.org", kind="family")),
+    "judges.languages": (only(JUDGE, STRANGER_J, CHAIR, status=303), _form(languages="fr")),
+    "judges.remove_expertise": (only(JUDGE, status=303), NO_FORM),  # one's own only
+    "judges.vet": (only(ADMIN, status=303), NO_FORM),
+    "judging.attest": (only(*JUDGES_OF_IT, status=303), NO_FORM),
+    "judging.attest_all": (only(*JUDGES_OF_IT, status=303), NO_FORM),
+    "judging.declare": (only(*JUDGES_OF_IT, status=303), _form(kind="family", note="My cousin.")),
+    "judging.score": (only(*JUDGES_OF_IT, status=303), _form(action="save")),
+    "nominate.new": (only(), NO_FORM),  # the cycle is judging: its call is closed
+    # The nomination is past its draft: those who see it may not change it.
+    "nominate.show": (SEE_NOT_CHANGE, _form(statement="Changed.")),
+    "nominate.add_attachment": (SEE_NOT_CHANGE, NO_FORM),
+    "nominate.remove_attachment": (SEE_NOT_CHANGE, NO_FORM),
+    "nominate.request_endorsement": (SEE_NOT_CHANGE, _form(email="endorser@example.org")),
+    "nominate.submit": (SEE_NOT_CHANGE | {OWNER: Refused(303)}, NO_FORM),
+    "nominate.withdraw": (SEE_NOT_CHANGE | {OWNER: Refused(303)}, NO_FORM),  # not once judging began
+    "panels.add_member": (only(ADMIN, CHAIR, status=303), _form(user=lambda ids: ids["stranger_judge_id"],
+                                                                role="member")),
+    # A judge of the panel sees their own assignments, does not run them.
+    "panels.assign": (only(ADMIN, CHAIR, status=303) | {JUDGE: 403}, NO_FORM),
+    "panels.detect": (only(ADMIN, CHAIR, status=303), NO_FORM),
+    # Judging has opened: the panel is locked.
+    "panels.remove_member": (only(ADMIN, CHAIR, status=Refused(303)), NO_FORM),
+    # The conflict is the assigned judge's own: seen, not resolved.
+    "panels.resolve": (only(ADMIN, CHAIR, status=303) | {JUDGE: 403},
+                       _form(action="dismiss", rationale="A false match.")),
+    "screening.decide": (only(ADMIN, status=303), _form(verdict="eligible")),
+    "tokens.create": (only(*LOGGED_IN, status=201), _form(name="my script")),
+    "tokens.revoke": (only(OWNER, status=303), NO_FORM),  # one's own only
+}
+
+# API writes: "METHOD endpoint" -> (expected status for each kind of user, the JSON body).
+API_WRITES = {
+    "POST api_catalogue.create_cycle": (api_only(ADMIN, status=201, others=403),
+                                        lambda ids: {"award": "cultural_award", "year": 2031}),
+    "POST api_catalogue.fire_cycle_event": ({ANON: 401, **{w: Refused(409) for w in LOGGED_IN}},
+                                            lambda ids: {"event": "close_scoring"}),
+    "POST api_nominations.create_nomination": (
+        api_only(OWNER, STRANGER_N, status=Refused(422), others=403),  # the call is closed
+        lambda ids: {"cycle_id": ids["cycle_id"], "delegation_id": ids["delegation_id"], "statement": "x"}),
+    "PATCH api_nominations.update_nomination": (SEE_NOT_CHANGE | {ANON: 401},
+                                                lambda ids: {"statement": "Changed."}),
+    "POST api_nominations.fire_nomination_event": (SEE_NOT_CHANGE | {ANON: 401, OWNER: Refused(409)},
+                                                   lambda ids: {"event": "withdraw"}),
+    "POST api_nominations.request_endorsement": (SEE_NOT_CHANGE | {ANON: 401},
+                                                 lambda ids: {"email": "endorser@example.org"}),
+    "POST api_nominations.upload_attachment": (SEE_NOT_CHANGE | {ANON: 401}, lambda ids: "multipart"),
+    # The secretariat adds the judge first; the chair then finds them on the panel.
+    "POST api_judging.add_panel_member": (api_only(ADMIN, status=201) | {CHAIR: Refused(422)},
+                                          lambda ids: {"user_id": ids["stranger_judge_id"]}),
+    "DELETE api_judging.remove_panel_member": (api_only(ADMIN, CHAIR, status=Refused(422)), None),
+    "POST api_judging.add_my_expertise": (api_only(JUDGE, STRANGER_J, CHAIR, status=201),
+                                          lambda ids: {"field": "science_outreach", "evidence": "Ten years.",
+                                                       "years": 10}),
+    "POST api_judging.declare_conflict": (api_only(*JUDGES_OF_IT, status=201), lambda ids: {"kind": "family"}),
+    "POST api_judging.attest_no_conflict": (api_only(*JUDGES_OF_IT), None),
+    "POST api_judging.resolve_conflict": (api_only(ADMIN, CHAIR) | {JUDGE: 403},
+                                          lambda ids: {"action": "dismiss", "rationale": "A false match."}),
+    "POST api_judging.run_assignments": (api_only(ADMIN, CHAIR) | {JUDGE: 403}, None),
+    "PUT api_judging.save_score_sheet": (api_only(*JUDGES_OF_IT), lambda ids: {"scores": {}}),
+    "POST api_judging.submit_score_sheet": (api_only(*JUDGES_OF_IT, status=Refused(422)),
+                                            lambda ids: {"scores": {}}),
+    "POST api_board.recommend": (api_only(CHAIR, status=Refused(409)) | {w: 403 for w in (ADMIN, BOARD, AUDITOR)},
+                                 lambda ids: {"rationale": "The best of the year."}),
+    "POST api_board.cast_vote": (api_only(BOARD, status=404) | {AUDITOR: 403},
+                                 lambda ids: {"vote": "approve"}),
+    "POST api_board.amend_decision": (api_only(BOARD, status=201) | {ADMIN: 403, AUDITOR: 403},
+                                      lambda ids: {"laureate_nomination_ids": [ids["nomination_id"]],
+                                                   "reason": "The laureate declined."}),
+}
+
+
+def _url(app, endpoint, ids):
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        return url_for(endpoint, **{a: ids[a] for a in rule.arguments})
+
+
+def _post_pages(app):
+    return {r.endpoint for r in app.url_map.iter_rules()
+            if "POST" in r.methods and not r.endpoint.startswith(("static", "api"))}
+
+
+def _api_writes(app):
+    return {f"{m} {r.endpoint}" for r in app.url_map.iter_rules() if r.rule.startswith("/api/")
+            for m in r.methods & {"POST", "PUT", "PATCH", "DELETE"}}
+
+
+def test_every_post_page_and_api_write_is_in_the_tables(app):
+    pages, writes = _post_pages(app), _api_writes(app)
+    assert pages == set(POST_PAGES), f"add these to POST_PAGES: {pages - set(POST_PAGES)}; " \
+                                     f"remove: {set(POST_PAGES) - pages}"
+    assert writes == set(API_WRITES), f"add these to API_WRITES: {writes - set(API_WRITES)}; " \
+                                      f"remove: {set(API_WRITES) - writes}"
+    for table in (POST_PAGES, API_WRITES):
+        for name, (row, _body) in table.items():
+            assert set(row) == set(WHO), f"{name}: a status for every kind of user"
+
+
+@pytest.mark.parametrize("endpoint", sorted(POST_PAGES))
+def test_each_user_may_post_exactly_what_the_table_says(app, client, write_world, endpoint):
+    people, ids, _tokens = write_world
+    row, form = POST_PAGES[endpoint]
+    url = _url(app, endpoint, ids)
+    refused = (401, 403, 404)
+    problems = []
+    for who in _order(row):
+        problems += _run_row(client, people, who, lambda _who: client.post(url, data=form(ids)).status_code,
+                             row[who], refused + ((302,) if who == ANON else ()))
+    assert not problems, f"POST {url}\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("write", sorted(API_WRITES))
+def test_each_user_may_write_through_the_api_exactly_what_the_table_says(app, client, write_world, write):
+    people, ids, tokens = write_world
+    method, endpoint = write.split()
+    row, body = API_WRITES[write]
+    url = _url(app, endpoint, ids)
+
+    def call(who):
+        headers = {"Authorization": f"Bearer {tokens[who]}"} if who != ANON else {}
+        sent = body(ids) if body else None
+        if sent == "multipart":
+            from io import BytesIO
+
+            return client.open(url, method=method, headers=headers,
+                               data={"file": (BytesIO(b"%PDF-1.4 test"), "cv.pdf")}).status_code
+        return client.open(url, method=method, headers=headers, json=sent).status_code
+
+    problems = []
+    for who in _order(row):
+        problems += _run_row(client, people, who, call, row[who], (401, 403, 404), web=False)
+    assert not problems, f"{method} {url}\n" + "\n".join(problems)
+
+
+# --- parity: the pages and the API answer each question alike ----------------------------
+#
+# The same user asks the same thing of the same object on a page and through
+# the API; both must answer alike: permitted (whatever the rules then say),
+# 403 (may see it, not do it) or 404 (may not see it). The API's 409 and 422,
+# like a page's flashed refusal, come after the permission was granted.
+
+def _answer(status: int) -> str:
+    return {403: "403", 404: "404"}.get(status, "permitted" if status < 500 else f"error {status}")
+
+
+# question -> ((page method, page path, page form), (API method, API path, API body))
+READ_PAIRS = {
+    "see the nomination": (("GET", "/nominations/{nomination_id}", None),
+                           ("GET", "/api/v1/nominations/{nomination_id}", None)),
+    "see a draft in the judged cycle": (("GET", "/nominations/{draft_id}", None),
+                                        ("GET", "/api/v1/nominations/{draft_id}", None)),
+    "see one's score sheet": (("GET", "/judge/nominations/{nomination_id}", None),
+                              ("GET", "/api/v1/nominations/{nomination_id}/score-sheet", None)),
+    "see a sheet a conflict hides": (("GET", "/judge/nominations/{second_nomination_id}", None),
+                                     ("GET", "/api/v1/nominations/{second_nomination_id}/score-sheet", None)),
+    "see the panel": (("GET", "/cycles/{cycle_id}/panel", None), ("GET", "/api/v1/cycles/{cycle_id}/panel", None)),
+}
+
+WRITE_PAIRS = {
+    "declare a conflict": (("POST", "/judge/nominations/{nomination_id}/declare", {"kind": "family"}),
+                           ("POST", "/api/v1/nominations/{nomination_id}/conflicts", {"kind": "family"})),
+    # The page stored this one; the API answered 404. Now both refuse.
+    "declare a conflict on a draft": (("POST", "/judge/nominations/{draft_id}/declare", {"kind": "family"}),
+                                      ("POST", "/api/v1/nominations/{draft_id}/conflicts", {"kind": "family"})),
+    "declare on a nomination a conflict hides": (
+        ("POST", "/judge/nominations/{second_nomination_id}/declare", {"kind": "other"}),
+        ("POST", "/api/v1/nominations/{second_nomination_id}/conflicts", {"kind": "other"})),
+    "state no conflict": (("POST", "/judge/nominations/{nomination_id}/no-conflict", {}),
+                          ("POST", "/api/v1/nominations/{nomination_id}/conflict-attestation", None)),
+    "state no conflict on a draft": (("POST", "/judge/nominations/{draft_id}/no-conflict", {}),
+                                     ("POST", "/api/v1/nominations/{draft_id}/conflict-attestation", None)),
+    "save the score sheet": (("POST", "/judge/nominations/{nomination_id}/scores", {"action": "save"}),
+                             ("PUT", "/api/v1/nominations/{nomination_id}/score-sheet", {"scores": {}})),
+    "resolve a conflict": (("POST", "/conflicts/{conflict_id}/resolve",
+                            {"action": "dismiss", "rationale": "A false match."}),
+                           ("POST", "/api/v1/conflicts/{conflict_id}/resolution",
+                            {"action": "dismiss", "rationale": "A false match."})),
+    "run the assignment": (("POST", "/cycles/{cycle_id}/panel/assign", {}),
+                           ("POST", "/api/v1/cycles/{cycle_id}/assignments/run", None)),
+    "add a panel member": (("POST", "/cycles/{cycle_id}/panel/members",
+                            {"user": "{stranger_judge_id}", "role": "member"}),
+                           ("POST", "/api/v1/cycles/{cycle_id}/panel/members", {"user_id": "{stranger_judge_id}"})),
+}
+
+
+def _fill(value, ids):
+    if isinstance(value, str):
+        filled = value.format(**ids)
+        return int(filled) if value.startswith("{") and filled.isdigit() else filled
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    return value
+
+
+def _ask_both(client, people, tokens, ids, who, pair) -> tuple[str, str]:
+    (page_method, page_path, form), (api_method, api_path, body) = pair
+    _login(client, people, who)
+    page = client.open(_fill(page_path, ids), method=page_method, data=_fill(form, ids)).status_code
+    client.post("/logout")
+    api = client.open(_fill(api_path, ids), method=api_method, json=_fill(body, ids),
+                      headers={"Authorization": f"Bearer {tokens[who]}"}).status_code
+    return _answer(page), _answer(api)
+
+
+@pytest.mark.parametrize("who", LOGGED_IN)
+def test_pages_and_api_answer_every_read_alike(client, write_world, who):
+    people, ids, tokens = write_world
+    differ = {question: answers for question, pair in READ_PAIRS.items()
+              if len(set(answers := _ask_both(client, people, tokens, ids, who, pair))) > 1}
+    assert not differ, f"{who}: (page, API) answers differ: {differ}"
+
+
+@pytest.mark.parametrize("who", LOGGED_IN)
+@pytest.mark.parametrize("question", sorted(WRITE_PAIRS))
+def test_pages_and_api_answer_every_write_alike(app, client, write_world, question, who):
+    """Each side acts on a world of its own, built the same way."""
+    people, ids, tokens = write_world
+    page_only = (WRITE_PAIRS[question][0], ("GET", "/api/v1/openapi.json", None))
+    page = _ask_both(client, people, tokens, ids, who, page_only)[0]
+    db.session.rollback()
+    reset_database(app)
+    db.session.expunge_all()
+    people, ids, tokens = _build_write_world()
+    api_only_ = (("GET", "/api/v1/openapi.json", None), WRITE_PAIRS[question][1])
+    api = _ask_both(client, people, tokens, ids, who, api_only_)[1]
+    assert page == api, f"{who} may {question}? page: {page}, API: {api}"
+
+
+def test_a_draft_takes_no_conflict_declaration_on_either_side(client, write_world):
+    """The page used to store a declaration on a draft that the API refused with 404."""
+    from sqlalchemy import func, select
+
+    from awards_app.models import ConflictAttestation, ConflictOfInterest
+
+    people, ids, tokens = write_world
+    for who in (JUDGE, CHAIR):
+        page, api = _ask_both(client, people, tokens, ids, who, WRITE_PAIRS["declare a conflict on a draft"])
+        assert (page, api) == ("404", "404"), who
+        page, api = _ask_both(client, people, tokens, ids, who, WRITE_PAIRS["state no conflict on a draft"])
+        assert (page, api) == ("404", "404"), who
+    for model in (ConflictOfInterest, ConflictAttestation):
+        assert db.session.scalar(select(func.count()).select_from(model)
+                                 .where(model.nomination_id == ids["draft_id"])) == 0
+
+
+def test_each_predicate_and_its_sql_twin_agree(write_world):
+    """The list queries filter with the twins: they must keep exactly the rows
+    the predicates allow, for every kind of user and every nomination."""
+    from sqlalchemy import select
+
+    from awards_app import permissions
+    from awards_app.models import Nomination
+
+    people, _ids, _tokens = write_world
+    nominations = db.session.scalars(select(Nomination)).all()
+    for who in LOGGED_IN:
+        user = people[who]
+        for predicate, twin in ((permissions.may_judge, permissions.judgeable_by),
+                                (permissions.may_see_nomination, permissions.nominations_visible_to)):
+            listed = set(db.session.scalars(select(Nomination.id).where(twin(user))))
+            allowed = {n.id for n in nominations if predicate(user, n)}
+            assert listed == allowed, (who, predicate.__name__)

@@ -5,20 +5,19 @@ from flask import url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from awards_app import permissions
 from awards_app.api import schemas
 from awards_app.api.catalogue import cycle_or_404
 from awards_app.api.core import SelectPage, api_blueprint, forbidden, not_found, write
 from awards_app.extensions import db
 from awards_app.models import AuditEvent, BoardVote, Cycle, Decision
-from awards_app.permissions import can_read_audit
 from awards_app.services import audit, decisions, recommendations
-from awards_app.services import panels as panel_service
 
 bp = api_blueprint("api_board", "Recommendations, board votes, decisions, the audit trail and reports.")
 
 
 def _sees_results(cycle: Cycle) -> bool:
-    return current_user.has_role("board", "auditor", "admin") or panel_service.is_chair(current_user, cycle)
+    return current_user.has_role("board", "auditor", "admin") or permissions.is_chair_of(current_user, cycle)
 
 
 def _recommendation_or_404(cycle: Cycle):
@@ -122,7 +121,7 @@ def amend_decision(data, decision_id: int):
 @bp.paginate(SelectPage)
 def list_audit_events(query):
     """The hash-chained audit trail in sequence order (board, auditors, secretariat)."""
-    if not can_read_audit(current_user):
+    if not permissions.may_read_audit(current_user):
         not_found()
     statement = select(AuditEvent).order_by(AuditEvent.seq)
     if "cycle_id" in query:

@@ -6,6 +6,7 @@ from flask import url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from awards_app import permissions
 from awards_app.api import schemas
 from awards_app.api.catalogue import cycle_or_404
 from awards_app.api.core import SelectPage, abort_json, api_blueprint, forbidden, not_found, write
@@ -29,30 +30,18 @@ from awards_app.services import panels as panel_service
 bp = api_blueprint("api_judging", "Panels, judges, conflicts of interest, assignments and score sheets.")
 
 
-def _manages_panel(cycle: Cycle) -> bool:
-    return current_user.has_role("admin") or panel_service.is_chair(current_user, cycle)
-
-
-def _sits_on_panel(cycle: Cycle) -> bool:
-    return db.session.scalar(select(PanelMember.id).join(Panel).where(
-        Panel.cycle_id == cycle.id, PanelMember.user_id == current_user.id)) is not None
-
-
 def managed_cycle_or_404(cycle_id: int) -> Cycle:
     """The secretariat and the cycle's chair manage its panel; others get 404."""
     cycle = cycle_or_404(cycle_id)
-    if not _manages_panel(cycle):
+    if not permissions.may_manage_panel(current_user, cycle):
         not_found()
     return cycle
 
 
 def judged_nomination_or_404(nomination_id: int) -> Nomination:
-    """A nomination of a cycle whose panel the judge sits on, not hidden by a conflict."""
+    """A nomination the judge may act on (permissions.may_judge), else 404."""
     nomination = db.session.get(Nomination, nomination_id)
-    if (nomination is None or not current_user.has_role("judge", "chair")
-            or not _sits_on_panel(nomination.cycle)
-            or nomination.state not in conflict_service.ACTIVE_NOMINATION_STATES
-            or conflict_service.is_hidden_from(current_user, nomination)):
+    if nomination is None or not permissions.may_declare_conflict(current_user, nomination):
         not_found()
     return nomination
 
@@ -160,9 +149,9 @@ def list_conflicts(cycle_id: int):
     (except those hiding a nomination from the reader); a judge's own otherwise."""
     cycle = cycle_or_404(cycle_id)
     statement = (select(ConflictOfInterest).join(Nomination).where(Nomination.cycle_id == cycle.id)
-                 .where(~conflict_service.hides(current_user.id, ConflictOfInterest.nomination_id)))
-    if not _manages_panel(cycle):
-        if not (current_user.has_role("judge", "chair") and _sits_on_panel(cycle)):
+                 .where(~permissions.hides(current_user.id, ConflictOfInterest.nomination_id)))
+    if not permissions.may_manage_panel(current_user, cycle):
+        if not permissions.is_panel_judge(current_user, cycle):
             not_found()
         statement = (select(ConflictOfInterest).join(Nomination)
                      .where(Nomination.cycle_id == cycle.id, ConflictOfInterest.judge_id == current_user.id))
@@ -191,14 +180,10 @@ def attest_no_conflict(nomination_id: int):
 
 def conflict_or_404(conflict_id: int) -> ConflictOfInterest:
     """Its own judge, the cycle's chair and the secretariat see a conflict,
-    unless it concerns a nomination hidden from them."""
+    unless it concerns a nomination hidden from them (permissions.may_see_conflict);
+    the service asks permissions.may_resolve_conflict before it changes one."""
     conflict = db.session.get(ConflictOfInterest, conflict_id)
-    if conflict is None:
-        not_found()
-    cycle = conflict.nomination.cycle
-    if not (conflict.judge_id == current_user.id or _manages_panel(cycle)):
-        not_found()
-    if conflict.judge_id != current_user.id and conflict_service.is_hidden_from(current_user, conflict.nomination):
+    if conflict is None or not permissions.may_see_conflict(current_user, conflict):
         not_found()
     return conflict
 
@@ -231,9 +216,9 @@ def list_assignments(cycle_id: int):
     nominations); a panel judge sees their own."""
     cycle = cycle_or_404(cycle_id)
     statement = (select(Assignment).join(Nomination).where(Nomination.cycle_id == cycle.id)
-                 .where(~conflict_service.hides(current_user.id, Assignment.nomination_id)))
-    if not _manages_panel(cycle):
-        if not (current_user.has_role("judge", "chair") and _sits_on_panel(cycle)):
+                 .where(~permissions.hides(current_user.id, Assignment.nomination_id)))
+    if not permissions.may_manage_panel(current_user, cycle):
+        if not permissions.is_panel_judge(current_user, cycle):
             not_found()
         statement = statement.where(Assignment.judge_id == current_user.id)
     return statement.order_by(Assignment.nomination_id, Assignment.judge_id)
@@ -246,8 +231,8 @@ def run_assignments(cycle_id: int):
     """Compute the optimal assignment (the chair or the secretariat);
     existing assignments are kept, so running it again adds nothing twice."""
     cycle = cycle_or_404(cycle_id)
-    if not _manages_panel(cycle):
-        if current_user.has_role("judge", "chair") and _sits_on_panel(cycle):
+    if not permissions.may_manage_panel(current_user, cycle):
+        if permissions.is_panel_judge(current_user, cycle):
             forbidden("assignment.chair_only", "Only the chair or the secretariat assigns judges.")
         not_found()
     result = assignment_service.run(current_user, cycle)

@@ -4,25 +4,21 @@ Who sees what follows the nominator's pages: another nominator's draft is
 
 from flask import send_file, url_for
 from flask_login import current_user
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import select
 
+from awards_app import permissions
 from awards_app.api import schemas
 from awards_app.api.core import SelectPage, abort_json, api_blueprint, forbidden, not_found, write
 from awards_app.extensions import db
 from awards_app.models import (
-    Assignment,
     Attachment,
     Cycle,
     Delegation,
     Endorsement,
     Nomination,
     Organisation,
-    Panel,
-    PanelMember,
 )
-from awards_app.permissions import can_edit_nomination, can_view_nomination
 from awards_app.services import attachments as attachment_service
-from awards_app.services import conflicts as conflict_service
 from awards_app.services import endorsements as endorsement_service
 from awards_app.services import nominations as nomination_service
 
@@ -31,28 +27,13 @@ bp = api_blueprint("api_nominations", "Nominations, their files, endorsements an
 
 def nomination_or_404(nomination_id: int) -> Nomination:
     nomination = db.session.get(Nomination, nomination_id)
-    if nomination is None or not can_view_nomination(current_user, nomination):
+    if nomination is None or not permissions.may_see_nomination(current_user, nomination):
         not_found()
     return nomination
 
 
-def visible_to(user):
-    """The SQL form of permissions.can_view_nomination, for lists."""
-    own = Nomination.nominator_id == user.id
-    if user.has_role("admin", "board", "auditor"):
-        return or_(own, Nomination.state != "draft")
-    if not user.has_role("judge", "chair"):
-        return own
-    assigned = exists().where(Assignment.judge_id == user.id, Assignment.nomination_id == Nomination.id)
-    chairs = exists().where(PanelMember.user_id == user.id, PanelMember.role == "chair",
-                            PanelMember.panel_id == Panel.id, Panel.cycle_id == Nomination.cycle_id)
-    judged = and_(Nomination.state != "draft", ~conflict_service.hides(user.id, Nomination.id),
-                  or_(assigned, chairs))
-    return or_(own, judged)
-
-
 def _editable_or_403(nomination: Nomination) -> None:
-    if not can_edit_nomination(current_user, nomination):
+    if not permissions.may_edit_nomination(current_user, nomination):
         forbidden("nomination.not_editable", "Only the nominator changes a nomination, while it is a draft.")
 
 
@@ -62,7 +43,7 @@ def _editable_or_403(nomination: Nomination) -> None:
 @bp.paginate(SelectPage)
 def list_nominations(query):
     """The nominations the user may see: their own, or those they screen, judge or ratify."""
-    statement = select(Nomination).where(visible_to(current_user))
+    statement = select(Nomination).where(permissions.nominations_visible_to(current_user))
     if "cycle_id" in query:
         statement = statement.where(Nomination.cycle_id == query["cycle_id"])
     if "state" in query:

@@ -22,6 +22,7 @@ class SystemActor:
 
     name: str
     roles: frozenset[str] = frozenset()
+    is_authenticated = True  # it acts on the machine's authority, as a signed-in user on theirs
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:

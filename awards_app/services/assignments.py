@@ -5,36 +5,27 @@ import math
 
 from sqlalchemy import exists, select
 
+from awards_app import permissions
 from awards_app.extensions import db
-from awards_app.models import Assignment, ConflictOfInterest, Nomination, Panel, PanelMember, User
+from awards_app.models import Assignment, ConflictOfInterest, Nomination, User
 from awards_app.models.judging import HIDING_STATUSES
 from awards_app.services import N_, Forbidden, Message, ServiceError, audit
 from awards_app.services import panels as panel_service
 
 
 def _may_manage(actor, cycle) -> None:
-    if actor.has_role("admin"):  # a user, or a SystemActor holding "admin"
-        return
-    if not panel_service.is_chair(actor, cycle):
+    if not permissions.may_manage_panel(actor, cycle):
         raise Forbidden("assignment.chair_only", N_("Only the chair or the secretariat assigns judges."))
-
-
-def _conflicted(judge_id: int, nomination_id: int) -> bool:
-    return bool(db.session.scalar(select(exists().where(
-        ConflictOfInterest.judge_id == judge_id, ConflictOfInterest.nomination_id == nomination_id,
-        ConflictOfInterest.status.in_(HIDING_STATUSES)))))
 
 
 def add(actor, nomination: Nomination, judge: User, *, fit: float = 0.0, reasons=(),
         source: str = "manual") -> Assignment:
     cycle = nomination.cycle
     _may_manage(actor, cycle)
-    on_panel = db.session.scalar(select(exists().where(
-        PanelMember.user_id == judge.id, PanelMember.panel_id == Panel.id, Panel.cycle_id == cycle.id)))
-    if not on_panel:
+    if not permissions.sits_on_panel(judge, cycle):
         raise ServiceError("assignment.not_on_panel",
                            Message(N_("%(judge)s is not on this cycle's panel."), judge=judge.name))
-    if _conflicted(judge.id, nomination.id):
+    if permissions.is_hidden_from(judge, nomination):
         raise ServiceError("assignment.conflict",
                            Message(N_("%(judge)s has a conflict of interest with this nomination."), judge=judge.name))
     if nomination.state not in ("eligible",):

@@ -3,7 +3,7 @@ and what a conflict hides."""
 
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from awards_app.extensions import db
@@ -18,24 +18,19 @@ from awards_app.models import (
     PanelMember,
     User,
 )
-from awards_app.models.judging import CONFLICT_KINDS, HIDING_STATUSES
+from awards_app.models.judging import CONFLICT_KINDS
+from awards_app.permissions import (  # noqa: F401 - hides and is_hidden_from: re-exported for the services
+    ACTIVE_NOMINATION_STATES,
+    hides,
+    is_chair_of,
+    is_hidden_from,
+    may_resolve_conflict,
+)
 from awards_app.services import N_, Forbidden, ServiceError, audit
 from judging import conflicts as conflict_rules
 
-ACTIVE_NOMINATION_STATES = ("submitted", "eligible", "recommended", "laureate", "not_selected")
-
-
-def hides(judge_id: int, nomination_id_column):
-    """SQL condition: true where an open or confirmed conflict hides the
-    nomination from this judge. Every list, count and look-up a judge
-    makes goes through it, so a conflicted judge cannot find what is hidden."""
-    return exists().where(and_(ConflictOfInterest.judge_id == judge_id,
-                               ConflictOfInterest.nomination_id == nomination_id_column,
-                               ConflictOfInterest.status.in_(HIDING_STATUSES)))
-
-
-def is_hidden_from(user, nomination: Nomination) -> bool:
-    return bool(db.session.scalar(select(hides(user.id, nomination.id))))
+# What a conflict hides is a permission question, answered in awards_app.permissions;
+# `hides` and `is_hidden_from` stay importable from here for the services that filter by it.
 
 
 def _judge_identities(users) -> list[conflict_rules.JudgeIdentity]:
@@ -195,16 +190,12 @@ def resolve(actor, conflict: ConflictOfInterest, action: str, rationale: str | N
         raise ServiceError("conflict.action", N_("Confirm, waive or dismiss."))
     nomination = conflict.nomination
     cycle = nomination.cycle
-    if not actor.has_role("admin"):
-        is_chair = db.session.scalar(select(exists().where(
-            PanelMember.user_id == actor.id, PanelMember.role == "chair",
-            PanelMember.panel_id == Panel.id, Panel.cycle_id == cycle.id)))
-        if not is_chair:
+    if not may_resolve_conflict(actor, conflict):
+        if not is_chair_of(actor, cycle):
             raise Forbidden("conflict.chair_only",
                             N_("Only the panel's chair or the secretariat resolves conflicts."))
-        if is_hidden_from(actor, nomination) or actor.id == conflict.judge_id:
-            raise Forbidden("conflict.chair_conflicted",
-                            N_("You have a conflict with this nomination: the secretariat resolves it."))
+        raise Forbidden("conflict.chair_conflicted",
+                        N_("You have a conflict with this nomination: the secretariat resolves it."))
     rationale = (rationale or "").strip() or None
     if action in ("waive", "dismiss") and not rationale:
         raise ServiceError("conflict.rationale_required",

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from awards_app.extensions import db
 from awards_app.models import Cycle, Expertise, JudgeProfile, Panel, PanelMember, User
+from awards_app.permissions import is_chair_of as is_chair  # noqa: F401 - its callers ask the one predicate
 from awards_app.services import N_, Message, ServiceError, audit
 from awards_app.services import conflicts as conflict_service
 
@@ -95,11 +96,6 @@ def coverage(cycle: Cycle, panel: Panel | None = None) -> Coverage:
 def chair_of(cycle: Cycle) -> User | None:
     return db.session.scalar(select(User).join(PanelMember, PanelMember.user_id == User.id).join(Panel)
                              .where(Panel.cycle_id == cycle.id, PanelMember.role == "chair"))
-
-
-def is_chair(user, cycle: Cycle) -> bool:
-    chair = chair_of(cycle)
-    return chair is not None and chair.id == user.id
 
 
 def chaired_by(user) -> list[Cycle]:

@@ -4,12 +4,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from awards_app import permissions
 from awards_app.extensions import db
 from awards_app.i18n import labels
 from awards_app.models import (
@@ -18,19 +18,18 @@ from awards_app.models import (
     ConflictOfInterest,
     Cycle,
     Nomination,
-    Panel,
-    PanelMember,
     User,
 )
 from awards_app.permissions import role_required
-from awards_app.services import NotFound, Refusal, scoring
+from awards_app.services import NotFound, scoring
 from awards_app.services import conflicts as conflict_service
-from awards_app.web import carry_out, flash_refusal
+from awards_app.web import carry_out
+from awards_app.web.forms import Form
 
 bp = Blueprint("judging", __name__, url_prefix="/judge")
 
 
-class DeclareForm(FlaskForm):
+class DeclareForm(Form):
     kind = SelectField(_l("Kind of conflict"), validators=[DataRequired()],
                        choices=list(labels.CONFLICT_KINDS.items()))
     note = TextAreaField(_l("Note for the chair"), validators=[Optional(), Length(max=2000)])
@@ -38,29 +37,28 @@ class DeclareForm(FlaskForm):
 
 def my_cycles(user) -> list[Cycle]:
     return list(db.session.scalars(
-        select(Cycle).join(Panel).join(PanelMember).where(PanelMember.user_id == user.id)
+        select(Cycle).where(permissions.on_panel(user.id, Cycle.id))
         .options(joinedload(Cycle.award_type)).order_by(Cycle.year.desc(), Cycle.id)))
 
 
-def _visible_nominations(cycle: Cycle):
+def _judgeable_nominations(cycle: Cycle):
+    """The cycle's nominations the judge may act on (permissions.judgeable_by)."""
     return db.session.scalars(
-        select(Nomination).where(Nomination.cycle_id == cycle.id,
-                                 Nomination.state.in_(conflict_service.ACTIVE_NOMINATION_STATES),
-                                 ~conflict_service.hides(current_user.id, Nomination.id))
+        select(Nomination).where(Nomination.cycle_id == cycle.id, permissions.judgeable_by(current_user))
         .order_by(Nomination.id)).all()
 
 
 def _my_cycle_or_404(cycle_id: int) -> Cycle:
     cycle = db.session.get(Cycle, cycle_id)
-    if cycle is None or cycle not in my_cycles(current_user):
+    if cycle is None or not permissions.sits_on_panel(current_user, cycle):
         abort(404)
     return cycle
 
 
-def _visible_nomination_or_404(nomination_id: int) -> Nomination:
+def _declarable_nomination_or_404(nomination_id: int) -> Nomination:
+    """A nomination the judge may declare on (permissions.may_declare_conflict), else 404."""
     nomination = db.session.get(Nomination, nomination_id)
-    if (nomination is None or nomination.cycle not in my_cycles(current_user)
-            or conflict_service.is_hidden_from(current_user, nomination)):
+    if nomination is None or not permissions.may_declare_conflict(current_user, nomination):
         abort(404)
     return nomination
 
@@ -70,11 +68,11 @@ def _visible_nomination_or_404(nomination_id: int) -> Nomination:
 def dashboard():
     cycles = my_cycles(current_user)
     ids = [c.id for c in cycles]
-    visible = (Nomination.cycle_id.in_(ids), ~conflict_service.hides(current_user.id, Nomination.id))
+    visible = (Nomination.cycle_id.in_(ids), ~permissions.hides(current_user.id, Nomination.id))
     # Counted in SQL: a cycle may hold thousands of nominations.
     owed = dict(db.session.execute(
         select(Nomination.cycle_id, func.count()).where(
-            *visible, Nomination.state.in_(conflict_service.ACTIVE_NOMINATION_STATES),
+            Nomination.cycle_id.in_(ids), permissions.judgeable_by(current_user),
             ~conflict_service.attested(current_user.id, Nomination.id))
         .group_by(Nomination.cycle_id)).all())
     by_cycle: dict[int, list[Assignment]] = {cycle_id: [] for cycle_id in ids}
@@ -137,16 +135,11 @@ def score(nomination_id: int):
     raw = {c.code: (request.form.get(f"score-{c.code}"), request.form.get(f"comment-{c.code}", ""))
            for c in nomination.cycle.criteria}
     action = scoring.submit if request.form.get("action") == "submit" else scoring.save_draft
-    try:
-        action(current_user, assignment, raw, expected_version=request.form.get("version", type=int))
-    except scoring.SheetErrors as invalid:
-        db.session.rollback()
-        return _render_sheet(_sheet_or_404(nomination_id), values=raw, errors=invalid.errors, status=400)
-    except Refusal as refused:
-        db.session.rollback()
-        flash_refusal(refused)
-        return _render_sheet(_sheet_or_404(nomination_id), values=raw, status=409)
-    db.session.commit()
+    ok, refused = carry_out(lambda: action(current_user, assignment, raw,
+                                           expected_version=request.form.get("version", type=int)))
+    if not ok:  # what the judge typed stays on the page, with each field's problem
+        return _render_sheet(_sheet_or_404(nomination_id), values=raw,
+                             errors=getattr(refused, "errors", None), status=refused.status)
     flash(_("Scores submitted and locked. Thank you.") if action is scoring.submit
           else _("Draft saved."), "success")
     return redirect(url_for("judging.sheet", nomination_id=nomination.id), 303)
@@ -156,7 +149,7 @@ def score(nomination_id: int):
 @role_required("judge", "chair")
 def declarations(cycle_id: int):
     cycle = _my_cycle_or_404(cycle_id)
-    nominations = _visible_nominations(cycle)
+    nominations = _judgeable_nominations(cycle)
     attested = set(db.session.scalars(select(ConflictAttestation.nomination_id).where(
         ConflictAttestation.judge_id == current_user.id)))
     declared = {c.nomination_id: c for c in db.session.scalars(select(ConflictOfInterest).where(
@@ -168,7 +161,7 @@ def declarations(cycle_id: int):
 @bp.route("/nominations/<int:nomination_id>/declare", methods=["POST"])
 @role_required("judge", "chair")
 def declare(nomination_id: int):
-    nomination = _visible_nomination_or_404(nomination_id)
+    nomination = _declarable_nomination_or_404(nomination_id)
     form = DeclareForm()
     if form.validate_on_submit():
         if carry_out(lambda: conflict_service.declare(current_user, nomination, form.kind.data, form.note.data))[0]:
@@ -180,9 +173,8 @@ def declare(nomination_id: int):
 @bp.route("/nominations/<int:nomination_id>/no-conflict", methods=["POST"])
 @role_required("judge", "chair")
 def attest(nomination_id: int):
-    nomination = _visible_nomination_or_404(nomination_id)
-    conflict_service.attest_none(current_user, nomination)
-    db.session.commit()
+    nomination = _declarable_nomination_or_404(nomination_id)
+    carry_out(lambda: conflict_service.attest_none(current_user, nomination))
     return redirect(url_for("judging.declarations", cycle_id=nomination.cycle_id), 303)
 
 
@@ -191,7 +183,6 @@ def attest(nomination_id: int):
 def attest_all(cycle_id: int):
     """'I have no conflict with any of the others': one attestation each."""
     cycle = _my_cycle_or_404(cycle_id)
-    conflict_service.attest_none_for_all(current_user, cycle)
-    db.session.commit()
-    flash(_("Your attestation is recorded."), "success")
+    if carry_out(lambda: conflict_service.attest_none_for_all(current_user, cycle))[0]:
+        flash(_("Your attestation is recorded."), "success")
     return redirect(url_for("judging.declarations", cycle_id=cycle.id), 303)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from awards_app.extensions import db
 from awards_app.models import Attachment, Country, Cycle, Delegation, Nomination, Organisation
-from awards_app.permissions import can_edit_nomination, can_view_nomination, role_required
+from awards_app.permissions import may_edit_nomination, may_see_nomination, role_required
 from awards_app.services import attachments as attachment_service
 from awards_app.services import endorsements as endorsement_service
 from awards_app.services import nominations as nomination_service
@@ -33,7 +33,7 @@ FORM_BY_KIND = {
 
 def _nomination_or_404(nomination_id: int) -> Nomination:
     nomination = db.session.get(Nomination, nomination_id)
-    if nomination is None or not can_view_nomination(current_user, nomination):
+    if nomination is None or not may_see_nomination(current_user, nomination):
         abort(404)
     return nomination
 
@@ -101,7 +101,7 @@ def new(cycle_id: int):
 @login_required
 def show(nomination_id: int):
     nomination = _nomination_or_404(nomination_id)
-    editable = can_edit_nomination(current_user, nomination)
+    editable = may_edit_nomination(current_user, nomination)
     form = None
     if editable:
         kind = nomination.candidate_kind
@@ -122,7 +122,7 @@ def show(nomination_id: int):
 def _render_show(nomination, form=None, *, attachment_form=None, endorsement_form=None, status=200):
     return render_template(
         "nominate/show.html", nomination=nomination, form=form,
-        editable=can_edit_nomination(current_user, nomination),
+        editable=may_edit_nomination(current_user, nomination),
         attachment_form=attachment_form or forms.AttachmentForm(),
         endorsement_form=endorsement_form or forms.EndorsementRequestForm(),
     ), status
@@ -158,7 +158,7 @@ def _draft_fields(form, kind):
 @login_required
 def add_attachment(nomination_id: int):
     nomination = _nomination_or_404(nomination_id)
-    if not can_edit_nomination(current_user, nomination):
+    if not may_edit_nomination(current_user, nomination):
         abort(403)
     form = forms.AttachmentForm()
     if form.validate_on_submit():
@@ -197,7 +197,7 @@ def remove_attachment(nomination_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.nomination_id != nomination.id:
         abort(404)
-    if not can_edit_nomination(current_user, nomination):
+    if not may_edit_nomination(current_user, nomination):
         abort(403)
     if carry_out(lambda: attachment_service.remove(current_user, attachment))[0]:
         flash(_("File removed."), "success")
@@ -208,7 +208,7 @@ def remove_attachment(nomination_id: int, attachment_id: int):
 @login_required
 def request_endorsement(nomination_id: int):
     nomination = _nomination_or_404(nomination_id)
-    if not can_edit_nomination(current_user, nomination):
+    if not may_edit_nomination(current_user, nomination):
         abort(403)
     form = forms.EndorsementRequestForm()
     if form.validate_on_submit():

@@ -5,12 +5,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from awards_app import permissions
 from awards_app.extensions import db
 from awards_app.models import Assignment, ConflictOfInterest, Cycle, Nomination, PanelMember, User, UserRole
 from awards_app.services import assignments as assignment_service
@@ -18,17 +18,18 @@ from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
 from awards_app.services import transitions
 from awards_app.web import carry_out
+from awards_app.web.forms import Form
 from judging import expertise
 
 bp = Blueprint("panels", __name__)
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     user = SelectField(_l("Judge"), coerce=int, validators=[DataRequired()])
     role = SelectField(_l("Role on the panel"), choices=[("member", _l("Member")), ("chair", _l("Chair"))])
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(Form):
     action = SelectField(_l("Decision"), choices=[
         ("confirm", _l("Confirm: the judge is recused")),
         ("waive", _l("Waive: the judge may judge it")),
@@ -40,7 +41,7 @@ class ResolveForm(FlaskForm):
 def _cycle_for_panel(cycle_id: int) -> Cycle:
     """The secretariat and the cycle's chair manage the panel; others get 404."""
     cycle = db.session.get(Cycle, cycle_id)
-    if cycle is None or not (current_user.has_role("admin") or panel_service.is_chair(current_user, cycle)):
+    if cycle is None or not permissions.may_manage_panel(current_user, cycle):
         abort(404)
     return cycle
 
@@ -63,13 +64,13 @@ def show(cycle_id: int):
     members = panel.members if panel else []
     conflicts = db.session.scalars(
         select(ConflictOfInterest).join(Nomination).where(Nomination.cycle_id == cycle.id)
-        .where(~conflict_service.hides(current_user.id, ConflictOfInterest.nomination_id))
+        .where(~permissions.hides(current_user.id, ConflictOfInterest.nomination_id))
         .options(selectinload(ConflictOfInterest.judge).selectinload(User.person),
                  selectinload(ConflictOfInterest.nomination))
         .order_by(ConflictOfInterest.status, ConflictOfInterest.id)).all()
     assigned = db.session.scalars(
         select(Assignment).join(Nomination).where(Nomination.cycle_id == cycle.id)
-        .where(~conflict_service.hides(current_user.id, Assignment.nomination_id))
+        .where(~permissions.hides(current_user.id, Assignment.nomination_id))
         .options(selectinload(Assignment.judge).selectinload(User.person), selectinload(Assignment.nomination))
         .order_by(Assignment.nomination_id, Assignment.judge_id)).all()
     return render_template(
@@ -113,15 +114,20 @@ def remove_member(cycle_id: int, member_id: int):
 @login_required
 def detect(cycle_id: int):
     cycle = _cycle_for_panel(cycle_id)
-    found = conflict_service.detect(current_user, cycle)
-    db.session.commit()
-    flash(_("Conflict detection ran: %(n)s new or changed finding(s).", n=len(found)), "success")
+    ok, found = carry_out(lambda: conflict_service.detect(current_user, cycle))
+    if ok:
+        flash(_("Conflict detection ran: %(n)s new or changed finding(s).", n=len(found)), "success")
     return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
 
 
 @bp.route("/cycles/<int:cycle_id>/panel/assign", methods=["POST"])
 @login_required
 def assign(cycle_id: int):
+    """A judge of the panel sees their own assignments but does not run them: 403, as in the API."""
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is not None and not permissions.may_manage_panel(current_user, cycle) \
+            and permissions.is_panel_judge(current_user, cycle):
+        abort(403)
     cycle = _cycle_for_panel(cycle_id)
     ok, result = carry_out(lambda: assignment_service.run(current_user, cycle))
     if not ok:
@@ -137,10 +143,13 @@ def assign(cycle_id: int):
 @bp.route("/conflicts/<int:conflict_id>/resolve", methods=["POST"])
 @login_required
 def resolve(conflict_id: int):
-    conflict = db.get_or_404(ConflictOfInterest, conflict_id)
-    cycle = _cycle_for_panel(conflict.nomination.cycle_id)
-    if conflict_service.is_hidden_from(current_user, conflict.nomination):
+    """Those who may see the conflict (its own judge too) but not resolve it get 403."""
+    conflict = db.session.get(ConflictOfInterest, conflict_id)
+    if conflict is None or not permissions.may_see_conflict(current_user, conflict):
         abort(404)
+    if not permissions.may_resolve_conflict(current_user, conflict):
+        abort(403)
+    cycle = conflict.nomination.cycle
     form = ResolveForm()
     if form.validate_on_submit():
         if carry_out(lambda: conflict_service.resolve(current_user, conflict, form.action.data,
