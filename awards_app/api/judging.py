@@ -244,7 +244,7 @@ def run_assignments(cycle_id: int):
 
 # --- score sheets ---------------------------------------------------------------------
 
-def _sheet_or_404(nomination_id: int) -> scoring.Sheet:
+def _sheet_or_404(nomination_id: int) -> scoring.ScoreSheet:
     if not current_user.has_role("judge", "chair"):
         not_found()
     try:
@@ -253,7 +253,7 @@ def _sheet_or_404(nomination_id: int) -> scoring.Sheet:
         not_found()
 
 
-def _sheet_out(sheet: scoring.Sheet) -> dict:
+def _sheet_out(sheet: scoring.ScoreSheet) -> dict:
     nomination, assignment = sheet.nomination, sheet.assignment
     saved = scoring.scores_of(assignment)
     return {"nomination_id": nomination.id, "assignment_id": assignment.id,

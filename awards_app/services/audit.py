@@ -26,12 +26,12 @@ def record(actor, action: str, obj=None, payload: dict | None = None, *,
     SQLite the database's write lock, so two transactions can never both
     extend the same head and fork the chain.
     """
-    return record_many(actor, [Entry(action, obj, payload, object_type=object_type, object_id=object_id,
+    return record_many(actor, [PendingEvent(action, obj, payload, object_type=object_type, object_id=object_id,
                                      cycle_id=cycle_id)])[0]
 
 
 @dataclass
-class Entry:
+class PendingEvent:
     """One event to append with record_many."""
 
     action: str
@@ -42,7 +42,7 @@ class Entry:
     cycle_id: int | None = None
 
 
-def record_many(actor, entries: list[Entry]) -> list[AuditEvent]:
+def record_many(actor, entries: list[PendingEvent]) -> list[AuditEvent]:
     """Append several events by the same actor under one lock of the head,
     in order (what a bulk action such as a detection run does).
 

@@ -112,7 +112,7 @@ def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[Confli
             continue
         changed.append(row)
     db.session.flush()
-    audit.record_many(actor, [audit.Entry(
+    audit.record_many(actor, [audit.PendingEvent(
         "conflict.detected", row,
         {"judge_id": row.judge_id, "nomination_id": row.nomination_id, "kind": row.kind,
          "rule": row.rule, "evidence": row.evidence, "status": row.status},
@@ -168,7 +168,7 @@ def attest_none_for_all(judge, cycle: Cycle) -> int:
     rows = [ConflictAttestation(judge_id=judge.id, nomination_id=nomination_id) for nomination_id in ids]
     db.session.add_all(rows)
     db.session.flush()
-    audit.record_many(judge, [audit.Entry("conflict.attested_none", row, {"nomination_id": row.nomination_id},
+    audit.record_many(judge, [audit.PendingEvent("conflict.attested_none", row, {"nomination_id": row.nomination_id},
                                           cycle_id=cycle.id) for row in rows])
     return len(rows)
 

@@ -26,7 +26,10 @@ class SheetErrors(ServiceError):
 
 
 @dataclass
-class Sheet:
+class ScoreSheet:
+    """A judge's score sheet as they open it: the nomination, their
+    assignment (the sheet's state and version) and whether they attested."""
+
     nomination: Nomination
     assignment: Assignment
     attested: bool  # the judge has stated no conflict with this nomination
@@ -45,7 +48,7 @@ _SHEET_LOADS = (
 )
 
 
-def sheet_for(judge, nomination_id: int) -> Sheet:
+def sheet_for(judge, nomination_id: int) -> ScoreSheet:
     """The judge's sheet for this nomination; NotFound when there is none or
     a conflict hides the nomination from them (the same answer as a missing id)."""
     row = db.session.execute(
@@ -55,7 +58,7 @@ def sheet_for(judge, nomination_id: int) -> Sheet:
         .options(*_SHEET_LOADS)).first()
     if row is None:
         raise NotFound("score sheet")
-    return Sheet(*row)
+    return ScoreSheet(*row)
 
 
 def scores_of(assignment: Assignment) -> dict[int, Score]:

@@ -90,7 +90,7 @@ def dashboard():
     return render_template("judging/dashboard.html", rows=rows)
 
 
-def _sheet_or_404(nomination_id: int) -> scoring.Sheet:
+def _sheet_or_404(nomination_id: int) -> scoring.ScoreSheet:
     try:
         return scoring.sheet_for(current_user, nomination_id)
     except NotFound:
@@ -102,7 +102,7 @@ def _shown(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _render_sheet(sheet: scoring.Sheet, *, values=None, errors=None, status=200):
+def _render_sheet(sheet: scoring.ScoreSheet, *, values=None, errors=None, status=200):
     nomination, assignment = sheet.nomination, sheet.assignment
     if values is None:
         saved = scoring.scores_of(assignment)

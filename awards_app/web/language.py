@@ -16,9 +16,6 @@ def switch():
     if lang not in current_app.config["LANGUAGES"]:
         abort(400)
     session["lang"] = lang
-    # users.set_locale(user, lang) is the service that records the choice on
-    # the profile; until it exists the choice lasts for the session only.
-    set_locale = getattr(users, "set_locale", None)
-    if set_locale is not None and current_user.is_authenticated:
-        carry_out(lambda: set_locale(current_user, lang))
+    if current_user.is_authenticated:
+        carry_out(lambda: users.set_locale(current_user, lang))
     return redirect(safe_next(request.form.get("next"), url_for("main.index")), 303)
