@@ -225,6 +225,89 @@ def test_an_expired_endorsement_link_is_refused(client, app, ctx, nominator):
     assert response.status_code == 410 and b"endorsement.expired" in response.data
 
 
+ANSWER = {"name": "Bea Boss", "organisation": "Science Club", "role": "President", "text": "We endorse her."}
+
+
+def test_an_endorsement_link_read_before_another_answer_committed_cannot_answer_twice(
+        client, app, ctx, nominator, monkeypatch):
+    from awards_app.services import ServiceError
+    from awards_app.services import endorsements as endorsement_service
+
+    cycle = builders.open_cycle("volunteer_award")
+    _new_volunteer_draft(client, cycle)
+    token = _request_and_answer_endorsement(client, _nomination())
+    endorsement = endorsement_service.find_open(token)
+    assert app.test_client().post(f"/endorse/{token}", data=ANSWER).status_code == 200
+    # The second request read the link while it was still open, as two posts sent at once do.
+    monkeypatch.setattr(endorsement_service, "find_open", lambda _token: endorsement)
+    with pytest.raises(ServiceError) as refused:
+        endorsement_service.respond(token, name="Mallory", organisation="Elsewhere", role="x", text="Overwritten")
+    assert refused.value.rule == "endorsement.used"
+    db.session.rollback()
+    db.session.refresh(endorsement)
+    assert endorsement.endorser_name == "Bea Boss" and endorsement.text == "We endorse her."
+    received = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "endorsement.received")).all()
+    assert len(received) == 1
+
+
+def test_a_withdrawn_nominations_endorsement_link_no_longer_opens(client, app, ctx, nominator):
+    cycle = builders.open_cycle("volunteer_award")
+    _new_volunteer_draft(client, cycle)
+    nomination = _nomination()
+    token = _request_and_answer_endorsement(client, nomination)
+    assert client.post(f"/nominations/{nomination.id}/withdraw").status_code in (302, 303)
+    db.session.refresh(nomination)
+    assert nomination.state == "withdrawn"
+    endorser = app.test_client()
+    assert endorser.get(f"/endorse/{token}").status_code == 410
+    closed = endorser.post(f"/endorse/{token}", data=ANSWER)
+    assert closed.status_code == 410 and b"endorsement.void" in closed.data
+    assert db.session.scalar(select(Endorsement)).received_at is None
+
+
+def test_the_outbox_forgets_an_endorsement_link_once_it_is_sent(client, app, ctx, nominator):
+    cycle = builders.open_cycle("volunteer_award")
+    _new_volunteer_draft(client, cycle)
+    token = _request_and_answer_endorsement(client, _nomination())
+    assert app.test_cli_runner().invoke(args=["outbox", "send"]).exit_code == 0
+    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "boss@example.org")).one()
+    db.session.refresh(message)
+    assert message.sent_at is not None
+    assert token not in message.body and message.secret is None
+    assert "[link sent by email, not kept]" in message.body
+    assert app.test_client().get(f"/endorse/{token}").status_code == 200  # the endorser's copy still works
+
+
+def test_a_nomination_asks_a_bounded_number_of_endorsers(client, ctx, nominator):
+    cycle = builders.open_cycle("volunteer_award")
+    _new_volunteer_draft(client, cycle)
+    nomination = _nomination()
+    for n in range(10):
+        client.post(f"/nominations/{nomination.id}/endorsements", data={"email": f"e{n}@example.org"})
+    eleventh = client.post(f"/nominations/{nomination.id}/endorsements", data={"email": "e10@example.org"})
+    assert eleventh.status_code == 400 and b"endorsement.too_many" in eleventh.data
+    assert _count(Endorsement) == 10
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.recipient == "e10@example.org")) == 0
+
+
+def test_a_nominator_asks_a_bounded_number_of_endorsers_a_day(client, ctx, nominator):
+    cycle = builders.open_cycle("volunteer_award")
+    nominations = []
+    for n in range(4):
+        _new_volunteer_draft(client, cycle, name=f"Candidate {n}", email=f"c{n}@example.org")
+        nominations.append(_nomination())
+    sent = 0
+    for nomination in nominations:
+        for _ in range(10):
+            if sent < 30:
+                client.post(f"/nominations/{nomination.id}/endorsements", data={"email": f"x{sent}@example.org"})
+                sent += 1
+    refused = client.post(f"/nominations/{nominations[-1].id}/endorsements", data={"email": "late@example.org"})
+    assert refused.status_code == 400 and b"endorsement.rate_limited" in refused.data
+    assert _count(Endorsement) == 30
+
+
 def test_volunteer_award_needs_the_organisations_endorsement_before_submit(client, app, ctx, nominator):
     cycle = builders.open_cycle("volunteer_award")
     _new_volunteer_draft(client, cycle)

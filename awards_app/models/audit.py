@@ -70,3 +70,6 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A link in the body that works by itself (an endorsement link): kept
+    # only until the notice is sent, then cut out of the body and erased.
+    secret: Mapped[str | None] = mapped_column(String(500))

@@ -1,5 +1,8 @@
 """Endorsements: a single-use, expiring link emailed to the endorser, who
-answers without an account. Only the link token's hash is stored."""
+answers without an account. Only the link token's hash is stored, and the
+outbox forgets the link once the notice is sent. A link is consumed by one
+conditional update, so two answers sent at once cannot both count, and it
+dies with its nomination."""
 
 import hashlib
 import secrets
@@ -7,11 +10,12 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from awards_app.extensions import db
 from awards_app.models import Endorsement, Nomination
-from awards_app.services import N_, NotFound, ServiceError, actors, audit, outbox
+from awards_app.services import N_, Message, NotFound, ServiceError, actors, audit, outbox
+from awards_app.services import text as text_rules
 
 
 def public_url(endpoint: str, **values) -> str:
@@ -20,6 +24,14 @@ def public_url(endpoint: str, **values) -> str:
     base = urlsplit(current_app.config["PUBLIC_URL"])
     adapter = current_app.url_map.bind(base.netloc, url_scheme=base.scheme, script_name=base.path or "/")
     return adapter.build(endpoint, values, force_external=True)
+
+
+# Each request emails the nominator's words to an address they choose: bounded,
+# so the engine cannot be used to send mail to anyone at will.
+MAX_PER_NOMINATION = 10
+MAX_PER_NOMINATOR_PER_DAY = 30
+# A nomination in these states is void: its links no longer open.
+VOID_NOMINATION_STATES = ("withdrawn", "ineligible", "cancelled")
 
 
 def _hash(token: str) -> str:
@@ -34,6 +46,7 @@ def request(actor, nomination: Nomination, email: str, *, from_candidate_organis
     email = (email or "").strip().lower()
     if not email or "@" not in email:
         raise ServiceError("endorsement.email", N_("Give the endorser's email address."), field="email")
+    _within_limits(actor, nomination)
     days = int(nomination.cycle.setting("endorsement_valid_days"))
     token = secrets.token_urlsafe(32)
     endorsement = Endorsement(nomination=nomination, email=email, token_hash=_hash(token),
@@ -46,12 +59,28 @@ def request(actor, nomination: Nomination, email: str, *, from_candidate_organis
     outbox.notify(email, actor.locale, nomination.cycle, N_("Endorsement requested: %(cycle)s"),
                   N_("%(nominator)s asks you to endorse the nomination of %(candidate)s for %(cycle)s.\n\n"
                      "Answer here (the link works once, for %(days)s days): %(link)s"),
-                  nominator=actor.name, candidate=str(nomination.candidate), days=days, link=link)
+                  secret=link, nominator=actor.name, candidate=str(nomination.candidate), days=days, link=link)
     audit.record(actor, "endorsement.requested", endorsement,
                  {"nomination_id": nomination.id, "email": email,
                   "from_candidate_organisation": from_candidate_organisation},
                  cycle_id=nomination.cycle_id)
     return endorsement, token
+
+
+def _within_limits(actor, nomination: Nomination) -> None:
+    asked = db.session.scalar(select(func.count()).select_from(Endorsement)
+                              .where(Endorsement.nomination_id == nomination.id))
+    if asked >= MAX_PER_NOMINATION:
+        raise ServiceError("endorsement.too_many",
+                           Message(N_("A nomination can ask at most %(n)s endorsers."), n=MAX_PER_NOMINATION),
+                           field="email")
+    since = datetime.now(UTC) - timedelta(days=1)
+    today = db.session.scalar(select(func.count()).select_from(Endorsement).join(Nomination)
+                              .where(Nomination.nominator_id == actor.id, Endorsement.requested_at >= since))
+    if today >= MAX_PER_NOMINATOR_PER_DAY:
+        raise ServiceError("endorsement.rate_limited",
+                           Message(N_("You have asked %(n)s endorsers today; ask more tomorrow."),
+                                   n=MAX_PER_NOMINATOR_PER_DAY), field="email")
 
 
 def find_open(token: str) -> Endorsement:
@@ -64,6 +93,8 @@ def find_open(token: str) -> Endorsement:
     if datetime.now(UTC) > endorsement.expires_at:
         raise ServiceError("endorsement.expired",
                            N_("This link has expired. Ask the nominator for a new one."))
+    if endorsement.nomination.state in VOID_NOMINATION_STATES:
+        raise ServiceError("endorsement.void", N_("This nomination was withdrawn or closed: the link no longer works."))
     return endorsement
 
 
@@ -73,12 +104,20 @@ def respond(token: str, *, name: str, organisation: str, role: str, text: str) -
                               ("text", text)) if not (v or "").strip()]
     if missing:
         raise ServiceError("endorsement.incomplete", N_("Fill in every field."), field=missing[0])
-    endorsement.endorser_name = name.strip()
-    endorsement.endorser_organisation = organisation.strip()
-    endorsement.endorser_role = role.strip()
-    endorsement.text = text.strip()
-    endorsement.received_at = datetime.now(UTC)
-    db.session.flush()
+    for field, value in (("name", name), ("organisation", organisation), ("role", role), ("text", text)):
+        if text_rules.has_control_character(value):  # the update below bypasses the session's guard
+            raise text_rules.refusal(field)
+    # One conditional update claims the link: of two answers sent at once,
+    # only the one that finds it unused writes anything.
+    claimed = db.session.execute(
+        update(Endorsement)
+        .where(Endorsement.id == endorsement.id, Endorsement.received_at.is_(None))
+        .values(endorser_name=name.strip(), endorser_organisation=organisation.strip(),
+                endorser_role=role.strip(), text=text.strip(), received_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise ServiceError("endorsement.used", N_("This link has already been used."))
+    db.session.refresh(endorsement)
     nomination = endorsement.nomination
     audit.record(actors.SystemActor(f"endorser:{endorsement.email}"), "endorsement.received", endorsement,
                  {"nomination_id": nomination.id, "name": endorsement.endorser_name,

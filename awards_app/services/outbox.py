@@ -16,23 +16,27 @@ from awards_app.extensions import db
 from awards_app.models import OutboxMessage
 
 MAX_ATTEMPTS = 5
+LINK_REMOVED = "[link sent by email, not kept]"
 
 
-def queue(recipient: str, subject: str, body: str) -> OutboxMessage:
-    message = OutboxMessage(recipient=recipient, subject=subject, body=body)
+def queue(recipient: str, subject: str, body: str, *, secret: str | None = None) -> OutboxMessage:
+    """secret: a part of the body that works by itself (a single-use link),
+    erased from the body once the notice is sent."""
+    message = OutboxMessage(recipient=recipient, subject=subject, body=body, secret=secret)
     db.session.add(message)
     db.session.flush()
     return message
 
 
-def notify(recipient: str, locale: str | None, cycle, subject: str, body: str, **values) -> OutboxMessage:
+def notify(recipient: str, locale: str | None, cycle, subject: str, body: str, *, secret: str | None = None,
+           **values) -> OutboxMessage:
     """A notice about `cycle` written in the recipient's language (English
     when unknown): subject and body are N_-marked templates, filled with
     `values` and %(cycle)s, the cycle's title in that language."""
     locale = locale or "en"
     values["cycle"] = cycle.title_in(locale)
     with force_locale(locale):
-        return queue(recipient, gettext(subject, **values), gettext(body, **values))
+        return queue(recipient, gettext(subject, **values), gettext(body, **values), secret=secret)
 
 
 def _deliver_smtp(config, message: OutboxMessage) -> None:
@@ -75,5 +79,8 @@ def deliver(message: OutboxMessage) -> bool:
         return False
     message.sent_at = datetime.now(UTC)
     message.last_error = None
+    if message.secret:
+        message.body = message.body.replace(message.secret, LINK_REMOVED)
+        message.secret = None
     db.session.flush()
     return True
