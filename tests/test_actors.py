@@ -10,7 +10,7 @@ from awards_app.cli import CLI_ACTOR
 from awards_app.demo import DEMO_ACTOR
 from awards_app.extensions import db
 from awards_app.models import AuditEvent, Cycle, User
-from awards_app.services import Refusal, assignments, audit, cycles, transitions, users
+from awards_app.services import Forbidden, assignments, audit, cycles, transitions, users
 from awards_app.services.actors import SYSTEM, SystemActor
 from tests import builders
 from tests.factories import TESTS_ACTOR
@@ -73,10 +73,10 @@ def test_a_system_actor_acts_only_in_the_roles_it_declares(ctx):
     cycle = _draft_cycle()
     nightly = SystemActor("nightly", roles={"chair"})
     assert nightly.roles == frozenset({"chair"}) and nightly.has_role("chair", "admin")
-    with pytest.raises(Refusal) as refused:
+    with pytest.raises(Forbidden) as refused:
         transitions.fire_cycle_event(nightly, cycle, "publish_criteria", as_role="admin")
     assert refused.value.rule == "workflow.role_not_allowed"
-    with pytest.raises(Refusal):
+    with pytest.raises(Forbidden):
         transitions.fire_cycle_event(SYSTEM, cycle, "publish_criteria")
     db.session.rollback()
     assert transitions.fire_cycle_event(DEMO_ACTOR, cycle, "publish_criteria", as_role="admin") \

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from awards_app.extensions import db
 from awards_app.models import AuditEvent, Cycle
-from awards_app.services import Refusal, ServiceError, cycles, transitions
+from awards_app.services import Forbidden, Refusal, ServiceError, cycles, transitions
 from tests import builders
 from tests.factories import TESTS_ACTOR
 
@@ -82,10 +82,10 @@ def test_a_refused_transition_changes_nothing_and_names_its_rule(ctx):
     judge = _user(("judge",))
     cycle = _draft_cycle()
     before = (cycle.state, cycle.version, _audit_count())
-    with pytest.raises(Refusal) as refused:
+    with pytest.raises(Forbidden) as refused:  # not the judge's to do: 403, no guard's details
         transitions.fire_cycle_event(judge, cycle, "publish_criteria")
     db.session.rollback()
-    assert refused.value.rules[0]["rule"] == "workflow.role_not_allowed"
+    assert refused.value.rule == "workflow.role_not_allowed" and refused.value.status == 403
     db.session.refresh(cycle)
     assert (cycle.state, cycle.version, _audit_count()) == before
 

@@ -311,7 +311,8 @@ POST_PAGES = {
 API_WRITES = {
     "POST api_catalogue.create_cycle": (api_only(ADMIN, status=201, others=403),
                                         lambda ids: {"award": "cultural_award", "year": 2031}),
-    "POST api_catalogue.fire_cycle_event": ({ANON: 401, **{w: Refused(409) for w in LOGGED_IN}},
+    # Closing scoring is the chair of this panel's (a guard then refuses: sheets are missing).
+    "POST api_catalogue.fire_cycle_event": ({ANON: 401, **{w: 403 for w in LOGGED_IN}, CHAIR: Refused(409)},
                                             lambda ids: {"event": "close_scoring"}),
     "POST api_nominations.create_nomination": (
         api_only(OWNER, STRANGER_N, status=Refused(422), others=403),  # the call is closed

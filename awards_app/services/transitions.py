@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 import workflows
+from awards_app import permissions
 from awards_app.extensions import db
 from awards_app.models import Cycle, Nomination
-from awards_app.services import N_, Refusal, audit, facts
+from awards_app.services import N_, Forbidden, Refusal, audit, facts
 
 
 def _rules(refused: "workflows.Refused") -> list[dict]:
@@ -31,6 +32,16 @@ def _roles_of(actor, as_role: str | None) -> list[str]:
     return sorted(actor.roles)
 
 
+def _roles_on_cycle(actor, cycle: Cycle, as_role: str | None) -> list[str]:
+    """The roles the actor holds on this cycle. The global chair role counts
+    only for the chair of this cycle's panel: a chair of no panel fires no
+    chair's event anywhere. A SystemActor acts in the roles it declares."""
+    roles = _roles_of(actor, as_role)
+    if "chair" in roles and getattr(actor, "id", None) is not None and not permissions.is_chair_of(actor, cycle):
+        roles.remove("chair")
+    return roles
+
+
 def _fire(fire, state: str, event: str, roles: list[str], facts):
     refusal = None
     for role in roles or ["none"]:
@@ -40,7 +51,11 @@ def _fire(fire, state: str, event: str, roles: list[str], facts):
             refusal = exc
             if any(r.rule != "workflow.role_not_allowed" for r in exc.rules):
                 break  # the role was right, a rule refused: report that rule
-    raise Refusal(_rules(refusal))
+    rules = _rules(refusal)
+    if all(r["rule"] == "workflow.role_not_allowed" for r in rules):
+        # Not theirs to do: a permission refusal, with no guard's details.
+        raise Forbidden("workflow.role_not_allowed", N_("You may not do this here."))
+    raise Refusal(rules)
 
 
 def _lock(model, row_id: int, expected_version: int | None):
@@ -82,7 +97,7 @@ def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = N
     if event == "close_scoring" and reason:
         # The chair may close before every sheet is in, with the reason on the record.
         cycle.close_reason = reason
-    new_state, role = _fire(wf.fire_cycle, before, event, _roles_of(actor, as_role),
+    new_state, role = _fire(wf.fire_cycle, before, event, _roles_on_cycle(actor, cycle, as_role),
                             facts.cycle_facts(cycle))
     cycle.state = new_state
     if event in _CYCLE_EFFECTS:
@@ -99,7 +114,7 @@ def cycle_events_for(user, cycle: Cycle) -> list[str]:
     wf = cycle.award_type.workflow
     now = facts.cycle_facts(cycle)
     events: list[str] = []
-    for role in sorted(user.roles):
+    for role in _roles_on_cycle(user, cycle, None):
         events += [e for e in wf.cycle_events(cycle.state, role, now) if e not in events]
     return events
 

@@ -105,7 +105,7 @@ TABLE = [
     ("judge", "GET", lambda w: "/api/v1/judges/me", None, 200),
     ("nominator", "GET", lambda w: "/api/v1/judges/me", None, 404),
     ("nominator", "GET", lambda w: f"/api/v1/judges/{w.chair.id}", None, 404),
-    ("nominator", "POST", lambda w: _cycle(w) + "/transitions", {"event": "close_scoring"}, 409),
+    ("nominator", "POST", lambda w: _cycle(w) + "/transitions", {"event": "close_scoring"}, 403),
     ("judge", "POST", lambda w: _cycle(w) + "/recommendations", {"rationale": "x"}, 404),
     ("board", "POST", lambda w: _cycle(w) + "/recommendations", {"rationale": "x"}, 403),
     ("nominator", "GET", lambda w: f"/api/v1/events/{w.cycle.event_id}/delegations", None, 200),
@@ -155,3 +155,29 @@ def test_a_decision_amendment_is_for_the_board(api, world, ctx):
     assert api.post(url, world.tokens["nominator"], json=body).status_code == 404
     assert api.post(url, world.tokens["auditor"], json=body).status_code == 403
     assert api.post(url, world.tokens["board"], json=body).status_code == 201
+
+
+def test_a_chair_of_no_panel_fires_no_chairs_event_on_another_cycle(api, world):
+    """The finding: a chair of no panel closed another cycle's scoring early."""
+    from awards_app.extensions import db
+    from awards_app.services import users
+    from tests.api.conftest import issue_token
+    from tests.factories import TESTS_ACTOR, UserFactory
+
+    outsider = UserFactory(roles=("chair", "judge"))
+    db.session.commit()
+    token = issue_token(outsider)
+    before = (world.cycle.state, world.cycle.version)
+    refused = api.post(f"/api/v1/cycles/{world.cycle.id}/transitions", token, json={"event": "close_scoring"})
+    assert refused.status_code == 403
+    assert refused.get_json()["code"] == "workflow.role_not_allowed"
+    assert "rules" not in refused.get_json()["errors"]  # no guard's details for someone not entitled
+    db.session.refresh(world.cycle)
+    assert (world.cycle.state, world.cycle.version) == before
+    # The chair of this cycle's panel fires it (a guard may still refuse it, by its rule, with 409).
+    users.set_roles(TESTS_ACTOR, world.chair, ("chair", "judge", "board"))
+    db.session.commit()
+    own = api.post(f"/api/v1/cycles/{world.cycle.id}/transitions", issue_token(world.chair),
+                   json={"event": "close_scoring", "reason": "Closing early for the test."})
+    assert own.status_code in (200, 409), own.get_json()
+    assert own.get_json().get("code") != "workflow.role_not_allowed"
