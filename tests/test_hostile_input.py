@@ -57,14 +57,18 @@ def test_the_api_refuses_a_control_character_in_the_query(client, admin_token):
     assert response.json["errors"] == {"award": ["Remove the invisible control character from this text."]}
 
 
-def test_a_page_refuses_a_nul_at_its_field_and_keeps_what_was_typed(client, ctx, make_user, auth):
+def _draft_with_statement(client, make_user, auth, statement):
+    """A nominator's new draft, as the page sends it."""
     cycle = builders.open_cycle("volunteer_award")
     make_user("nina@example.org", roles=("nominator",))
     auth.login("nina@example.org")
-    response = client.post(f"/nominate/cycles/{cycle.id}/new", data={
+    return client.post(f"/nominate/cycles/{cycle.id}/new", data={
         "name": "Amélie Dupont", "country_id": "0", "organisation_id": "0",
-        "date_of_birth": "2001-05-04", "volunteer_years": "6",
-        "statement": "Tireless\x00 volunteer."})
+        "date_of_birth": "2001-05-04", "volunteer_years": "6", "statement": statement})
+
+
+def test_a_page_refuses_a_nul_at_its_field_and_keeps_what_was_typed(client, ctx, make_user, auth):
+    response = _draft_with_statement(client, make_user, auth, "Tireless\x00 volunteer.")
     assert response.status_code == 400
     assert b"[input.control_character]" in response.data
     assert "Amélie Dupont".encode() in response.data  # the rest of the form is kept
@@ -72,13 +76,7 @@ def test_a_page_refuses_a_nul_at_its_field_and_keeps_what_was_typed(client, ctx,
 
 
 def test_tab_and_line_breaks_are_text_not_control_characters(client, ctx, make_user, auth):
-    cycle = builders.open_cycle("volunteer_award")
-    make_user("nina@example.org", roles=("nominator",))
-    auth.login("nina@example.org")
-    response = client.post(f"/nominate/cycles/{cycle.id}/new", data={
-        "name": "Amélie Dupont", "country_id": "0", "organisation_id": "0",
-        "date_of_birth": "2001-05-04", "volunteer_years": "6",
-        "statement": "First line\r\n\tindented second line"})
+    response = _draft_with_statement(client, make_user, auth, "First line\r\n\tindented second line")
     assert response.status_code == 303
 
 

@@ -115,6 +115,14 @@ def test_attachments_are_checked_by_content_and_downloaded_safely(client, ctx, n
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def _draft_with_file(client, content, name):
+    """A new draft with one uploaded file: (the nomination, its attachment)."""
+    _new_volunteer_draft(client, builders.open_cycle("volunteer_award"))
+    nomination = _nomination()
+    assert _upload(client, nomination, content, name).status_code == 303
+    return nomination, db.session.scalar(select(Attachment))
+
+
 @pytest.mark.parametrize(("uploaded", "content", "offered"), [
     ("cv.pdf.html", "PDF", "cv.pdf"),
     ("logo.svg", "PNG", "logo.png"),
@@ -124,22 +132,14 @@ def test_attachments_are_checked_by_content_and_downloaded_safely(client, ctx, n
 ])
 def test_a_file_is_stored_and_offered_under_a_safe_name_with_its_true_extension(
         client, ctx, nominator, uploaded, content, offered):
-    cycle = builders.open_cycle("volunteer_award")
-    _new_volunteer_draft(client, cycle)
-    nomination = _nomination()
-    assert _upload(client, nomination, {"PDF": PDF, "PNG": PNG}[content], uploaded).status_code == 303
-    attachment = db.session.scalar(select(Attachment))
+    nomination, attachment = _draft_with_file(client, {"PDF": PDF, "PNG": PNG}[content], uploaded)
     assert attachment.original_name == offered
     download = client.get(f"/nominations/{nomination.id}/attachments/{attachment.id}")
     assert download.headers["Content-Disposition"] == f"attachment; filename={offered}"
 
 
 def test_a_file_stored_before_the_safe_names_is_offered_under_one(client, ctx, nominator):
-    cycle = builders.open_cycle("volunteer_award")
-    _new_volunteer_draft(client, cycle)
-    nomination = _nomination()
-    _upload(client, nomination, PDF, "cv.pdf")
-    attachment = db.session.scalar(select(Attachment))
+    nomination, attachment = _draft_with_file(client, PDF, "cv.pdf")
     attachment.original_name = "cv.pdf.html"  # as an older version stored it
     db.session.commit()
     download = client.get(f"/nominations/{nomination.id}/attachments/{attachment.id}")
@@ -149,11 +149,7 @@ def test_a_file_stored_before_the_safe_names_is_offered_under_one(client, ctx, n
 def test_a_removed_file_leaves_the_disk(client, ctx, nominator):
     from awards_app.services import attachments
 
-    cycle = builders.open_cycle("volunteer_award")
-    _new_volunteer_draft(client, cycle)
-    nomination = _nomination()
-    _upload(client, nomination, PDF, "cv.pdf")
-    attachment = db.session.scalar(select(Attachment))
+    nomination, attachment = _draft_with_file(client, PDF, "cv.pdf")
     path = attachments.path_of(attachment)
     assert path.exists()
     assert client.post(f"/nominations/{nomination.id}/attachments/{attachment.id}/delete").status_code == 303
