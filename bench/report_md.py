@@ -24,7 +24,7 @@ def _rows(r: dict) -> list[tuple]:
     loader = r.get("loader") or {}
     if "rows" in loader:
         rps = loader.get("rows_per_second_with_commit")
-        rows.append(("Scale loader on SQLite (`demo_scale.load`, scale "
+        rows.append(("Scale loader on SQLite (`demo.scale.load`, scale "
                      f"{loader.get('scale')}: {loader['rows']:,} rows, commit included)",
                      f"{_f(rps, 0)} rows/s ({_f(loader.get('cpu_seconds'), 1)} s CPU for "
                      f"{_f(loader.get('seconds_with_commit'), 1)} s wall, i.e. "
@@ -75,7 +75,7 @@ def _rows(r: dict) -> list[tuple]:
                  "optimal, < 10 s", _verdict(a.get("seconds") < 10 and a.get("optimal")) if "seconds" in a
                  else "not run"))
     c = r.get("conflicts") or {}
-    rows.append(("Conflict detection 2,000 x 600 (`conflict_rules.detect`, median of 3)",
+    rows.append(("Conflict detection 2,000 x 600 (`judging.conflicts.detect`, median of 3)",
                  f"{_f(c.get('seconds'), 3)} s, {c.get('findings', 0):,} findings" if "seconds" in c
                  else "not run" + _err(c), "< 2 s", _verdict(c["seconds"] < 2) if "seconds" in c else "not run"))
     cs = r.get("conflicts_service") or {}

@@ -37,7 +37,7 @@ def assignment(runs: int = 3) -> dict:
 
 
 def _identities(n_nominations=2000, n_judges=600, seed=2024):
-    """A cycle of that size as conflict_rules sees it: names and emails that
+    """A cycle of that size as judging.conflicts sees it: names and emails that
     mostly differ, organisations and countries drawn from MILSET-sized sets,
     endorsers, relations declared by nominators and by judges."""
     from awards_app.demo.scale import FIRST, LAST
@@ -64,7 +64,7 @@ def _identities(n_nominations=2000, n_judges=600, seed=2024):
 
 
 def conflicts(runs: int = 3) -> dict:
-    """conflict_rules.detect over 2,000 candidates x 600 judges (same-country on)."""
+    """judging.conflicts.detect over 2,000 candidates x 600 judges (same-country on)."""
     from judging import conflicts as conflict_rules
 
     judges, candidates = _identities()
@@ -204,7 +204,7 @@ def report(kind: str, url: str | None = None, timeout: int = 300) -> dict:
 
 
 def loader(scale: int = 3) -> dict:
-    """demo_scale.load on a fresh SQLite database (migrated, demo loaded): rows per second."""
+    """demo.scale.load on a fresh SQLite database (migrated, demo loaded): rows per second."""
     workdir = tempfile.mkdtemp(prefix="bench-sqlite-")
     url = f"sqlite:///{workdir}/awards.db"
     try:
