@@ -1,5 +1,10 @@
-"""schemathesis against the OpenAPI document, with tokens of several roles
-and every built-in check: no server error, no answer outside the schema."""
+"""schemathesis against the OpenAPI document, with the token of every kind of
+user in the API's world (owners and strangers, the chair and a conflicted
+judge among them) and every built-in check: no server error, no answer
+outside the schema. CI runs a few examples per operation; for a longer run,
+SCHEMATHESIS_EXAMPLES=200 make test PYTEST_ARGS=tests/api/test_schemathesis.py"""
+
+import os
 
 import pytest
 import schemathesis
@@ -7,7 +12,9 @@ from hypothesis import HealthCheck, given, settings
 
 from awards_app.extensions import db
 
-ROLES = ("admin", "nominator", "chair", "board")
+ROLES = ("admin", "nominator", "other_nominator", "owner", "chair", "judge", "conflicted_judge", "board",
+         "auditor")
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "3"))
 # The API refuses well-formed data that breaks a domain rule (a closed call,
 # a duplicate, a locked sheet) with 422 and the rule id; schemathesis's
 # positive_data_acceptance is told so. Everything else is its default.
@@ -27,7 +34,7 @@ def test_the_api_keeps_to_its_schema(app, world, role):
     assert len(operations) >= 35
 
     for operation in operations:
-        @settings(max_examples=3, deadline=None, database=None, derandomize=True,
+        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy())
         def run(case):
