@@ -16,7 +16,15 @@ from flask_login import current_user
 from sqlalchemy import and_, exists, false, or_, select
 
 from awards_app.extensions import db
-from awards_app.models import Assignment, ConflictOfInterest, Nomination, Panel, PanelMember
+from awards_app.models import (
+    Assignment,
+    AuditEvent,
+    ConflictOfInterest,
+    Cycle,
+    Nomination,
+    Panel,
+    PanelMember,
+)
 from awards_app.models.judging import HIDING_STATUSES
 
 # The states in which a nomination is before the panel: judged, declared on,
@@ -203,3 +211,50 @@ def may_resolve_conflict(user, conflict) -> bool:
 
 def may_read_audit(user) -> bool:
     return user.is_authenticated and user.has_role("board", "auditor", "admin")
+
+
+def judges_in(user_id: int, cycle_id_column):
+    """SQL: true where the user sits on the cycle's panel or is assigned to
+    one of its nominations."""
+    assigned = exists().where(Assignment.judge_id == user_id, Assignment.nomination_id == Nomination.id,
+                              Nomination.cycle_id == cycle_id_column)
+    return or_(on_panel(user_id, cycle_id_column), assigned)
+
+
+def audit_blind_cycle_ids(user) -> list[int]:
+    """The cycles whose audit events a reader may not read now: those they
+    judge (on the panel or assigned) while the award's workflow keeps the
+    panel's results hidden (`results_visible`). See `audit_events_visible_to`."""
+    if not user.is_authenticated or getattr(user, "id", None) is None:
+        return []
+    judged = db.session.scalars(select(Cycle).where(judges_in(user.id, Cycle.id))).all()
+    return [c.id for c in judged if not c.award_type.workflow.results_visible(c.state)]
+
+
+def audit_events_visible_to(user):
+    """SQL: the audit events this reader (see `may_read_audit`) may read now.
+
+    The trail is the board's and the auditors' whole record, but a board
+    member or an auditor may also judge. While they judge a cycle whose
+    results are still hidden, its events would show them what judging keeps
+    from a judge: the others' scores before their own are in, conflicts
+    declared by colleagues with their notes, nominations a conflict hides
+    from them. So every event of such a cycle is left out, theirs included;
+    once the cycle's results are visible its events come back, except the
+    conflict events (declarations, detections, resolutions, attestations) of
+    other judges: their notes and evidence are personal, and a judge learns
+    of colleagues' conflicts only through the chair's pages, which apply the
+    conflict-hiding rule. Whole cycles rather than picked actions: a new
+    kind of event is hidden until someone decides otherwise.
+    """
+    if not may_read_audit(user):
+        return false()
+    if getattr(user, "id", None) is None:
+        return AuditEvent.id.is_not(None)
+    others_conflict = and_(AuditEvent.action.like("conflict.%"), AuditEvent.cycle_id.is_not(None),
+                           judges_in(user.id, AuditEvent.cycle_id),
+                           or_(AuditEvent.actor_id.is_(None), AuditEvent.actor_id != user.id))
+    blind = audit_blind_cycle_ids(user)
+    if not blind:
+        return ~others_conflict
+    return and_(or_(AuditEvent.cycle_id.is_(None), AuditEvent.cycle_id.not_in(blind)), ~others_conflict)

@@ -120,10 +120,15 @@ def amend_decision(data, decision_id: int):
 @bp.response(200, schemas.AuditEvent(many=True))
 @bp.paginate(SelectPage)
 def list_audit_events(query):
-    """The hash-chained audit trail in sequence order (board, auditors, secretariat)."""
+    """The hash-chained audit trail in sequence order (board, auditors, secretariat).
+
+    Filtered by what the reader may see now (permissions.audit_events_visible_to):
+    a reader who also judges a cycle gets none of its events until its
+    results are visible, and never the other judges' conflict events."""
     if not permissions.may_read_audit(current_user):
         not_found()
-    statement = select(AuditEvent).order_by(AuditEvent.seq)
+    statement = (select(AuditEvent).where(permissions.audit_events_visible_to(current_user))
+                 .order_by(AuditEvent.seq))
     if "cycle_id" in query:
         statement = statement.where(AuditEvent.cycle_id == query["cycle_id"])
     if "action" in query:
