@@ -19,6 +19,7 @@ from awards_app.extensions import db
 from awards_app.models import (
     Assignment,
     AuditEvent,
+    ConflictAttestation,
     ConflictOfInterest,
     Cycle,
     Nomination,
@@ -175,6 +176,49 @@ def nominations_visible_to(user):
     judged = and_(Nomination.state != "draft", ~hides(user.id, Nomination.id),
                   or_(_assigned(user.id, Nomination.id), chairs(user.id, Nomination.cycle_id)))
     return or_(own, judged)
+
+
+def _attested(user_id: int, nomination_id_column):
+    """SQL: true where the judge has stated no conflict with the nomination."""
+    return exists().where(ConflictAttestation.judge_id == user_id,
+                          ConflictAttestation.nomination_id == nomination_id_column)
+
+
+def reads_nomination_whole(user, nomination) -> bool:
+    """Its nominator, the secretariat, the board and auditors read every
+    field of a nomination they may see; a judge or chair reads it as a judge
+    (see `may_read_dossier` and the judges' fields in the API schema)."""
+    return user.is_authenticated and (nomination.nominator_id == user.id
+                                      or user.has_role("admin", "board", "auditor"))
+
+
+def may_read_dossier(user, nomination) -> bool:
+    """May the user read the dossier: the statement, the files, the
+    endorsements, who nominated? Everyone else who may see the nomination
+    sees only what a judge needs to state a conflict or none: the candidate
+    and the cycle.
+
+    The nominator, the secretariat, the board and auditors, as for seeing
+    it; a judge or chair who may see it (assigned, or the cycle's chair, and
+    no conflict hiding it) only once they have attested "no conflict" on
+    this nomination. Reading first and declaring afterwards would let a
+    conflicted judge read what the conflict was meant to keep from them.
+    """
+    if not may_see_nomination(user, nomination):
+        return False
+    if reads_nomination_whole(user, nomination):
+        return True
+    return _true(_attested(user.id, nomination.id))
+
+
+def dossier_readable_by(user):
+    """SQL twin of `may_read_dossier` over Nomination rows."""
+    if not user.is_authenticated:
+        return false()
+    if user.has_role("admin", "board", "auditor"):
+        return nominations_visible_to(user)
+    return and_(nominations_visible_to(user),
+                or_(Nomination.nominator_id == user.id, _attested(user.id, Nomination.id)))
 
 
 def may_edit_nomination(user, nomination) -> bool:

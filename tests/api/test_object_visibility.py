@@ -4,8 +4,18 @@ its results are hidden; a judge reads a dossier only once they attested
 "no conflict" with it, and never the fields the pages keep from judges;
 a chair adding a panel member learns no account's name."""
 
+from io import BytesIO
+
+import pytest
+
 from awards_app.extensions import db
 from awards_app.models import Assignment
+from tests import builders, factories
+from tests.api.conftest import issue_token
+from tests.factories import TESTS_ACTOR
+
+JUDGES_DO_NOT_READ = {"screening_reason"}
+DOSSIER = {"statement", "volunteer_years", "volunteer_places", "eligibility", "nominator_id", "screening_reason"}
 
 
 def _events(api, token, **query) -> list[dict]:
@@ -71,3 +81,117 @@ def test_once_results_are_visible_a_judging_reader_gets_the_scores_not_the_other
     auditor_sees = _events(api, world.tokens["auditor"], cycle_id=cycle.id)
     declared = [e for e in auditor_sees if e["action"] == "conflict.declared"]
     assert declared and declared[0]["payload"]["note"] == "My cousin leads it."
+
+
+# --- 2. the dossier waits for the judge's attestation -----------------------------------
+
+@pytest.fixture
+def late_judge(world):
+    """A judge who joins the panel and is assigned nominations[1], and has
+    not yet stated whether they have a conflict with it. The nomination has a
+    file and a pending endorsement."""
+    from awards_app.services import assignments, attachments, panels
+
+    nomination = world.nominations[1]
+    judge = builders.judge("late-judge@example.org", name="Late Judge",
+                           fields=tuple(world.cycle.settings.get("required_fields", ())))
+    panels.add_member(TESTS_ACTOR, world.cycle, judge)
+    assignments.add(TESTS_ACTOR, nomination, judge)
+    state, nomination.state = nomination.state, "draft"  # a file added as the nominator did
+    db.session.flush()
+    attachment = attachments.add(nomination.nominator, nomination, "cv.pdf", BytesIO(b"%PDF-1.4 test"))
+    nomination.state = state
+    factories.EndorsementFactory(nomination=nomination, email="endorser-secret@example.org")
+    db.session.commit()
+    return judge, issue_token(judge), nomination, attachment
+
+
+def test_a_judge_who_has_not_attested_reads_no_dossier_through_the_api(api, world, late_judge):
+    judge, token, nomination, attachment = late_judge
+    url = f"/api/v1/nominations/{nomination.id}"
+    shown = api.get(url, token).json
+    assert shown["candidate"]["name"] and shown["cycle_id"] == world.cycle.id
+    assert not DOSSIER & set(shown), shown
+    listed = {n["id"]: n for n in api.get("/api/v1/nominations?page_size=100", token).json}
+    assert not DOSSIER & set(listed[nomination.id])
+    for path in (f"{url}/attachments", f"{url}/endorsements", f"{url}/attachments/{attachment.id}",
+                 f"{url}/attachments/999999"):  # a missing file answers alike: nothing leaks
+        refused = api.get(path, token)
+        assert refused.status_code == 403, path
+        assert refused.json["code"] == "dossier.attestation_required"
+
+    assert api.post(f"{url}/conflict-attestation", token).status_code == 200
+    shown = api.get(url, token).json
+    assert shown["statement"] == "Exemplary."
+    assert api.get(f"{url}/attachments", token).status_code == 200
+    assert api.get(f"{url}/attachments/{attachment.id}", token).status_code == 200
+    endorsements = api.get(f"{url}/endorsements", token).json
+    assert endorsements and "email" not in endorsements[0]  # the address is the nominator's business
+    assert api.get(f"{url}/endorsements", world.tokens["admin"]).json[0]["email"] == "endorser-secret@example.org"
+
+
+def _login(client, user):
+    client.post("/logout")
+    assert client.post("/login", data={"email": user.email, "password": factories.PASSWORD}).status_code == 302
+
+
+def test_a_judge_who_has_not_attested_reads_no_dossier_on_the_pages(client, world, late_judge):
+    from awards_app.services import conflicts
+
+    judge, _token, nomination, attachment = late_judge
+    _login(client, judge)
+    for page in (f"/nominations/{nomination.id}", f"/judge/nominations/{nomination.id}"):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        body = response.get_data(as_text=True)
+        assert str(nomination.candidate) in body
+        assert "Exemplary." not in body and "cv.pdf" not in body and "endorser-secret" not in body, page
+        assert "before reading its dossier" in body
+    download = f"/nominations/{nomination.id}/attachments/{attachment.id}"
+    assert client.get(download).status_code == 403
+
+    conflicts.attest_none(judge, nomination)
+    db.session.commit()
+    for page in (f"/nominations/{nomination.id}", f"/judge/nominations/{nomination.id}"):
+        body = client.get(page).get_data(as_text=True)
+        assert "Exemplary." in body and "cv.pdf" in body, page
+        assert "endorser-secret" not in body  # a pending endorsement, shown without its address
+    assert client.get(download).status_code == 200
+
+
+def test_may_read_dossier_and_its_sql_twin_agree(world, late_judge):
+    from sqlalchemy import select
+
+    from awards_app import permissions
+    from awards_app.models import Nomination
+
+    judge = late_judge[0]
+    nominations = db.session.scalars(select(Nomination)).all()
+    for user in [judge, *world.users.values()]:
+        listed = set(db.session.scalars(select(Nomination.id).where(permissions.dossier_readable_by(user))))
+        assert listed == {n.id for n in nominations if permissions.may_read_dossier(user, n)}, user.email
+
+
+# --- 3. the API's fields are the pages' fields ---------------------------------------------
+
+def test_judges_get_through_the_api_only_the_fields_their_pages_show(api, world):
+    """The finding: the API showed judges nominator_id and screening_reason."""
+    from awards_app.services import users
+
+    users.set_roles(TESTS_ACTOR, world.chair, ("judge", "chair"))  # a chair who is not also on the board
+    db.session.commit()
+    world.tokens["chair"] = issue_token(world.chair)  # a change of roles ends the account's tokens
+    nomination = world.nominations[1]
+    url = f"/api/v1/nominations/{nomination.id}"
+    for reader in ("judge", "chair"):
+        shown = api.get(url, world.tokens[reader]).json
+        assert "statement" in shown  # attested: the dossier
+        assert not JUDGES_DO_NOT_READ & set(shown), reader
+        assert shown["nominator_id"] == nomination.nominator_id  # the sheet shows who nominated ...
+    world.cycle.settings = {**world.cycle.settings, "hide_nominator_from_judges": True}
+    db.session.commit()
+    for reader in ("judge", "chair"):
+        assert "nominator_id" not in api.get(url, world.tokens[reader]).json  # ... unless the cycle hides it
+    owned = f"/api/v1/nominations/{world.nominations[0].id}"  # the owner's
+    for reader in ("owner", "admin", "board", "auditor"):
+        assert {"nominator_id", "screening_reason"} <= set(api.get(owned, world.tokens[reader]).json), reader
