@@ -195,3 +195,30 @@ def test_judges_get_through_the_api_only_the_fields_their_pages_show(api, world)
     owned = f"/api/v1/nominations/{world.nominations[0].id}"  # the owner's
     for reader in ("owner", "admin", "board", "auditor"):
         assert {"nominator_id", "screening_reason"} <= set(api.get(owned, world.tokens[reader]).json), reader
+
+
+# --- 4. a chair learns no account's name from a refusal ------------------------------------
+
+def test_adding_an_account_that_is_no_judge_names_nobody(api, world):
+    """The finding: "<name> holds no judge role." for any user id."""
+    stranger = factories.UserFactory(email="private-person@example.org", person__name="Private Person",
+                                     roles=("nominator",))
+    db.session.commit()
+    url = f"/api/v1/cycles/{world.cycle.id}/panel/members"
+    not_a_judge = api.post(url, world.tokens["chair"], json={"user_id": stranger.id})
+    missing = api.post(url, world.tokens["chair"], json={"user_id": 999999})
+    assert not_a_judge.status_code == missing.status_code == 422
+    assert not_a_judge.get_json() == missing.get_json()
+    assert not_a_judge.json["code"] == "panel.no_such_judge"
+    text = not_a_judge.get_data(as_text=True)
+    assert "Private Person" not in text and "private-person" not in text
+
+
+def test_the_panel_service_refuses_an_account_that_is_no_judge_by_no_name(world):
+    from awards_app.services import ServiceError, panels
+
+    stranger = factories.UserFactory(person__name="Private Person", roles=("nominator",))
+    with pytest.raises(ServiceError) as refused:
+        panels.add_member(world.chair, world.cycle, stranger)
+    assert refused.value.rule == "panel.no_such_judge"
+    assert "Private Person" not in str(refused.value.message)
