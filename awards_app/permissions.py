@@ -275,6 +275,15 @@ def audit_blind_cycle_ids(user) -> list[int]:
     return [c.id for c in judged if not c.award_type.workflow.results_visible(c.state)]
 
 
+def judges_while_results_hidden(user, cycle) -> bool:
+    """The user judges this cycle (on its panel or assigned in it) and its
+    workflow still hides the panel's results: its audit events, report and
+    bundle are not theirs to read yet, whatever else they are."""
+    if not user.is_authenticated or getattr(user, "id", None) is None:
+        return False
+    return (not cycle.award_type.workflow.results_visible(cycle.state)) and _true(judges_in(user.id, cycle.id))
+
+
 def audit_events_visible_to(user):
     """SQL: the audit events this reader (see `may_read_audit`) may read now.
 

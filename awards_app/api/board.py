@@ -139,8 +139,10 @@ def list_audit_events(query):
 @bp.route("/cycles/<int:cycle_id>/report-bundle", methods=["GET"])
 @bp.response(200, schemas.ReportBundle)
 def report_bundle(cycle_id: int):
-    """The cycle's audit bundle: verifiable offline with audit_chain.py (board and auditors)."""
+    """The cycle's audit bundle: verifiable offline with audit_chain.py (board
+    and auditors; not to one who judges the cycle while its results are hidden)."""
     cycle = cycle_or_404(cycle_id)
-    if not current_user.has_role("board", "auditor"):
+    if (not current_user.has_role("board", "auditor")
+            or permissions.judges_while_results_hidden(current_user, cycle)):
         not_found()
     return audit.export_bundle(cycle)

@@ -83,6 +83,22 @@ def test_once_results_are_visible_a_judging_reader_gets_the_scores_not_the_other
     assert declared and declared[0]["payload"]["note"] == "My cousin leads it."
 
 
+def test_a_board_member_judging_the_cycle_reads_neither_its_report_nor_its_bundle_before_results(
+        api, client, world):
+    """The same record through the board's report pages and the bundle."""
+    cycle, chair = world.cycle, world.chair
+    bundle = f"/api/v1/cycles/{cycle.id}/report-bundle"
+    assert api.get(bundle, world.tokens["board"]).status_code == 200
+    assert api.get(bundle, world.tokens["chair"]).status_code == 404
+    _login(client, chair)
+    pages = [f"/reports/cycles/{cycle.id}", f"/reports/cycles/{cycle.id}/bundle.json"]
+    assert [client.get(page).status_code for page in pages] == [404, 404]
+    cycle.state = "deliberation"
+    db.session.commit()
+    assert api.get(bundle, world.tokens["chair"]).status_code == 200
+    assert client.get(pages[1]).status_code == 200
+
+
 # --- 2. the dossier waits for the judge's attestation -----------------------------------
 
 @pytest.fixture
