@@ -16,7 +16,16 @@ from flask_login import current_user
 from sqlalchemy import and_, exists, false, or_, select
 
 from awards_app.extensions import db
-from awards_app.models import Assignment, ConflictOfInterest, Nomination, Panel, PanelMember
+from awards_app.models import (
+    Assignment,
+    AuditEvent,
+    ConflictAttestation,
+    ConflictOfInterest,
+    Cycle,
+    Nomination,
+    Panel,
+    PanelMember,
+)
 from awards_app.models.judging import HIDING_STATUSES
 
 # The states in which a nomination is before the panel: judged, declared on,
@@ -169,6 +178,49 @@ def nominations_visible_to(user):
     return or_(own, judged)
 
 
+def _attested(user_id: int, nomination_id_column):
+    """SQL: true where the judge has stated no conflict with the nomination."""
+    return exists().where(ConflictAttestation.judge_id == user_id,
+                          ConflictAttestation.nomination_id == nomination_id_column)
+
+
+def reads_nomination_whole(user, nomination) -> bool:
+    """Its nominator, the secretariat, the board and auditors read every
+    field of a nomination they may see; a judge or chair reads it as a judge
+    (see `may_read_dossier` and the judges' fields in the API schema)."""
+    return user.is_authenticated and (nomination.nominator_id == user.id
+                                      or user.has_role("admin", "board", "auditor"))
+
+
+def may_read_dossier(user, nomination) -> bool:
+    """May the user read the dossier: the statement, the files, the
+    endorsements, who nominated? Everyone else who may see the nomination
+    sees only what a judge needs to state a conflict or none: the candidate
+    and the cycle.
+
+    The nominator, the secretariat, the board and auditors, as for seeing
+    it; a judge or chair who may see it (assigned, or the cycle's chair, and
+    no conflict hiding it) only once they have attested "no conflict" on
+    this nomination. Reading first and declaring afterwards would let a
+    conflicted judge read what the conflict was meant to keep from them.
+    """
+    if not may_see_nomination(user, nomination):
+        return False
+    if reads_nomination_whole(user, nomination):
+        return True
+    return _true(_attested(user.id, nomination.id))
+
+
+def dossier_readable_by(user):
+    """SQL twin of `may_read_dossier` over Nomination rows."""
+    if not user.is_authenticated:
+        return false()
+    if user.has_role("admin", "board", "auditor"):
+        return nominations_visible_to(user)
+    return and_(nominations_visible_to(user),
+                or_(Nomination.nominator_id == user.id, _attested(user.id, Nomination.id)))
+
+
 def may_edit_nomination(user, nomination) -> bool:
     """Only its nominator changes a nomination, and only while it is a draft."""
     return user.is_authenticated and nomination.nominator_id == user.id and nomination.state == "draft"
@@ -203,3 +255,59 @@ def may_resolve_conflict(user, conflict) -> bool:
 
 def may_read_audit(user) -> bool:
     return user.is_authenticated and user.has_role("board", "auditor", "admin")
+
+
+def judges_in(user_id: int, cycle_id_column):
+    """SQL: true where the user sits on the cycle's panel or is assigned to
+    one of its nominations."""
+    assigned = exists().where(Assignment.judge_id == user_id, Assignment.nomination_id == Nomination.id,
+                              Nomination.cycle_id == cycle_id_column)
+    return or_(on_panel(user_id, cycle_id_column), assigned)
+
+
+def audit_blind_cycle_ids(user) -> list[int]:
+    """The cycles whose audit events a reader may not read now: those they
+    judge (on the panel or assigned) while the award's workflow keeps the
+    panel's results hidden (`results_visible`). See `audit_events_visible_to`."""
+    if not user.is_authenticated or getattr(user, "id", None) is None:
+        return []
+    judged = db.session.scalars(select(Cycle).where(judges_in(user.id, Cycle.id))).all()
+    return [c.id for c in judged if not c.award_type.workflow.results_visible(c.state)]
+
+
+def judges_while_results_hidden(user, cycle) -> bool:
+    """The user judges this cycle (on its panel or assigned in it) and its
+    workflow still hides the panel's results: its audit events, report and
+    bundle are not theirs to read yet, whatever else they are."""
+    if not user.is_authenticated or getattr(user, "id", None) is None:
+        return False
+    return (not cycle.award_type.workflow.results_visible(cycle.state)) and _true(judges_in(user.id, cycle.id))
+
+
+def audit_events_visible_to(user):
+    """SQL: the audit events this reader (see `may_read_audit`) may read now.
+
+    The trail is the board's and the auditors' whole record, but a board
+    member or an auditor may also judge. While they judge a cycle whose
+    results are still hidden, its events would show them what judging keeps
+    from a judge: the others' scores before their own are in, conflicts
+    declared by colleagues with their notes, nominations a conflict hides
+    from them. So every event of such a cycle is left out, theirs included;
+    once the cycle's results are visible its events come back, except the
+    conflict events (declarations, detections, resolutions, attestations) of
+    other judges: their notes and evidence are personal, and a judge learns
+    of colleagues' conflicts only through the chair's pages, which apply the
+    conflict-hiding rule. Whole cycles rather than picked actions: a new
+    kind of event is hidden until someone decides otherwise.
+    """
+    if not may_read_audit(user):
+        return false()
+    if getattr(user, "id", None) is None:
+        return AuditEvent.id.is_not(None)
+    others_conflict = and_(AuditEvent.action.like("conflict.%"), AuditEvent.cycle_id.is_not(None),
+                           judges_in(user.id, AuditEvent.cycle_id),
+                           or_(AuditEvent.actor_id.is_(None), AuditEvent.actor_id != user.id))
+    blind = audit_blind_cycle_ids(user)
+    if not blind:
+        return ~others_conflict
+    return and_(or_(AuditEvent.cycle_id.is_(None), AuditEvent.cycle_id.not_in(blind)), ~others_conflict)

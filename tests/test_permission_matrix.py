@@ -13,7 +13,12 @@ from tests.factories import TESTS_ACTOR
 
 ANON, ADMIN, OWNER, STRANGER_N = "anonymous", "admin", "owner nominator", "other nominator"
 JUDGE, STRANGER_J, CHAIR, BOARD, AUDITOR = "assigned judge", "judge off the panel", "chair", "board", "auditor"
-WHO = (ANON, ADMIN, OWNER, STRANGER_N, JUDGE, STRANGER_J, CHAIR, BOARD, AUDITOR)
+# The owner columns: the chair and a judge of ANOTHER cycle's panel. Their
+# roles are those of CHAIR and JUDGE; only the object differs, so wherever
+# the chair or judge of this cycle succeeds and these do not, a global role
+# alone was not enough.
+CHAIR_ELSEWHERE, JUDGE_ELSEWHERE = "chair of another cycle", "judge on another panel"
+WHO = (ANON, ADMIN, OWNER, STRANGER_N, JUDGE, STRANGER_J, CHAIR, BOARD, AUDITOR, CHAIR_ELSEWHERE, JUDGE_ELSEWHERE)
 LOGGED_IN = WHO[1:]
 
 
@@ -23,6 +28,7 @@ def only(*allowed, status=200, others=404):
 
 
 EVERYONE = only(*LOGGED_IN)
+ANY_JUDGE = (JUDGE, STRANGER_J, CHAIR, CHAIR_ELSEWHERE, JUDGE_ELSEWHERE)
 PUBLIC = {w: 200 for w in WHO}
 
 # GET pages: endpoint -> expected status for each kind of user.
@@ -46,8 +52,8 @@ PAGES = {
     "delegations.show": only(ADMIN),
     "endorse.respond": {w: 404 for w in WHO},  # only a real single-use token opens it
     "judges.index": only(ADMIN),
-    "judges.profile": only(JUDGE, STRANGER_J, CHAIR),
-    "judging.dashboard": only(JUDGE, STRANGER_J, CHAIR),
+    "judges.profile": only(*ANY_JUDGE),  # one's own
+    "judging.dashboard": only(*ANY_JUDGE),
     "judging.declarations": only(JUDGE, CHAIR),
     "judging.sheet": only(JUDGE, CHAIR),
     "nominate.index": only(OWNER, STRANGER_N),
@@ -76,7 +82,16 @@ def _build_world():
 
     cycle, judges, noms = builders.judging_cycle()
     users.set_roles(TESTS_ACTOR, judges[0], ("judge", "chair"))
+    from awards_app.services import panels
+
+    elsewhere = builders.open_cycle("cultural_award")
+    chair_elsewhere = builders.judge("chair-elsewhere@example.org", roles=("judge", "chair"))
+    judge_elsewhere = builders.judge("judge-elsewhere@example.org")
+    panels.add_member(TESTS_ACTOR, elsewhere, chair_elsewhere, "chair")
+    panels.add_member(TESTS_ACTOR, elsewhere, judge_elsewhere, "member")
     people = {
+        CHAIR_ELSEWHERE: chair_elsewhere,
+        JUDGE_ELSEWHERE: judge_elsewhere,
         ADMIN: factories.UserFactory(roles=("admin",)),
         OWNER: noms[0].nominator,
         STRANGER_N: factories.UserFactory(roles=("nominator",)),
@@ -253,7 +268,7 @@ def api_only(*allowed, status=200, others=404):
 
 
 JUDGES_OF_IT = (JUDGE, CHAIR)  # on the panel, assigned, attested
-SEE_NOT_CHANGE = {ANON: 302, STRANGER_N: 404, STRANGER_J: 404,
+SEE_NOT_CHANGE = {ANON: 302, STRANGER_N: 404, STRANGER_J: 404, CHAIR_ELSEWHERE: 404, JUDGE_ELSEWHERE: 404,
                   **{w: 403 for w in (ADMIN, OWNER, JUDGE, CHAIR, BOARD, AUDITOR)}}
 
 # POST pages: endpoint -> (expected status for each kind of user, the form sent).
@@ -273,11 +288,11 @@ POST_PAGES = {
     "cycles.override_odd_year": (only(BOARD, status=303), _form(reason="The board agreed.")),
     "delegations.import_participants": (only(ADMIN, status=400), NO_FORM),
     "delegations.new": (only(ADMIN, status=400), NO_FORM),
-    "judges.add_expertise": (only(JUDGE, STRANGER_J, CHAIR, status=303),
+    "judges.add_expertise": (only(*ANY_JUDGE, status=303),
                              _form(field="science_outreach", evidence="Ten years of it.", years=10)),
-    "judges.add_relation": (only(JUDGE, STRANGER_J, CHAIR, status=303),
+    "judges.add_relation": (only(*ANY_JUDGE, status=303),
                             _form(name="A Cousin", email="cousin@example.org", kind="family")),
-    "judges.languages": (only(JUDGE, STRANGER_J, CHAIR, status=303), _form(languages="fr")),
+    "judges.languages": (only(*ANY_JUDGE, status=303), _form(languages="fr")),
     "judges.remove_expertise": (only(JUDGE, status=303), NO_FORM),  # one's own only
     "judges.vet": (only(ADMIN, status=303), NO_FORM),
     "judging.attest": (only(*JUDGES_OF_IT, status=303), NO_FORM),
@@ -328,7 +343,7 @@ API_WRITES = {
     "POST api_judging.add_panel_member": (api_only(ADMIN, status=201) | {CHAIR: Refused(422)},
                                           lambda ids: {"user_id": ids["stranger_judge_id"]}),
     "DELETE api_judging.remove_panel_member": (api_only(ADMIN, CHAIR, status=Refused(422)), None),
-    "POST api_judging.add_my_expertise": (api_only(JUDGE, STRANGER_J, CHAIR, status=201),
+    "POST api_judging.add_my_expertise": (api_only(*ANY_JUDGE, status=201),
                                           lambda ids: {"field": "science_outreach", "evidence": "Ten years.",
                                                        "years": 10}),
     "POST api_judging.declare_conflict": (api_only(*JUDGES_OF_IT, status=201), lambda ids: {"kind": "family"}),
@@ -347,6 +362,26 @@ API_WRITES = {
                                       lambda ids: {"laureate_nomination_ids": [ids["nomination_id"]],
                                                    "reason": "The laureate declined."}),
 }
+
+
+def _succeeds(status) -> bool:
+    return status < 400 and not isinstance(status, Refused)
+
+
+def test_a_seat_on_another_panel_grants_nothing_on_this_cycle():
+    """Wherever the chair (or a judge) of this cycle succeeds and a judge with
+    no seat anywhere does not, the success comes from the object, not the
+    role: the chair (or judge) of another cycle, holding the same roles,
+    must be refused there too (403 or 404)."""
+    rows = [("GET " + name, row) for name, row in PAGES.items()]
+    rows += [("POST " + name, row) for name, (row, _form) in POST_PAGES.items()]
+    rows += [(name, row) for name, (row, _body) in API_WRITES.items()]
+    granted = []
+    for name, row in rows:
+        for here, elsewhere in ((CHAIR, CHAIR_ELSEWHERE), (JUDGE, JUDGE_ELSEWHERE)):
+            if _succeeds(row[here]) and not _succeeds(row[STRANGER_J]) and row[elsewhere] not in (403, 404):
+                granted.append(f"{name}: {elsewhere} {row[elsewhere]}")
+    assert not granted, granted
 
 
 def _url(app, endpoint, ids):

@@ -120,10 +120,15 @@ def amend_decision(data, decision_id: int):
 @bp.response(200, schemas.AuditEvent(many=True))
 @bp.paginate(SelectPage)
 def list_audit_events(query):
-    """The hash-chained audit trail in sequence order (board, auditors, secretariat)."""
+    """The hash-chained audit trail in sequence order (board, auditors, secretariat).
+
+    Filtered by what the reader may see now (permissions.audit_events_visible_to):
+    a reader who also judges a cycle gets none of its events until its
+    results are visible, and never the other judges' conflict events."""
     if not permissions.may_read_audit(current_user):
         not_found()
-    statement = select(AuditEvent).order_by(AuditEvent.seq)
+    statement = (select(AuditEvent).where(permissions.audit_events_visible_to(current_user))
+                 .order_by(AuditEvent.seq))
     if "cycle_id" in query:
         statement = statement.where(AuditEvent.cycle_id == query["cycle_id"])
     if "action" in query:
@@ -134,8 +139,10 @@ def list_audit_events(query):
 @bp.route("/cycles/<int:cycle_id>/report-bundle", methods=["GET"])
 @bp.response(200, schemas.ReportBundle)
 def report_bundle(cycle_id: int):
-    """The cycle's audit bundle: verifiable offline with audit_chain.py (board and auditors)."""
+    """The cycle's audit bundle: verifiable offline with audit_chain.py (board
+    and auditors; not to one who judges the cycle while its results are hidden)."""
     cycle = cycle_or_404(cycle_id)
-    if not current_user.has_role("board", "auditor"):
+    if (not current_user.has_role("board", "auditor")
+            or permissions.judges_while_results_hidden(current_user, cycle)):
         not_found()
     return audit.export_bundle(cycle)

@@ -70,8 +70,10 @@ def add_panel_member(data, cycle_id: int):
     """Invite a judge or name the chair; conflict detection runs for them at once."""
     cycle = managed_cycle_or_404(cycle_id)
     user = db.session.get(User, data["user_id"])
-    if user is None:
-        abort_json(422, "panel.user_unknown", "No such user.", {"user_id": ["No such user."]})
+    if user is None or not user.has_role("judge", "chair"):
+        # A missing id and an account that is no judge answer alike, naming nobody.
+        abort_json(422, "panel.no_such_judge", panel_service.NO_SUCH_JUDGE,
+                   {"user_id": [panel_service.NO_SUCH_JUDGE]})
     panel_service.add_member(current_user, cycle, user, data["role"])
     member = db.session.scalar(select(PanelMember).join(Panel).where(
         Panel.cycle_id == cycle.id, PanelMember.user_id == user.id))

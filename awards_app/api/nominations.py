@@ -32,6 +32,18 @@ def nomination_or_404(nomination_id: int) -> Nomination:
     return nomination
 
 
+def dossier_or_403(nomination: Nomination) -> None:
+    """The files and endorsements are the dossier: a judge who may see the
+    nomination reads them once they have attested no conflict with it
+    (permissions.may_read_dossier). Asked before any file is looked up, so
+    the answer says nothing of which files exist."""
+    if not permissions.may_read_dossier(current_user, nomination):
+        forbidden("dossier.attestation_required", DOSSIER_ATTESTATION_REQUIRED)
+
+
+DOSSIER_ATTESTATION_REQUIRED = "State that you have no conflict with this nomination before reading its dossier."
+
+
 def _editable_or_403(nomination: Nomination) -> None:
     if not permissions.may_edit_nomination(current_user, nomination):
         forbidden("nomination.not_editable", "Only the nominator changes a nomination, while it is a draft.")
@@ -94,6 +106,8 @@ def create_nomination(data):
 @bp.route("/nominations/<int:nomination_id>", methods=["GET"])
 @bp.response(200, schemas.Nomination)
 def get_nomination(nomination_id: int):
+    """The nomination; a judge or chair reads the fields their pages show
+    (the dossier only once they attested no conflict: schemas.Nomination)."""
     return nomination_or_404(nomination_id)
 
 
@@ -142,7 +156,7 @@ def fire_nomination_event(data, nomination_id: int):
 @bp.response(200, schemas.Attachment(many=True))
 @bp.paginate(SelectPage)
 def list_attachments(nomination_id: int):
-    nomination_or_404(nomination_id)
+    dossier_or_403(nomination_or_404(nomination_id))
     return select(Attachment).where(Attachment.nomination_id == nomination_id).order_by(Attachment.id)
 
 
@@ -168,6 +182,7 @@ def upload_attachment(files, nomination_id: int):
                 for t in ("application/pdf", "image/png", "image/jpeg")}}})
 def download_attachment(nomination_id: int, attachment_id: int):
     nomination = nomination_or_404(nomination_id)
+    dossier_or_403(nomination)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.nomination_id != nomination.id:
         not_found()
@@ -183,7 +198,7 @@ def download_attachment(nomination_id: int, attachment_id: int):
 @bp.response(200, schemas.Endorsement(many=True))
 @bp.paginate(SelectPage)
 def list_endorsements(nomination_id: int):
-    nomination_or_404(nomination_id)
+    dossier_or_403(nomination_or_404(nomination_id))
     return select(Endorsement).where(Endorsement.nomination_id == nomination_id).order_by(Endorsement.id)
 
 

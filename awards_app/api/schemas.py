@@ -2,10 +2,15 @@
 unknown fields refused (marshmallow's RAISE)."""
 
 import marshmallow as ma
+from flask_login import current_user
 from flask_smorest.fields import Upload
-from marshmallow import RAISE, fields, validate
+from marshmallow import RAISE, fields, post_dump, validate
+from sqlalchemy import select
 
 import workflows
+from awards_app import permissions
+from awards_app.extensions import db
+from awards_app.models import Nomination as NominationRow
 from awards_app.models.decisions import VOTES
 from awards_app.models.judging import CONFLICT_KINDS
 from judging import expertise
@@ -117,7 +122,22 @@ class Candidate(Strict):
     organisation_id = fields.Integer(allow_none=True)
 
 
+# What a judge or chair reads of a nomination, as on their pages: no
+# secretariat's note (the nominator's page alone shows it), the nominator
+# only where the cycle shows judges who nominated (`hide_nominator_from_judges`),
+# and before they attest "no conflict" no dossier at all (permissions.may_read_dossier).
+DOSSIER_FIELDS = ("statement", "volunteer_years", "volunteer_places", "eligibility", "nominator_id")
+NOT_FOR_JUDGES = ("screening_reason",)
+
+
+def _pairs(data, original, many: bool):
+    return zip(data, list(original), strict=True) if many else [(data, original)]
+
+
 class Nomination(Strict):
+    """Every field for its nominator, the secretariat, the board and auditors;
+    for a judge or chair, what their pages show them (DOSSIER_FIELDS, NOT_FOR_JUDGES)."""
+
     id = fields.Integer()
     cycle_id = fields.Integer()
     nominator_id = fields.Integer()
@@ -137,6 +157,24 @@ class Nomination(Strict):
         return {"kind": n.candidate_kind, "name": str(n.candidate),
                 "person_id": n.candidate_person_id, "delegation_id": n.candidate_delegation_id,
                 "organisation_id": n.candidate_organisation_id}
+
+    @post_dump(pass_collection=True, pass_original=True)
+    def _as_the_reader_may_see_it(self, data, original, many, **kwargs):
+        pairs = [(out, n) for out, n in _pairs(data, original, many)
+                 if not permissions.reads_nomination_whole(current_user, n)]
+        if not pairs:
+            return data
+        readable = set(db.session.scalars(select(NominationRow.id).where(
+            NominationRow.id.in_([n.id for _out, n in pairs]), permissions.dossier_readable_by(current_user))))
+        for out, n in pairs:
+            hidden = list(NOT_FOR_JUDGES)
+            if n.id not in readable:
+                hidden += DOSSIER_FIELDS
+            elif n.cycle.setting("hide_nominator_from_judges"):
+                hidden.append("nominator_id")
+            for name in hidden:
+                out.pop(name, None)
+        return data
 
 
 class _IndividualFields(Strict):
@@ -203,6 +241,9 @@ class EndorsementRequest(Strict):
 
 
 class Endorsement(Strict):
+    """The endorser's address is for the nominator, the secretariat, the
+    board and auditors; a judge's sheet shows the endorsement, not the address."""
+
     id = fields.Integer()
     nomination_id = fields.Integer()
     email = fields.String()
@@ -212,6 +253,13 @@ class Endorsement(Strict):
     endorser_name = fields.String(allow_none=True)
     endorser_organisation = fields.String(allow_none=True)
     from_candidate_organisation = fields.Boolean()
+
+    @post_dump(pass_collection=True, pass_original=True)
+    def _as_the_reader_may_see_it(self, data, original, many, **kwargs):
+        for out, e in _pairs(data, original, many):
+            if not permissions.reads_nomination_whole(current_user, e.nomination):
+                out.pop("email", None)
+        return data
 
 
 # --- panels, judges, conflicts, assignments ----------------------------------------

@@ -12,6 +12,8 @@ from awards_app.permissions import is_chair_of as is_chair  # noqa: F401 - its c
 from awards_app.services import N_, Message, ServiceError, audit
 from awards_app.services import conflicts as conflict_service
 
+NO_SUCH_JUDGE = N_("No such judge.")
+
 
 @dataclass
 class Coverage:
@@ -36,10 +38,13 @@ def _panel_for_update(cycle: Cycle) -> Panel:
 
 def add_member(actor, cycle: Cycle, user: User, role: str = "member") -> list:
     """Invite a judge (or name the chair). Conflict detection runs at once for
-    this judge, so a conflicted invitation is seen before it matters."""
+    this judge, so a conflicted invitation is seen before it matters.
+
+    An account without a judge role is refused as if it did not exist, by
+    no name: a chair sees judges, not every account (the API answers a
+    missing id the same way)."""
     if not user.has_role("judge", "chair"):
-        raise ServiceError("panel.not_a_judge", Message(N_("%(name)s holds no judge role."), name=user.name),
-                           field="user")
+        raise ServiceError("panel.no_such_judge", NO_SUCH_JUDGE, field="user")
     if role not in ("chair", "member"):
         raise ServiceError("panel.role", N_("A panel member is a chair or a member."))
     panel = _panel_for_update(cycle)

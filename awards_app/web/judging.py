@@ -116,9 +116,13 @@ def _render_sheet(sheet: scoring.ScoreSheet, *, values=None, errors=None, status
             Assignment.sheet_state == "submitted")
             .options(selectinload(Assignment.judge).joinedload(User.person))).all()
         other_scores = scoring.scores_by_sheet(others)
+    # The dossier waits for the judge's attestation (permissions.may_read_dossier);
+    # an attested judge on their own sheet may read it, so only the others ask.
+    dossier = sheet.attested or permissions.may_read_dossier(current_user, nomination)
     return render_template("judging/sheet.html", nomination=nomination, cycle=nomination.cycle,
                            assignment=assignment, values=values, errors=errors or {},
-                           others=others, other_scores=other_scores, attested=sheet.attested), status
+                           others=others, other_scores=other_scores, attested=sheet.attested,
+                           dossier=dossier), status
 
 
 @bp.route("/nominations/<int:nomination_id>")

@@ -16,7 +16,13 @@ from sqlalchemy import select
 
 from awards_app.extensions import db
 from awards_app.models import Attachment, Country, Cycle, Delegation, Nomination, Organisation
-from awards_app.permissions import may_edit_nomination, may_see_nomination, role_required
+from awards_app.permissions import (
+    may_edit_nomination,
+    may_read_dossier,
+    may_see_nomination,
+    reads_nomination_whole,
+    role_required,
+)
 from awards_app.services import attachments as attachment_service
 from awards_app.services import endorsements as endorsement_service
 from awards_app.services import nominations as nomination_service
@@ -120,9 +126,13 @@ def show(nomination_id: int):
 
 
 def _render_show(nomination, form=None, *, attachment_form=None, endorsement_form=None, status=200):
+    """A judge or chair who has not attested no conflict with the nomination
+    sees the candidate and the cycle, not the dossier (permissions.may_read_dossier)."""
     return render_template(
         "nominate/show.html", nomination=nomination, form=form,
         editable=may_edit_nomination(current_user, nomination),
+        dossier=may_read_dossier(current_user, nomination),
+        whole=reads_nomination_whole(current_user, nomination),
         attachment_form=attachment_form or forms.AttachmentForm(),
         endorsement_form=endorsement_form or forms.EndorsementRequestForm(),
     ), status
@@ -180,6 +190,8 @@ def _edit_form(nomination):
 @login_required
 def download_attachment(nomination_id: int, attachment_id: int):
     nomination = _nomination_or_404(nomination_id)
+    if not may_read_dossier(current_user, nomination):
+        abort(403)  # before the file is looked up: the answer tells nothing of which files exist
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.nomination_id != nomination.id:
         abort(404)

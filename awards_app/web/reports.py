@@ -7,15 +7,25 @@ import json
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, send_file
+from flask_login import current_user
 
 from awards_app import audit_chain
 from awards_app.extensions import db
 from awards_app.models import Cycle
-from awards_app.permissions import role_required
+from awards_app.permissions import judges_while_results_hidden, role_required
 from awards_app.reports import cycle_report
 from awards_app.services import audit
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def _cycle_or_404(cycle_id: int) -> Cycle:
+    """A board member or auditor who also judges the cycle reads its report
+    only once its results are visible (as for the audit events API)."""
+    cycle = db.get_or_404(Cycle, cycle_id)
+    if judges_while_results_hidden(current_user, cycle):
+        abort(404)
+    return cycle
 
 
 @bp.route("/")
@@ -30,7 +40,7 @@ def index():
 @bp.route("/cycles/<int:cycle_id>")
 @role_required("board", "auditor")
 def cycle(cycle_id: int):
-    cycle = db.get_or_404(Cycle, cycle_id)
+    cycle = _cycle_or_404(cycle_id)
     with cycle_report.collector_paused():
         return render_template("reports/cycle.html", r=cycle_report.build(cycle))
 
@@ -40,7 +50,7 @@ def cycle(cycle_id: int):
 def pdf(cycle_id: int):
     from awards_app.reports import pdf as pdf_report
 
-    cycle = db.get_or_404(Cycle, cycle_id)
+    cycle = _cycle_or_404(cycle_id)
     with cycle_report.collector_paused():
         body = pdf_report.render(cycle_report.build(cycle))
     return Response(body, mimetype="application/pdf", headers={
@@ -50,7 +60,7 @@ def pdf(cycle_id: int):
 @bp.route("/cycles/<int:cycle_id>/bundle.json")
 @role_required("board", "auditor")
 def bundle(cycle_id: int):
-    cycle = db.get_or_404(Cycle, cycle_id)
+    cycle = _cycle_or_404(cycle_id)
     body = json.dumps(audit.export_bundle(cycle), ensure_ascii=False, indent=1)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="audit-cycle-{cycle.id}.json"',
@@ -75,7 +85,7 @@ def _safe_cell(value) -> str:
 @role_required("board", "auditor")
 def scores_csv(cycle_id: int):
     # Only the matrix: the rest of the report (the chain check, the replay) is not needed here.
-    matrix = cycle_report.score_rows(db.get_or_404(Cycle, cycle_id))
+    matrix = cycle_report.score_rows(_cycle_or_404(cycle_id))
     if matrix is None:
         abort(404)  # the score matrix exists for readers only after ratification
     codes, rows = matrix
