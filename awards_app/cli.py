@@ -284,6 +284,13 @@ def grant_runtime(role):
     PostgreSQL only. Run as the owner (MIGRATION_DATABASE_URL) after every
     `flask db upgrade`: rows of every table, but only SELECT and INSERT on the
     audit tables, and no DDL, TRUNCATE or trigger rights. Idempotent.
+
+    The roles come first, made once by a superuser (README, Production server):
+
+    \b
+    CREATE ROLE awards_owner LOGIN PASSWORD '...';
+    CREATE ROLE awards_app LOGIN PASSWORD '...';
+    CREATE DATABASE awards OWNER awards_owner;
     """
     from awards_app import db_roles
 
