@@ -44,8 +44,7 @@ def backup_create(target):
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def backup_restore(source, yes):
     """Replace the database's content with the backup in SOURCE."""
-    from awards_app import db_roles
-    from awards_app.services import backup
+    from awards_app.services import backup, db_roles
 
     if not yes:
         click.confirm("This replaces everything in the database. Continue?", abort=True)
@@ -292,7 +291,7 @@ def grant_runtime(role):
     CREATE ROLE awards_app LOGIN PASSWORD '...';
     CREATE DATABASE awards OWNER awards_owner;
     """
-    from awards_app import db_roles
+    from awards_app.services import db_roles
 
     engine = db_roles.owner_engine()
     if engine.dialect.name != "postgresql":

@@ -18,7 +18,7 @@ logger = logging.getLogger('alembic.env')
 def get_engine():
     # The role that owns the schema (MIGRATION_DATABASE_URL) runs the
     # migrations; the app's own engine when there is only one role.
-    from awards_app.db_roles import owner_engine
+    from awards_app.services.db_roles import owner_engine
     return owner_engine()
 
 

@@ -19,8 +19,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from awards_app import create_app
-from awards_app.db_roles import owner_engine
 from awards_app.extensions import db
+from awards_app.services.db_roles import owner_engine
 from tests.factories import TESTS_ACTOR
 
 RUNTIME_ROLE = "awards_runtime"

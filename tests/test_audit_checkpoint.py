@@ -5,10 +5,10 @@ import pytest
 from sqlalchemy import select, text
 
 from awards_app import audit_chain
-from awards_app.db_roles import owner_engine
 from awards_app.extensions import db
 from awards_app.models import AuditCheckpoint, AuditEvent, AuditHead
 from awards_app.services import audit
+from awards_app.services.db_roles import owner_engine
 from tests.factories import AuditEventFactory
 
 

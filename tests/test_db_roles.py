@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from awards_app.db_roles import TABLE_RIGHTS, owner_engine
 from awards_app.extensions import db
+from awards_app.services.db_roles import TABLE_RIGHTS, owner_engine
 from tests.conftest import RUNTIME_ROLE
 from tests.factories import AuditEventFactory
 

@@ -4,10 +4,10 @@ public laureates page and the audit report's replay."""
 import pytest
 from sqlalchemy import select, text
 
-from awards_app.db_roles import owner_engine
 from awards_app.extensions import db
 from awards_app.models import Assignment, AuditEvent, Decision, Nomination
 from awards_app.services import Refusal, ServiceError, decisions, recommendations, scoring, transitions
+from awards_app.services.db_roles import owner_engine
 from tests import builders, factories
 from tests.factories import TESTS_ACTOR
 
