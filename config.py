@@ -38,6 +38,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'awards.db'}")
     )
+    # On PostgreSQL, two roles: DATABASE_URL is the app's runtime role (rows
+    # only: no DDL, no UPDATE or DELETE of the audit trail), and
+    # MIGRATION_DATABASE_URL the role that owns the schema, used by `flask db
+    # upgrade`, `flask db grant-runtime` and `flask backup restore`. Unset, the
+    # app's own URL does both (SQLite, or a one-role install).
+    MIGRATION_DATABASE_URL = _normalise_database_url(os.environ.get("MIGRATION_DATABASE_URL", "")) or None
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL")  # optional: rate-limit counters
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
@@ -93,6 +99,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = _normalise_database_url(
         os.environ.get("TEST_DATABASE_URL", "sqlite://")
     )
+    MIGRATION_DATABASE_URL = None  # never the environment's: tests/conftest.py sets its own
     WTF_CSRF_ENABLED = False
     PASSWORD_HASHER = "fast"  # noqa: S105 - names a hashing profile, not a password
 

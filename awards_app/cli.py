@@ -44,15 +44,20 @@ def backup_create(target):
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def backup_restore(source, yes):
     """Replace the database's content with the backup in SOURCE."""
-    from awards_app.services import backup
+    from awards_app.services import backup, db_roles
 
     if not yes:
         click.confirm("This replaces everything in the database. Continue?", abort=True)
     db.session.remove()
+    db.engine.dispose()
     try:
-        backup.restore(db.engine, source)
+        # Dropping and re-creating the tables is the owner's right alone.
+        backup.restore(db_roles.owner_engine(), source)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
+    if role := db_roles.runtime_role():
+        with db_roles.owner_engine().begin() as conn:
+            db_roles.grant_runtime(conn, role)
     chain = audit_service.verify_chain()
     click.echo(f"Restored from {source}: audit chain of {chain.count} events, head {chain.head_hash}"
                + ("" if chain.ok else f"; the chain does NOT verify: {chain.problem}"))
@@ -270,6 +275,43 @@ def workflows_graph(award, output):
         click.echo(text)
 
 
+@click.command("grant-runtime")
+@click.argument("role", required=False)
+def grant_runtime(role):
+    """Give ROLE (by default DATABASE_URL's user) the rights the app needs and no more.
+
+    PostgreSQL only. Run as the owner (MIGRATION_DATABASE_URL) after every
+    `flask db upgrade`: rows of every table, but only SELECT and INSERT on the
+    audit tables, and no DDL, TRUNCATE or trigger rights. Idempotent.
+
+    The roles come first, made once by a superuser (README, Production server):
+
+    \b
+    CREATE ROLE awards_owner LOGIN PASSWORD '...';
+    CREATE ROLE awards_app LOGIN PASSWORD '...';
+    CREATE DATABASE awards OWNER awards_owner;
+    """
+    from awards_app.services import db_roles
+
+    engine = db_roles.owner_engine()
+    if engine.dialect.name != "postgresql":
+        raise click.ClickException("Only PostgreSQL has roles; on SQLite there is nothing to grant.")
+    role = role or db_roles.runtime_role()
+    if not role:
+        raise click.ClickException("Name the runtime role, or set DATABASE_URL to its URL and "
+                                   "MIGRATION_DATABASE_URL to the owner's.")
+    try:
+        with engine.begin() as conn:
+            statements = db_roles.grant_runtime(conn, role)
+    except db_roles.RoleError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("\n".join(statements))
+    click.echo(f"{role} has the runtime rights.")
+
+
 def register(app) -> None:
+    from flask_migrate.cli import db as migrate_cli
+
+    migrate_cli.add_command(grant_runtime)  # flask db grant-runtime, beside flask db upgrade
     for group in (users_cli, demo_cli, audit_cli, outbox_cli, cycles_cli, workflows_cli, backup_cli):
         app.cli.add_command(group)

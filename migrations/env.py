@@ -16,7 +16,10 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    return current_app.extensions['migrate'].db.engine
+    # The role that owns the schema (MIGRATION_DATABASE_URL) runs the
+    # migrations; the app's own engine when there is only one role.
+    from awards_app.services.db_roles import owner_engine
+    return owner_engine()
 
 
 def get_engine_url():

@@ -3,7 +3,12 @@ every table emptied after each test.
 
 Tests run on in-memory SQLite by default. With TEST_DATABASE_URL pointing
 at PostgreSQL, each xdist worker creates its own database from that URL's
-name plus the worker id, and drops it at the end.
+name plus the worker id, and drops it at the end. As in production there are
+two roles: TEST_DATABASE_URL's user owns the database and runs the
+migrations, and the app under test connects as RUNTIME_ROLE (created if
+missing, LOGIN, no password: the server must trust it as it trusts the
+owner, as CI's does), given its rights by `flask db grant-runtime`. So every
+test runs with the runtime role's rights and fails on a missing grant.
 """
 
 import os
@@ -15,7 +20,10 @@ from sqlalchemy.engine import make_url
 
 from awards_app import create_app
 from awards_app.extensions import db
+from awards_app.services.db_roles import owner_engine
 from tests.factories import TESTS_ACTOR
+
+RUNTIME_ROLE = "awards_runtime"
 
 
 def _postgres_url(worker: str) -> str | None:
@@ -33,39 +41,51 @@ def _recreate_database(url: str, drop_only: bool = False) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
         if not drop_only:
             conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+            # Roles belong to the whole server, shared by every worker and
+            # every test run: create it once, whoever comes first.
+            conn.execute(text(f"DO $$ BEGIN CREATE ROLE {RUNTIME_ROLE} LOGIN; "
+                              "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"))
     admin.dispose()
 
 
 @pytest.fixture(scope="session")
-def database_url(worker_id):
+def database_urls(worker_id):
+    """(the app's URL, the owner's URL or None when they are one)."""
     url = _postgres_url(worker_id)
     if url is None:
-        yield "sqlite://"
+        yield "sqlite://", None
         return
     _recreate_database(url)
-    yield url
+    runtime = make_url(url).set(username=RUNTIME_ROLE, password=None)
+    yield runtime.render_as_string(hide_password=False), url
     _recreate_database(url, drop_only=True)
 
 
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url,
+def app(database_urls, tmp_path_factory):
+    runtime_url, owner_url = database_urls
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=runtime_url, MIGRATION_DATABASE_URL=owner_url,
                      UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads")))
     with app.app_context():
-        upgrade()  # the schema comes from the migrations, as in production
+        upgrade()  # the schema comes from the migrations, run by the owner, as in production
+        if owner_url:
+            granted = app.test_cli_runner().invoke(args=["db", "grant-runtime"])
+            assert granted.exit_code == 0, granted.output
     yield app
     with app.app_context():
         db.engine.dispose()
+        owner_engine().dispose()
 
 
 def reset_database(app) -> None:
     """Empty every table, as after a fresh migration."""
     with app.app_context():
         db.session.rollback()
-        with db.engine.begin() as conn:
+        with owner_engine().begin() as conn:
             if conn.dialect.name == "postgresql":
-                # Audit triggers refuse deletes by design; the test database's
-                # owner switches them off for the reset only.
+                # Audit triggers refuse deletes by design, and the runtime
+                # role may not even try: the test database's owner (a
+                # superuser) switches them off for the reset only.
                 conn.execute(text("SET LOCAL session_replication_role = replica"))
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())

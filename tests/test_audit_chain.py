@@ -10,6 +10,7 @@ from awards_app import audit_chain
 from awards_app.extensions import db
 from awards_app.services import audit
 from awards_app.services.actors import SystemActor
+from awards_app.services.db_roles import owner_engine
 from tests.factories import TESTS_ACTOR, AuditEventFactory
 
 
@@ -30,7 +31,7 @@ def test_an_intact_chain_verifies_with_its_head_hash(runner, ctx):
 
 def test_a_row_changed_behind_the_apps_back_is_named(runner, ctx):
     _three_events()
-    with db.engine.begin() as conn:
+    with owner_engine().begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(text("UPDATE audit_event SET action = 'forged' WHERE seq = 2"))
@@ -41,7 +42,7 @@ def test_a_row_changed_behind_the_apps_back_is_named(runner, ctx):
 
 def test_a_deleted_event_is_found(runner, ctx):
     _three_events()
-    with db.engine.begin() as conn:
+    with owner_engine().begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(text("DELETE FROM audit_event WHERE seq = 2"))
@@ -81,8 +82,10 @@ def test_postgres_refuses_to_change_the_audit_table(ctx, statement):
 
     _postgres_only(ctx)
     _three_events()
+    # The trigger refuses even the owner, who holds every privilege on the
+    # table (the runtime role has none to try with: tests/test_db_roles.py).
     with pytest.raises(DBAPIError, match="append-only"):
-        with db.engine.begin() as conn:
+        with owner_engine().begin() as conn:
             conn.execute(text(statement))
     chain = audit.verify_chain()
     assert chain.ok and chain.count == 3
@@ -135,7 +138,7 @@ def _reference_verdict():
 
 
 def _tamper(*statements):
-    with db.engine.begin() as conn:
+    with owner_engine().begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         for statement in statements:

@@ -8,6 +8,7 @@ from awards_app import audit_chain
 from awards_app.extensions import db
 from awards_app.models import AuditCheckpoint, AuditEvent, AuditHead
 from awards_app.services import audit
+from awards_app.services.db_roles import owner_engine
 from tests.factories import AuditEventFactory
 
 
@@ -18,7 +19,7 @@ def _events(n, start=0):
 
 
 def _behind_the_apps_back(*statements, params=None):
-    with db.engine.begin() as conn:
+    with owner_engine().begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         for statement in statements:
@@ -38,7 +39,7 @@ def _rewrite_chain_from(seq):
         prev = audit_chain.event_hash(event)
         updates.append({"seq": event["seq"], "action": event["action"], "prev": event["prev_hash"], "hash": prev})
     db.session.rollback()
-    with db.engine.begin() as conn:
+    with owner_engine().begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         # Hashes are unique: park the old ones out of the way first.
@@ -155,8 +156,10 @@ def test_postgres_refuses_to_change_a_checkpoint(runner, postgres, statement):
 
     _events(3)
     runner.invoke(args=["audit", "verify"])
+    # The trigger refuses even the owner, who holds every privilege on the
+    # table (the runtime role has none to try with: tests/test_db_roles.py).
     with pytest.raises(DBAPIError, match="append-only"):
-        with db.engine.begin() as conn:
+        with owner_engine().begin() as conn:
             conn.execute(text(statement))
     checkpoint = db.session.scalars(select(AuditCheckpoint)).one()
     assert checkpoint.hash == db.session.get(AuditHead, 1).hash
