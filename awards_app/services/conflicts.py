@@ -4,6 +4,7 @@ and what a conflict hides."""
 from datetime import UTC, datetime
 
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from awards_app.extensions import db
@@ -26,7 +27,7 @@ from awards_app.permissions import (  # noqa: F401 - hides and is_hidden_from: r
     is_hidden_from,
     may_resolve_conflict,
 )
-from awards_app.services import N_, Forbidden, ServiceError, audit
+from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit
 from judging import conflicts as conflict_rules
 
 # What a conflict hides is a permission question, answered in awards_app.permissions;
@@ -120,6 +121,25 @@ def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[Confli
     return changed
 
 
+ALREADY_DECLARED = {"rule": "conflict.already_declared",
+                    "message": N_("You have already declared this conflict.")}
+ALREADY_ATTESTED = {"rule": "conflict.already_attested",
+                    "message": N_("You have already stated that you have no conflict with this nomination.")}
+
+
+def _insert(rows, refused: dict) -> None:
+    """Add the rows in a savepoint. The same statement sent twice at once (a
+    double click, a retry) passes the existence check in both requests; the
+    second then fails on the unique constraint and is refused by rule (409),
+    not a server error. The caller rolls back the whole request."""
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(rows)
+            db.session.flush()
+    except IntegrityError:
+        raise Refusal([refused]) from None
+
+
 def declare(judge, nomination: Nomination, kind: str, note: str | None = None) -> ConflictOfInterest:
     """A judge's own declaration. It hides the nomination at once (status open)
     until the chair confirms it or waives it."""
@@ -132,8 +152,7 @@ def declare(judge, nomination: Nomination, kind: str, note: str | None = None) -
         row = ConflictOfInterest(judge_id=judge.id, nomination_id=nomination.id, kind=kind,
                                  source="declared", status="open", note=(note or "").strip() or None,
                                  rule="coi.declared")
-        db.session.add(row)
-        db.session.flush()
+        _insert([row], ALREADY_DECLARED)
         audit.record(judge, "conflict.declared", row,
                      {"nomination_id": nomination.id, "kind": kind, "note": row.note},
                      cycle_id=nomination.cycle_id)
@@ -146,8 +165,7 @@ def attest_none(judge, nomination: Nomination) -> ConflictAttestation:
         ConflictAttestation.judge_id == judge.id, ConflictAttestation.nomination_id == nomination.id))
     if row is None:
         row = ConflictAttestation(judge_id=judge.id, nomination_id=nomination.id)
-        db.session.add(row)
-        db.session.flush()
+        _insert([row], ALREADY_ATTESTED)
         audit.record(judge, "conflict.attested_none", row, {"nomination_id": nomination.id},
                      cycle_id=nomination.cycle_id)
     return row
@@ -166,8 +184,7 @@ def attest_none_for_all(judge, cycle: Cycle) -> int:
                                     ~own_conflict, ~attested(judge.id, Nomination.id))
         .order_by(Nomination.id)).all()
     rows = [ConflictAttestation(judge_id=judge.id, nomination_id=nomination_id) for nomination_id in ids]
-    db.session.add_all(rows)
-    db.session.flush()
+    _insert(rows, ALREADY_ATTESTED)
     audit.record_many(judge, [audit.PendingEvent("conflict.attested_none", row, {"nomination_id": row.nomination_id},
                                           cycle_id=cycle.id) for row in rows])
     return len(rows)
