@@ -3,13 +3,13 @@ optimally for the whole cycle. A conflict is a hard exclusion either way."""
 
 import math
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 
 from awards_app import permissions
 from awards_app.extensions import db
 from awards_app.models import Assignment, ConflictOfInterest, Nomination, User
 from awards_app.models.judging import HIDING_STATUSES
-from awards_app.services import N_, Forbidden, Message, Refusal, ServiceError, audit
+from awards_app.services import N_, Forbidden, Message, Refusal, ServiceError, audit, locks
 from awards_app.services import panels as panel_service
 
 
@@ -18,21 +18,16 @@ def _may_manage(actor, cycle) -> None:
         raise Forbidden("assignment.chair_only", N_("Only the chair or the secretariat assigns judges."))
 
 
-# The key space of this module's advisory locks (PostgreSQL): one lock per cycle.
-_ASSIGNING = 23_001
+# The key of this module's advisory locks (PostgreSQL): one per cycle.
+ASSIGNING = 23_001
 
 
 def _hold_assignments(cycle, *, wait: bool) -> None:
-    """Serialise the changes to a cycle's assignments (PostgreSQL; SQLite
-    serialises writers anyway). A transaction-scoped advisory lock: a manual
-    assignment waits for a run in progress, and a second run at the same
-    moment is refused (409) rather than computing the same rows again and
-    failing on the unique constraint."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    if wait:
-        db.session.execute(select(func.pg_advisory_xact_lock(_ASSIGNING, cycle.id)))
-    elif not db.session.scalar(select(func.pg_try_advisory_xact_lock(_ASSIGNING, cycle.id))):
+    """Serialise the changes to a cycle's assignments. A manual assignment
+    waits for a run in progress, and a second run at the same moment is
+    refused (409) rather than computing the same rows again and failing on
+    the unique constraint."""
+    if not locks.hold(ASSIGNING, cycle.id, wait=wait):
         raise Refusal([{"rule": "assignment.run_in_progress",
                          "message": N_("Judges are being assigned to this cycle right now; reload in a moment.")}])
 

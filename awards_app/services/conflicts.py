@@ -27,7 +27,7 @@ from awards_app.permissions import (  # noqa: F401 - hides and is_hidden_from: r
     is_hidden_from,
     may_resolve_conflict,
 )
-from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit
+from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, locks
 from judging import conflicts as conflict_rules
 
 # What a conflict hides is a permission question, answered in awards_app.permissions;
@@ -80,10 +80,25 @@ def _cycle_nominations(cycle: Cycle, nomination_ids=None) -> list[Nomination]:
     return list(db.session.scalars(query))
 
 
+# The key of the advisory lock that serialises detection runs on a cycle (PostgreSQL).
+DETECTING = 23_002
+DETECTION_IN_PROGRESS = {"rule": "conflict.detection_in_progress",
+                         "message": N_("Conflicts are being detected for this cycle right now; try again in a moment.")}
+
+
 def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[ConflictOfInterest]:
     """Run detection for a cycle (or some of its judges or nominations) and
     record what it finds. A finding the chair dismissed stays dismissed while
     its evidence is the same; new evidence reopens it."""
+    if judges is None and nominations is None:
+        # One whole-cycle run at a time (the chair's button pressed twice): the
+        # second waits, then reads what the first recorded instead of inserting
+        # the same findings again. Taken first, before this transaction holds
+        # any other lock (the audit head's); a run for one judge or nomination
+        # (a new panel member, a new relation) comes after an audit event in
+        # its transaction, so it takes no lock here and a collision is refused
+        # by rule below.
+        locks.hold(DETECTING, cycle.id)
     judges = judges if judges is not None else panel_judges(cycle)
     nominations = nominations if nominations is not None else _cycle_nominations(cycle)
     if not judges or not nominations:
@@ -112,7 +127,11 @@ def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[Confli
         else:
             continue
         changed.append(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Refusal([DETECTION_IN_PROGRESS]) from None
     audit.record_many(actor, [audit.PendingEvent(
         "conflict.detected", row,
         {"judge_id": row.judge_id, "nomination_id": row.nomination_id, "kind": row.kind,
