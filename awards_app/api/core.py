@@ -22,6 +22,7 @@ from awards_app.extensions import csrf, db
 from awards_app.models import IdempotencyRecord
 from awards_app.services import Refusal, ServiceError, text
 from awards_app.services import tokens as token_service
+from awards_app.web import errors
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 JSON_TYPES = frozenset({"application/json"})
@@ -138,14 +139,26 @@ def handle_service_error(exc: ServiceError):
 
 
 def handle_unexpected(exc: Exception):
+    """A broken request: 503 when the database is out of reach (a client may
+    retry), else 500. Either says "nothing was saved" only when that is true:
+    after `write` committed, the change stands and a retry would repeat it."""
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
     if isinstance(exc, ServiceError):
         return handle_service_error(exc)
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - a connection already gone has nothing to roll back
+        current_app.logger.exception("rollback after a failed API request")
+    saved = errors.SAVED_NOT_SHOWN if errors.committed() else None
+    if errors.database_unavailable(exc):
+        current_app.logger.exception("database error in the API")
+        return error_response(503, "database.unavailable",
+                              saved or "The service is briefly unavailable. Nothing was saved; please try again.",
+                              headers={"Retry-After": "5"} if saved is None else None)
     current_app.logger.exception("unhandled API error")
     return error_response(500, "server.error",
-                          "Something went wrong on our side. Nothing was saved; please try again.")
+                          saved or "Something went wrong on our side. Nothing was saved; please try again.")
 
 
 # --- authentication -------------------------------------------------------------
@@ -365,6 +378,7 @@ def write(idempotent: bool = False):
                 if replay is None:
                     raise
                 return replay
+            g.committed = True  # from here on, a failure must not say "nothing was saved"
             return response
 
         return wrapper

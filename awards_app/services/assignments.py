@@ -9,7 +9,7 @@ from awards_app import permissions
 from awards_app.extensions import db
 from awards_app.models import Assignment, ConflictOfInterest, Nomination, User
 from awards_app.models.judging import HIDING_STATUSES
-from awards_app.services import N_, Forbidden, Message, ServiceError, audit
+from awards_app.services import N_, Forbidden, Message, Refusal, ServiceError, audit, locks
 from awards_app.services import panels as panel_service
 
 
@@ -18,10 +18,29 @@ def _may_manage(actor, cycle) -> None:
         raise Forbidden("assignment.chair_only", N_("Only the chair or the secretariat assigns judges."))
 
 
+# The key of this module's advisory locks (PostgreSQL): one per cycle.
+ASSIGNING = 23_001
+
+
+def _hold_assignments(cycle, *, wait: bool) -> None:
+    """Serialise the changes to a cycle's assignments. A manual assignment
+    waits for a run in progress, and a second run at the same moment is
+    refused (409) rather than computing the same rows again and failing on
+    the unique constraint."""
+    if not locks.hold(ASSIGNING, cycle.id, wait=wait):
+        raise Refusal([{"rule": "assignment.run_in_progress",
+                         "message": N_("Judges are being assigned to this cycle right now; reload in a moment.")}])
+
+
 def add(actor, nomination: Nomination, judge: User, *, fit: float = 0.0, reasons=(),
         source: str = "manual") -> Assignment:
     cycle = nomination.cycle
     _may_manage(actor, cycle)
+    _hold_assignments(cycle, wait=True)
+    return _add(actor, cycle, nomination, judge, fit=fit, reasons=reasons, source=source)
+
+
+def _add(actor, cycle, nomination: Nomination, judge: User, *, fit: float, reasons, source: str) -> Assignment:
     if not permissions.sits_on_panel(judge, cycle):
         raise ServiceError("assignment.not_on_panel",
                            Message(N_("%(judge)s is not on this cycle's panel."), judge=judge.name))
@@ -64,6 +83,7 @@ def run(actor, cycle):
     from judging import assignment as engine
 
     _may_manage(actor, cycle)
+    _hold_assignments(cycle, wait=False)  # first: what follows reads what the lock's holder committed
     panel = panel_service.panel_of(cycle)
     members = [m.user for m in panel.members] if panel else []
     nominations = list(db.session.scalars(select(Nomination).where(
@@ -93,7 +113,8 @@ def run(actor, cycle):
     for a in result.assignments:
         if (a.judge_id, a.nomination_id) in existing:
             continue
-        add(actor, by_id[a.nomination_id], users[a.judge_id], fit=a.fit, reasons=a.reasons, source="optimal")
+        _add(actor, cycle, by_id[a.nomination_id], users[a.judge_id], fit=a.fit, reasons=a.reasons,
+             source="optimal")
     audit.record(actor, "assignment.run", None,
                  {"k": k, "max_load": max_load, "feasible": result.feasible, "optimal": result.optimal,
                   "method": result.method, "total_fit": result.total_fit,

@@ -4,6 +4,7 @@ and what a conflict hides."""
 from datetime import UTC, datetime
 
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from awards_app.extensions import db
@@ -26,7 +27,7 @@ from awards_app.permissions import (  # noqa: F401 - hides and is_hidden_from: r
     is_hidden_from,
     may_resolve_conflict,
 )
-from awards_app.services import N_, Forbidden, ServiceError, audit
+from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, locks
 from judging import conflicts as conflict_rules
 
 # What a conflict hides is a permission question, answered in awards_app.permissions;
@@ -79,10 +80,25 @@ def _cycle_nominations(cycle: Cycle, nomination_ids=None) -> list[Nomination]:
     return list(db.session.scalars(query))
 
 
+# The key of the advisory lock that serialises detection runs on a cycle (PostgreSQL).
+DETECTING = 23_002
+DETECTION_IN_PROGRESS = {"rule": "conflict.detection_in_progress",
+                         "message": N_("Conflicts are being detected for this cycle right now; try again in a moment.")}
+
+
 def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[ConflictOfInterest]:
     """Run detection for a cycle (or some of its judges or nominations) and
     record what it finds. A finding the chair dismissed stays dismissed while
     its evidence is the same; new evidence reopens it."""
+    if judges is None and nominations is None:
+        # One whole-cycle run at a time (the chair's button pressed twice): the
+        # second waits, then reads what the first recorded instead of inserting
+        # the same findings again. Taken first, before this transaction holds
+        # any other lock (the audit head's); a run for one judge or nomination
+        # (a new panel member, a new relation) comes after an audit event in
+        # its transaction, so it takes no lock here and a collision is refused
+        # by rule below.
+        locks.hold(DETECTING, cycle.id)
     judges = judges if judges is not None else panel_judges(cycle)
     nominations = nominations if nominations is not None else _cycle_nominations(cycle)
     if not judges or not nominations:
@@ -111,13 +127,36 @@ def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[Confli
         else:
             continue
         changed.append(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Refusal([DETECTION_IN_PROGRESS]) from None
     audit.record_many(actor, [audit.PendingEvent(
         "conflict.detected", row,
         {"judge_id": row.judge_id, "nomination_id": row.nomination_id, "kind": row.kind,
          "rule": row.rule, "evidence": row.evidence, "status": row.status},
         cycle_id=cycle.id) for row in changed])
     return changed
+
+
+ALREADY_DECLARED = {"rule": "conflict.already_declared",
+                    "message": N_("You have already declared this conflict.")}
+ALREADY_ATTESTED = {"rule": "conflict.already_attested",
+                    "message": N_("You have already stated that you have no conflict with this nomination.")}
+
+
+def _insert(rows, refused: dict) -> None:
+    """Add the rows in a savepoint. The same statement sent twice at once (a
+    double click, a retry) passes the existence check in both requests; the
+    second then fails on the unique constraint and is refused by rule (409),
+    not a server error. The caller rolls back the whole request."""
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(rows)
+            db.session.flush()
+    except IntegrityError:
+        raise Refusal([refused]) from None
 
 
 def declare(judge, nomination: Nomination, kind: str, note: str | None = None) -> ConflictOfInterest:
@@ -132,8 +171,7 @@ def declare(judge, nomination: Nomination, kind: str, note: str | None = None) -
         row = ConflictOfInterest(judge_id=judge.id, nomination_id=nomination.id, kind=kind,
                                  source="declared", status="open", note=(note or "").strip() or None,
                                  rule="coi.declared")
-        db.session.add(row)
-        db.session.flush()
+        _insert([row], ALREADY_DECLARED)
         audit.record(judge, "conflict.declared", row,
                      {"nomination_id": nomination.id, "kind": kind, "note": row.note},
                      cycle_id=nomination.cycle_id)
@@ -146,8 +184,7 @@ def attest_none(judge, nomination: Nomination) -> ConflictAttestation:
         ConflictAttestation.judge_id == judge.id, ConflictAttestation.nomination_id == nomination.id))
     if row is None:
         row = ConflictAttestation(judge_id=judge.id, nomination_id=nomination.id)
-        db.session.add(row)
-        db.session.flush()
+        _insert([row], ALREADY_ATTESTED)
         audit.record(judge, "conflict.attested_none", row, {"nomination_id": nomination.id},
                      cycle_id=nomination.cycle_id)
     return row
@@ -166,8 +203,7 @@ def attest_none_for_all(judge, cycle: Cycle) -> int:
                                     ~own_conflict, ~attested(judge.id, Nomination.id))
         .order_by(Nomination.id)).all()
     rows = [ConflictAttestation(judge_id=judge.id, nomination_id=nomination_id) for nomination_id in ids]
-    db.session.add_all(rows)
-    db.session.flush()
+    _insert(rows, ALREADY_ATTESTED)
     audit.record_many(judge, [audit.PendingEvent("conflict.attested_none", row, {"nomination_id": row.nomination_id},
                                           cycle_id=cycle.id) for row in rows])
     return len(rows)

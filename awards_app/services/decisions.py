@@ -38,7 +38,11 @@ def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | No
     reason = (reason or "").strip() or None
     if vote == "reject" and not reason:
         raise ServiceError("board.reject_reason_required", N_("Give the reason for rejecting."), field="reason")
-    cycle = recommendation.cycle
+    # Votes on a cycle are cast one at a time: the same member voting twice
+    # at once finds the first vote (board.already_voted, 409) instead of
+    # failing on the unique constraint, and two members' votes cannot both
+    # see the quorum unmet. Locked first, so what follows reads the latest.
+    cycle = transitions.lock_row(Cycle, recommendation.cycle_id)
     if (cycle.state not in cycle.award_type.workflow.awaiting_ratification_states
             or current_recommendation(cycle).id != recommendation.id):
         raise Refusal([{"rule": "board.not_awaiting", "message": N_("This recommendation is not awaiting a vote.")}])

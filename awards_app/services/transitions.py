@@ -69,6 +69,13 @@ def _lock(model, row_id: int, expected_version: int | None):
     return row
 
 
+def lock_row(model, row_id: int):
+    """The row, locked until the transaction ends (SELECT ... FOR UPDATE on
+    PostgreSQL) and read afresh: a service that must see what a concurrent
+    request committed first locks the parent row before reading."""
+    return _lock(model, row_id, None)
+
+
 def _flush():
     """Write the change, checking the version counter: a row changed since it
     was locked (another transaction won) is a stale edit. The caller rolls

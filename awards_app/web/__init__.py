@@ -55,8 +55,15 @@ def carry_out(action, form=None, *, field: str | None = None, show: bool = True)
     field of `form` it names, else on `field`, else flashed); show=False
     leaves the showing to the view (a refused import's rows, say). A NotFound
     is the 404 page, the same as for a missing id. Any other error propagates
-    to the error handlers, which roll back too."""
-    from flask import abort
+    to the error handlers, which roll back too.
+
+    After the commit the view still flashes, builds its redirect and reads
+    the reader's language from the objects it holds. The commit does not
+    expire them: what they hold is what was just committed, and a fresh query
+    then could fail (the database gone) after the change was saved, showing
+    "Nothing was saved" over a saved change, so that a retry would repeat it.
+    `g.committed` tells the error pages the truth if anything fails later."""
+    from flask import abort, g
 
     from awards_app.extensions import db
     from awards_app.services import NotFound, ServiceError
@@ -71,5 +78,12 @@ def carry_out(action, form=None, *, field: str | None = None, show: bool = True)
         if show:
             show_refusal(exc, form, field)
         return False, exc
-    db.session.commit()
+    committed = db.session()
+    expires = committed.expire_on_commit
+    committed.expire_on_commit = False
+    try:
+        committed.commit()
+    finally:
+        committed.expire_on_commit = expires
+    g.committed = True
     return True, result

@@ -2,16 +2,46 @@
 
 from urllib.parse import urlsplit
 
-from flask import jsonify, render_template, request, url_for
+from flask import g, jsonify, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import inspect as inspect_row
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from awards_app.extensions import db
 from awards_app.i18n import rule_message
-from awards_app.services import ServiceError
+from awards_app.services import N_, ServiceError
 from awards_app.web import safe_next
+
+try:  # the PostgreSQL driver, when installed: its own error, should one escape unwrapped
+    from psycopg import OperationalError as DriverOperationalError
+except ImportError:  # pragma: no cover - SQLite only
+    DriverOperationalError = OperationalError
+
+# The database is out of reach (connection dropped, server gone, no connection
+# free in the pool): 503, for the pages and the API alike.
+DATABASE_UNAVAILABLE = (OperationalError, DisconnectionError, PoolTimeoutError, DriverOperationalError)
+
+# What the error pages say when the request had already committed its change.
+SAVED_NOT_SHOWN = N_("Your change was saved; the page could not be shown. Reload it.")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    return isinstance(exc, DATABASE_UNAVAILABLE) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+def committed() -> bool:
+    """Whether this request has committed its change (web.carry_out, api.core.write)."""
+    return bool(g.get("committed"))
+
+
+def forget_commit() -> None:
+    """Each request starts with nothing committed (an app context, and so g,
+    can outlive one request, as in tests)."""
+    g.pop("committed", None)
 
 
 def _wants_json() -> bool:
@@ -66,18 +96,52 @@ def register(app) -> None:
         response = _respond(exc.code, f"http.{exc.code}", messages.get(exc.code, exc.description))
         return response
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(exc):
-        db.session.rollback()
+    def _failed(status: int, code: str, not_saved: str):
+        """The answer to a request that broke: "nothing was saved" only when
+        that is true. The reader's language is settled while the account
+        is still in memory; if even that needs the lost database, English.
+        The page then shows no account menu: rendering it could need the
+        database again."""
+        try:
+            locale = str(get_locale())
+        except Exception:  # noqa: BLE001 - the database that broke the request
+            locale = "en"
+        account = inspect_row(g.get("_login_user"), raiseerr=False)
+        if account is not None and account.session is not None:
+            # Kept as loaded, not expired by the rollback: nothing after this
+            # may need the database to read who is signed in.
+            db.session.expunge(account.obj())
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - a connection already gone has nothing to roll back
+            app.logger.exception("rollback after a failed request")
+        with force_locale(locale):
+            message = _(SAVED_NOT_SHOWN) if committed() else _(not_saved)
+            if _wants_json():
+                return _respond(status, code, message)
+            try:
+                return render_template("errors/error.html", status=status, code=code, message=message,
+                                       bare=True), status
+            except Exception:  # noqa: BLE001 - the page itself needed what is lost
+                app.logger.exception("error page")
+                return message, status, {"Content-Type": "text/plain; charset=utf-8"}
+
+    def _database_unavailable(exc):
         app.logger.exception("database error")
-        return _respond(503, "database.unavailable",
-                        _("The service is briefly unavailable. Nothing was saved; please try again."))
+        return _failed(503, "database.unavailable",
+                       N_("The service is briefly unavailable. Nothing was saved; please try again."))
+
+    for error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error, _database_unavailable)
 
     @app.errorhandler(Exception)
     def unexpected(exc):
         if isinstance(exc, HTTPException):
             return http_error(exc)
-        db.session.rollback()
+        if database_unavailable(exc):
+            return _database_unavailable(exc)
         app.logger.exception("unhandled error")
-        return _respond(500, "server.error",
-                        _("Something went wrong on our side. Nothing was saved; please try again."))
+        return _failed(500, "server.error",
+                       N_("Something went wrong on our side. Nothing was saved; please try again."))
+
+    app.before_request_funcs.setdefault(None, []).insert(0, forget_commit)
