@@ -1,7 +1,8 @@
 """schemathesis against the OpenAPI document, with the token of every kind of
 user in the API's world (owners and strangers, the chair and a conflicted
 judge among them) and every built-in check: no server error, no answer
-outside the schema. CI runs a few examples per operation; for a longer run,
+outside the schema; one call at a time, then sequences of calls linked by the
+resources they create (schemathesis infers the links from the schema). CI runs a few examples per operation; for a longer run,
 SCHEMATHESIS_EXAMPLES=200 make test PYTEST_ARGS=tests/api/test_schemathesis.py"""
 
 import os
@@ -42,3 +43,16 @@ def test_the_api_keeps_to_its_schema(app, world, role):
             db.session.rollback()
 
         run()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_sequences_of_calls_keep_to_the_schema(app, world, role):
+    """Stateful: schemathesis links the operations by the resources they
+    create and name (a cycle, then its transitions; a nomination, then its
+    files), and walks sequences of calls as this user, every check on."""
+    config = schemathesis.Config.from_dict(
+        {**CONFIG, "headers": {"Authorization": f"Bearer {world.tokens[role]}"}})
+    machine = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=config).as_state_machine()
+    machine.run(settings=settings(max_examples=EXAMPLES, stateful_step_count=6, deadline=None, database=None,
+                                  derandomize=True, suppress_health_check=list(HealthCheck)))
+    db.session.rollback()
