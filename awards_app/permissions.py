@@ -251,6 +251,29 @@ def may_resolve_conflict(user, conflict) -> bool:
             and not is_hidden_from(user, nomination))
 
 
+# --- the board on a decision -----------------------------------------------------------
+
+def conflicted_on_recommendation(user, recommendation) -> bool:
+    """The board member nominated, is, or has a conflict of interest with one
+    of the recommended laureates: they may only recuse on this decision."""
+    ids = list(recommendation.laureate_nomination_ids or [])
+    if not ids or getattr(user, "id", None) is None:
+        return False
+    own = or_(Nomination.nominator_id == user.id,
+              and_(Nomination.candidate_person_id.is_not(None), Nomination.candidate_person_id == user.person_id))
+    return _true(or_(exists().where(Nomination.id.in_(ids), own),
+                     exists().where(ConflictOfInterest.judge_id == user.id,
+                                    ConflictOfInterest.nomination_id.in_(ids),
+                                    ConflictOfInterest.status.in_(HIDING_STATUSES))))
+
+
+def may_vote(user, recommendation, vote: str) -> bool:
+    """A board member votes on a decision; one with a conflict on it only recuses."""
+    if not (user.is_authenticated and user.has_role("board")):
+        return False
+    return vote == "recused" or not conflicted_on_recommendation(user, recommendation)
+
+
 # --- the audit trail -------------------------------------------------------------------
 
 def may_read_audit(user) -> bool:

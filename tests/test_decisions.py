@@ -2,7 +2,7 @@
 public laureates page and the audit report's replay."""
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from awards_app.extensions import db
 from awards_app.models import Assignment, AuditEvent, Decision, Nomination
@@ -253,3 +253,36 @@ def test_a_cycle_stored_without_a_board_quorum_needs_three_votes(deliberating):
     assert decisions.cast_vote(first, recommendation, "approve") is None
     assert decisions.cast_vote(second, recommendation, "approve") is None
     assert decisions.cast_vote(third, recommendation, "approve") == "ratified"
+
+
+def test_a_board_member_who_nominated_a_laureate_may_only_recuse_on_that_decision(deliberating, client, auth):
+    """The board on *this* decision: one who nominated a recommended laureate
+    (or is one, or has a conflict with one) recuses; the vote counts nothing."""
+    from awards_app.models import BoardVote
+    from awards_app.services import Forbidden, users
+    from tests.factories import TESTS_ACTOR
+
+    cycle, judges, noms = deliberating
+    recommendations.recommend(judges[0], cycle, "Consensus.")
+    recommendation = decisions.current_recommendation(cycle)
+    laureate = db.session.get(type(noms[0]), recommendation.laureate_nomination_ids[0])
+    nominator = laureate.nominator
+    users.set_roles(TESTS_ACTOR, nominator, ("nominator", "board"))
+    db.session.commit()
+    with pytest.raises(Forbidden) as refused:
+        decisions.cast_vote(nominator, recommendation, "approve")
+    assert refused.value.rule == "board.conflicted" and refused.value.status == 403
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(BoardVote)) == 0
+    assert decisions.cast_vote(nominator, recommendation, "recused") is None
+    db.session.commit()
+    # Through the page too: the refusal names its rule and nothing is recorded.
+    other = _board(1)[0]
+    users.set_roles(TESTS_ACTOR, other, ("board",))
+    other_nomination = db.session.get(type(noms[0]), recommendation.laureate_nomination_ids[0])
+    other_nomination.nominator_id = other.id
+    db.session.commit()
+    auth.login(other.email)
+    page = client.post(f"/board/cycles/{cycle.id}", data={"vote": "approve"})
+    assert page.status_code == 403 and b"board.conflicted" in page.data
+    assert db.session.scalar(select(func.count()).select_from(BoardVote).where(BoardVote.user_id == other.id)) == 0

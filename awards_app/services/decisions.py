@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 import workflows
+from awards_app import permissions
 from awards_app.extensions import db
 from awards_app.models import BoardVote, Cycle, Decision, Nomination, Recommendation
 from awards_app.models.decisions import VOTES
@@ -35,6 +36,9 @@ def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | No
         raise Forbidden("board.members_only", N_("Only Executive Committee members vote."))
     if vote not in VOTES:
         raise ServiceError("board.vote", N_("Approve, reject, abstain or recuse."), field="vote")
+    if not permissions.may_vote(actor, recommendation, vote):
+        raise Forbidden("board.conflicted", N_("You nominated, are, or have a conflict of interest with a "
+                                               "recommended laureate: you may only recuse on this decision."))
     reason = (reason or "").strip() or None
     if vote == "reject" and not reason:
         raise ServiceError("board.reject_reason_required", N_("Give the reason for rejecting."), field="reason")

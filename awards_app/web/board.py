@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from awards_app.extensions import db
 from awards_app.models import BoardVote, Cycle, Nomination
 from awards_app.permissions import role_required
-from awards_app.services import Refusal, decisions
+from awards_app.services import decisions
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
 
@@ -46,7 +46,7 @@ def cycle(cycle_id: int):
         ok, moved = carry_out(lambda: decisions.cast_vote(current_user, recommendation, form.vote.data,
                                                           form.reason.data))
         if not ok:
-            status = 409 if isinstance(moved, Refusal) else 400
+            status = moved.status if moved.status in (403, 409) else 400  # a conflicted member: 403
         else:
             flash(_("Your vote is recorded.") + (" " + _("The decision is ratified.") if moved else ""),
                   "success")

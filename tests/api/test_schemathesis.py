@@ -2,7 +2,8 @@
 user in the API's world (owners and strangers, the chair and a conflicted
 judge among them) and every built-in check: no server error, no answer
 outside the schema; one call at a time, then sequences of calls linked by the
-resources they create (schemathesis infers the links from the schema). CI runs a few examples per operation; for a longer run,
+resources they create (schemathesis infers the links from the schema). CI
+runs a few examples per operation; for a longer run,
 SCHEMATHESIS_EXAMPLES=200 make test PYTEST_ARGS=tests/api/test_schemathesis.py"""
 
 import os
