@@ -97,3 +97,22 @@ def judging_cycle(code="best_delegation_award", *, judges=3, nominations=2, crit
             conflicts.attest_none(user, n)
     db.session.commit()
     return cycle, panel, noms
+
+
+def recommended_cycle():
+    """A cycle whose panel scored every sheet (the second nomination ahead),
+    closed scoring and recommended: (cycle, a board member who has not voted)."""
+    from awards_app.models import Assignment
+    from awards_app.services import recommendations, scoring
+
+    cycle, judges, noms = judging_cycle(nominations=2)
+    for judge_ in judges:
+        for i, nomination in enumerate(noms):
+            sheet = db.session.scalar(select(Assignment).where(Assignment.judge_id == judge_.id,
+                                                               Assignment.nomination_id == nomination.id))
+            scoring.submit(judge_, sheet, {c.code: (str(3 + i), "") for c in cycle.criteria})
+    transitions.fire_cycle_event(judges[0], cycle, "close_scoring")
+    recommendations.recommend(judges[0], cycle, "Consensus.")
+    member = factories.UserFactory(roles=("board",))
+    db.session.commit()
+    return cycle, member

@@ -261,20 +261,7 @@ def test_parallel_declarations_through_the_api_answer_409_not_500(app, postgres)
 
 def _recommended_cycle():
     """A recommendation awaiting the board, and a board member who has not voted."""
-    from awards_app.services import recommendations
-    from tests import factories
-
-    cycle, judges, noms = builders.judging_cycle(nominations=2)
-    for judge in judges:
-        for i, nomination in enumerate(noms):
-            sheet = db.session.scalar(select(Assignment).where(Assignment.judge_id == judge.id,
-                                                               Assignment.nomination_id == nomination.id))
-            scoring.submit(judge, sheet, {c.code: (str(3 + i), "") for c in cycle.criteria})
-    transitions.fire_cycle_event(judges[0], cycle, "close_scoring")
-    recommendations.recommend(judges[0], cycle, "Consensus.")
-    member = factories.UserFactory(roles=("board",))
-    db.session.commit()
-    return cycle, member
+    return builders.recommended_cycle()
 
 
 def _votes_of(member_id):

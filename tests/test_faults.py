@@ -169,20 +169,8 @@ def _screen(app):
 
 def _vote(app):
     from awards_app.models import BoardVote
-    from awards_app.services import recommendations, scoring, transitions
-    from tests import factories
 
-    cycle, judges, noms = builders.judging_cycle(nominations=2)
-    from awards_app.models import Assignment
-
-    for judge in judges:
-        for i, nomination in enumerate(noms):
-            sheet = db.session.scalar(select(Assignment).where(Assignment.judge_id == judge.id,
-                                                               Assignment.nomination_id == nomination.id))
-            scoring.submit(judge, sheet, {c.code: (str(3 + i), "") for c in cycle.criteria})
-    transitions.fire_cycle_event(judges[0], cycle, "close_scoring")
-    recommendations.recommend(judges[0], cycle, "Consensus.")
-    member = factories.UserFactory(roles=("board",))
+    cycle, member = builders.recommended_cycle()
     return member.email, f"/board/cycles/{cycle.id}", {"vote": "approve"}, lambda: _count(BoardVote) == 1
 
 
