@@ -101,6 +101,16 @@ def is_chair_of(user, cycle) -> bool:
     return user.is_authenticated and getattr(user, "id", None) is not None and _true(chairs(user.id, cycle.id))
 
 
+def holds_role_on(user, role: str, cycle) -> bool:
+    """Whether a role the user holds counts on this cycle. The chair role
+    counts only for the chair of this cycle's panel: a chair of no panel
+    fires no chair's event anywhere. A SystemActor acts in the roles it
+    declares."""
+    if role != "chair" or getattr(user, "id", None) is None:
+        return True
+    return is_chair_of(user, cycle)
+
+
 def may_manage_panel(user, cycle) -> bool:
     """The secretariat and the cycle's chair manage its panel: members,
     conflict detection and resolution, assignments."""
@@ -178,7 +188,7 @@ def nominations_visible_to(user):
     return or_(own, judged)
 
 
-def _attested(user_id: int, nomination_id_column):
+def attested(user_id: int, nomination_id_column):
     """SQL: true where the judge has stated no conflict with the nomination."""
     return exists().where(ConflictAttestation.judge_id == user_id,
                           ConflictAttestation.nomination_id == nomination_id_column)
@@ -208,7 +218,7 @@ def may_read_dossier(user, nomination) -> bool:
         return False
     if reads_nomination_whole(user, nomination):
         return True
-    return _true(_attested(user.id, nomination.id))
+    return _true(attested(user.id, nomination.id))
 
 
 def dossier_readable_by(user):
@@ -218,7 +228,7 @@ def dossier_readable_by(user):
     if user.has_role("admin", "board", "auditor"):
         return nominations_visible_to(user)
     return and_(nominations_visible_to(user),
-                or_(Nomination.nominator_id == user.id, _attested(user.id, Nomination.id)))
+                or_(Nomination.nominator_id == user.id, attested(user.id, Nomination.id)))
 
 
 def may_edit_nomination(user, nomination) -> bool:

@@ -7,6 +7,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from awards_app import permissions
 from awards_app.extensions import db
 from awards_app.models import (
     ConflictAttestation,
@@ -200,19 +201,13 @@ def attest_none_for_all(judge, cycle: Cycle) -> int:
     ids = db.session.scalars(
         select(Nomination.id).where(Nomination.cycle_id == cycle.id,
                                     Nomination.state.in_(ACTIVE_NOMINATION_STATES),
-                                    ~own_conflict, ~attested(judge.id, Nomination.id))
+                                    ~own_conflict, ~permissions.attested(judge.id, Nomination.id))
         .order_by(Nomination.id)).all()
     rows = [ConflictAttestation(judge_id=judge.id, nomination_id=nomination_id) for nomination_id in ids]
     _insert(rows, ALREADY_ATTESTED)
     audit.record_many(judge, [audit.PendingEvent("conflict.attested_none", row, {"nomination_id": row.nomination_id},
                                           cycle_id=cycle.id) for row in rows])
     return len(rows)
-
-
-def attested(judge_id: int, nomination_id_column):
-    """SQL condition: true where the judge has stated no conflict with the nomination."""
-    return exists().where(ConflictAttestation.judge_id == judge_id,
-                          ConflictAttestation.nomination_id == nomination_id_column)
 
 
 RESOLUTIONS = {"confirm": "confirmed", "waive": "waived", "dismiss": "dismissed"}

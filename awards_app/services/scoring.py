@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 import workflows
+from awards_app import permissions
 from awards_app.extensions import db
 from awards_app.models import Assignment, Criterion, Cycle, Nomination, Score, User
 from awards_app.services import N_, Forbidden, Message, NotFound, Refusal, ServiceError, audit
@@ -52,7 +53,7 @@ def sheet_for(judge, nomination_id: int) -> ScoreSheet:
     """The judge's sheet for this nomination; NotFound when there is none or
     a conflict hides the nomination from them (the same answer as a missing id)."""
     row = db.session.execute(
-        select(Nomination, Assignment, conflict_service.attested(judge.id, Nomination.id))
+        select(Nomination, Assignment, permissions.attested(judge.id, Nomination.id))
         .join(Assignment, and_(Assignment.nomination_id == Nomination.id, Assignment.judge_id == judge.id))
         .where(Nomination.id == nomination_id, ~conflict_service.hides(judge.id, Nomination.id))
         .options(*_SHEET_LOADS)).first()
@@ -144,7 +145,7 @@ def _lock_for_scoring(judge, assignment: Assignment) -> tuple[Assignment, bool, 
     nomination_id = Assignment.nomination_id
     row = db.session.execute(
         select(Assignment, conflict_service.hides(judge.id, nomination_id),
-               conflict_service.attested(judge.id, nomination_id))
+               permissions.attested(judge.id, nomination_id))
         .where(Assignment.id == assignment.id)
         .with_for_update(of=Assignment).execution_options(populate_existing=True)).one()
     return row[0], bool(row[1]), bool(row[2])

@@ -7,6 +7,7 @@ whatever reaches the session by another way, so no path ends in a 500.
 """
 
 import re
+from functools import cache
 
 from sqlalchemy import String, event, inspect
 
@@ -25,6 +26,7 @@ def refusal(field: str) -> ServiceError:
     return ServiceError("input.control_character", MESSAGE, field=field)
 
 
+@cache  # one answer per mapped class: the guard runs at every flush
 def _text_attributes(mapper) -> tuple[str, ...]:
     return tuple(attr.key for attr in mapper.column_attrs
                  if any(isinstance(column.type, String) for column in attr.columns))

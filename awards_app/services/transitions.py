@@ -33,13 +33,8 @@ def _roles_of(actor, as_role: str | None) -> list[str]:
 
 
 def _roles_on_cycle(actor, cycle: Cycle, as_role: str | None) -> list[str]:
-    """The roles the actor holds on this cycle. The global chair role counts
-    only for the chair of this cycle's panel: a chair of no panel fires no
-    chair's event anywhere. A SystemActor acts in the roles it declares."""
-    roles = _roles_of(actor, as_role)
-    if "chair" in roles and getattr(actor, "id", None) is not None and not permissions.is_chair_of(actor, cycle):
-        roles.remove("chair")
-    return roles
+    """The roles the actor may fire this cycle's (or its nominations') events in."""
+    return [role for role in _roles_of(actor, as_role) if permissions.holds_role_on(actor, role, cycle)]
 
 
 def _fire(fire, state: str, event: str, roles: list[str], facts):
@@ -142,7 +137,8 @@ def fire_nomination_event(actor, nomination: Nomination, event: str, facts, *,
     nomination = _lock(Nomination, nomination.id, expected_version)
     wf = nomination.cycle.award_type.workflow
     before = nomination.state
-    new_state, role = _fire(wf.fire_nomination, before, event, _roles_of(actor, as_role), facts)
+    new_state, role = _fire(wf.fire_nomination, before, event,
+                            _roles_on_cycle(actor, nomination.cycle, as_role), facts)
     nomination.state = new_state
     _flush()
     audit.record(actor, "nomination.transition", nomination,

@@ -73,7 +73,7 @@ def dashboard():
     owed = dict(db.session.execute(
         select(Nomination.cycle_id, func.count()).where(
             Nomination.cycle_id.in_(ids), permissions.judgeable_by(current_user),
-            ~conflict_service.attested(current_user.id, Nomination.id))
+            ~permissions.attested(current_user.id, Nomination.id))
         .group_by(Nomination.cycle_id)).all())
     by_cycle: dict[int, list[Assignment]] = {cycle_id: [] for cycle_id in ids}
     for assignment in db.session.scalars(

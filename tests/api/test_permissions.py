@@ -181,3 +181,25 @@ def test_a_chair_of_no_panel_fires_no_chairs_event_on_another_cycle(api, world):
                    json={"event": "close_scoring", "reason": "Closing early for the test."})
     assert own.status_code in (200, 409), own.get_json()
     assert own.get_json().get("code") != "workflow.role_not_allowed"
+
+
+def test_a_chair_of_no_panel_sets_aside_no_nomination_of_another_cycle(world):
+    """The same rule holds for a nomination's chair events, by the service
+    that every page and the API go through."""
+    import pytest
+
+    from awards_app.extensions import db
+    from awards_app.services import Forbidden, facts, transitions
+    from tests.factories import UserFactory
+
+    outsider = UserFactory(roles=("chair", "judge"))
+    db.session.commit()
+    nomination = world.nominations[1]
+    before = (nomination.state, nomination.version)
+    with pytest.raises(Forbidden) as refused:
+        transitions.fire_nomination_event(outsider, nomination, "set_aside", facts.nomination_facts(nomination),
+                                          reason="Not mine to do.")
+    assert refused.value.rule == "workflow.role_not_allowed"
+    db.session.rollback()
+    db.session.refresh(nomination)
+    assert (nomination.state, nomination.version) == before
