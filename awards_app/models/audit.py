@@ -73,3 +73,12 @@ class OutboxMessage(db.Model):
     # A link in the body that works by itself (an endorsement link): kept
     # only until the notice is sent, then cut out of the body and erased.
     secret: Mapped[str | None] = mapped_column(String(500))
+    locale: Mapped[str | None] = mapped_column(String(8))  # the language it was written in
+    # Sending: a worker claims a notice (claimed_at, claimed_by) before it
+    # talks to the mail server, so two workers never send the same one; a
+    # failed send waits until next_attempt_at (growing back-off); after the
+    # last attempt failed_at marks it given up, for the secretariat to see.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

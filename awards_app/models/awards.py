@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 import workflows
 from awards_app.extensions import db
 from awards_app.models.events import Event
+from awards_app.models.organisations import Country, Organisation
 from awards_app.models.types import JSONType, UTCDateTime, check_in, utcnow
 
 
@@ -128,3 +129,35 @@ class Criterion(db.Model):
 
     def name(self, locale: str = "en") -> str:
         return getattr(self, f"name_{locale}", None) or self.name_en
+
+
+LAUREATE_KINDS = ("individual", "organisation", "delegation")
+
+
+class PastLaureate(db.Model):
+    """A laureate from before the engine, or from outside it (the 2012
+    Volunteer Award at an Expo-Sciences Europe). "Never won before" rules
+    read this registry as well as the engine's own ratified laureates."""
+
+    __tablename__ = "past_laureate"
+    __table_args__ = (
+        CheckConstraint(check_in("kind", LAUREATE_KINDS), name="kind"),
+        UniqueConstraint("award_type_id", "year", "name_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_type_id: Mapped[int] = mapped_column(ForeignKey("award_type.id"), index=True)
+    year: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    # As the record gives it: a person's name, an organisation's, or a
+    # delegation's (then organisation_id names whose delegation it was).
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), index=True)  # judging.names.normalise_name
+    country_id: Mapped[int | None] = mapped_column(ForeignKey("country.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    award_type: Mapped[AwardType] = relationship()
+    country: Mapped[Country | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()

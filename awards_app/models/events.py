@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from awards_app.extensions import db
@@ -25,6 +25,8 @@ class Event(db.Model):
     host_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
+    # Deactivated: entered by mistake or cancelled; kept for what names it.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     country: Mapped[Country] = relationship()
     host_organisation: Mapped[Organisation | None] = relationship()

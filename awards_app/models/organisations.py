@@ -1,12 +1,19 @@
 """Where people come from: MILSET's regions, countries and organisations."""
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from awards_app.extensions import db
 from awards_app.models.types import check_in
 
-ORGANISATION_STATUSES = ("member", "accredited", "other")
+# member and associate: MILSET's own categories of membership; accredited: a
+# non-member its regional office lets take part in an ESI; other: a body
+# that is none of these (a host committee, a sponsor).
+ORGANISATION_STATUSES = ("member", "associate", "accredited", "other")
+
+
+def _localised(row, locale: str) -> str:
+    return getattr(row, f"name_{locale}", None) or row.name
 
 
 class Region(db.Model):
@@ -14,9 +21,14 @@ class Region(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
-    name: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(80))  # English
+    name_fr: Mapped[str | None] = mapped_column(String(80))
+    name_es: Mapped[str | None] = mapped_column(String(80))
 
     countries: Mapped[list["Country"]] = relationship(back_populates="region")
+
+    def name_in(self, locale: str) -> str:
+        return _localised(self, locale)
 
     def __str__(self):
         return self.name
@@ -27,10 +39,15 @@ class Country(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     iso2: Mapped[str] = mapped_column(String(2), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(120))  # English
+    name_fr: Mapped[str | None] = mapped_column(String(120))
+    name_es: Mapped[str | None] = mapped_column(String(120))
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
 
     region: Mapped[Region] = relationship(back_populates="countries")
+
+    def name_in(self, locale: str) -> str:
+        return _localised(self, locale)
 
     def __str__(self):
         return self.name
@@ -46,10 +63,19 @@ class Organisation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # The name with case, accents, punctuation and word order ignored
+    # (judging.names.normalise_name): two rows with the same key are one
+    # organisation spelled twice, so the second is refused.
+    name_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     country_id: Mapped[int] = mapped_column(ForeignKey("country.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="member")
+    # Deactivated: gone or merged; kept for the history that names it, no
+    # longer offered in forms.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     country: Mapped[Country] = relationship()
+    aliases: Mapped[list["OrganisationAlias"]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationAlias.name")
 
     @property
     def is_member(self) -> bool:
@@ -58,6 +84,23 @@ class Organisation(db.Model):
     @property
     def region(self) -> Region:
         return self.country.region
+
+    def __str__(self):
+        return self.name
+
+
+class OrganisationAlias(db.Model):
+    """Another name an organisation is known by (an acronym, a former name,
+    a translation); its key is unique across names and aliases alike."""
+
+    __tablename__ = "organisation_alias"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="aliases")
 
     def __str__(self):
         return self.name

@@ -51,6 +51,13 @@ class User(UserMixin, db.Model):
     # issued under and stops working when they differ. Signed cookies cannot
     # be recalled, so the server must be able to refuse them.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Second factor (RFC 6238 TOTP). The secret is written at enrolment and
+    # counts only once a code made from it was accepted (totp_enabled_at).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last time step whose code was accepted: a code is good once.
+    totp_last_step: Mapped[int | None]
 
     person: Mapped[Person] = relationship()
     role_rows: Mapped[list["UserRole"]] = relationship(
@@ -67,6 +74,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def name(self) -> str:
@@ -88,3 +99,36 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(String(16))
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+ACCOUNT_LINK_PURPOSES = ("invite", "reset")
+
+
+class AccountLink(db.Model):
+    """A single-use, expiring link sent by email: an invitation to set a
+    first password, or a password reset. Only the token's hash is stored."""
+
+    __tablename__ = "account_link"
+    __table_args__ = (CheckConstraint(check_in("purpose", ACCOUNT_LINK_PURPOSES), name="purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the second factor when the phone
+    is lost; only its hash is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
