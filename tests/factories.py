@@ -9,6 +9,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from awards_app import models
 from awards_app.extensions import db
 from awards_app.services.actors import SystemActor
+from judging.names import normalise_name
 
 # The tests act as a SystemActor holding every role, recorded as "tests".
 TESTS_ACTOR = SystemActor("tests", roles=frozenset(models.ROLES))
@@ -47,6 +48,7 @@ class OrganisationFactory(BaseFactory):
         model = models.Organisation
 
     name = factory.Sequence(lambda n: f"Science Club {n}")
+    name_key = factory.LazyAttribute(lambda o: normalise_name(o.name))
     country = factory.SubFactory(CountryFactory)
     status = "member"
 
