@@ -53,6 +53,15 @@ class OrganisationFactory(BaseFactory):
     status = "member"
 
 
+class OrganisationAliasFactory(BaseFactory):
+    class Meta:
+        model = models.OrganisationAlias
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"SC{n}")
+    name_key = factory.LazyAttribute(lambda o: normalise_name(o.name))
+
+
 class PersonFactory(BaseFactory):
     class Meta:
         model = models.Person
@@ -366,7 +375,7 @@ class AuditCheckpointFactory(factory.Factory):
 
 
 ALL_FACTORIES = [
-    RegionFactory, CountryFactory, OrganisationFactory, PersonFactory, UserFactory,
+    RegionFactory, CountryFactory, OrganisationFactory, OrganisationAliasFactory, PersonFactory, UserFactory,
     UserRoleFactory, EventFactory, DelegationFactory, ParticipantFactory, AwardTypeFactory,
     CycleFactory, CriterionFactory, NominationFactory, AttachmentFactory, EndorsementFactory,
     JudgeProfileFactory, ExpertiseFactory, PanelFactory, PanelMemberFactory, AssignmentFactory,
