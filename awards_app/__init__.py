@@ -63,12 +63,13 @@ def register_blueprints(app: Flask) -> None:
         main,
         nominate,
         panels,
+        reference,
         reports,
         screening,
     )
 
     for module in (main, auth, awards, cycles, nominate, endorse, screening, delegations, judges,
-                   judging, panels, chair, board, reports, admin, language):
+                   judging, panels, chair, board, reports, admin, reference, language):
         app.register_blueprint(module.bp)
     _register_api(app)
 

@@ -109,6 +109,36 @@ def set_password(email, password):
     click.echo(f"Password set for {user.email}.")
 
 
+@click.command("setup")
+def setup():
+    """Create the award types, MILSET's regions, the countries and the ESI
+    editions so far (idempotent; allowed in production)."""
+    from sqlalchemy import func, select
+
+    from awards_app.models import UserRole
+    from awards_app.services import setup as setup_service
+
+    try:
+        report = setup_service.run(CLI_ACTOR)
+    except ServiceError as exc:
+        _fail(exc)
+    db.session.commit()
+    for kind, created in report.created.items():
+        present = report.present[kind]
+        if created:
+            click.echo(f"{kind}: {created} created" + (f", {present} already present" if present else ""))
+        else:
+            click.echo(f"{kind}: already present ({present})")
+    if report.names_filled:
+        click.echo(f"Missing names filled in for {report.names_filled} region(s) or country(ies).")
+    admins = db.session.scalar(select(func.count()).select_from(UserRole).where(UserRole.role == "admin"))
+    if admins:
+        click.echo(f"{admins} administrator account(s) exist.")
+    else:
+        click.echo("No administrator yet. Create the first one with:\n"
+                   "  flask users create you@example.org --role admin")
+
+
 @demo_cli.command("load")
 @click.option("--scale", type=int, default=0, show_default=True,
               help="Also add N large cycles (about 2,000 nominations each) for benchmarks.")
@@ -315,3 +345,4 @@ def register(app) -> None:
     migrate_cli.add_command(grant_runtime)  # flask db grant-runtime, beside flask db upgrade
     for group in (users_cli, demo_cli, audit_cli, outbox_cli, cycles_cli, workflows_cli, backup_cli):
         app.cli.add_command(group)
+    app.cli.add_command(setup)

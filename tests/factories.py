@@ -9,6 +9,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from awards_app import models
 from awards_app.extensions import db
 from awards_app.services.actors import SystemActor
+from judging.names import normalise_name
 
 # The tests act as a SystemActor holding every role, recorded as "tests".
 TESTS_ACTOR = SystemActor("tests", roles=frozenset(models.ROLES))
@@ -47,8 +48,18 @@ class OrganisationFactory(BaseFactory):
         model = models.Organisation
 
     name = factory.Sequence(lambda n: f"Science Club {n}")
+    name_key = factory.LazyAttribute(lambda o: normalise_name(o.name))
     country = factory.SubFactory(CountryFactory)
     status = "member"
+
+
+class OrganisationAliasFactory(BaseFactory):
+    class Meta:
+        model = models.OrganisationAlias
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"SC{n}")
+    name_key = factory.LazyAttribute(lambda o: normalise_name(o.name))
 
 
 class PersonFactory(BaseFactory):
@@ -364,7 +375,7 @@ class AuditCheckpointFactory(factory.Factory):
 
 
 ALL_FACTORIES = [
-    RegionFactory, CountryFactory, OrganisationFactory, PersonFactory, UserFactory,
+    RegionFactory, CountryFactory, OrganisationFactory, OrganisationAliasFactory, PersonFactory, UserFactory,
     UserRoleFactory, EventFactory, DelegationFactory, ParticipantFactory, AwardTypeFactory,
     CycleFactory, CriterionFactory, NominationFactory, AttachmentFactory, EndorsementFactory,
     JudgeProfileFactory, ExpertiseFactory, PanelFactory, PanelMemberFactory, AssignmentFactory,

@@ -61,6 +61,12 @@ PAGES = {
     "nominate.show": only(OWNER, ADMIN, BOARD, AUDITOR, JUDGE, CHAIR),
     "nominate.download_attachment": only(OWNER, ADMIN, BOARD, AUDITOR, JUDGE, CHAIR),
     "panels.show": only(ADMIN, CHAIR),
+    "reference.organisations": only(ADMIN),
+    "reference.new_organisation": only(ADMIN),
+    "reference.edit_organisation": only(ADMIN),
+    "reference.events": only(ADMIN),
+    "reference.new_event": only(ADMIN),
+    "reference.edit_event": only(ADMIN),
     "reports.index": only(BOARD, AUDITOR),
     "reports.cycle": only(BOARD, AUDITOR),
     "reports.pdf": only(BOARD, AUDITOR),
@@ -111,7 +117,9 @@ def _build_world():
     db.session.commit()
     ids = {"cycle_id": cycle.id, "nomination_id": nomination.id, "event_id": cycle.event_id,
            "delegation_id": nomination.candidate_delegation_id, "attachment_id": attachment.id,
-           "code": "best_delegation_award", "token": "not-a-real-token"}
+           "code": "best_delegation_award", "token": "not-a-real-token",
+           "organisation_id": nomination.candidate_delegation.organisation_id,
+           "country_id": nomination.candidate_delegation.organisation.country_id}
     return people, ids
 
 
@@ -317,6 +325,18 @@ POST_PAGES = {
     # The conflict is the assigned judge's own: seen, not resolved.
     "panels.resolve": (only(ADMIN, CHAIR, status=303) | {JUDGE: 403},
                        _form(action="dismiss", rationale="A false match.")),
+    "reference.import_organisations": (only(ADMIN, status=400), NO_FORM),  # no file sent
+    "reference.new_organisation": (only(ADMIN, status=303), _form(
+        name="Matrix Science Club", country=lambda ids: ids["country_id"], status="member")),
+    "reference.edit_organisation": (only(ADMIN, status=303), _form(
+        name="Renamed Science Club", country=lambda ids: ids["country_id"], status="associate")),
+    "reference.organisation_active": (only(ADMIN, status=303), _form(active="0")),
+    "reference.import_events": (only(ADMIN, status=400), NO_FORM),  # no file sent
+    "reference.new_event": (only(ADMIN, status=303), _form(
+        number=77, year=2031, city="Matrix City", country=lambda ids: ids["country_id"], host=0)),
+    "reference.edit_event": (only(ADMIN, status=303), _form(
+        number=78, year=2031, city="Renamed City", country=lambda ids: ids["country_id"], host=0)),
+    "reference.event_active": (only(ADMIN, status=303), _form(active="0")),
     "screening.decide": (only(ADMIN, status=303), _form(verdict="eligible")),
     "tokens.create": (only(*LOGGED_IN, status=201), _form(name="my script")),
     "tokens.revoke": (only(OWNER, status=303), NO_FORM),  # one's own only

@@ -32,7 +32,8 @@ from awards_app.models import (
     Region,
     User,
 )
-from awards_app.services import passwords
+from awards_app.services import organisations as organisation_service
+from awards_app.services import passwords, setup
 from awards_app.services import users as user_service
 from awards_app.services.actors import SystemActor
 
@@ -77,31 +78,27 @@ def _demo_password() -> tuple[str, str]:
     return path.read_text().strip(), f"generated, kept in {path}"
 
 
-def load_geography() -> dict[str, Country]:
-    regions = {code: _get_or_create(Region, code=code, defaults={"name": name})
-               for code, name in data.REGIONS}
-    return {iso: _get_or_create(Country, iso2=iso, defaults={"name": name, "region": regions[rc]})
-            for iso, name, rc in data.COUNTRIES}
+def load_organisations() -> dict[str, Organisation]:
+    """One demo member organisation per demo country, keyed by the country's code."""
+    countries = {c.iso2: c for c in db.session.scalars(
+        select(Country).where(Country.iso2.in_(data.DEMO_ORGANISATION_COUNTRIES)))}
+    return {iso: _organisation(f"Youth Science {countries[iso].name} (demo)", countries[iso], "member")
+            for iso in data.DEMO_ORGANISATION_COUNTRIES}
 
 
-def load_organisations(countries) -> dict[str, Organisation]:
-    """One demo member organisation per country, keyed by the country's code."""
-    return {iso: _get_or_create(Organisation, name=f"Youth Science {name} (demo)",
-                                defaults={"country": countries[iso], "status": "member"})
-            for iso, name, _ in data.COUNTRIES}
+def _organisation(name: str, country: Country, status: str) -> Organisation:
+    """Found by name, or registered as the secretariat would (its name keyed, audited)."""
+    found = db.session.scalar(select(Organisation).where(Organisation.name == name))
+    return found or organisation_service.create(DEMO_ACTOR, name, country, status)
 
 
-def load_events(countries) -> Event:
-    for number, year, city, iso in data.ESI_EDITIONS:
-        host = _get_or_create(Organisation, name=f"ESI {year} host committee, {city} (demo)",
-                              defaults={"country": countries[iso], "status": "other"})
-        _get_or_create(Event, number=number, defaults={
-            "year": year, "city": city, "country": countries[iso], "host_organisation": host})
+def load_upcoming_event() -> Event:
+    """The invented next ESI, hosted by a demo organisation."""
     number, year, city, iso = data.UPCOMING_ESI
-    host = _get_or_create(Organisation, name=f"ESI {year} host committee, {city} (demo)",
-                          defaults={"country": countries[iso], "status": "member"})
+    country = db.session.scalar(select(Country).where(Country.iso2 == iso))
+    host = _organisation(f"ESI {year} host committee, {city} (demo)", country, "member")
     return _get_or_create(Event, number=number, defaults={
-        "year": year, "city": city, "country": countries[iso], "host_organisation": host,
+        "year": year, "city": city, "country": country, "host_organisation": host,
         "starts_on": date(year, 7, 12), "ends_on": date(year, 7, 18)})
 
 
@@ -138,12 +135,11 @@ def load() -> Summary:
     from awards_app.services import cycles as cycle_service
 
     password, source = _demo_password()
-    countries = load_geography()
-    organisations = load_organisations(countries)
-    upcoming = load_events(countries)
+    setup.run(DEMO_ACTOR)  # award types, regions, countries, past ESI editions
+    organisations = load_organisations()
+    upcoming = load_upcoming_event()
     load_delegations(upcoming, organisations)
     load_accounts(password, organisations)
-    cycle_service.load_award_types(DEMO_ACTOR)
     cycle_service.demo_open_cycles(DEMO_ACTOR, upcoming)
     demo_story.play(data.DEMO_DOMAIN)
     counts = {model.__name__: db.session.scalar(select(func.count()).select_from(model))

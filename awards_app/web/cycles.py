@@ -15,6 +15,7 @@ from awards_app.i18n import labels
 from awards_app.models import AwardType, Cycle, Event
 from awards_app.permissions import role_required
 from awards_app.services import cycles as cycle_service
+from awards_app.services import events as event_service
 from awards_app.services import transitions
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
@@ -78,7 +79,7 @@ def override_odd_year(cycle_id: int):
 def new():
     form = CycleForm()
     awards = db.session.scalars(select(AwardType).order_by(AwardType.id)).all()
-    events = db.session.scalars(select(Event).order_by(Event.year.desc())).all()
+    events = event_service.choosable()  # a deactivated edition is offered no new cycle
     form.award.choices = [(a.code, a.name_en) for a in awards]
     form.event.choices = [(0, _("None (not tied to an ESI)"))] + [(e.id, e.title) for e in events]
     if form.validate_on_submit():

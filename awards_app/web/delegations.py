@@ -59,7 +59,8 @@ def new(event_id: int):
     event = db.get_or_404(Event, event_id)
     registered = select(Delegation.organisation_id).where(Delegation.event_id == event.id)
     organisations = db.session.scalars(
-        select(Organisation).where(Organisation.id.not_in(registered)).order_by(Organisation.name)
+        select(Organisation).where(Organisation.id.not_in(registered), Organisation.active.is_(True))
+        .order_by(Organisation.name)
     ).all()
     form = DelegationForm()
     form.organisation.choices = [(o.id, o.name) for o in organisations]

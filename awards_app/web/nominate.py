@@ -26,6 +26,7 @@ from awards_app.permissions import (
 from awards_app.services import attachments as attachment_service
 from awards_app.services import endorsements as endorsement_service
 from awards_app.services import nominations as nomination_service
+from awards_app.services import organisations as organisation_service
 from awards_app.web import carry_out, forms
 
 bp = Blueprint("nominate", __name__)
@@ -44,20 +45,24 @@ def _nomination_or_404(nomination_id: int) -> Nomination:
     return nomination
 
 
-def _fill_choices(form, cycle: Cycle) -> None:
+def _fill_choices(form, cycle: Cycle, nomination: Nomination | None = None) -> None:
+    """The choices of the candidate's form. A deactivated organisation is
+    offered only to the draft that already names it."""
+    keep = []
+    if nomination is not None:
+        person = nomination.candidate_person
+        keep = [nomination.candidate_organisation_id, person.organisation_id if person else None]
     if isinstance(form, forms.IndividualNominationForm):
         none = [(0, "—")]
         form.country_id.choices = none + [
             (c.id, c.name) for c in db.session.scalars(select(Country).order_by(Country.name))]
-        form.organisation_id.choices = none + [
-            (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))]
+        form.organisation_id.choices = none + [(o.id, o.name) for o in organisation_service.choosable(keep)]
     elif isinstance(form, forms.DelegationNominationForm):
         form.delegation.choices = [
             (d.id, d.name) for d in db.session.scalars(
                 select(Delegation).where(Delegation.event_id == cycle.event_id).order_by(Delegation.name))]
     else:
-        form.organisation.choices = [
-            (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))]
+        form.organisation.choices = [(o.id, o.name) for o in organisation_service.choosable(keep)]
 
 
 def _candidate_from(form, kind: str):
@@ -112,7 +117,7 @@ def show(nomination_id: int):
     if editable:
         kind = nomination.candidate_kind
         form = FORM_BY_KIND[kind](obj=_form_source(nomination))
-        _fill_choices(form, nomination.cycle)
+        _fill_choices(form, nomination.cycle, nomination)
         if request.method == "POST":
             if form.validate_on_submit():
                 if carry_out(lambda: nomination_service.update_draft(
@@ -182,7 +187,7 @@ def add_attachment(nomination_id: int):
 
 def _edit_form(nomination):
     form = FORM_BY_KIND[nomination.candidate_kind](formdata=None, obj=_form_source(nomination))
-    _fill_choices(form, nomination.cycle)
+    _fill_choices(form, nomination.cycle, nomination)
     return form
 
 
