@@ -60,15 +60,17 @@ def register_blueprints(app: Flask) -> None:
         judges,
         judging,
         language,
+        mailbox,
         main,
         nominate,
         panels,
         reports,
         screening,
+        settings,
     )
 
     for module in (main, auth, awards, cycles, nominate, endorse, screening, delegations, judges,
-                   judging, panels, chair, board, reports, admin, language):
+                   judging, panels, chair, board, reports, admin, mailbox, settings, language):
         app.register_blueprint(module.bp)
     _register_api(app)
 
