@@ -130,9 +130,9 @@ def _deliver_smtp(config, message: OutboxMessage) -> None:
     email["From"] = config["MAIL_SENDER"]
     email["To"] = message.recipient
     email["Subject"] = message.subject
-    if message.locale:
-        email["Content-Language"] = message.locale
     email.set_content(message.body)
+    if message.locale:  # after set_content, which drops every Content- header
+        email["Content-Language"] = message.locale
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
