@@ -22,6 +22,7 @@ class FakeSMTP:
 
     sent: list = []
     refuse: Exception | None = None
+    on_send = None  # called after each message it accepts
     lock = threading.Lock()
 
     def __init__(self, host, port, timeout=None):
@@ -44,11 +45,13 @@ class FakeSMTP:
             raise FakeSMTP.refuse
         with FakeSMTP.lock:
             FakeSMTP.sent.append(email)
+        if FakeSMTP.on_send is not None:
+            FakeSMTP.on_send()
 
 
 @pytest.fixture
 def smtp(app, monkeypatch):
-    FakeSMTP.sent, FakeSMTP.refuse = [], None
+    FakeSMTP.sent, FakeSMTP.refuse, FakeSMTP.on_send = [], None, None
     monkeypatch.setattr(outbox.smtplib, "SMTP", FakeSMTP)
     app.config.update(MAIL_SERVER="mail.example.org", MAIL_PORT=587, MAIL_USE_TLS=True)
     yield FakeSMTP
@@ -190,19 +193,32 @@ def test_in_production_the_worker_will_not_start_without_a_mail_server(ctx, runn
     assert db.session.scalar(select(OutboxMessage.sent_at)) is None
 
 
-def test_the_worker_loops_until_sigterm_and_finishes_cleanly(ctx, runner, smtp):
-    _queue(2)
+def test_sigterm_finishes_the_notice_in_hand_gives_back_the_rest_and_stops(ctx, runner, smtp):
+    ids = _queue(3)
     previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
-    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
-    timer.start()
+    # Sent while the first notice is in hand, so the worker's handler is surely installed.
+    smtp.on_send = lambda: os.kill(os.getpid(), signal.SIGTERM)
     try:
-        result = runner.invoke(args=["outbox", "worker", "--interval", "0.2"])
+        result = runner.invoke(args=["outbox", "worker", "--interval", "0.2", "--limit", "5"])
     finally:
-        timer.cancel()
         signal.signal(signal.SIGTERM, previous[0])
         signal.signal(signal.SIGINT, previous[1])
     assert result.exit_code == 0, result.output
-    assert "Sent 2 notice(s)" in result.output and "Outbox worker stopped." in result.output
+    assert "Sent 1 notice(s)" in result.output and "Outbox worker stopped." in result.output
+    assert len(smtp.sent) == 1 and _row(ids[0]).sent_at is not None
+    rest = [_row(i) for i in ids[1:]]
+    assert all(m.sent_at is None and m.claimed_by is None and m.attempts == 0 for m in rest)
+
+
+def test_the_worker_keeps_going_until_stopped(ctx, runner, smtp):
+    _queue(2)
+    previous = signal.getsignal(signal.SIGINT)
+    smtp.on_send = lambda: len(smtp.sent) == 2 and os.kill(os.getpid(), signal.SIGINT)
+    try:
+        result = runner.invoke(args=["outbox", "worker", "--interval", "0.1", "--limit", "1"])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert result.exit_code == 0 and result.output.count("Sent 1 notice(s)") == 2
     assert len(smtp.sent) == 2
 
 

@@ -34,10 +34,10 @@ CLAIM_STALE = timedelta(minutes=10)
 
 def footer(locale: str | None) -> str:
     """The organisation's name and contact address, in the recipient's language."""
-    settings = site.values()
+    ours = site.values()
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         return gettext("Sent by the award engine of %(organisation)s. Questions: %(contact)s",
-                       organisation=settings["organisation_name"], contact=settings["contact_email"])
+                       organisation=ours["organisation_name"], contact=ours["contact_email"])
 
 
 def queue(recipient: str, subject: str, body: str, *, secret: str | None = None,
