@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in notices point at the address the app is served at (an exported
+# PUBLIC_URL wins, e.g. behind a proxy).
+PUBLIC_URL ?= http://$(HOST):$(PORT)
 # Two pytest workers on this project's 2-core machines; override with JOBS=n.
 JOBS ?= 2
 
@@ -26,11 +29,11 @@ db: $(VENV)/.runtime
 	$(FLASK) db upgrade
 
 demo: db
-	$(FLASK) demo load
+	PUBLIC_URL=$(PUBLIC_URL) $(FLASK) demo load  # its endorsement links too
 
 ## Set up the app on SQLite with demo data and serve it at http://127.0.0.1:5000
 run: demo translations
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	PUBLIC_URL=$(PUBLIC_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Lint, then the whole test suite (on PostgreSQL when TEST_DATABASE_URL is set)
 test: lint translations
@@ -43,7 +46,7 @@ lint: $(VENV)/.dev
 
 ## Production-style server on the same database
 serve: db translations
-	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
+	PUBLIC_URL=$(PUBLIC_URL) $(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 ## Compile the French and Spanish catalogues (the .mo files are built, never committed)
 translations: $(VENV)/.runtime

@@ -66,7 +66,20 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "true").lower() == "true"
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "awards@milset.org")
     # The address people reach the app at: links in emails are built from it.
+    # A deployment fact, so it lives here and not on the Settings page: links
+    # must be right before anyone has logged in, and the outbox worker, which
+    # has no request, builds none from a Host header. `make run` and `make
+    # serve` pass their own address.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    # What the secretariat changes on its Settings page (services/site.py);
+    # the environment gives only the value used until it does, so a new
+    # install shows the right name in its first notice.
+    ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "MILSET")
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "awards@milset.org")
+    DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "UTC")
+    # The mailbox page shows the body of a notice that still carries a working
+    # link (an endorsement link) only where nobody but the developer reads it.
+    MAILBOX_SHOWS_LINKS = True
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -107,6 +120,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     HSTS = True
+    MAILBOX_SHOWS_LINKS = False  # a single-use link is for its recipient, not the secretariat
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     DEMO_ALLOWED = False

@@ -60,16 +60,18 @@ def register_blueprints(app: Flask) -> None:
         judges,
         judging,
         language,
+        mailbox,
         main,
         nominate,
         panels,
         reference,
         reports,
         screening,
+        settings,
     )
 
     for module in (main, auth, awards, cycles, nominate, endorse, screening, delegations, judges,
-                   judging, panels, chair, board, reports, admin, reference, language):
+                   judging, panels, chair, board, reports, admin, reference, mailbox, settings, language):
         app.register_blueprint(module.bp)
     _register_api(app)
 

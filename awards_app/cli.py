@@ -213,22 +213,123 @@ def audit_export(cycle_id, output):
         click.echo(text)
 
 
-@outbox_cli.command("send")
-@click.option("--limit", default=100, show_default=True, help="At most this many notices.")
-def outbox_send(limit):
-    """Send waiting notices by SMTP (MAIL_SERVER), or write them to the log."""
+# --- the outbox worker -------------------------------------------------------------
+#
+# It sends the notices the app wrote, outside any request, each step its own
+# transaction. One pass: claim a batch of due notices and commit the claim
+# (another worker now skips them); for each, renew the claim and commit, send
+# it, then commit the outcome: sent_at and the release of the claim
+# together, or the failure and its back-off. So several workers may run at
+# once and none sends a notice another has sent or holds.
+#
+# The one window for a duplicate: the mail server accepted a notice and the
+# worker died (or lost the database) before committing sent_at. The claim
+# goes stale after outbox.CLAIM_STALE and a later pass sends it again. A mail
+# server offers no transaction to join, so at-least-once is the promise.
+
+def worker_name() -> str:
+    """Who holds a claim: this host and process."""
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def outbox_pass(worker: str, *, limit: int = 20, echo=None, stopping=lambda: False) -> tuple[int, int, int]:
+    """One pass of the worker; returns (claimed, sent, failed). When
+    `stopping()` turns true it gives back the claims it has not used."""
+    from awards_app.models import OutboxMessage
     from awards_app.services import outbox
 
+    ids = outbox.claim(worker, limit)
+    db.session.commit()
     sent = failed = 0
-    for message in outbox.pending(limit):
-        if outbox.deliver(message):
+    for index, message_id in enumerate(ids):
+        if stopping():
+            outbox.release(worker, ids[index:])
+            db.session.commit()
+            break
+        mine = outbox.renew(worker, message_id)
+        db.session.commit()
+        if not mine:
+            continue
+        if outbox.deliver(db.session.get(OutboxMessage, message_id), echo=echo):
             sent += 1
         else:
             failed += 1
         db.session.commit()  # each notice on its own: one bad address holds back no other
-    click.echo(f"Sent {sent} notice(s); {failed} failed and will be retried.")
-    if failed:
-        sys.exit(1)
+    return len(ids), sent, failed
+
+
+def _printer():
+    """Without a mail server, each notice is printed here too (development):
+    `make run` in one terminal, `flask outbox worker` in another, and every
+    notice shows up. Production refuses to start without one instead."""
+    if current_app.config.get("MAIL_SERVER"):
+        return None
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("MAIL_SERVER is not set: notices would be written to the log and "
+                                   "counted as sent. Set the MAIL_* variables (README: Configuration).")
+    return click.echo
+
+
+def _summary(sent: int, failed: int) -> str:
+    return f"Sent {sent} notice(s); {failed} failed and will be retried."
+
+
+@outbox_cli.command("worker")
+@click.option("--once", is_flag=True, help="One pass, then exit (cron, tests).")
+@click.option("--interval", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds to sleep when nothing is due.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
+              help="Notices claimed at a time.")
+def outbox_worker(once, interval, limit):
+    """Send due notices by SMTP (MAIL_SERVER), or print them (development).
+
+    Runs until SIGTERM or SIGINT, finishing the notice in hand; several may
+    run at once. Exit 1 after --once when a notice failed."""
+    import signal
+    import time
+
+    from sqlalchemy.exc import DBAPIError
+
+    echo, worker = _printer(), worker_name()
+    if once:
+        _claimed, sent, failed = outbox_pass(worker, limit=limit, echo=echo)
+        click.echo(_summary(sent, failed))
+        sys.exit(1 if failed else 0)
+    # The handler only raises a flag (no lock, no I/O): the notice in hand is
+    # finished and committed, the rest of the batch given back, then it exits.
+    stop = {"requested": False}
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.update(requested=True))
+    stopping = lambda: stop["requested"]  # noqa: E731
+    click.echo(f"Outbox worker {worker}: sending every {interval:g}s when idle; stop with SIGTERM or Ctrl-C.")
+    while not stopping():
+        try:
+            claimed, sent, failed = outbox_pass(worker, limit=limit, echo=echo, stopping=stopping)
+        except DBAPIError:
+            db.session.rollback()
+            current_app.logger.exception("outbox worker: database error; trying again in %ss", interval)
+            claimed = 0
+        else:
+            if claimed:
+                click.echo(_summary(sent, failed))
+        finally:
+            db.session.remove()  # hold no connection or stale rows while idle
+        idle_until = time.monotonic() + (interval if claimed < limit else 0)
+        while not stopping() and time.monotonic() < idle_until:
+            time.sleep(min(0.5, interval))  # short naps: a stop request is seen within half a second
+    click.echo("Outbox worker stopped.")
+
+
+@outbox_cli.command("send")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1),
+              help="At most this many notices.")
+@click.pass_context
+def outbox_send(ctx, limit):
+    """The same as `flask outbox worker --once`."""
+    ctx.invoke(outbox_worker, once=True, interval=30.0, limit=limit)
 
 
 @cycles_cli.command("create")

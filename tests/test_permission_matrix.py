@@ -56,6 +56,8 @@ PAGES = {
     "judging.dashboard": only(*ANY_JUDGE),
     "judging.declarations": only(JUDGE, CHAIR),
     "judging.sheet": only(JUDGE, CHAIR),
+    "mailbox.index": only(ADMIN),
+    "mailbox.show": only(ADMIN),
     "nominate.index": only(OWNER, STRANGER_N),
     "nominate.new": only(),  # the cycle is judging: its call is closed
     "nominate.show": only(OWNER, ADMIN, BOARD, AUDITOR, JUDGE, CHAIR),
@@ -74,6 +76,7 @@ PAGES = {
     "reports.verifier": only(BOARD, AUDITOR),
     "reports.scores_csv": only(),  # no score matrix for anyone before ratification
     "screening.queue": only(ADMIN),
+    "settings.edit": only(ADMIN),
     "tokens.index": EVERYONE,
 }
 
@@ -114,10 +117,11 @@ def _build_world():
 
     attachment = attachments.add(people[OWNER], nomination, "cv.pdf", BytesIO(b"%PDF-1.4 test"))
     nomination.state = "eligible"
+    notice = factories.OutboxMessageFactory(attempts=6, last_error="connection refused")  # a given-up notice
     db.session.commit()
     ids = {"cycle_id": cycle.id, "nomination_id": nomination.id, "event_id": cycle.event_id,
            "delegation_id": nomination.candidate_delegation_id, "attachment_id": attachment.id,
-           "code": "best_delegation_award", "token": "not-a-real-token",
+           "code": "best_delegation_award", "token": "not-a-real-token", "message_id": notice.id,
            "organisation_id": nomination.candidate_delegation.organisation_id,
            "country_id": nomination.candidate_delegation.organisation.country_id}
     return people, ids
@@ -307,6 +311,7 @@ POST_PAGES = {
     "judging.attest_all": (only(*JUDGES_OF_IT, status=303), NO_FORM),
     "judging.declare": (only(*JUDGES_OF_IT, status=303), _form(kind="family", note="My cousin.")),
     "judging.score": (only(*JUDGES_OF_IT, status=303), _form(action="save")),
+    "mailbox.retry": (only(ADMIN, status=303), NO_FORM),
     "nominate.new": (only(), NO_FORM),  # the cycle is judging: its call is closed
     # The nomination is past its draft: those who see it may not change it.
     "nominate.show": (SEE_NOT_CHANGE, _form(statement="Changed.")),
@@ -338,6 +343,8 @@ POST_PAGES = {
         number=78, year=2031, city="Renamed City", country=lambda ids: ids["country_id"], host=0)),
     "reference.event_active": (only(ADMIN, status=303), _form(active="0")),
     "screening.decide": (only(ADMIN, status=303), _form(verdict="eligible")),
+    "settings.edit": (only(ADMIN, status=303), _form(organisation_name="MILSET", contact_email="office@milset.org",
+                                                     timezone="Europe/Paris")),
     "tokens.create": (only(*LOGGED_IN, status=201), _form(name="my script")),
     "tokens.revoke": (only(OWNER, status=303), NO_FORM),  # one's own only
 }

@@ -238,6 +238,9 @@ class AttachmentUpload(ma.Schema):
 class EndorsementRequest(Strict):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     from_candidate_organisation = fields.Boolean(load_default=False)
+    locale = fields.String(load_default=None, validate=validate.OneOf(("en", "fr", "es")),
+                           metadata={"description": "The language of the email to the endorser; "
+                                                    "by default the nominator's."})
 
 
 class Endorsement(Strict):

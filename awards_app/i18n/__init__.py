@@ -23,9 +23,12 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    """A signed-in user's own time zone; for a visitor, the site's (Settings)."""
     if current_user and current_user.is_authenticated:
         return current_user.timezone
-    return "UTC"
+    from awards_app.services import site
+
+    return site.get("timezone")
 
 
 def time_left(moment: datetime) -> str:

@@ -38,14 +38,19 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def request(actor, nomination: Nomination, email: str, *, from_candidate_organisation: bool
-            ) -> tuple[Endorsement, str]:
-    """Ask an endorser; returns the endorsement and the token (sent by email only)."""
+def request(actor, nomination: Nomination, email: str, *, from_candidate_organisation: bool,
+            locale: str | None = None) -> tuple[Endorsement, str]:
+    """Ask an endorser; returns the endorsement and the token (sent by email only).
+
+    locale: the language the nominator chose for the endorser, who has no
+    account to say it; by default the nominator's own."""
     if nomination.state != "draft":
         raise ServiceError("endorsement.not_draft", N_("Endorsements are requested while in draft."))
     email = (email or "").strip().lower()
     if not email or "@" not in email:
         raise ServiceError("endorsement.email", N_("Give the endorser's email address."), field="email")
+    if locale and locale not in current_app.config["LANGUAGES"]:
+        raise ServiceError("endorsement.locale", N_("Choose English, French or Spanish."), field="locale")
     _within_limits(actor, nomination)
     days = int(nomination.cycle.setting("endorsement_valid_days"))
     token = secrets.token_urlsafe(32)
@@ -55,8 +60,7 @@ def request(actor, nomination: Nomination, email: str, *, from_candidate_organis
     db.session.add(endorsement)
     db.session.flush()
     link = public_url("endorse.respond", token=token)
-    # The endorser has no account: they read the nominator's language.
-    outbox.notify(email, actor.locale, nomination.cycle, N_("Endorsement requested: %(cycle)s"),
+    outbox.notify(email, locale or actor.locale, nomination.cycle, N_("Endorsement requested: %(cycle)s"),
                   N_("%(nominator)s asks you to endorse the nomination of %(candidate)s for %(cycle)s.\n\n"
                      "Answer here (the link works once, for %(days)s days): %(link)s"),
                   secret=link, nominator=actor.name, candidate=str(nomination.candidate), days=days, link=link)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from awards_app.extensions import db
 from awards_app.models import ROLES, ApiToken, Person, User, UserRole
-from awards_app.services import N_, Message, ServiceError, actors, audit, passwords
+from awards_app.services import N_, Message, ServiceError, actors, audit, passwords, site
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -47,7 +47,7 @@ def create_user(actor, email: str, name: str, roles, password: str | None = None
                            field="email")
     person = Person(name=name, email=email, organisation=organisation,
                     country=country or (organisation.country if organisation else None))
-    user = User(email=email, person=person)
+    user = User(email=email, person=person, timezone=site.get("timezone"))  # the site's until they choose
     if password is not None:
         _check_password_rules(password)
         user.password_hash = passwords.hash_password(password)

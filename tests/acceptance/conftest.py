@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.browser.conftest import CHROMIUM_ARGS, CHROMIUM, missing_tools  # noqa: F401
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, missing_tools  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
 ACCEPTANCE_DIR = Path(__file__).resolve().parent
