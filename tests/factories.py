@@ -306,6 +306,14 @@ class DecisionFactory(BaseFactory):
     inputs_hash = "f" * 64
 
 
+class SiteSettingFactory(BaseFactory):
+    class Meta:
+        model = models.SiteSetting
+
+    name = factory.Sequence(lambda n: f"setting_{n}")
+    value = "a value"
+
+
 class OutboxMessageFactory(BaseFactory):
     class Meta:
         model = models.OutboxMessage
@@ -381,5 +389,5 @@ ALL_FACTORIES = [
     JudgeProfileFactory, ExpertiseFactory, PanelFactory, PanelMemberFactory, AssignmentFactory,
     ConflictOfInterestFactory, ConflictAttestationFactory, ScoreFactory, RecommendationFactory,
     BoardVoteFactory, DecisionFactory, OutboxMessageFactory, AuditEventFactory, AuditCheckpointFactory, ApiTokenFactory,
-    IdempotencyRecordFactory,
+    IdempotencyRecordFactory, SiteSettingFactory,
 ]
