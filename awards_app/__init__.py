@@ -60,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
         judges,
         judging,
         language,
+        laureates,
         main,
         nominate,
         panels,
@@ -68,7 +69,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (main, auth, awards, cycles, nominate, endorse, screening, delegations, judges,
-                   judging, panels, chair, board, reports, admin, language):
+                   judging, panels, chair, board, reports, admin, laureates, language):
         app.register_blueprint(module.bp)
     _register_api(app)
 
