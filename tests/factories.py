@@ -9,6 +9,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from awards_app import models
 from awards_app.extensions import db
 from awards_app.services.actors import SystemActor
+from judging.names import normalise_name
 
 # The tests act as a SystemActor holding every role, recorded as "tests".
 TESTS_ACTOR = SystemActor("tests", roles=frozenset(models.ROLES))
@@ -159,6 +160,17 @@ class CriterionFactory(BaseFactory):
     weight = 1.0
     scale_min = 0
     scale_max = 10
+
+
+class PastLaureateFactory(BaseFactory):
+    class Meta:
+        model = models.PastLaureate
+
+    award_type = factory.SubFactory(AwardTypeFactory)
+    year = 2019
+    kind = "delegation"
+    name = factory.Sequence(lambda n: f"Delegation of Country {n}")
+    name_key = factory.LazyAttribute(lambda p: normalise_name(p.name))
 
 
 class NominationFactory(BaseFactory):
@@ -370,5 +382,5 @@ ALL_FACTORIES = [
     JudgeProfileFactory, ExpertiseFactory, PanelFactory, PanelMemberFactory, AssignmentFactory,
     ConflictOfInterestFactory, ConflictAttestationFactory, ScoreFactory, RecommendationFactory,
     BoardVoteFactory, DecisionFactory, OutboxMessageFactory, AuditEventFactory, AuditCheckpointFactory, ApiTokenFactory,
-    IdempotencyRecordFactory,
+    IdempotencyRecordFactory, PastLaureateFactory,
 ]

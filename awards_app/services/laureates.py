@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from awards_app.extensions import db
@@ -176,6 +177,17 @@ def _refuse_first(problems) -> None:
         raise ServiceError(rule, message, field=field)
 
 
+def _flush_or_duplicate(award: AwardType, year: int, name: str) -> None:
+    """Flush; a concurrent request that entered the same laureate first is a duplicate, not an error page."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise ServiceError("laureate.duplicate", Message(
+            N_("The registry already lists %(name)s as a laureate of the %(award)s %(year)s."),
+            name=name, award=award.name_en, year=year), field="name") from None
+
+
 def _require_secretariat(actor) -> None:
     if not actor.has_role("admin"):
         raise Forbidden("laureate.secretariat_only", N_("Only the secretariat keeps the registry of laureates."))
@@ -203,7 +215,7 @@ def add(actor, award: AwardType, *, year: int, kind: str, name: str, country: Co
                          country=country or (organisation.country if organisation else None),
                          organisation=organisation, note=note)
     db.session.add(entry)
-    db.session.flush()
+    _flush_or_duplicate(award, year, name)
     audit.record(actor, "laureate.added", entry, _snapshot(entry))
     return entry
 
@@ -218,7 +230,7 @@ def update(actor, entry: PastLaureate, *, award: AwardType, year: int, kind: str
     entry.award_type, entry.year, entry.kind = award, year, kind
     entry.name, entry.name_key, entry.note = name, normalise_name(name), note
     entry.country, entry.organisation = country, organisation
-    db.session.flush()
+    _flush_or_duplicate(award, year, name)
     after = _snapshot(entry)
     changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if changed:
