@@ -60,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
         judges,
         judging,
         language,
+        laureates,
         mailbox,
         main,
         nominate,
@@ -71,7 +72,8 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (main, auth, awards, cycles, nominate, endorse, screening, delegations, judges,
-                   judging, panels, chair, board, reports, admin, reference, mailbox, settings, language):
+                   judging, panels, chair, board, reports, admin, reference, laureates, mailbox, settings,
+                   language):
         app.register_blueprint(module.bp)
     _register_api(app)
 

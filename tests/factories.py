@@ -172,6 +172,17 @@ class CriterionFactory(BaseFactory):
     scale_max = 10
 
 
+class PastLaureateFactory(BaseFactory):
+    class Meta:
+        model = models.PastLaureate
+
+    award_type = factory.SubFactory(AwardTypeFactory)
+    year = 2019
+    kind = "delegation"
+    name = factory.Sequence(lambda n: f"Delegation of Country {n}")
+    name_key = factory.LazyAttribute(lambda p: normalise_name(p.name))
+
+
 class NominationFactory(BaseFactory):
     class Meta:
         model = models.Nomination
@@ -389,5 +400,5 @@ ALL_FACTORIES = [
     JudgeProfileFactory, ExpertiseFactory, PanelFactory, PanelMemberFactory, AssignmentFactory,
     ConflictOfInterestFactory, ConflictAttestationFactory, ScoreFactory, RecommendationFactory,
     BoardVoteFactory, DecisionFactory, OutboxMessageFactory, AuditEventFactory, AuditCheckpointFactory, ApiTokenFactory,
-    IdempotencyRecordFactory, SiteSettingFactory,
+    IdempotencyRecordFactory, SiteSettingFactory, PastLaureateFactory,
 ]

@@ -58,6 +58,10 @@ PAGES = {
     "judging.sheet": only(JUDGE, CHAIR),
     "mailbox.index": only(ADMIN),
     "mailbox.show": only(ADMIN),
+    "laureates.index": only(ADMIN),
+    "laureates.award": only(ADMIN),
+    "laureates.new": only(ADMIN),
+    "laureates.edit": only(ADMIN),
     "nominate.index": only(OWNER, STRANGER_N),
     "nominate.new": only(),  # the cycle is judging: its call is closed
     "nominate.show": only(OWNER, ADMIN, BOARD, AUDITOR, JUDGE, CHAIR),
@@ -118,8 +122,11 @@ def _build_world():
     attachment = attachments.add(people[OWNER], nomination, "cv.pdf", BytesIO(b"%PDF-1.4 test"))
     nomination.state = "eligible"
     notice = factories.OutboxMessageFactory(attempts=6, last_error="connection refused")  # a given-up notice
+    from awards_app.services import laureates
+
+    past = laureates.add(TESTS_ACTOR, cycle.award_type, year=2019, kind="delegation", name="Delegation of Peru")
     db.session.commit()
-    ids = {"cycle_id": cycle.id, "nomination_id": nomination.id, "event_id": cycle.event_id,
+    ids = {"laureate_id": past.id, "cycle_id": cycle.id, "nomination_id": nomination.id, "event_id": cycle.event_id,
            "delegation_id": nomination.candidate_delegation_id, "attachment_id": attachment.id,
            "code": "best_delegation_award", "token": "not-a-real-token", "message_id": notice.id,
            "organisation_id": nomination.candidate_delegation.organisation_id,
@@ -312,6 +319,10 @@ POST_PAGES = {
     "judging.declare": (only(*JUDGES_OF_IT, status=303), _form(kind="family", note="My cousin.")),
     "judging.score": (only(*JUDGES_OF_IT, status=303), _form(action="save")),
     "mailbox.retry": (only(ADMIN, status=303), NO_FORM),
+    "laureates.import_csv": (only(ADMIN, status=400), NO_FORM),
+    "laureates.new": (only(ADMIN, status=400), NO_FORM),
+    "laureates.edit": (only(ADMIN, status=400), NO_FORM),
+    "laureates.remove": (only(ADMIN, status=303), _form(reason="Entered twice.")),
     "nominate.new": (only(), NO_FORM),  # the cycle is judging: its call is closed
     # The nomination is past its draft: those who see it may not change it.
     "nominate.show": (SEE_NOT_CHANGE, _form(statement="Changed.")),

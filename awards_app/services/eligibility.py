@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 import workflows
 from awards_app.extensions import db
-from awards_app.models import AwardType, Cycle, Nomination, Person
+from awards_app.models import AwardType, Cycle, Nomination, Organisation, Person
+from awards_app.services.laureates import listed_before
 from judging.names import normalise_name
 from workflows.ages import age_on, ages_at_event_start
 
@@ -22,7 +23,21 @@ def reference_date(cycle: Cycle) -> date:
 
 
 def _won_before(nomination: Nomination) -> bool:
-    """Has this candidate been a laureate of the same award in another cycle?"""
+    """Has this candidate been a laureate of the same award: in another cycle
+    of the engine, or before this cycle's year in the registry of past laureates?"""
+    return _won_in_engine(nomination) or _won_in_registry(nomination)
+
+
+def _won_in_registry(nomination: Nomination) -> bool:
+    cycle = nomination.cycle
+    if nomination.candidate_kind == "individual":
+        return listed_before(cycle.award_type_id, cycle.year, person_name=nomination.candidate_person.name)
+    organisation_id = _organisation_id(nomination)
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+    return listed_before(cycle.award_type_id, cycle.year, organisation=organisation)
+
+
+def _won_in_engine(nomination: Nomination) -> bool:
     laureates = db.session.scalars(
         select(Nomination).join(Cycle).join(AwardType)
         .where(AwardType.id == nomination.cycle.award_type_id, Nomination.state == "laureate",

@@ -13,6 +13,7 @@ from awards_app.extensions import db
 from awards_app.models import BoardVote, Cycle, Nomination
 from awards_app.permissions import role_required
 from awards_app.services import decisions
+from awards_app.services import laureates as laureate_registry
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
 
@@ -63,5 +64,5 @@ def cycle(cycle_id: int):
 
 @bp.route("/laureates")
 def laureates():
-    """Public: announced laureates only; no scores, no private data."""
-    return render_template("board/laureates.html", rows=decisions.announced_laureates())
+    """Public: announced laureates and the registry's past ones; no scores, no private data."""
+    return render_template("board/laureates.html", rows=laureate_registry.public_list())
