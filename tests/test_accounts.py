@@ -162,6 +162,20 @@ def test_sending_the_invitation_again_voids_the_earlier_link(app, admin, db_do):
     assert len(messages_to(db_do, "nina@example.org")) == 2
 
 
+def test_a_person_invited_but_not_yet_in_may_be_invited_again(app, admin, db_do):
+    invite(admin)
+    first = last_link(db_do, "nina@example.org")
+    again = invite(admin, name="Nina N. Nominator", roles=["nominator", "judge"], locale="es")
+    assert again.status_code == 303
+    user = account(db_do, "nina@example.org")
+    assert user.roles == {"nominator", "judge"} and user.locale == "es"
+    assert app.test_client().get(first).status_code == 404
+    second = last_link(db_do, "nina@example.org")
+    app.test_client().post(second, data={"password": NEW, "password_again": NEW})
+    # Accepted: now an account like any other.
+    assert invite(admin).status_code == 400
+
+
 def test_an_existing_email_is_refused_at_its_field_saying_no_more(app, admin, db_do):
     make(db_do, "taken@example.org")
     db_do(lambda: setattr(users.find_by_email("taken@example.org"), "active", False))
@@ -347,9 +361,10 @@ def test_the_secretariat_invites_a_judge_without_an_account_onto_a_panel(app, ad
     assert db_do(lambda: db.session.scalar(select(PanelMember.role).where(PanelMember.user_id == user.id))) == "member"
     [(_subject, body, locale, _secret)] = messages_to(db_do, "judy@example.org")
     assert locale == "es" and LINK.search(body)
-    again = admin.post(f"/cycles/{cycle_id}/panel/new-judge", data=form)
-    assert again.status_code == 400 and b"An account exists for this email." in again.data
-    assert b'value="Judy Judge"' in again.data
+    make(db_do, "known@example.org", roles=("judge",))
+    known = admin.post(f"/cycles/{cycle_id}/panel/new-judge", data=form | {"new_judge-email": "known@example.org"})
+    assert known.status_code == 400 and b"An account exists for this email." in known.data
+    assert b'value="Judy Judge"' in known.data  # nothing typed is lost
 
 
 # --- the command line ---------------------------------------------------------------------------
@@ -368,8 +383,9 @@ def test_cli_invites_deactivates_and_reactivates(app, runner, db_do):
     assert app.test_client().get(path_of(body)).status_code == 404  # its link died with it
     assert runner.invoke(args=["users", "reactivate", "cli@example.org"]).exit_code == 0
     assert account(db_do, "cli@example.org").active is True
-    again = runner.invoke(args=["users", "invite", "cli@example.org", "--role", "judge", "--name", "X"])
-    assert again.exit_code != 0 and "user.email_taken" in again.output
+    make(db_do, "known@example.org")
+    taken = runner.invoke(args=["users", "invite", "known@example.org", "--role", "judge", "--name", "X"])
+    assert taken.exit_code != 0 and "user.email_taken" in taken.output
     assert runner.invoke(args=["users", "deactivate", "nobody@example.org"]).exit_code != 0
 
 

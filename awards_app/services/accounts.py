@@ -133,7 +133,9 @@ def _send_invitation(actor, user: User) -> OutboxMessage:
 def invite(actor, email: str, name: str, roles, *, locale: str = "en", organisation=None,
            country=None) -> tuple[User, OutboxMessage]:
     """An account without a password, and an email inviting its owner to
-    choose one. Returns the account and the queued notice."""
+    choose one. Returns the account and the queued notice. A person invited
+    before who has not yet accepted may be invited again (their name, roles
+    and language as given now); any other existing address is refused."""
     _require_admin(actor)
     email, name, roles = (email or "").strip().lower(), (name or "").strip(), sorted(set(roles or ()))
     if not email or "@" not in email:
@@ -144,13 +146,24 @@ def invite(actor, email: str, name: str, roles, *, locale: str = "en", organisat
         raise ServiceError("user.role_required", N_("Choose at least one role."), field="roles")
     if locale not in current_app.config["LANGUAGES"]:
         raise ServiceError("user.locale", N_("Choose English, French or Spanish."), field="locale")
-    if users.find_by_email(email):
+    user = users.find_by_email(email)
+    again = user is not None and status(user) == "invited"
+    if user is not None and not again:
         # The secretariat typed the address: say that much, and nothing of the account's state.
         raise ServiceError("user.email_taken", N_("An account exists for this email."), field="email")
-    user = users.create_user(actor, email, name, roles, organisation=organisation, country=country)
+    if again:
+        # Invited before and not yet accepted: the latest invitation stands, its link replaces the earlier one.
+        user.person.name = name
+        user.person.organisation = organisation or user.person.organisation
+        user.person.country = country or user.person.country
+        if sorted(user.roles) != roles:
+            users.set_roles(actor, user, roles)
+    else:
+        user = users.create_user(actor, email, name, roles, organisation=organisation, country=country)
     user.locale = locale
     message = _send_invitation(actor, user)
-    audit.record(actor, "user.invited", user, {"roles": roles, "locale": locale, "outbox_id": message.id})
+    audit.record(actor, "user.invited", user, {"roles": roles, "locale": locale, "outbox_id": message.id,
+                                               "again": again})
     return user, message
 
 
