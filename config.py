@@ -25,6 +25,15 @@ def _development_secret_key() -> str:
     return key_file.read_text().strip()
 
 
+def _roles_from_env(default: tuple[str, ...]) -> tuple[str, ...]:
+    """SECOND_FACTOR_REQUIRED_ROLES="admin,board" in the environment overrides
+    the class's default; an empty value requires it of no role."""
+    value = os.environ.get("SECOND_FACTOR_REQUIRED_ROLES")
+    if value is None:
+        return default
+    return tuple(r.strip() for r in value.split(",") if r.strip())
+
+
 def _normalise_database_url(url: str) -> str:
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
     for prefix in ("postgres://", "postgresql://"):
@@ -56,6 +65,19 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = "10 per 15 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "50 per hour; 200 per day"
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
+    # Asking for a reset link: every request counts (the answer is the same
+    # whether the account exists), per address and per address typed.
+    RESET_LIMIT_PER_ADDRESS = "10 per hour"
+    RESET_LIMIT_PER_ACCOUNT = "3 per hour"
+    # Single-use links sent by email: an invitation to set a first password,
+    # and a password reset.
+    INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
+    PASSWORD_RESET_VALID_MINUTES = int(os.environ.get("PASSWORD_RESET_VALID_MINUTES", "60"))
+    # Between the password and the second factor's code, the login waits this long.
+    LOGIN_CODE_MINUTES = 5
+    # The roles that decide must have a second factor (TOTP) to use the app
+    # or the API; none outside production unless the environment says so.
+    SECOND_FACTOR_REQUIRED_ROLES = _roles_from_env(())
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "60"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
     HSTS = False
@@ -121,6 +143,7 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     HSTS = True
     MAILBOX_SHOWS_LINKS = False  # a single-use link is for its recipient, not the secretariat
+    SECOND_FACTOR_REQUIRED_ROLES = _roles_from_env(("admin", "board", "chair"))
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     DEMO_ALLOWED = False

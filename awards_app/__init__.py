@@ -27,7 +27,7 @@ def register_extensions(app: Flask) -> None:
 
     from awards_app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from awards_app.i18n import rule_message, select_locale, select_timezone, time_left
-    from awards_app.i18n.labels import event_label, kind_label, state_label
+    from awards_app.i18n.labels import event_label, kind_label, role_label, state_label
     from awards_app.services import text
     from awards_app.web.login import init_login
     from awards_app.web.security import init_security
@@ -44,11 +44,12 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["time_left"] = time_left
     app.jinja_env.filters.update(state_label=state_label, event_label=event_label, kind_label=kind_label,
-                                 rule_message=rule_message)
+                                 rule_message=rule_message, role_label=role_label)
 
 
 def register_blueprints(app: Flask) -> None:
     from awards_app.web import (
+        account,
         admin,
         auth,
         awards,
@@ -72,8 +73,8 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (main, auth, awards, cycles, nominate, endorse, screening, delegations, judges,
-                   judging, panels, chair, board, reports, admin, reference, laureates, mailbox, settings,
-                   language):
+                   judging, panels, chair, board, reports, admin, account, reference, laureates, mailbox,
+                   settings, language):
         app.register_blueprint(module.bp)
     _register_api(app)
 

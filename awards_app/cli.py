@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from awards_app.extensions import db
 from awards_app.models import ROLES
-from awards_app.services import ServiceError
+from awards_app.services import ServiceError, accounts
 from awards_app.services import audit as audit_service
 from awards_app.services import users as user_service
 from awards_app.services.actors import SystemActor
@@ -107,6 +107,50 @@ def set_password(email, password):
         _fail(exc)
     db.session.commit()
     click.echo(f"Password set for {user.email}.")
+
+
+@users_cli.command("invite")
+@click.argument("email")
+@click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), required=True,
+              help="A role; repeat for several.")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--locale", type=click.Choice(["en", "fr", "es"]), default="en", show_default=True,
+              help="The language of the invitation and of the account.")
+def invite_user(email, roles, name, locale):
+    """Create an account without a password and email its owner a link to choose one."""
+    try:
+        user, message = accounts.invite(CLI_ACTOR, email, name, roles, locale=locale)
+    except ServiceError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Invited {user.email} with roles {', '.join(sorted(user.roles))}. The link to choose a "
+               f"password is in the outbox (message {message.id}); `flask outbox send` delivers it.")
+
+
+def _switch_active(email: str, action, done: str) -> None:
+    user = user_service.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    try:
+        action(CLI_ACTOR, user)
+    except ServiceError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"{user.email}: {done}.")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def deactivate_user(email):
+    """Stop an account from logging in (its API tokens are revoked; its history stays)."""
+    _switch_active(email, accounts.deactivate, "deactivated")
+
+
+@users_cli.command("reactivate")
+@click.argument("email")
+def reactivate_user(email):
+    """Let a deactivated account log in again."""
+    _switch_active(email, accounts.reactivate, "reactivated")
 
 
 @click.command("setup")

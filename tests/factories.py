@@ -344,6 +344,27 @@ class ApiTokenFactory(BaseFactory):
     prefix = "mla_test"
 
 
+class AccountLinkFactory(BaseFactory):
+    class Meta:
+        model = models.AccountLink
+
+    user = factory.SubFactory(UserFactory)
+    purpose = "reset"
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    expires_at = factory.LazyFunction(lambda: datetime.now(UTC) + timedelta(hours=1))
+
+
+class RecoveryCodeFactory(BaseFactory):
+    class Meta:
+        model = models.RecoveryCode
+
+    class Params:
+        user = factory.SubFactory(UserFactory)  # the model has the id only
+
+    user_id = factory.SelfAttribute("user.id")
+    code_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
 class IdempotencyRecordFactory(BaseFactory):
     class Meta:
         model = models.IdempotencyRecord
@@ -400,5 +421,5 @@ ALL_FACTORIES = [
     JudgeProfileFactory, ExpertiseFactory, PanelFactory, PanelMemberFactory, AssignmentFactory,
     ConflictOfInterestFactory, ConflictAttestationFactory, ScoreFactory, RecommendationFactory,
     BoardVoteFactory, DecisionFactory, OutboxMessageFactory, AuditEventFactory, AuditCheckpointFactory, ApiTokenFactory,
-    IdempotencyRecordFactory, SiteSettingFactory, PastLaureateFactory,
+    IdempotencyRecordFactory, SiteSettingFactory, PastLaureateFactory, AccountLinkFactory, RecoveryCodeFactory,
 ]

@@ -66,8 +66,10 @@ def _pages_behind_login(app):
     """Every GET page of the app except the few that are public by design."""
     from flask import url_for
 
-    # Public by design: the login page, the health check, the endorser's single-use link and the laureates.
-    open_pages = {"auth.login", "main.index", "main.healthz", "static", "endorse.respond", "board.laureates"}
+    # Public by design: the login page and its second step, a forgotten password, the health check,
+    # the single-use links (an endorser's, an invitation or a reset) and the laureates.
+    open_pages = {"auth.login", "auth.second_step", "auth.forgot", "main.index", "main.healthz", "static",
+                  "endorse.respond", "auth.use_link", "board.laureates"}
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if rule.endpoint in open_pages or "GET" not in rule.methods or rule.rule.startswith("/api/"):

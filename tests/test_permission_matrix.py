@@ -20,6 +20,7 @@ JUDGE, STRANGER_J, CHAIR, BOARD, AUDITOR = "assigned judge", "judge off the pane
 CHAIR_ELSEWHERE, JUDGE_ELSEWHERE = "chair of another cycle", "judge on another panel"
 WHO = (ANON, ADMIN, OWNER, STRANGER_N, JUDGE, STRANGER_J, CHAIR, BOARD, AUDITOR, CHAIR_ELSEWHERE, JUDGE_ELSEWHERE)
 LOGGED_IN = WHO[1:]
+NEW_PASSWORD = "amber lantern meadow 77"
 
 
 def only(*allowed, status=200, others=404):
@@ -37,10 +38,18 @@ PAGES = {
     "main.home": EVERYONE,
     "main.healthz": PUBLIC,
     "auth.login": {ANON: 200, **{w: 302 for w in LOGGED_IN}},
+    "auth.second_step": {w: 302 for w in WHO},  # no password was accepted: back to the login
+    "auth.forgot": {ANON: 200, **{w: 302 for w in LOGGED_IN}},
+    "auth.use_link": {w: 404 for w in WHO},  # only a real single-use link opens it
+    "account.index": EVERYONE,
+    "account.password": EVERYONE,
+    "account.second_factor": EVERYONE,
     "awards.index": EVERYONE,
     "awards.show": EVERYONE,
     "board.laureates": PUBLIC,
     "admin.users": only(ADMIN),
+    "admin.invite": only(ADMIN),
+    "admin.user": only(ADMIN),
     "board.index": only(BOARD),
     "board.cycle": only(BOARD),
     "chair.cycle": only(CHAIR),
@@ -130,7 +139,7 @@ def _build_world():
            "delegation_id": nomination.candidate_delegation_id, "attachment_id": attachment.id,
            "code": "best_delegation_award", "token": "not-a-real-token", "message_id": notice.id,
            "organisation_id": nomination.candidate_delegation.organisation_id,
-           "country_id": nomination.candidate_delegation.organisation.country_id}
+           "country_id": nomination.candidate_delegation.organisation.country_id, "user_id": people[STRANGER_N].id}
     return people, ids
 
 
@@ -164,7 +173,8 @@ def test_every_form_post_needs_a_login(app, client, world):
                      {"event": "open_call"} if "event" in r.arguments else {}))
                  for r in app.url_map.iter_rules()
                  if "POST" in r.methods and not r.endpoint.startswith(("static", "api"))
-                 and r.endpoint not in ("auth.login", "endorse.respond", "language.switch")]
+                 and r.endpoint not in ("auth.login", "auth.second_step", "auth.forgot", "auth.use_link",
+                                        "endorse.respond", "language.switch")]
     for url in posts:
         response = client.post(url)
         assert response.status_code in (302, 401), url
@@ -295,6 +305,24 @@ SEE_NOT_CHANGE = {ANON: 302, STRANGER_N: 404, STRANGER_J: 404, CHAIR_ELSEWHERE: 
 POST_PAGES = {
     "auth.login": ({ANON: 400, **{w: 302 for w in LOGGED_IN}}, NO_FORM),
     "auth.logout": ({w: 302 for w in WHO}, NO_FORM),
+    "auth.second_step": ({w: 302 for w in WHO}, _form(code="123456")),  # no password accepted before
+    # The same answer for every address; a signed-in user changes their password instead.
+    "auth.forgot": ({ANON: 303, **{w: 302 for w in LOGGED_IN}}, _form(email="nobody@example.org")),
+    "auth.use_link": ({w: 404 for w in WHO}, _form(password=NEW_PASSWORD, password_again=NEW_PASSWORD)),
+    "account.password": (only(*LOGGED_IN, status=303), _form(current_password=factories.PASSWORD,
+                                                             password=NEW_PASSWORD, password_again=NEW_PASSWORD)),
+    "account.start_second_factor": (only(*LOGGED_IN, status=303), NO_FORM),
+    # Not started, not on: refused at the code's field.
+    "account.confirm_second_factor": (only(*LOGGED_IN, status=Refused(400)), _form(code="123456")),
+    "account.disable_second_factor": (only(*LOGGED_IN, status=Refused(400)), _form(code="123456")),
+    "admin.invite": (only(ADMIN, status=303), _form(email="invited@example.org", name="In Vited", roles="judge",
+                                                    locale="fr", organisation=0, country=0)),
+    "admin.set_roles": (only(ADMIN, status=303), _form(roles=["nominator", "judge"])),
+    "admin.deactivate": (only(ADMIN, status=303), NO_FORM),
+    # The account is active, has its password and no second factor: each is refused.
+    "admin.reactivate": (only(ADMIN, status=Refused(303)), NO_FORM),
+    "admin.resend_invitation": (only(ADMIN, status=Refused(303)), NO_FORM),
+    "admin.reset_second_factor": (only(ADMIN, status=Refused(303)), NO_FORM),
     "language.switch": ({w: 303 for w in WHO}, _form(lang="fr")),
     "endorse.respond": ({w: 404 for w in WHO}, NO_FORM),  # only a real single-use token opens it
     "board.cycle": (only(BOARD), NO_FORM),  # no recommendation yet: the page, no vote
@@ -331,6 +359,10 @@ POST_PAGES = {
     "nominate.request_endorsement": (SEE_NOT_CHANGE, _form(email="endorser@example.org")),
     "nominate.submit": (SEE_NOT_CHANGE | {OWNER: Refused(303)}, NO_FORM),
     "nominate.withdraw": (SEE_NOT_CHANGE | {OWNER: Refused(303)}, NO_FORM),  # not once judging began
+    # Creating an account is the secretariat's: the chair sees the panel, may not.
+    "panels.invite_member": (only(ADMIN, status=303) | {CHAIR: 403},
+                             _form(**{"new_judge-email": "new-judge@example.org", "new_judge-name": "New Judge",
+                                      "new_judge-role": "member", "new_judge-locale": "es"})),
     "panels.add_member": (only(ADMIN, CHAIR, status=303), _form(user=lambda ids: ids["stranger_judge_id"],
                                                                 role="member")),
     # A judge of the panel sees their own assignments, does not run them.

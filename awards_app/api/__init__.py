@@ -20,7 +20,9 @@ def _configure(app: Flask) -> None:
         "OPENAPI_JSON_PATH": "openapi.json",
         "API_SPEC_OPTIONS": {"info": {"description": (
             "Authenticate with a personal token from /profile/tokens sent as "
-            "`Authorization: Bearer mla_...`. Errors are {code, message, errors}; a refused "
+            "`Authorization: Bearer mla_...`. A user whose role requires a second factor gets 403 "
+            "`auth.second_factor_required` until they have set one up on /account. "
+            "Errors are {code, message, errors}; a refused "
             "transition is 409 with errors.rules. Lists are paginated (page, page_size; "
             "X-Pagination header). Creating POSTs accept an Idempotency-Key header.")}},
     }.items():

@@ -20,7 +20,7 @@ from wtforms.validators import ValidationError
 
 from awards_app.extensions import csrf, db
 from awards_app.models import IdempotencyRecord
-from awards_app.services import Refusal, ServiceError, text
+from awards_app.services import Refusal, ServiceError, second_factor, text
 from awards_app.services import tokens as token_service
 from awards_app.web import errors
 
@@ -176,6 +176,8 @@ def authenticate():
         if row is None:
             return error_response(401, "auth.invalid_token", "This token is unknown or revoked.",
                                   headers={"WWW-Authenticate": 'Bearer realm="api"'})
+        if second_factor.must_enrol(row.user):
+            return _second_factor_required()
         if token_service.record_use(row):
             db.session.commit()  # the token's last use, committed apart from the request's own work
         user = row.user
@@ -188,6 +190,8 @@ def authenticate():
         return error_response(401, "auth.required", HTTP_MESSAGES[401],
                               headers={"WWW-Authenticate": 'Bearer realm="api"'})
     g.api_auth = "session"
+    if second_factor.must_enrol(current_user):
+        return _second_factor_required()
     if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
         try:
             validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token"))
@@ -196,6 +200,14 @@ def authenticate():
                                   "A cookie session needs the X-CSRFToken header on this request.",
                                   {"X-CSRFToken": [str(exc)]})
     return None
+
+
+def _second_factor_required():
+    """A user whose role requires a second factor uses neither the pages nor
+    the API, by token or by session, until they have set one up."""
+    return error_response(403, "auth.second_factor_required",
+                          "Your role requires a second factor: set it up on your account page (/account) "
+                          "before using the API.")
 
 
 def forget_token_user(_exc=None):

@@ -67,6 +67,19 @@ CONFLICT_KINDS = {
     "other": _l("Other"),
 }
 
+ROLES = {
+    "admin": _l("Secretariat"),
+    "nominator": _l("Nominator"),
+    "judge": _l("Judge"),
+    "chair": _l("Panel chair"),
+    "board": _l("Board"),
+    "auditor": _l("Auditor"),
+}
+
+
+def role_label(code: str) -> str:
+    return str(ROLES.get(code, code))
+
 
 def state_label(code: str) -> str:
     return str(STATES.get(code, code.replace("_", " ")))

@@ -7,7 +7,6 @@ dies with its nomination."""
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -16,15 +15,7 @@ from awards_app.extensions import db
 from awards_app.models import Endorsement, Nomination
 from awards_app.services import N_, Message, NotFound, ServiceError, actors, audit, outbox
 from awards_app.services import text as text_rules
-
-
-def public_url(endpoint: str, **values) -> str:
-    """Links in emails come from the configured PUBLIC_URL, never from the
-    request's Host header (which a client controls), and work from the CLI."""
-    base = urlsplit(current_app.config["PUBLIC_URL"])
-    adapter = current_app.url_map.bind(base.netloc, url_scheme=base.scheme, script_name=base.path or "/")
-    return adapter.build(endpoint, values, force_external=True)
-
+from awards_app.services.links import public_url
 
 # Each request emails the nominator's words to an address they choose: bounded,
 # so the engine cannot be used to send mail to anyone at will.

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from awards_app.extensions import db
 from awards_app.models import Cycle, Expertise, JudgeProfile, Panel, PanelMember, User
 from awards_app.permissions import is_chair_of as is_chair  # noqa: F401 - its callers ask the one predicate
-from awards_app.services import N_, Message, ServiceError, audit
+from awards_app.services import N_, Message, ServiceError, accounts, audit
 from awards_app.services import conflicts as conflict_service
 
 NO_SUCH_JUDGE = N_("No such judge.")
@@ -59,6 +59,19 @@ def add_member(actor, cycle: Cycle, user: User, role: str = "member") -> list:
     audit.record(actor, "panel.member_added", member,
                  {"user_id": user.id, "email": user.email, "role": role}, cycle_id=cycle.id)
     return conflict_service.detect(actor, cycle, judges=[user])
+
+
+def invite_member(actor, cycle: Cycle, email: str, name: str, role: str = "member", *,
+                  locale: str = "en") -> tuple[User, list]:
+    """A judge who has no account yet: the secretariat creates it with the
+    judge role, the invitation to choose a password is sent, and the new
+    account joins the panel. An address that has an account is refused:
+    that judge is chosen from the list instead."""
+    if role not in ("chair", "member"):
+        raise ServiceError("panel.role", N_("A panel member is a chair or a member."))
+    roles = ("judge", "chair") if role == "chair" else ("judge",)
+    user, _message = accounts.invite(actor, email, name, roles, locale=locale)
+    return user, add_member(actor, cycle, user, role)
 
 
 def remove_member(actor, cycle: Cycle, member: PanelMember) -> None:

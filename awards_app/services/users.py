@@ -24,7 +24,7 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def _check_password_rules(password: str) -> None:
+def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ServiceError("password.too_short",
                            Message(N_("A password needs at least %(n)s characters."), n=MIN_PASSWORD_LENGTH),
@@ -49,7 +49,7 @@ def create_user(actor, email: str, name: str, roles, password: str | None = None
                     country=country or (organisation.country if organisation else None))
     user = User(email=email, person=person, timezone=site.get("timezone"))  # the site's until they choose
     if password is not None:
-        _check_password_rules(password)
+        check_password_rules(password)
         user.password_hash = passwords.hash_password(password)
     user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
     db.session.add(user)
@@ -89,10 +89,17 @@ def set_roles(actor, user: User, roles) -> None:
                                                      "tokens_revoked": revoked})
 
 
-def set_password(actor, user: User, password: str) -> None:
-    _check_password_rules(password)
+def replace_password(user: User, password: str) -> list[str]:
+    """A new password, within the rules; every session and API token of the
+    account ends with the old one. Returns the revoked tokens' prefixes for
+    the caller's audit event."""
+    check_password_rules(password)
     user.password_hash = passwords.hash_password(password)
-    revoked = end_sessions(user, revoke_tokens=True)
+    return end_sessions(user, revoke_tokens=True)
+
+
+def set_password(actor, user: User, password: str) -> None:
+    revoked = replace_password(user, password)
     audit.record(actor, "user.password_set", user, {"tokens_revoked": revoked})
 
 
@@ -100,19 +107,33 @@ def authenticate(email: str, password: str, *, remote_addr: str | None = None) -
     """The user when the password matches, else None; both outcomes are audited.
 
     The failure message is the same for an unknown email and a wrong password,
-    so the login form does not reveal which accounts exist.
+    so the login form does not reveal which accounts exist. A deactivated
+    account, or one whose invitation is not yet accepted, fails the same way.
+
+    An account with a second factor is not logged in yet: the password is
+    recorded as accepted and the caller asks for the code
+    (second_factor.complete_login).
     """
     user = find_by_email(email)
     ok = passwords.check_password(user.password_hash if user else None, password)
     if ok and user.active:
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(password)
-        audit.record(user, "auth.login", user, {"remote_addr": remote_addr})
+        if user.has_second_factor:
+            audit.record(user, "auth.password_accepted", user, {"remote_addr": remote_addr})
+        else:
+            record_login(user, remote_addr)
         return user
     audit.record(actors.SYSTEM, "auth.login_failed", None, {"email": email.strip().lower()[:254],
                                                    "remote_addr": remote_addr},
                  object_type="user_account")
     return None
+
+
+def record_login(user: User, remote_addr: str | None, **how) -> None:
+    """The login is complete (password, and the second factor if any)."""
+    user.last_login_at = datetime.now(UTC)
+    audit.record(user, "auth.login", user, {"remote_addr": remote_addr, **how})
 
 
 def record_login_limited(email: str, remote_addr: str | None, limit: str) -> None:

@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms import SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from awards_app import permissions
 from awards_app.extensions import db
@@ -27,6 +27,19 @@ bp = Blueprint("panels", __name__)
 class MemberForm(Form):
     user = SelectField(_l("Judge"), coerce=int, validators=[DataRequired()])
     role = SelectField(_l("Role on the panel"), choices=[("member", _l("Member")), ("chair", _l("Chair"))])
+
+
+NEW_JUDGE = "new_judge"  # the form's prefix: its fields share names with the member form's
+
+
+class NewJudgeForm(Form):
+    """A judge who has no account yet: the secretariat invites them."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role on the panel"), choices=[("member", _l("Member")), ("chair", _l("Chair"))])
+    locale = SelectField(_l("Language of the invitation"), default="en",
+                         choices=[("en", "English"), ("fr", "Français"), ("es", "Español")])
 
 
 class ResolveForm(Form):
@@ -59,7 +72,10 @@ def _member_form(panel):
 @bp.route("/cycles/<int:cycle_id>/panel")
 @login_required
 def show(cycle_id: int):
-    cycle = _cycle_for_panel(cycle_id)
+    return _render(_cycle_for_panel(cycle_id))
+
+
+def _render(cycle: Cycle, new_judge_form=None, status=200):
     panel = panel_service.panel_of(cycle)
     members = panel.members if panel else []
     conflicts = db.session.scalars(
@@ -80,7 +96,8 @@ def show(cycle_id: int):
         judging_blockers=transitions.preview_cycle_event(cycle, "open_judging", "admin")
         if cycle.state == "screening" else [],
         member_form=_member_form(panel), resolve_form=ResolveForm(formdata=None),
-        label=expertise.label)
+        new_judge_form=new_judge_form or NewJudgeForm(formdata=None, prefix=NEW_JUDGE),
+        may_invite=current_user.has_role("admin"), label=expertise.label), status
 
 
 @bp.route("/cycles/<int:cycle_id>/panel/members", methods=["POST"])
@@ -96,6 +113,27 @@ def add_member(cycle_id: int):
     if ok:
         flash(_("Added to the panel.") + (" " + _("%(n)s conflict(s) found: see below.", n=len(found))
                                           if found else ""), "success")
+    return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+
+
+@bp.route("/cycles/<int:cycle_id>/panel/new-judge", methods=["POST"])
+@login_required
+def invite_member(cycle_id: int):
+    """Creating an account is the secretariat's: the chair sees the panel, and gets 403."""
+    cycle = _cycle_for_panel(cycle_id)
+    if not current_user.has_role("admin"):
+        abort(403)
+    form = NewJudgeForm(prefix=NEW_JUDGE)
+    if not form.validate_on_submit():
+        return _render(cycle, form, 400)
+    ok, result = carry_out(lambda: panel_service.invite_member(current_user, cycle, form.email.data, form.name.data,
+                                                               form.role.data, locale=form.locale.data), form)
+    if not ok:
+        return _render(cycle, form, 400)
+    user, found = result
+    flash(_("%(name)s is invited and added to the panel: the invitation to choose a password is in the outbox.",
+            name=user.name) + (" " + _("%(n)s conflict(s) found: see below.", n=len(found)) if found else ""),
+          "success")
     return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
 
 

@@ -82,8 +82,18 @@ def init_security(app) -> None:
                            "login limits are multiplied by the number of workers.")
 
 
+# The session key of a login waiting for its second factor's code.
+PENDING_LOGIN = "pending_login"
+
+
 def _typed_email() -> str:
-    return (request.form.get("email") or "").strip().lower()[:254]
+    """The account a login concerns: the email typed, or on the second
+    step, the one whose password was accepted, so guessing codes counts
+    against the same account as guessing passwords."""
+    typed = request.form.get("email")
+    if typed is None:
+        typed = (session.get(PENDING_LOGIN) or {}).get("email")
+    return (typed or "").strip().lower()[:254]
 
 
 def login_account_key() -> str:
@@ -111,6 +121,12 @@ def record_login_limited(request_limit) -> None:
                                                      str(request_limit.limit)))
 
 
+def reset_account_key() -> str:
+    """Counts requests for a reset link per address typed, known or not."""
+    return "reset-account:" + _typed_email()
+
+
 def failed_login(response) -> bool:
-    """Only failures count toward the limits: a success redirects."""
-    return response.status_code != 302
+    """Only failures count toward the limits: a success redirects (or, with
+    a second factor and a kept form, asks for the code)."""
+    return response.status_code != 302 and not g.get("password_accepted")
