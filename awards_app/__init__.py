@@ -26,9 +26,10 @@ def register_extensions(app: Flask) -> None:
     from flask_babel import get_locale
 
     from awards_app.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from awards_app.i18n import rule_message, select_locale, select_timezone, time_left
+    from awards_app.i18n import rule_message, select_locale, time_left
     from awards_app.i18n.labels import event_label, kind_label, role_label, state_label
     from awards_app.services import text
+    from awards_app.web.language import select_timezone
     from awards_app.web.login import init_login
     from awards_app.web.security import init_security
 

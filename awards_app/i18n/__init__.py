@@ -22,15 +22,6 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or "en"
 
 
-def select_timezone() -> str:
-    """A signed-in user's own time zone; for a visitor, the site's (Settings)."""
-    if current_user and current_user.is_authenticated:
-        return current_user.timezone
-    from awards_app.services import site
-
-    return site.get("timezone")
-
-
 def time_left(moment: datetime) -> str:
     """'3 weeks', '5 hours' in the reader's language; never negative."""
     return format_timedelta(max(moment - datetime.now(UTC), timedelta(0)), threshold=1.1)

@@ -4,7 +4,7 @@ user's choice is also kept on their profile (through the users service)."""
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
-from awards_app.services import users
+from awards_app.services import site, users
 from awards_app.web import carry_out, safe_next
 
 bp = Blueprint("language", __name__)
@@ -19,3 +19,10 @@ def switch():
     if current_user.is_authenticated:
         carry_out(lambda: users.set_locale(current_user, lang))
     return redirect(safe_next(request.form.get("next"), url_for("main.index")), 303)
+
+
+def select_timezone() -> str:
+    """A signed-in user's own time zone; for a visitor, the site's (Settings)."""
+    if current_user and current_user.is_authenticated:
+        return current_user.timezone
+    return site.get("timezone")
