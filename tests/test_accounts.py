@@ -101,6 +101,7 @@ def test_an_invitation_creates_an_account_without_password_and_emails_a_single_u
     assert user.password_hash is None and user.locale == "fr"
     [(subject, body, locale, secret)] = messages_to(db_do, "nina@example.org")
     assert locale == "fr"  # the inviter chose the recipient's language
+    assert "Envoyé par" in body and "Sent by" not in body  # its footer too
     assert secret == LINK.search(body).group(0)  # the outbox erases it from the body once sent
     link = path_of(body)
     token = link.rsplit("/", 1)[1]

@@ -72,11 +72,8 @@ def _send(user: User, subject: str, body: str, *, link: str, **values) -> Outbox
     locale = user.locale or "en"
     with force_locale(locale):
         values = {k: str(v) for k, v in values.items()}  # labels read in that language
-        message = outbox.queue(user.email, gettext(subject, **values),
-                               gettext(body, link=link, **values), secret=link)
-    message.locale = locale
-    db.session.flush()
-    return message
+        return outbox.queue(user.email, gettext(subject, **values),
+                            gettext(body, link=link, **values), secret=link, locale=locale)
 
 
 def find_link(token: str) -> AccountLink:
