@@ -142,6 +142,7 @@ def load() -> Summary:
     load_accounts(password, organisations)
     cycle_service.demo_open_cycles(DEMO_ACTOR, upcoming)
     demo_story.play(data.DEMO_DOMAIN)
+    demo_story.request_pending_endorsement(data.DEMO_DOMAIN, upcoming.year)
     counts = {model.__name__: db.session.scalar(select(func.count()).select_from(model))
               for model in (Region, Country, Organisation, Event, Delegation, Participant,
                             AwardType, Cycle, Nomination, User)}

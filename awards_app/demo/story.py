@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from awards_app.extensions import db
-from awards_app.models import AwardType, Cycle, Organisation
+from awards_app.models import AwardType, Cycle, Nomination, Organisation, Person
 from awards_app.services import (
     assignments,
     conflicts,
@@ -105,3 +105,30 @@ def play(domain: str) -> Cycle | None:
         decisions.cast_vote(member, recommendation, "approve")
     transitions.fire_cycle_event(admin, cycle, "announce")
     return cycle
+
+
+PENDING = ("Tomás Oliveira", "tomas.oliveira@example.org", date(2002, 6, 11), 6, "PT",
+           "Six years guiding visitors through the science festival of his town, now its volunteer lead.")
+
+
+def request_pending_endorsement(domain: str, year: int) -> None:
+    """A draft for this year's Volunteer Award whose endorsement is asked
+    for and not yet given, so a newcomer finds its notice in the Mailbox and
+    can follow the link as the endorser would. Once per database."""
+    award = db.session.scalar(select(AwardType).where(AwardType.code == "volunteer_award"))
+    cycle = award and db.session.scalar(select(Cycle).where(Cycle.award_type_id == award.id, Cycle.year == year))
+    nominator = _user(f"nominator@{domain}")
+    name, email, born, years, iso, statement = PENDING
+    if cycle is None or cycle.state != "call_open" or db.session.scalar(
+            select(Nomination.id).join(Nomination.candidate_person)
+            .where(Nomination.cycle_id == cycle.id, Person.email == email)):
+        return
+    organisation = db.session.scalar(select(Organisation).where(
+        Organisation.name.like("Youth Science %"), Organisation.country.has(iso2=iso)))
+    draft = nominations.create_draft(
+        nominator, cycle, statement=statement, volunteer_years=years,
+        volunteer_places=f"{organisation.name}, {year - years}-{year}",
+        candidate=nominations.IndividualCandidate(name=name, email=email, date_of_birth=born,
+                                                  organisation_id=organisation.id,
+                                                  country_id=organisation.country_id))
+    endorsements.request(nominator, draft, f"president@{iso.lower()}.example.org", from_candidate_organisation=True)
