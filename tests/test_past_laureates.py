@@ -188,9 +188,9 @@ def test_a_file_with_any_bad_row_is_refused_whole_with_each_problem_on_its_line(
 
 def test_a_file_missing_a_column_or_not_utf8_is_refused(client, admin):
     missing = _upload(client, b"year,award,name\n2019,cultural_award,X\n")
-    assert missing.status_code == 400 and "laureate.csv_missing_columns" in missing.get_data(as_text=True)
+    assert missing.status_code == 400 and "csv.missing_columns" in missing.get_data(as_text=True)
     latin1 = _upload(client, "year,award,kind,name,country\n2019,cultural_award,delegation,Perú,\n".encode("latin-1"))
-    assert latin1.status_code == 400 and "laureate.csv_not_utf8" in latin1.get_data(as_text=True)
+    assert latin1.status_code == 400 and "csv.not_utf8" in latin1.get_data(as_text=True)
     assert _count() == 0
 
 

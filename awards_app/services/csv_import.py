@@ -2,8 +2,8 @@
 nothing: each problem carries the line a spreadsheet shows (the header is
 line 1), and a file with any problem changes nothing.
 
-The organisation and ESI edition imports use it (services/organisations.py,
-services/events.py); the participants import keeps its own, older copy.
+The organisation, ESI edition and past-laureate imports use it; the
+participants import keeps its own, older copy (English-only messages).
 """
 
 import csv

@@ -8,8 +8,6 @@ nothing, as the participants import is: every bad row is reported with the
 line a spreadsheet shows (the header is line 1).
 """
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,38 +18,17 @@ from sqlalchemy.orm import selectinload
 from awards_app.extensions import db
 from awards_app.models import AwardType, Country, Organisation, OrganisationAlias, PastLaureate
 from awards_app.models.awards import LAUREATE_KINDS
-from awards_app.services import N_, Forbidden, Message, ServiceError, audit, decisions
+from awards_app.services import N_, Forbidden, Message, ServiceError, audit, csv_import, decisions
+from awards_app.services.csv_import import ImportRefused, RowError
 from judging.names import normalise_name
 
 FIRST_YEAR = 1987  # the first ESI (Québec): no MILSET award is older
 NAME_MAX = 200  # PastLaureate.name's column width
 NOTE_MAX = 2000
 REASON_MAX = 2000
-MAX_ROWS = 1000
-MAX_BYTES = 1_000_000
+IMPORT_RULE = "laureate.csv_invalid"
 REQUIRED_COLUMNS = ("year", "award", "kind", "name", "country")
 OPTIONAL_COLUMNS = ("organisation", "note")
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One refused row: its spreadsheet line, the column at fault (None for
-    the whole row or file), a rule id and a message."""
-
-    line: int
-    field: str | None
-    rule: str
-    message: str
-
-
-class ImportRefused(ServiceError):
-    """A file with bad rows; nothing from it was imported."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__("laureate.csv_invalid",
-                         Message(N_("The file was refused: %(count)s problem(s). Nothing was imported."),
-                                 count=len(errors)), field="file")
-        self.errors = errors
 
 
 # --- reading ----------------------------------------------------------------------
@@ -257,15 +234,7 @@ def remove(actor, entry: PastLaureate, reason: str) -> None:
 
 def read_upload(data: bytes) -> str:
     """The text of an uploaded file: UTF-8, with or without a byte-order mark."""
-    if len(data) > MAX_BYTES:
-        raise ImportRefused([RowError(1, None, "laureate.csv_too_large", Message(
-            N_("The file is larger than %(kb)s kB."), kb=MAX_BYTES // 1000))])
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise ImportRefused([RowError(line, None, "laureate.csv_not_utf8",
-                                      N_("The file is not UTF-8 text. Save it as \"CSV UTF-8\"."))]) from None
+    return csv_import.decode(data, IMPORT_RULE)
 
 
 class _Lookup:
@@ -294,39 +263,6 @@ class _Lookup:
         return self.countries.get(value.strip().lower()) or self.countries.get(normalise_name(value))
 
 
-def _records(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
-    """The file's rows as (line, {column: value}), or the one problem that stops reading it."""
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
-        return [], [RowError(1, None, "laureate.csv_empty", N_("The file is empty."))]
-    first_line = text.splitlines()[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        records = list(reader)
-    except csv.Error as exc:
-        return [], [RowError(reader.line_num, None, "laureate.csv_unreadable",
-                             Message(N_("The file cannot be read as CSV: %(error)s."), error=str(exc)))]
-    header = [cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in records[0]]
-    header = ["organisation" if cell == "organization" else cell for cell in header]
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if missing:
-        return [], [RowError(1, None, "laureate.csv_missing_columns", Message(
-            N_("The header must name the columns %(columns)s; missing: %(missing)s."),
-            columns=", ".join(REQUIRED_COLUMNS), missing=", ".join(missing)))]
-    index = {column: header.index(column) for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
-             if column in header}
-    body = [(line, {column: (cells[i].strip() if i < len(cells) else "") for column, i in index.items()})
-            for line, cells in enumerate(records[1:], start=2) if any(cell.strip() for cell in cells)]
-    if len(body) > MAX_ROWS:
-        return [], [RowError(body[MAX_ROWS][0], None, "laureate.csv_too_many_rows", Message(
-            N_("A file may list at most %(max)s laureates; this one lists %(count)s. Split it."),
-            max=MAX_ROWS, count=len(body)))]
-    if not body:
-        return [], [RowError(1, None, "laureate.csv_no_rows", N_("The file lists no laureates."))]
-    return body, []
-
-
 def parse_csv(text: str, *, today: date | None = None) -> tuple[list[dict], list[RowError]]:
     """Rows ready to add and every problem found, the registry's duplicates included.
 
@@ -334,7 +270,7 @@ def parse_csv(text: str, *, today: date | None = None) -> tuple[list[dict], list
     but counted. award: a code or the award's English, French or Spanish
     name. country: an ISO code or a name (may be empty when an organisation
     is given: its country is taken). organisation: optional, by name or alias."""
-    body, errors = _records(text)
+    body, errors = csv_import.read_rows(text, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
     if errors:
         return [], errors
     lookup, rows, first_seen = _Lookup(), [], {}
@@ -397,7 +333,7 @@ def import_csv(actor, text: str, *, today: date | None = None) -> int:
     _require_secretariat(actor)
     rows, errors = parse_csv(text, today=today)
     if errors:
-        raise ImportRefused(sorted(errors, key=lambda e: e.line))
+        raise ImportRefused(IMPORT_RULE, errors)
     for row in rows:
         row.pop("line")
         add(actor, row.pop("award"), today=today, **row)

@@ -15,6 +15,7 @@ from awards_app.extensions import db
 from awards_app.models import AwardType, Country, Organisation, PastLaureate
 from awards_app.models.awards import LAUREATE_KINDS
 from awards_app.permissions import role_required
+from awards_app.services import csv_import
 from awards_app.services import laureates as service
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
@@ -87,7 +88,7 @@ def import_csv():
     form = ImportForm()
     if not form.validate_on_submit():
         return _render_index(form, status=400)
-    data = form.file.data.read(service.MAX_BYTES + 1)
+    data = form.file.data.read(csv_import.MAX_BYTES + 1)
     ok, imported = carry_out(lambda: service.import_csv(current_user, service.read_upload(data)), show=False)
     if not ok:  # refused whole: the page lists each bad row
         return _render_index(form, problems=imported.errors, status=400)
