@@ -111,6 +111,17 @@ def ctx(app):
 
 
 @pytest.fixture
+def db_do(app):
+    """Run something against the database in its own transaction, as a command would."""
+    def run(action):
+        with app.app_context():
+            result = action()
+            db.session.commit()
+            return result
+    return run
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -26,17 +26,6 @@ LINK = re.compile(r"http://127\.0\.0\.1:5000/password/([A-Za-z0-9_-]+)")
 
 
 @pytest.fixture
-def db_do(app):
-    """Run something against the database in its own transaction, as a command would."""
-    def run(action):
-        with app.app_context():
-            result = action()
-            db.session.commit()
-            return result
-    return run
-
-
-@pytest.fixture
 def admin(app, db_do):
     db_do(lambda: users.create_user(TESTS_ACTOR, ADMIN, "Sam Secretariat", ("admin",), password=PASSWORD))
     return browser(app, ADMIN)

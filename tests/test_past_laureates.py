@@ -110,7 +110,7 @@ def test_the_secretariat_adds_edits_and_removes_an_entry_each_step_audited(clien
         "country": country.id, "organisation": 0, "note": "Abu Dhabi."})
     assert edited.status_code == 303
     [updated] = _audited("laureate.updated")
-    assert updated.payload["changed"]["year"] == [2011, 2013] and "name" not in updated.payload["changed"]
+    assert updated.payload["year"] == {"from": 2011, "to": 2013} and "name" not in updated.payload
 
     no_reason = client.post(f"/admin/laureates/entries/{entry.id}/remove", data={"reason": ""})
     assert no_reason.status_code == 400 and _count() == 1

@@ -19,16 +19,6 @@ from tests.factories import TESTS_ACTOR
 EMAIL = "bo@example.org"
 
 
-@pytest.fixture
-def db_do(app):
-    def run(action):
-        with app.app_context():
-            result = action()
-            db.session.commit()
-            return result
-    return run
-
-
 def make(db_do, email=EMAIL, roles=("board",)):
     return db_do(lambda: users.create_user(TESTS_ACTOR, email, "Bo Board", roles, password=PASSWORD).id)
 

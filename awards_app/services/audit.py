@@ -30,6 +30,12 @@ def record(actor, action: str, obj=None, payload: dict | None = None, *,
                                      cycle_id=cycle_id)])[0]
 
 
+def changes(before: dict, after: dict) -> dict:
+    """The fields an edit changed, as {field: {"from": old, "to": new}}: the
+    payload of an "updated" event, empty when nothing changed."""
+    return {k: {"from": before.get(k), "to": v} for k, v in after.items() if before.get(k) != v}
+
+
 @dataclass
 class PendingEvent:
     """One event to append with record_many."""

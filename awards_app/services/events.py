@@ -93,8 +93,7 @@ def update(actor, event: Event, number: int, year: int, city: str, country: Coun
     event.host_organisation, event.starts_on, event.ends_on = host, starts_on, ends_on
     db.session.flush()
     after = _summary(event)
-    changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
-    if changes:
+    if changes := audit.changes(before, after):
         audit.record(actor, "event.updated", event, changes)
     return event
 

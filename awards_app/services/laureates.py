@@ -209,9 +209,8 @@ def update(actor, entry: PastLaureate, *, award: AwardType, year: int, kind: str
     entry.country, entry.organisation = country, organisation
     _flush_or_duplicate(award, year, name)
     after = _snapshot(entry)
-    changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
-    if changed:
-        audit.record(actor, "laureate.updated", entry, {"changed": changed})
+    if changes := audit.changes(before, after):
+        audit.record(actor, "laureate.updated", entry, changes)
     return entry
 
 

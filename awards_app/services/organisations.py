@@ -164,8 +164,7 @@ def update(actor, organisation: Organisation, name: str, country: Country | None
             organisation.aliases.append(OrganisationAlias(name=spelling, name_key=key))
     db.session.flush()
     after = _summary(organisation)
-    changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
-    if changes:
+    if changes := audit.changes(before, after):
         audit.record(actor, "organisation.updated", organisation, changes)
     return organisation
 
