@@ -89,6 +89,7 @@ PAGES = {
     "reports.verifier": only(BOARD, AUDITOR),
     "reports.scores_csv": only(),  # no score matrix for anyone before ratification
     "screening.queue": only(ADMIN),
+    "screening.show": only(ADMIN, status=303),  # the world's nomination is screened: to its own page
     "settings.edit": only(ADMIN),
     "tokens.index": EVERYONE,
 }
@@ -385,7 +386,8 @@ POST_PAGES = {
     "reference.edit_event": (only(ADMIN, status=303), _form(
         number=78, year=2031, city="Renamed City", country=lambda ids: ids["country_id"], host=0)),
     "reference.event_active": (only(ADMIN, status=303), _form(active="0")),
-    "screening.decide": (only(ADMIN, status=303), _form(verdict="eligible")),
+    # Screened already: the refusal is shown with the verdict form, keeping what was typed.
+    "screening.decide": (only(ADMIN, status=409), _form(verdict="eligible")),
     "settings.edit": (only(ADMIN, status=303), _form(organisation_name="MILSET", contact_email="office@milset.org",
                                                      timezone="Europe/Paris")),
     "tokens.create": (only(*LOGGED_IN, status=201), _form(name="my script")),

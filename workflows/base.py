@@ -99,9 +99,13 @@ class RuleResult:
         return not self.ok and self.severity == "error"
 
 
-def check(rule: str, holds: bool, message: str, severity: Severity = "error", **detail) -> RuleResult:
-    """Build a RuleResult; ``detail`` keyword arguments must be JSON values."""
-    return RuleResult(rule=rule, ok=bool(holds), message=message, severity=severity, detail=detail)
+def check(rule: str, holds: bool, message: str, severity: Severity = "error", *, passed: str | None = None,
+          **detail) -> RuleResult:
+    """Build a RuleResult; ``detail`` keyword arguments must be JSON values.
+    ``message`` says what fails; ``passed``, when given, says what holds, so a
+    reader is never shown a failure's text beside a tick."""
+    text = passed if holds and passed is not None else message
+    return RuleResult(rule=rule, ok=bool(holds), message=text, severity=severity, detail=detail)
 
 
 class Refused(Exception):
@@ -153,6 +157,7 @@ class CycleFacts:
     assignments_submitted: int = 0
     close_reason: str | None = None
     eligible_nominations: int = 0
+    unscreened_nominations: int = 0
     recommended_count: int = 0
     max_laureates: int | None = None
     board_votes_approve: int = 0

@@ -12,6 +12,10 @@ _GOES_TO = {"individual": N_("This award goes to an individual."),
             "delegation": N_("This award goes to a delegation."),
             "organisation": N_("This award goes to an organisation."),
             "project": N_("This award goes to a project.")}
+_IS_KIND = {"individual": N_("The candidate is an individual."),
+            "delegation": N_("The candidate is a delegation."),
+            "organisation": N_("The candidate is an organisation."),
+            "project": N_("The candidate is a project.")}
 
 
 def kind_is(rule: str, kind: str) -> EligibilityRule:
@@ -23,6 +27,7 @@ def kind_is(rule: str, kind: str) -> EligibilityRule:
         expected = setting(settings, "candidate_kind")
         return check(rule, candidate.kind == expected,
                      _GOES_TO.get(expected) or Message(N_("This award goes to %(kind)s."), kind=expected),
+                     passed=_IS_KIND.get(expected) or Message(N_("The candidate is %(kind)s."), kind=expected),
                      expected=expected, kind=candidate.kind)
 
     return candidate_kind
@@ -33,7 +38,8 @@ def never_won(rule: str, award: str) -> EligibilityRule:
 
     def not_previous_laureate(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
         return check(rule, not candidate.previously_won,
-                     Message(N_("The candidate has already received the %(award)s."), award=award))
+                     Message(N_("The candidate has already received the %(award)s."), award=award),
+                     passed=Message(N_("The candidate has not received the %(award)s before."), award=award))
 
     return not_previous_laureate
 
@@ -44,7 +50,8 @@ def at_current_esi(rule: str) -> EligibilityRule:
 
     def registered(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
         return check(rule, candidate.at_current_esi,
-                     N_("The delegation must take part in the current Expo-Sciences International."))
+                     N_("The delegation must take part in the current Expo-Sciences International."),
+                     passed=N_("The delegation takes part in the current Expo-Sciences International."))
 
     return registered
 
@@ -55,6 +62,7 @@ def is_member(rule: str) -> EligibilityRule:
     def member(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
         return check(rule, candidate.organisation_is_member is True,
                      N_("The organisation must be a MILSET member."),
+                     passed=N_("The organisation is a MILSET member."),
                      organisation_is_member=candidate.organisation_is_member)
 
     return member

@@ -58,6 +58,16 @@ def eligible_nominations(facts: CycleFacts, settings: Mapping) -> RuleResult:
                  eligible_nominations=facts.eligible_nominations)
 
 
+def all_screened(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """Judging opens on a settled list: a submitted nomination still waiting
+    for its verdict would otherwise stay "submitted" for ever."""
+    waiting = facts.unscreened_nominations
+    return check("screening.all_screened", waiting == 0,
+                 Message(N_("%(n)s submitted nomination(s) still wait for screening: record a verdict for each "
+                            "before judging opens."), n=waiting),
+                 unscreened_nominations=waiting)
+
+
 def panel_size_rule(rule: str = "panel.size") -> Guard:
     """A guard on the panel size range from the settings, under ``rule``."""
 

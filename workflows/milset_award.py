@@ -37,7 +37,8 @@ def host_designated(facts: CycleFacts, settings: Mapping) -> RuleResult:
 def is_host(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
     """Only the host organisation of the current ESI receives the MILSET Award."""
     return check("milset_award.host_organisation", candidate.is_host_organisation,
-                 N_("The MILSET Award goes to the organisation hosting the ESI."))
+                 N_("The MILSET Award goes to the organisation hosting the ESI."),
+                 passed=N_("The candidate is the organisation hosting the ESI."))
 
 
 RULES = Rulebook(

@@ -94,6 +94,7 @@ STANDARD_CYCLE_RULES = Rulebook(
         "open_call": (g.criteria_published,),
         "open_judging": (
             g.eligible_nominations,
+            g.all_screened,
             g.panel_size_rule(),
             g.panel_chair,
             g.chair_is_board_rule(),

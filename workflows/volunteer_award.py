@@ -84,6 +84,8 @@ def age_under_limit(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
                             "unknown."), limit=limit) if age is None else
                  Message(N_("The nominee must be under %(limit)s at the reference date; they are %(age)s."),
                          limit=limit, age=age),
+                 passed=Message(N_("The nominee is %(age)s at the reference date, under %(limit)s."),
+                                limit=limit, age=age),
                  max_age=limit, age=age)
 
 
@@ -93,13 +95,16 @@ def min_years(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
     message = Message(N_("The nominee must have volunteered at least %(needed)s years for a MILSET member, region "
                          "or MILSET itself."), needed=needed)
     return check("volunteer.min_years", years is not None and years >= needed, message,
+                 passed=Message(N_("The nominee has volunteered %(years)s years; at least %(needed)s are required."),
+                                years=years, needed=needed),
                  min_volunteer_years=needed, volunteer_years=years)
 
 
 def endorsed(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
     """The nominee's own organisation prepares and endorses the candidature."""
     return check("volunteer.endorsed_by_organisation", candidate.endorsed_by_own_organisation,
-                 N_("The candidature must be endorsed by the nominee's own organisation."))
+                 N_("The candidature must be endorsed by the nominee's own organisation."),
+                 passed=N_("The nominee's own organisation has endorsed the candidature."))
 
 
 # The standard rules, with the board's ratification held as a vote after a

@@ -20,18 +20,22 @@ def has_age_group(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
     return check("young_scientists.has_age_group",
                  any(low <= age <= high for age in candidate.participant_ages),
                  Message(N_("The delegation must include participants aged %(low)s to %(high)s."), low=low, high=high),
+                 passed=Message(N_("The delegation includes participants aged %(low)s to %(high)s."),
+                                low=low, high=high),
                  young_age_min=low, young_age_max=high, ages=sorted(candidate.participant_ages))
 
 
 def not_host(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
     """The host organisation is not a candidate."""
     return check("young_scientists.not_host", not candidate.is_host_organisation,
-                 N_("The host organisation of the ESI cannot receive this award."))
+                 N_("The host organisation of the ESI cannot receive this award."),
+                 passed=N_("The delegation's organisation is not the ESI's host."))
 
 
 RULES = STANDARD_CYCLE_RULES.with_guards(
     open_judging=(
         g.eligible_nominations,
+        g.all_screened,
         g.panel_size_rule("young_scientists.jury_of_three"),
         g.panel_chair,
         g.chair_is_board_rule("young_scientists.chair_is_board"),

@@ -1,6 +1,6 @@
 """The facts about a candidate that the award's eligibility rules read."""
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -8,6 +8,7 @@ from sqlalchemy import select
 import workflows
 from awards_app.extensions import db
 from awards_app.models import AwardType, Cycle, Nomination, Organisation, Person
+from awards_app.services import N_
 from awards_app.services.laureates import listed_before
 from judging.names import normalise_name
 from workflows.ages import age_on, ages_at_event_start
@@ -89,9 +90,15 @@ def candidate_facts(nomination: Nomination) -> "workflows.CandidateFacts":
     return workflows.CandidateFacts(**facts)
 
 
-def check(nomination: Nomination) -> list:
+def check(nomination: Nomination, candidate: "workflows.CandidateFacts | None" = None) -> list:
     wf = nomination.cycle.award_type.workflow
-    return wf.check_eligibility(candidate_facts(nomination), nomination.cycle.settings)
+    return wf.check_eligibility(candidate or candidate_facts(nomination), nomination.cycle.settings)
+
+
+def for_screening(nomination: Nomination) -> tuple[list["Fact"], list]:
+    """What the screener decides on: the facts and each rule's result, fresh."""
+    candidate = candidate_facts(nomination)
+    return screening_facts(nomination, candidate), check(nomination, candidate)
 
 
 def as_dict(result) -> dict:
@@ -102,3 +109,74 @@ def as_dict(result) -> dict:
     if hasattr(result.message, "template"):
         data["message_template"], data["message_values"] = result.message.template, result.message.values
     return data
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact the award's rules read, as the screener sees it. ``label``
+    and ``flag`` are marked messages; ``value`` is plain (a text, number,
+    date, yes/no, list, or None for not given); ``translate`` marks a value
+    that is itself a marked message (an organisation's status)."""
+
+    label: str
+    value: object
+    flag: str | None = None
+    translate: bool = False
+
+
+_STATUSES = {"member": N_("Member"), "associate": N_("Associate member"),
+             "accredited": N_("Accredited"), "other": N_("Other")}
+
+
+def _organisation_facts(organisation: Organisation | None) -> list[Fact]:
+    if organisation is None:
+        return [Fact(N_("Organisation"), None)]
+    return [Fact(N_("Organisation"), organisation.name),
+            Fact(N_("Organisation's status"), _STATUSES.get(organisation.status, organisation.status),
+                 translate=True),
+            Fact(N_("Organisation's country"), organisation.country.name),
+            Fact(N_("Organisation's region"), organisation.region.name)]
+
+
+def screening_facts(nomination: Nomination, candidate: "workflows.CandidateFacts | None" = None) -> list[Fact]:
+    """Every fact the award's eligibility rules read about this candidate,
+    with a flag where a value cannot be right (a birth date in the future)."""
+    cycle, event = nomination.cycle, nomination.cycle.event
+    candidate = candidate or candidate_facts(nomination)
+    facts: list[Fact] = []
+    if nomination.candidate_kind == "individual":
+        person = nomination.candidate_person
+        born = person.date_of_birth
+        facts += [
+            Fact(N_("Date of birth"), born,
+                 flag=N_("This date of birth is in the future.") if born and born > date.today() else None),
+            Fact(N_("Reference date for ages"), reference_date(cycle)),
+            Fact(N_("Age at the reference date"), candidate.age_at_reference),
+            Fact(N_("Email"), person.email),
+            Fact(N_("Country"), person.country.name if person.country else None),
+            *_organisation_facts(person.organisation),
+            Fact(N_("Years of volunteering"), nomination.volunteer_years),
+            Fact(N_("Where the candidate volunteered"), nomination.volunteer_places),
+            Fact(N_("Endorsement received from the candidate's own organisation"),
+                 candidate.endorsed_by_own_organisation),
+        ]
+    elif nomination.candidate_kind == "delegation":
+        delegation = nomination.candidate_delegation
+        ages = candidate.participant_ages
+        facts += [
+            Fact(N_("Delegation"), delegation.name),
+            *_organisation_facts(delegation.organisation),
+            Fact(N_("The delegation's ESI"), delegation.event.title),
+            Fact(N_("This cycle's ESI"), event.title if event else None),
+            Fact(N_("Registered at this cycle's ESI"), candidate.at_current_esi),
+            Fact(N_("Participants' ages at the start of the ESI"), sorted(ages),
+                 flag=N_("A participant's birth date is after the start of the ESI.")
+                 if any(age < 0 for age in ages) else None),
+            Fact(N_("The delegation's organisation hosts the ESI"), candidate.is_host_organisation),
+        ]
+    else:
+        facts += [*_organisation_facts(nomination.candidate_organisation),
+                  Fact(N_("This cycle's ESI"), event.title if event else None),
+                  Fact(N_("The organisation hosts the ESI"), candidate.is_host_organisation)]
+    facts.append(Fact(N_("Has received this award before"), candidate.previously_won))
+    return facts

@@ -32,6 +32,9 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
     count_eligible = db.session.scalar(
         select(func.count()).select_from(Nomination)
         .where(Nomination.cycle_id == cycle.id, Nomination.state == "eligible"))
+    unscreened = db.session.scalar(
+        select(func.count()).select_from(Nomination)
+        .where(Nomination.cycle_id == cycle.id, Nomination.state == "submitted"))
     recommended = db.session.scalar(
         select(func.count()).select_from(Nomination)
         .where(Nomination.cycle_id == cycle.id, Nomination.state == "recommended"))
@@ -60,6 +63,7 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
         assignments_total=sum(by_state.values()),
         assignments_submitted=by_state.get("submitted", 0),
         eligible_nominations=count_eligible or 0,
+        unscreened_nominations=unscreened or 0,
         recommended_count=recommended or 0,
         close_reason=cycle.close_reason,
         host_designated=cycle.event is not None and cycle.event.host_organisation_id is not None,

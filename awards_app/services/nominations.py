@@ -36,6 +36,13 @@ class IndividualCandidate:
     date_of_birth: date | None = None
 
 
+def _check_birth_date(born: date | None) -> None:
+    """A birth date in the future is a typing mistake, never a candidate's age."""
+    if born is not None and born > date.today():
+        raise ServiceError("nomination.birth_date_future", N_("The date of birth cannot be in the future."),
+                           field="date_of_birth")
+
+
 def open_cycles() -> list[Cycle]:
     return list(db.session.scalars(
         select(Cycle).where(Cycle.state == "call_open").order_by(Cycle.deadline)))
@@ -65,6 +72,7 @@ def create_draft(actor, cycle: Cycle, *, candidate, statement: str = "",
                             statement=statement or "", volunteer_years=volunteer_years,
                             volunteer_places=volunteer_places)
     if kind == "individual":
+        _check_birth_date(candidate.date_of_birth)
         if not candidate.name.strip():
             raise ServiceError("nomination.candidate_name", N_("Give the candidate's name."),
                                field="name")
@@ -110,6 +118,8 @@ def update_draft(actor, nomination: Nomination, *, expected_version: int | None 
         raise Refusal([{"rule": "edit.stale",
                          "message": N_("Someone changed this in the meantime; reload and try again.")}])
     person_fields = {"name", "email", "country_id", "organisation_id", "date_of_birth"}
+    if nomination.candidate_person is not None:
+        _check_birth_date(fields.get("date_of_birth"))
     changed = {}
     for name, value in fields.items():
         target = nomination.candidate_person if name in person_fields else nomination
@@ -151,11 +161,13 @@ def screen(actor, nomination: Nomination, *, eligible: bool, reason: str | None,
            expected_version: int | None = None) -> None:
     """The secretariat's verdict; the nominator is told, with the reason."""
     reason = (reason or "").strip() or None
+    # Lock and check the version the screener saw before writing the reason:
+    # the reason's own write bumps the version counter.
+    nomination = transitions.lock_row(Nomination, nomination.id, expected_version)
     nomination.screening_reason = reason
     event = "mark_eligible" if eligible else "mark_ineligible"
     transitions.fire_nomination_event(actor, nomination, event, facts.nomination_facts(nomination),
-                                      as_role="admin", expected_version=expected_version,
-                                      reason=reason)
+                                      as_role="admin", reason=reason)
     if eligible:
         body = N_("Your nomination of %(candidate)s was found eligible.")
     else:

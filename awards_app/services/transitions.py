@@ -64,11 +64,13 @@ def _lock(model, row_id: int, expected_version: int | None):
     return row
 
 
-def lock_row(model, row_id: int):
+def lock_row(model, row_id: int, expected_version: int | None = None):
     """The row, locked until the transaction ends (SELECT ... FOR UPDATE on
     PostgreSQL) and read afresh: a service that must see what a concurrent
-    request committed first locks the parent row before reading."""
-    return _lock(model, row_id, None)
+    request committed first locks the parent row before reading. With
+    ``expected_version``, a row changed since the user saw it is refused
+    (edit.stale)."""
+    return _lock(model, row_id, expected_version)
 
 
 def _flush():

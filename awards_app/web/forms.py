@@ -8,11 +8,12 @@ from wtforms import (
     DateField,
     DecimalField,
     EmailField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from awards_app.i18n import rule_message
 from awards_app.services import text
@@ -75,8 +76,19 @@ class EndorsementForm(Form):
     text = TextAreaField(_l("Your endorsement"), validators=[DataRequired(), Length(max=10000)])
 
 
+REASON_REQUIRED = "Give the reason the nomination is ineligible."  # workflows.guards.screening_reason
+
+
 class ScreeningForm(Form):
-    verdict = SelectField(_l("Verdict"), choices=[("eligible", _l("Eligible")),
-                                                  ("ineligible", _l("Not eligible"))])
+    # Nothing is chosen until the screener chooses: a verdict is never a default.
+    verdict = RadioField(_l("Verdict"), choices=[("eligible", _l("Eligible")),
+                                                 ("ineligible", _l("Not eligible"))],
+                         validators=[InputRequired(_l("Choose a verdict."))])
+    # No Optional(): it would stop the chain before validate_reason sees a blank reason.
     reason = TextAreaField(_l("Reason (shown to the nominator; required when not eligible)"),
-                           validators=[Optional(), Length(max=5000)])
+                           validators=[Length(max=5000)])
+
+    def validate_reason(self, field):
+        if self.verdict.data == "ineligible" and not (field.data or "").strip():
+            # The workflow's own rule, said at the field before anything is sent.
+            raise ValidationError(f"{rule_message(REASON_REQUIRED)} [screening.reason_required]")
