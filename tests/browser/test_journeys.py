@@ -148,8 +148,9 @@ class Journey:
         assert self.site.cycle_state(self.cycle_id) == "screening"
 
         self.visit(page, "/screening/", "screening queue", "admin")
+        self.visit(page, f"/screening/{self.nomination_id}", "screening a nomination", "admin")
         form = f"main form[action='/screening/{self.nomination_id}']"
-        page.locator(f"{form} select[name=verdict]").select_option("eligible")
+        page.locator(f"{form} input[name=verdict][value=eligible]").check()
         assert post(page, form) == 200
         no_error_flash(page)
         assert self.site.nomination_state(self.nomination_id) == "eligible"

@@ -123,6 +123,7 @@ GUARD_FAILURES = [
      "esi.no_project_awards"),
     (PANEL_AWARDS, "open_call", {"criteria_published": False}, "criteria.published"),
     (PANEL_AWARDS, "open_judging", {"eligible_nominations": 0}, "screening.eligible_nominations"),
+    (PANEL_AWARDS, "open_judging", {"unscreened_nominations": 1}, "screening.all_screened"),
     (BOARD_CHAIR_OPTIONAL, "open_judging", {"panel_has_chair": False}, "panel.chair"),
     (PANEL_AWARDS, "open_judging", {"missing_fields": ("youth_work",)}, "panel.expertise_covers_fields"),
     (PANEL_AWARDS, "open_judging", {"unresolved_conflicts": 1}, "conflicts.unresolved"),

@@ -151,3 +151,12 @@ BAD_SETTINGS = [
 def test_each_settings_rule_refuses_its_case(code, settings, rule):
     results = REGISTRY[code].validate_settings(settings, event_is_esi=True)
     assert [r.rule for r in results if not r.ok] == [rule]
+
+
+@pytest.mark.parametrize(("code", "changes", "rule"), FAILURES)
+def test_a_passed_rule_says_what_holds_not_what_would_fail(code, changes, rule):
+    """Shown beside a tick, a failure's text reads as a failure ("✓ The
+    candidate has already received the Derek Gray Medal")."""
+    passed = {r.rule: r.message for r in REGISTRY[code].check_eligibility(IDEAL[code], {})}
+    failed = {r.rule: r.message for r in REGISTRY[code].check_eligibility(replace(IDEAL[code], **changes), {})}
+    assert passed[rule] and passed[rule] != failed[rule]
