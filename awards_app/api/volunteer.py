@@ -4,8 +4,8 @@ the board's approvals of the odd-year override."""
 from flask_login import current_user
 from marshmallow import fields, validate
 
-from awards_app.api.catalogue import cycle_or_404
 from awards_app import permissions
+from awards_app.api.catalogue import cycle_or_404
 from awards_app.api.core import api_blueprint, forbidden, write
 from awards_app.api.schemas import ID, Strict
 from awards_app.services import volunteer

@@ -55,7 +55,7 @@ def hearing(cycle_id: int):
         chosen = [u for u in members if u.id in set(form.present.data)]
         ok, refused = carry_out(lambda: volunteer_service.record_hearing(
             current_user, cycle, held_on=form.held_on.data, present=chosen, minutes=form.minutes.data),
-            form, field="minutes")
+            form)  # a refusal naming no field (409, 403) is flashed above the page
         if ok:
             flash(_("The hearing is recorded: the Executive Committee may now vote."), "success")
             return redirect(url_for("cycles.show", cycle_id=cycle.id), 303)
@@ -78,7 +78,7 @@ def override(cycle_id: int):
         # another award or nothing to override (409), no reason (at the field).
         if form.validate():
             ok, result = carry_out(lambda: volunteer_service.approve_odd_year_override(
-                current_user, cycle, form.reason.data), form, field="reason")
+                current_user, cycle, form.reason.data), form)
             if ok:
                 flash(_("The board's override is in effect.") if result else
                       _("Your approval is recorded; the override takes effect at the board's quorum."), "success")
