@@ -71,11 +71,12 @@ def register_blueprints(app: Flask) -> None:
         reports,
         screening,
         settings,
+        volunteer,
     )
 
     for module in (main, auth, awards, cycles, nominate, endorse, screening, delegations, judges,
                    judging, panels, chair, board, reports, admin, account, reference, laureates, mailbox,
-                   settings, language):
+                   settings, language, volunteer):
         app.register_blueprint(module.bp)
     _register_api(app)
 

@@ -431,6 +431,31 @@ def cycles_fire(cycle_id, event, as_role, reason):
     click.echo(f"Cycle {cycle_id} is now {state}.")
 
 
+@cycles_cli.command("hearing")
+@click.argument("cycle_id", type=int)
+@click.option("--held-on", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD.")
+@click.option("--present", "present", required=True, multiple=True, metavar="EMAIL",
+              help="A board member present (repeat for each).")
+@click.option("--minutes", required=True, help="The minutes of the hearing.")
+def cycles_hearing(cycle_id, held_on, present, minutes):
+    """Record the Executive Committee's hearing of a Volunteer Award cycle."""
+    from awards_app.models import Cycle
+    from awards_app.services import volunteer
+
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise click.ClickException(f"No cycle {cycle_id}.")
+    emails = [e for value in present for e in value.replace(",", " ").split()]
+    try:
+        volunteer.record_hearing(CLI_ACTOR, cycle, held_on=held_on.date(),
+                                 present=volunteer.present_members(emails=emails), minutes=minutes)
+    except ServiceError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Hearing of cycle {cycle_id} recorded ({held_on.date().isoformat()}, "
+               f"{len(emails)} present): the board's votes are open.")
+
+
 @workflows_cli.command("graph")
 @click.argument("award")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file.")

@@ -277,6 +277,19 @@ def conflicted_on_recommendation(user, recommendation) -> bool:
                                     ConflictOfInterest.status.in_(HIDING_STATUSES))))
 
 
+def may_record_hearing(user, cycle) -> bool:
+    """The Executive Committee's hearing of a cycle's candidates is recorded
+    by the secretariat (who keeps the minutes) or a member of the committee
+    that held it. (Whether the cycle has a hearing is the workflow's answer.)"""
+    return user.is_authenticated and user.has_role("admin", "board")
+
+
+def may_approve_odd_year_override(user, cycle) -> bool:
+    """The odd-year override is the board's decision: each approval is a
+    member's, so it needs a person (a SystemActor has no id), not a role."""
+    return user.is_authenticated and user.has_role("board") and getattr(user, "id", None) is not None
+
+
 def may_vote(user, recommendation, vote: str) -> bool:
     """A board member votes on a decision; one with a conflict on it only recuses."""
     if not (user.is_authenticated and user.has_role("board")):

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from awards_app.extensions import db
 from awards_app.models import AuditEvent, Cycle
-from awards_app.services import Forbidden, Refusal, ServiceError, cycles, transitions
+from awards_app.services import Forbidden, Refusal, ServiceError, cycles, transitions, volunteer
 from tests import builders
 from tests.factories import TESTS_ACTOR
 
@@ -117,12 +117,16 @@ def test_volunteer_award_in_an_even_year_needs_the_boards_recorded_override(ctx)
         transitions.fire_cycle_event(admin, cycle, "publish_criteria")
     assert "volunteer.odd_year" in [r["rule"] for r in refused.value.rules]
     db.session.rollback()
-    cycles.override_odd_year(board, cycle, "Laureate presented at Expo-Sciences Europe 2012.")
+    # A board decision at the cycle's quorum (3): the first member's reason stands.
+    members = [board, _user(("board",)), _user(("board",))]
+    for member in members:
+        volunteer.approve_odd_year_override(member, cycle, "Laureate presented at Expo-Sciences Europe 2012.")
     transitions.fire_cycle_event(admin, cycle, "publish_criteria")
     db.session.commit()
     assert cycle.state == "criteria_published"
     override = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "cycle.odd_year_override"))
-    assert override.actor == board.email and "2012" in override.payload["reason"]
+    assert override.actor == members[-1].email and "2012" in override.payload["reason"]
+    assert override.payload["approved_by"] == [m.id for m in members]
 
 
 def test_a_project_award_at_an_esi_cannot_be_configured(ctx):

@@ -184,9 +184,9 @@ def test_oversize_and_too_many_files_are_refused(client, ctx, nominator):
     assert _count(Attachment) == 2
 
 
-def _request_and_answer_endorsement(client, nomination, *, own_org=True):
+def _request_and_answer_endorsement(client, nomination):
     client.post(f"/nominations/{nomination.id}/endorsements",
-                data={"email": "boss@example.org", "from_candidate_organisation": "y" if own_org else ""})
+                data={"email": "boss@example.org"})
     message = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.recipient == "boss@example.org")).one()
     token = re.search(r"/endorse/([\w-]+)", message.body).group(1)
@@ -304,17 +304,30 @@ def test_a_nominator_asks_a_bounded_number_of_endorsers_a_day(client, ctx, nomin
     assert _count(Endorsement) == 30
 
 
-def test_volunteer_award_needs_the_organisations_endorsement_before_submit(client, app, ctx, nominator):
+def _volunteer_draft_of_an_organisation(client, name="Club Scientifique de Lyon"):
+    organisation = factories.OrganisationFactory(name=name)
+    factories.OrganisationAliasFactory(organisation=organisation, name="CSL")
+    db.session.commit()
     cycle = builders.open_cycle("volunteer_award")
-    _new_volunteer_draft(client, cycle)
-    nomination = _nomination()
+    _new_volunteer_draft(client, cycle, organisation_id=str(organisation.id),
+                         country_id=str(organisation.country_id))
+    return _nomination()
+
+
+def _endorse(app, token, organisation):
+    return app.test_client().post(f"/endorse/{token}", data={
+        "name": "Bea Boss", "organisation": organisation, "role": "President", "text": "Yes."})
+
+
+def test_volunteer_award_needs_the_organisations_endorsement_before_submit(client, app, ctx, nominator):
+    nomination = _volunteer_draft_of_an_organisation(client)
     refused = client.post(f"/nominations/{nomination.id}/submit", follow_redirects=True)
     assert b"volunteer.endorsed_by_organisation" in refused.data
     db.session.refresh(nomination)
     assert nomination.state == "draft"
     token = _request_and_answer_endorsement(client, nomination)
-    app.test_client().post(f"/endorse/{token}", data={
-        "name": "Bea Boss", "organisation": "Science Club", "role": "President", "text": "Yes."})
+    # The endorser names the candidate's organisation, spelled their way.
+    _endorse(app, token, "club scientifique de LYON")
     accepted = client.post(f"/nominations/{nomination.id}/submit", follow_redirects=True)
     assert b"Submitted" in accepted.data
     db.session.refresh(nomination)
@@ -438,3 +451,49 @@ def test_a_form_sent_after_the_session_ended_loses_nothing(client, ctx, nominato
     assert resend["statement"] == "Three paragraphs I typed over an hour."
     assert client.post(f"/nominate/cycles/{cycle.id}/new", data=resend).status_code == 303
     assert _nomination().statement == "Three paragraphs I typed over an hour."
+
+
+def test_the_nominators_word_is_no_endorsement_by_the_organisation(client, app, ctx, nominator):
+    """The nominator once ticked "the endorser speaks for the candidate's
+    organisation" and any endorsement counted: the box is gone, and an
+    endorser naming another organisation does not satisfy the rule."""
+    nomination = _volunteer_draft_of_an_organisation(client)
+    page = client.get(f"/nominations/{nomination.id}")
+    assert b"from_candidate_organisation" not in page.data
+    client.post(f"/nominations/{nomination.id}/endorsements",
+                data={"email": "boss@example.org", "from_candidate_organisation": "y"})
+    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "boss@example.org")).one()
+    _endorse(app, re.search(r"/endorse/([\w-]+)", message.body).group(1), "Another Science Club")
+    refused = client.post(f"/nominations/{nomination.id}/submit", follow_redirects=True)
+    assert b"volunteer.endorsed_by_organisation" in refused.data
+    endorsement = db.session.scalar(select(Endorsement))
+    db.session.refresh(endorsement)
+    assert endorsement.from_candidate_organisation is False
+    db.session.refresh(nomination)
+    assert nomination.state == "draft"
+
+
+def test_an_endorsement_by_another_name_of_the_organisation_counts(client, app, ctx, nominator):
+    nomination = _volunteer_draft_of_an_organisation(client)
+    _endorse(app, _request_and_answer_endorsement(client, nomination), "csl")
+    endorsement = db.session.scalar(select(Endorsement))
+    db.session.refresh(endorsement)
+    assert endorsement.from_candidate_organisation is True
+    received = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "endorsement.received"))
+    assert received.payload["from_candidate_organisation"] is True
+    client.post(f"/nominations/{nomination.id}/submit")
+    db.session.refresh(nomination)
+    assert nomination.state == "submitted"
+
+
+def test_the_nominator_cannot_endorse_as_the_organisation(client, app, ctx, nominator):
+    """A link sent to the nominator's own address, answered in the
+    organisation's name, is not the organisation's endorsement."""
+    nomination = _volunteer_draft_of_an_organisation(client)
+    client.post(f"/nominations/{nomination.id}/endorsements",
+                data={"email": nominator.email, "from_candidate_organisation": "y"})
+    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == nominator.email)).one()
+    _endorse(app, re.search(r"/endorse/([\w-]+)", message.body).group(1), "Club Scientifique de Lyon")
+    client.post(f"/nominations/{nomination.id}/submit")
+    db.session.refresh(nomination)
+    assert nomination.state == "draft"

@@ -92,6 +92,9 @@ PAGES = {
     "screening.show": only(ADMIN, status=303),  # the world's nomination is screened: to its own page
     "settings.edit": only(ADMIN),
     "tokens.index": EVERYONE,
+    # This cycle's award has no hearing and no odd-year rule: neither page exists for it.
+    "volunteer.hearing": only(),
+    "volunteer.override": only(),
 }
 
 
@@ -333,7 +336,6 @@ POST_PAGES = {
     # Every user may ask; the workflow's guards refuse (sheets are still open).
     "cycles.fire": ({ANON: 302, **{w: Refused(303) for w in LOGGED_IN}}, NO_FORM),
     "cycles.new": (only(ADMIN, status=303), _form(award="cultural_award", year=2031, event=0)),
-    "cycles.override_odd_year": (only(BOARD, status=303), _form(reason="The board agreed.")),
     "delegations.import_participants": (only(ADMIN, status=400), NO_FORM),
     "delegations.new": (only(ADMIN, status=400), NO_FORM),
     "judges.add_expertise": (only(*ANY_JUDGE, status=303),
@@ -392,6 +394,10 @@ POST_PAGES = {
                                                      timezone="Europe/Paris")),
     "tokens.create": (only(*LOGGED_IN, status=201), _form(name="my script")),
     "tokens.revoke": (only(OWNER, status=303), NO_FORM),  # one's own only
+    "volunteer.hearing": (only(), _form(held_on="2026-01-10", minutes="Heard.")),  # no hearing in this award
+    # The board's decision, and only on a Volunteer cycle: the board is refused on this award.
+    "volunteer.override": ({ANON: 302, **{w: 403 for w in LOGGED_IN}, BOARD: Refused(409)},
+                           _form(reason="The board agreed.")),
 }
 
 # API writes: "METHOD endpoint" -> (expected status for each kind of user, the JSON body).
@@ -433,6 +439,12 @@ API_WRITES = {
     "POST api_board.amend_decision": (api_only(BOARD, status=201) | {ADMIN: 403, AUDITOR: 403},
                                       lambda ids: {"laureate_nomination_ids": [ids["nomination_id"]],
                                                    "reason": "The laureate declined."}),
+    # The secretariat or the board; this award has no hearing (409 volunteer.no_hearing).
+    "POST api_volunteer.record_hearing": (api_only(ADMIN, BOARD, status=Refused(409), others=403),
+                                          lambda ids: {"held_on": "2026-01-10", "present": [ids["user_id"]],
+                                                       "minutes": "Heard."}),
+    "POST api_volunteer.approve_override": (api_only(BOARD, status=Refused(409), others=403),
+                                            lambda ids: {"reason": "The board agreed."}),
 }
 
 

@@ -126,6 +126,8 @@ WORKFLOW = Workflow(
     # The Executive Committee's vote after the hearing is the ratification.
     ratifying_event="vote",
     results_visible_states=("deliberation", "hearing", "ratified", "announced"),
+    # The Executive Committee votes only on candidates it has heard.
+    votes_open_when=(hearing_held,),
     eligibility=(kind_is("candidate.kind", "individual"), age_under_limit, min_years, endorsed),
     default_settings={
         **PANEL_DEFAULTS,

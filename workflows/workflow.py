@@ -68,6 +68,7 @@ class Workflow:
         has_scoring: bool = True,
         ratifying_event: str = "ratify",
         results_visible_states: Sequence[str] = STANDARD_RESULTS_VISIBLE,
+        votes_open_when: Sequence = (),
     ):
         self.code = code
         self.names = dict(names)
@@ -82,6 +83,9 @@ class Workflow:
         self.has_scoring = has_scoring
         self.ratifying_event = ratifying_event
         self.results_visible_states = tuple(results_visible_states)
+        # Cycle guards that must pass before the board may cast a vote at all
+        # (the Volunteer Award's hearing), not only before the ratification.
+        self.votes_open_when = tuple(votes_open_when)
         # The kind lives in the settings too, so a cycle's stored copy says
         # what it awarded even if the award type changes later.
         self._settings = {"candidate_kind": candidate_kind, **copy.deepcopy(dict(default_settings))}
@@ -220,6 +224,11 @@ class Workflow:
     def cycle_events(self, state: str, role: str, facts: CycleFacts) -> list[str]:
         """The cycle events ``role`` may fire from ``state`` now, guards included."""
         return self._offered(self.cycle_machine, self.cycle_rules, state, role, facts)
+
+    def votes_refused(self, facts: CycleFacts) -> list[RuleResult]:
+        """The rules that keep the board's votes closed now ([] when open)."""
+        settings = self.settings_for(facts.settings)
+        return [r for r in (guard(facts, settings) for guard in self.votes_open_when) if not r.ok]
 
     def fire_cycle(self, state: str, event: str, role: str, facts: CycleFacts) -> str:
         """The cycle's state after ``role`` fires ``event``; raises Refused."""

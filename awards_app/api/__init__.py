@@ -40,14 +40,14 @@ def _allow_header_on_405(response):
 
 
 def init_api(app: Flask) -> AwardsApi:
-    from awards_app.api import board, catalogue, docs, judging, nominations
+    from awards_app.api import board, catalogue, docs, judging, nominations, volunteer
 
     _configure(app)
     api = AwardsApi(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A personal API token (mla_...) from /profile/tokens."})
-    for module in (catalogue, nominations, judging, board):
+    for module in (catalogue, nominations, judging, board, volunteer):
         api.register_blueprint(module.bp)
     app.register_blueprint(docs.bp)
     app.after_request(_allow_header_on_405)

@@ -211,6 +211,5 @@ def request_endorsement(data, nomination_id: int):
     nomination = nomination_or_404(nomination_id)
     _editable_or_403(nomination)
     endorsement, _token = endorsement_service.request(
-        current_user, nomination, data["email"], from_candidate_organisation=data["from_candidate_organisation"],
-        locale=data["locale"])
+        current_user, nomination, data["email"], locale=data["locale"])
     return endorsement, 201

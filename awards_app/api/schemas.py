@@ -237,7 +237,6 @@ class AttachmentUpload(ma.Schema):
 
 class EndorsementRequest(Strict):
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    from_candidate_organisation = fields.Boolean(load_default=False)
     locale = fields.String(load_default=None, validate=validate.OneOf(("en", "fr", "es")),
                            metadata={"description": "The language of the email to the endorser; "
                                                     "by default the nominator's."})
@@ -255,7 +254,10 @@ class Endorsement(Strict):
     received_at = fields.DateTime(allow_none=True)
     endorser_name = fields.String(allow_none=True)
     endorser_organisation = fields.String(allow_none=True)
-    from_candidate_organisation = fields.Boolean()
+    from_candidate_organisation = fields.Boolean(metadata={"description": (
+        "Decided by the engine when the endorsement is received: the organisation the endorser names is "
+        "the candidate's (by name or another recorded name), and the answer is not from the nominator's "
+        "or the candidate's own address.")})
 
     @post_dump(pass_collection=True, pass_original=True)
     def _as_the_reader_may_see_it(self, data, original, many, **kwargs):

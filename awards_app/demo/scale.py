@@ -620,9 +620,10 @@ class _CycleBuilder:
             row["received_at"] = at
 
         call.add(n.nominator.ref, "endorsement.requested", "endorsement", row["id"],
-                 {"nomination_id": n.id, "email": email, "from_candidate_organisation": own}, requested)
+                 {"nomination_id": n.id, "email": email}, requested)
         call.add(SystemActor(f"endorser:{email}"), "endorsement.received", "endorsement", row["id"],
-                 {"nomination_id": n.id, "name": endorser, "organisation": row["endorser_organisation"]},
+                 {"nomination_id": n.id, "name": endorser, "organisation": row["endorser_organisation"],
+                  "from_candidate_organisation": own},
                  received)
 
     def _panel(self, judges, chair, nominations):
@@ -838,7 +839,9 @@ class _CycleBuilder:
         self._transition("board", chair_ref, "recommend", "deliberation", waiting, "chair")
         if volunteer:
             phase.add(admin, "cycle.hearing_held", "cycle", self.cycle_id,
-                      {"notes": "The Executive Committee heard the shortlisted candidates online."})
+                      {"held_on": (self.dates["board"][0] + timedelta(days=20)).date().isoformat(),
+                       "present": sorted(m.id for m in b.board),
+                       "notes": "The Executive Committee heard the shortlisted candidates online."})
         for member in b.board:
             vote = self._row("board_vote", recommendation_id=recommendation["id"], user_id=member.id,
                              vote="approve", reason=None, cast_at=self.dates["board"][0] + timedelta(days=30))

@@ -24,6 +24,7 @@ from awards_app.services import (
     scoring,
     transitions,
     users,
+    volunteer,
 )
 
 YEAR = 2025
@@ -66,8 +67,7 @@ def play(domain: str) -> Cycle | None:
             candidate=nominations.IndividualCandidate(name=name, email=email, date_of_birth=born,
                                                       organisation_id=organisation.id,
                                                       country_id=organisation.country_id))
-        _endorsement, token = endorsements.request(nominator, draft, f"president@{iso.lower()}.example.org",
-                                                   from_candidate_organisation=True)
+        _endorsement, token = endorsements.request(nominator, draft, f"president@{iso.lower()}.example.org")
         endorsements.respond(token, name=f"President of {organisation.name}", organisation=organisation.name,
                              role="President", text=f"{name} is the heart of our volunteer team.")
         nominations.submit(nominator, draft)
@@ -100,7 +100,8 @@ def play(domain: str) -> Cycle | None:
     transitions.fire_cycle_event(chair, cycle, "close_scoring")
     recommendation = recommendations.recommend(
         chair, cycle, "The panel agreed: the longest and deepest commitment, and the widest reach.")
-    cycles.record_hearing(admin, cycle, "The Executive Committee heard the three candidates online.")
+    volunteer.record_hearing(admin, cycle, held_on=datetime.now(UTC).date(), present=list(board),
+                             minutes="The Executive Committee heard the three candidates online.")
     for member in board:
         decisions.cast_vote(member, recommendation, "approve")
     transitions.fire_cycle_event(admin, cycle, "announce")
@@ -131,4 +132,4 @@ def request_pending_endorsement(domain: str, year: int) -> None:
         candidate=nominations.IndividualCandidate(name=name, email=email, date_of_birth=born,
                                                   organisation_id=organisation.id,
                                                   country_id=organisation.country_id))
-    endorsements.request(nominator, draft, f"president@{iso.lower()}.example.org", from_candidate_organisation=True)
+    endorsements.request(nominator, draft, f"president@{iso.lower()}.example.org")

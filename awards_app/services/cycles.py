@@ -59,30 +59,6 @@ def create_cycle(actor, award: AwardType, year: int, *, event: Event | None = No
     return cycle
 
 
-def record_hearing(actor, cycle: Cycle, notes: str) -> None:
-    """The Executive Committee heard the Volunteer Award candidates."""
-    from datetime import UTC
-
-    if cycle.state != "hearing":
-        raise ServiceError("volunteer.not_in_hearing", N_("The cycle is not at the hearing stage."))
-    cycle.hearing_held_at = datetime.now(UTC)
-    cycle.hearing_notes = (notes or "").strip() or None
-    db.session.flush()
-    audit.record(actor, "cycle.hearing_held", cycle, {"notes": cycle.hearing_notes}, cycle_id=cycle.id)
-
-
-def override_odd_year(actor, cycle: Cycle, reason: str) -> None:
-    """The board lets a Volunteer Award cycle run in an even year (as in 2012),
-    and the reason stays on the record."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("volunteer.override_reason_required",
-                           N_("The board's override needs a reason."), field="reason")
-    cycle.odd_year_override_reason = reason
-    db.session.flush()
-    audit.record(actor, "cycle.odd_year_override", cycle, {"reason": reason}, cycle_id=cycle.id)
-
-
 def demo_open_cycles(actor, event: Event) -> None:
     """An open call for every award in the demo (the MILSET Award has no call:
     its host is designated instead)."""

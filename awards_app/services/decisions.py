@@ -50,6 +50,9 @@ def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | No
     if (cycle.state not in cycle.award_type.workflow.awaiting_ratification_states
             or current_recommendation(cycle).id != recommendation.id):
         raise Refusal([{"rule": "board.not_awaiting", "message": N_("This recommendation is not awaiting a vote.")}])
+    closed = cycle.award_type.workflow.votes_refused(facts.cycle_facts(cycle))
+    if closed:
+        raise Refusal([{"rule": r.rule, "message": r.message} for r in closed])
     if db.session.scalar(select(BoardVote).where(BoardVote.recommendation_id == recommendation.id,
                                                  BoardVote.user_id == actor.id)):
         raise Refusal([{"rule": "board.already_voted", "message": N_("You have already voted on this.")}])

@@ -8,7 +8,7 @@ from sqlalchemy import select
 import workflows
 from awards_app.extensions import db
 from awards_app.models import AwardType, Cycle, Nomination, Organisation, Person
-from awards_app.services import N_
+from awards_app.services import N_, endorsements
 from awards_app.services.laureates import listed_before
 from judging.names import normalise_name
 from workflows.ages import age_on, ages_at_event_start
@@ -72,9 +72,9 @@ def candidate_facts(nomination: Nomination) -> "workflows.CandidateFacts":
         facts["age_at_reference"] = (age_on(person.date_of_birth, reference_date(cycle))
                                      if person.date_of_birth else None)
         facts["volunteer_years"] = nomination.volunteer_years
+        # Decided by the engine from the endorser's answer, never the nominator's word.
         facts["endorsed_by_own_organisation"] = any(
-            e.received_at is not None and e.from_candidate_organisation
-            for e in nomination.endorsements)
+            endorsements.speaks_for_candidate_organisation(e) for e in nomination.endorsements)
         facts["organisation_is_member"] = person.organisation.is_member if person.organisation else None
     elif nomination.candidate_kind == "delegation":
         delegation = nomination.candidate_delegation

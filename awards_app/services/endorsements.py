@@ -12,10 +12,11 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from awards_app.extensions import db
-from awards_app.models import Endorsement, Nomination
+from awards_app.models import Endorsement, Nomination, Organisation
 from awards_app.services import N_, Message, NotFound, ServiceError, actors, audit, outbox
 from awards_app.services import text as text_rules
 from awards_app.services.links import public_url
+from awards_app.services.organisations import name_key
 
 # Each request emails the nominator's words to an address they choose: bounded,
 # so the engine cannot be used to send mail to anyone at will.
@@ -29,7 +30,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def request(actor, nomination: Nomination, email: str, *, from_candidate_organisation: bool,
+def request(actor, nomination: Nomination, email: str, *,
             locale: str | None = None) -> tuple[Endorsement, str]:
     """Ask an endorser; returns the endorsement and the token (sent by email only).
 
@@ -46,8 +47,7 @@ def request(actor, nomination: Nomination, email: str, *, from_candidate_organis
     days = int(nomination.cycle.setting("endorsement_valid_days"))
     token = secrets.token_urlsafe(32)
     endorsement = Endorsement(nomination=nomination, email=email, token_hash=_hash(token),
-                              expires_at=datetime.now(UTC) + timedelta(days=days),
-                              from_candidate_organisation=from_candidate_organisation)
+                              expires_at=datetime.now(UTC) + timedelta(days=days))
     db.session.add(endorsement)
     db.session.flush()
     link = public_url("endorse.respond", token=token)
@@ -56,8 +56,7 @@ def request(actor, nomination: Nomination, email: str, *, from_candidate_organis
                      "Answer here (the link works once, for %(days)s days): %(link)s"),
                   secret=link, nominator=actor.name, candidate=str(nomination.candidate), days=days, link=link)
     audit.record(actor, "endorsement.requested", endorsement,
-                 {"nomination_id": nomination.id, "email": email,
-                  "from_candidate_organisation": from_candidate_organisation},
+                 {"nomination_id": nomination.id, "email": email},
                  cycle_id=nomination.cycle_id)
     return endorsement, token
 
@@ -114,9 +113,12 @@ def respond(token: str, *, name: str, organisation: str, role: str, text: str) -
         raise ServiceError("endorsement.used", N_("This link has already been used."))
     db.session.refresh(endorsement)
     nomination = endorsement.nomination
+    endorsement.from_candidate_organisation = speaks_for_candidate_organisation(endorsement)
+    db.session.flush()
     audit.record(actors.SystemActor(f"endorser:{endorsement.email}"), "endorsement.received", endorsement,
                  {"nomination_id": nomination.id, "name": endorsement.endorser_name,
-                  "organisation": endorsement.endorser_organisation},
+                  "organisation": endorsement.endorser_organisation,
+                  "from_candidate_organisation": endorsement.from_candidate_organisation},
                  cycle_id=nomination.cycle_id)
     nominator = nomination.nominator
     outbox.notify(nominator.email, nominator.locale, nomination.cycle, N_("Endorsement received: %(cycle)s"),
@@ -124,3 +126,38 @@ def respond(token: str, *, name: str, organisation: str, role: str, text: str) -
                   endorser=endorsement.endorser_name, organisation=endorsement.endorser_organisation,
                   candidate=str(nomination.candidate))
     return endorsement
+
+
+def candidate_organisation(nomination: Nomination) -> Organisation | None:
+    if nomination.candidate_person is not None:
+        return nomination.candidate_person.organisation
+    if nomination.candidate_delegation is not None:
+        return nomination.candidate_delegation.organisation
+    return nomination.candidate_organisation
+
+
+def speaks_for_candidate_organisation(endorsement: Endorsement) -> bool:
+    """Whether a received endorsement is the candidate's own organisation's.
+
+    The engine decides, never the nominator: the endorser, answering through
+    the single-use link sent to their address, names their organisation, and
+    it must be the candidate's organisation in the register, by its name or
+    one of its recorded other names, with case, accents, punctuation and word
+    order ignored (the register's own key). No email domain is trusted: the
+    register records none, and any address can be at a public provider. An
+    answer from the nominator's or the candidate's own address never counts:
+    the candidature is endorsed by someone else in the organisation."""
+    if endorsement.received_at is None or not endorsement.endorser_organisation:
+        return False
+    nomination = endorsement.nomination
+    organisation = candidate_organisation(nomination)
+    if organisation is None:
+        return False
+    email = endorsement.email.lower()
+    person = nomination.candidate_person
+    if email == (nomination.nominator.email or "").lower() or (
+            person is not None and email == (person.email or "").lower()):
+        return False
+    key = name_key(endorsement.endorser_organisation)
+    return bool(key) and key in {organisation.name_key or name_key(organisation.name),
+                                 *(alias.name_key for alias in organisation.aliases)}

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from wtforms import DateField, IntegerField, SelectField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from awards_app.extensions import db
@@ -31,11 +31,6 @@ class CycleForm(Form):
     max_laureates = IntegerField(_l("Laureates allowed"), validators=[Optional(), NumberRange(1, 50)])
 
 
-class OverrideForm(Form):
-    reason = TextAreaField(_l("Reason for holding this cycle in an even year"),
-                           validators=[DataRequired()])
-
-
 @bp.route("/<int:cycle_id>")
 @login_required
 def show(cycle_id: int):
@@ -45,7 +40,6 @@ def show(cycle_id: int):
 
     return render_template("cycles/show.html", cycle=cycle, events=events,
                            is_chair=is_chair(current_user, cycle),
-                           override_form=OverrideForm(),
                            refused=request.args.getlist("refused"))
 
 
@@ -58,19 +52,6 @@ def fire(cycle_id: int, event: str):
         current_user, cycle, event, expected_version=version, reason=request.form.get("reason") or None))
     if ok:
         flash(_("Done: the cycle is now %(state)s.", state=labels.state_label(new_state)), "success")
-    return redirect(url_for("cycles.show", cycle_id=cycle_id), 303)
-
-
-@bp.route("/<int:cycle_id>/odd-year-override", methods=["POST"])
-@role_required("board")
-def override_odd_year(cycle_id: int):
-    cycle = db.get_or_404(Cycle, cycle_id)
-    form = OverrideForm()
-    if form.validate_on_submit():
-        if carry_out(lambda: cycle_service.override_odd_year(current_user, cycle, form.reason.data))[0]:
-            flash(_("The board's override is recorded."), "success")
-    else:
-        flash(_("Give the reason for the override."), "error")
     return redirect(url_for("cycles.show", cycle_id=cycle_id), 303)
 
 

@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField,
     DateField,
     DecimalField,
     EmailField,
@@ -62,7 +61,6 @@ class AttachmentForm(Form):
 
 class EndorsementRequestForm(Form):
     email = EmailField(_l("Endorser's email"), validators=[DataRequired(), Email()])
-    from_candidate_organisation = BooleanField(_l("The endorser speaks for the candidate's organisation"))
     # The endorser has no account to choose a language with: the nominator chooses for them.
     locale = SelectField(_l("Language of the email to the endorser"),
                          choices=[("", _l("Mine")), ("en", "English"), ("fr", "Français"), ("es", "Español")],

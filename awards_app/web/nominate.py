@@ -230,9 +230,7 @@ def request_endorsement(nomination_id: int):
     form = forms.EndorsementRequestForm()
     if form.validate_on_submit():
         if carry_out(lambda: endorsement_service.request(
-                current_user, nomination, form.email.data,
-                from_candidate_organisation=form.from_candidate_organisation.data,
-                locale=form.locale.data or None), form, field="email")[0]:
+                current_user, nomination, form.email.data, locale=form.locale.data or None), form, field="email")[0]:
             flash(_("Endorsement requested: the endorser will receive a link by email."), "success")
             return redirect(url_for("nominate.show", nomination_id=nomination.id), 303)
     return _render_show(nomination, _edit_form(nomination), endorsement_form=form, status=400)

@@ -21,8 +21,12 @@ EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "3"))
 # The API refuses well-formed data that breaks a domain rule (a closed call,
 # a duplicate, a locked sheet) with 422 and the rule id; schemathesis's
 # positive_data_acceptance is told so. Everything else is its default.
+# ensure_resource_availability is off: it takes every GET under a created
+# cycle for the created resource itself, but a new cycle has no
+# recommendation or decision yet, and 404 there is the right answer (the
+# stateful walk found this once the Volunteer Award's operations were added).
 CONFIG = {"checks": {"positive_data_acceptance": {"expected-statuses": [
-    "2xx", "401", "403", "404", "409", "422"]}}}
+    "2xx", "401", "403", "404", "409", "422"]}, "ensure_resource_availability": {"enabled": False}}}
 
 
 @pytest.mark.parametrize("role", ROLES)
