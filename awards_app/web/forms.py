@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -12,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from awards_app.i18n import rule_message
@@ -29,6 +31,13 @@ class Form(FlaskForm):
                 field.errors = [*field.errors, f"{rule_message(text.MESSAGE)} [input.control_character]"]
                 valid = False
         return valid
+
+    def hidden_tag(self, *fields):
+        """The hidden fields without their id: several forms on one page would
+        otherwise each bring an id="csrf_token"."""
+        chosen = [getattr(self, f, None) if isinstance(f, str) else f for f in (fields or self)]
+        return Markup("\n".join(f(id=False) for f in chosen
+                                 if f is not None and isinstance(f.widget, HiddenInput)))
 
 
 class StatementMixin:
@@ -60,12 +69,15 @@ class AttachmentForm(Form):
 
 
 class EndorsementRequestForm(Form):
-    email = EmailField(_l("Endorser's email"), validators=[DataRequired(), Email()])
-    from_candidate_organisation = BooleanField(_l("The endorser speaks for the candidate's organisation"))
+    # Explicit ids: this form shares the nomination's page with the candidate's
+    # own email field; the names posted stay the same.
+    email = EmailField(_l("Endorser's email"), validators=[DataRequired(), Email()], id="endorsement-email")
+    from_candidate_organisation = BooleanField(_l("The endorser speaks for the candidate's organisation"),
+                                               id="endorsement-from_candidate_organisation")
     # The endorser has no account to choose a language with: the nominator chooses for them.
     locale = SelectField(_l("Language of the email to the endorser"),
                          choices=[("", _l("Mine")), ("en", "English"), ("fr", "Français"), ("es", "Español")],
-                         validators=[Optional()])
+                         validators=[Optional()], id="endorsement-locale")
 
 
 class EndorsementForm(Form):
