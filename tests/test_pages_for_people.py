@@ -50,3 +50,14 @@ def test_the_main_pages_have_no_duplicate_id(client, ctx, judging, auth, make_us
     page = client.get(f"/nominations/{nomination.id}").get_data(as_text=True)
     assert 'name="email"' in page
     assert _duplicate_ids(page) == []
+
+
+def test_the_award_page_lists_the_steps_in_words_not_mermaid(client, ctx, auth, make_user):
+    builders.award("volunteer_award")
+    db.session.commit()
+    make_user("judge@example.org", roles=("judge",))
+    auth.login("judge@example.org")
+    page = client.get("/awards/volunteer_award").get_data(as_text=True)
+    assert "stateDiagram" not in page and "-->" not in page
+    assert "Hearing" in page and "Send back to the panel → Deliberation" in page
+    assert "Record the vote → Ratified" in page
