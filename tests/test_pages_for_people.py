@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from awards_app.extensions import db
-from awards_app.models import Assignment, Nomination
-from tests import builders, factories
-from tests.factories import TESTS_ACTOR
+from awards_app.models import Nomination
+from tests import builders
 
 ID = re.compile(r'\sid="([^"]+)"')
 
