@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from awards_app.extensions import db
 from awards_app.models import Nomination
-from tests import builders
+from tests import builders, factories
+from tests.factories import TESTS_ACTOR
 
 ID = re.compile(r'\sid="([^"]+)"')
 
@@ -60,3 +61,38 @@ def test_the_award_page_lists_the_steps_in_words_not_mermaid(client, ctx, auth, 
     assert "stateDiagram" not in page and "-->" not in page
     assert "Hearing" in page and "Send back to the panel → Deliberation" in page
     assert "Record the vote → Ratified" in page
+
+
+def test_the_rules_in_force_read_as_words_not_python(client, ctx, auth, make_user):
+    cycle = builders.open_cycle("volunteer_award")
+    cycle.settings = {**cycle.settings, "aggregation": {"method": "trimmed_mean", "trim": 0.2,
+                                                        "tie_break": ["criterion:impact", "panel_vote"]}}
+    db.session.commit()
+    make_user("judge@example.org", roles=("judge",))
+    auth.login("judge@example.org")
+    page = client.get(f"/cycles/{cycle.id}").get_data(as_text=True)
+    rules = page[page.index('id="rules-h"'):]
+    assert "{" not in rules and "[" not in rules and "True" not in rules and "None" not in rules
+    assert "How scores are combined" in rules and "Method: Trimmed mean" in rules
+    assert "Ties broken by: Criterion impact, The panel&#39;s vote" in rules
+    assert "Odd years only</th><td>Yes" in rules and "Nominee younger than (years)</th><td>30" in rules
+
+
+def test_conflict_evidence_names_the_organisation_and_country_in_words(client, ctx, auth):
+    from awards_app.services import panels
+
+    cycle = builders.open_cycle("best_delegation_award")
+    org = factories.OrganisationFactory(name="Clube de Ciência Júnior")
+    builders.eligible_delegation_nomination(cycle, organisation=org)
+    chair = builders.judge("chair@example.org", roles=("judge", "chair"))
+    insider = builders.judge("jo@example.org", organisation=org, country=org.country)
+    for user, role in ((chair, "chair"), (insider, "member")):
+        panels.add_member(TESTS_ACTOR, cycle, user, role)
+    db.session.commit()
+    auth.login("chair@example.org")
+    page = client.get(f"/cycles/{cycle.id}/panel").get_data(as_text=True)
+    conflicts = page[page.index('id="coi-h"'):]
+    assert "Organisation: Clube de Ciência Júnior" in conflicts
+    assert f"Country: {org.country.name_in('en')}" in conflicts
+    assert "organisation_id" not in conflicts and " = " not in conflicts
+    assert "Same organisation" in conflicts and "found by detection" in conflicts

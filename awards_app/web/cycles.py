@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, time
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,6 +20,8 @@ from awards_app.services import events as event_service
 from awards_app.services import transitions
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
+from judging import expertise
+from workflows.settings import DECLARED
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 
@@ -43,10 +46,24 @@ def show(cycle_id: int):
     events = transitions.cycle_events_for(current_user, cycle)
     from awards_app.services.panels import is_chair
 
-    return render_template("cycles/show.html", cycle=cycle, events=events,
+    return render_template("cycles/show.html", cycle=cycle, events=events, rules=_rules_in_force(cycle),
                            is_chair=is_chair(current_user, cycle),
                            override_form=OverrideForm(),
                            refused=request.args.getlist("refused"))
+
+
+def _rules_in_force(cycle: Cycle) -> list[tuple[str, str]]:
+    """The cycle's settings as (label, value) in the reader's words; bookkeeping left out."""
+    rules = []
+    for name, value in sorted(cycle.settings.items()):
+        if name in DECLARED and DECLARED[name].internal:
+            continue
+        if name == "required_fields" and value:
+            text = ", ".join(expertise.label(f, str(get_locale())) for f in value)
+        else:
+            text = labels.readable(value)
+        rules.append((labels.setting_label(name), text))
+    return rules
 
 
 @bp.route("/<int:cycle_id>/events/<event>", methods=["POST"])
