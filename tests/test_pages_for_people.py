@@ -96,3 +96,39 @@ def test_conflict_evidence_names_the_organisation_and_country_in_words(client, c
     assert f"Country: {org.country.name_in('en')}" in conflicts
     assert "organisation_id" not in conflicts and " = " not in conflicts
     assert "Same organisation" in conflicts and "found by detection" in conflicts
+
+
+def test_the_chair_and_the_board_read_methods_and_votes_in_words(client, ctx, auth):
+    from awards_app.services import decisions
+
+    cycle, member = builders.recommended_cycle()
+    auth.login("judge0@example.org")
+    chair_page = client.get(f"/chair/cycles/{cycle.id}").get_data(as_text=True)
+    assert "Declared method for this cycle: <strong>Weighted mean</strong>" in chair_page
+    assert "<h3>weighted_mean" not in chair_page and "<h3>Trimmed mean" in chair_page
+    recommendation = decisions.current_recommendation(cycle)
+    decisions.cast_vote(member, recommendation, "approve", None)
+    db.session.commit()
+    auth.logout()
+    auth.login(member.email)
+    board_page = client.get(f"/board/cycles/{cycle.id}").get_data(as_text=True)
+    assert "Method: Weighted mean" in board_page and "<strong>Approve</strong>" in board_page
+    assert "weighted_mean" not in board_page and "<strong>approve</strong>" not in board_page
+
+
+def test_the_ratified_decision_names_its_laureate_not_a_hash(client, ctx, auth):
+    from awards_app.services import decisions
+
+    cycle, member = builders.recommended_cycle()
+    recommendation = decisions.current_recommendation(cycle)
+    for voter in (member, *(factories.UserFactory(roles=("board",)) for _ in range(2))):
+        decisions.cast_vote(voter, recommendation, "approve", None)
+    db.session.commit()
+    decision = decisions.final_decision(cycle)
+    assert decision is not None
+    laureate = db.session.get(Nomination, decision.laureate_nomination_ids[0])
+    auth.login(member.email)
+    page = client.get(f"/board/cycles/{cycle.id}").get_data(as_text=True)
+    shown = page[page.index("<h2>Decision</h2>"):]
+    assert f"<strong>{laureate.candidate}</strong>" in shown
+    assert decision.inputs_hash[:16] not in page
