@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from awards_app.extensions import db
-from awards_app.models import Nomination
+from awards_app.models import Assignment, Nomination
 from tests import builders, factories
 from tests.factories import TESTS_ACTOR
 
@@ -132,3 +132,80 @@ def test_the_ratified_decision_names_its_laureate_not_a_hash(client, ctx, auth):
     shown = page[page.index("<h2>Decision</h2>"):]
     assert f"<strong>{laureate.candidate}</strong>" in shown
     assert decision.inputs_hash[:16] not in page
+
+
+def _submit_all(cycle, judges, noms):
+    from awards_app.services import scoring
+
+    for judge in judges:
+        for i, nomination in enumerate(noms):
+            sheet = db.session.scalar(select(Assignment).where(Assignment.judge_id == judge.id,
+                                                               Assignment.nomination_id == nomination.id))
+            scoring.submit(judge, sheet, {c.code: (str(3 + i), "") for c in cycle.criteria})
+    db.session.commit()
+
+
+def test_the_chair_closes_scoring_from_the_chairs_view_after_a_confirmation(client, judging):
+    cycle, judges, noms = judging
+    assert "/events/close_scoring" not in client.get(f"/chair/cycles/{cycle.id}").get_data(as_text=True)
+    _submit_all(cycle, judges, noms)
+    view = client.get(f"/chair/cycles/{cycle.id}").get_data(as_text=True)
+    link = f'href="/cycles/{cycle.id}/events/close_scoring"'
+    assert link in view
+    confirm = client.get(f"/cycles/{cycle.id}/events/close_scoring").get_data(as_text=True)
+    assert "No judge can submit or change a score sheet after this" in confirm
+    assert f'action="/cycles/{cycle.id}/events/close_scoring"' in confirm and 'name="version"' in confirm
+    db.session.refresh(cycle)
+    assert cycle.state == "judging"  # the confirmation page changes nothing
+    client.post(f"/cycles/{cycle.id}/events/close_scoring", data={"version": cycle.version})
+    db.session.refresh(cycle)
+    assert cycle.state == "deliberation"
+
+
+def test_a_judge_who_declared_a_conflict_is_not_awaited(client, judging):
+    from awards_app.services import conflicts
+
+    cycle, judges, noms = judging
+    conflicts.declare(judges[2], noms[0], "family", "My cousin leads it.")
+    db.session.commit()
+    view = client.get(f"/chair/cycles/{cycle.id}").get_data(as_text=True)
+    assert "0 of 5 score sheets submitted" in view  # 3 judges x 2 nominations, less the recused sheet
+    late = dict(re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td></tr>", view))
+    assert late[judges[2].name] == "1" and late[judges[1].name] == "2"
+
+
+def test_irreversible_cycle_steps_ask_for_confirmation_first(client, ctx, auth, make_user):
+    cycle = builders.open_cycle("best_delegation_award")
+    make_user("admin@example.org", roles=("admin",))
+    auth.login("admin@example.org")
+    page = client.get(f"/cycles/{cycle.id}").get_data(as_text=True)
+    for event in ("close_call", "cancel"):
+        assert f'<a class="button" href="/cycles/{cycle.id}/events/{event}">' in page
+        assert f'<form method="post" action="/cycles/{cycle.id}/events/{event}">' not in page
+        confirm = client.get(f"/cycles/{cycle.id}/events/{event}")
+        assert confirm.status_code == 200 and b"This cannot be undone." in confirm.data
+    assert b"The deadline announced to nominators is" in client.get(f"/cycles/{cycle.id}/events/close_call").data
+    # A step the user may not take now has nothing to confirm.
+    assert client.get(f"/cycles/{cycle.id}/events/announce").status_code == 303
+    db.session.refresh(cycle)
+    assert cycle.state == "call_open"
+
+
+def test_submitting_and_withdrawing_a_nomination_ask_for_confirmation_first(client, ctx, auth, make_user):
+    volunteer = builders.open_cycle("volunteer_award")
+    make_user("nominator@example.org", roles=("nominator",))
+    auth.login("nominator@example.org")
+    client.post(f"/nominate/cycles/{volunteer.id}/new", data={
+        "name": "Amélie Dupont", "country_id": "0", "organisation_id": "0", "statement": "Tireless."})
+    nomination = db.session.scalars(select(Nomination).order_by(Nomination.id.desc())).first()
+    page = client.get(f"/nominations/{nomination.id}").get_data(as_text=True)
+    for step in ("submit", "withdraw"):
+        assert f'href="/nominations/{nomination.id}/{step}"' in page
+        assert f'action="/nominations/{nomination.id}/{step}"' not in page
+        confirm = client.get(f"/nominations/{nomination.id}/{step}").get_data(as_text=True)
+        assert f'action="/nominations/{nomination.id}/{step}"' in confirm and "This cannot be undone." in confirm
+    assert "can no longer be edited" in client.get(f"/nominations/{nomination.id}/submit").get_data(as_text=True)
+    client.post(f"/nominations/{nomination.id}/withdraw", data={"version": nomination.version})
+    db.session.refresh(nomination)
+    assert nomination.state == "withdrawn"
+    assert client.get(f"/nominations/{nomination.id}/withdraw").status_code == 303  # nothing left to confirm

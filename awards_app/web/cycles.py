@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, time
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -47,6 +47,7 @@ def show(cycle_id: int):
     from awards_app.services.panels import is_chair
 
     return render_template("cycles/show.html", cycle=cycle, events=events, rules=_rules_in_force(cycle),
+                           confirm=CONFIRM,
                            is_chair=is_chair(current_user, cycle),
                            override_form=OverrideForm(),
                            refused=request.args.getlist("refused"))
@@ -66,10 +67,43 @@ def _rules_in_force(cycle: Cycle) -> list[tuple[str, str]]:
     return rules
 
 
-@bp.route("/<int:cycle_id>/events/<event>", methods=["POST"])
+# The steps that cannot be undone: their button leads to a page that says
+# what will happen, whose form fires the event (no JavaScript needed).
+CONFIRM = {
+    "cancel": _l("The cycle ends here, with no laureate; no step can reopen it."),
+    "close_call": _l("No nomination can be submitted or changed after this, even before the deadline. "
+                     "The secretariat's screening begins."),
+    "open_judging": _l("The panel starts scoring the eligible nominations; no nomination can be screened "
+                       "or added any more."),
+    "close_scoring": _l("No judge can submit or change a score sheet after this; the results are computed "
+                        "from the sheets submitted."),
+    "announce": _l("The laureates are published on the public laureates page."),
+}
+
+
+def _confirm_page(cycle: Cycle, event: str):
+    """What firing ``event`` will do, and the form that fires it."""
+    consequences = [CONFIRM.get(event, _l("The cycle moves on to its next step."))]
+    if event == "close_call" and cycle.deadline and cycle.deadline > datetime.now(UTC):
+        consequences.append(_("The deadline announced to nominators is %(deadline)s.",
+                              deadline=format_datetime(cycle.deadline)))
+    name = f"{cycle.award_type.name(str(get_locale()))} {cycle.year}"
+    return render_template(
+        "confirm.html", heading=labels.event_label(event) + " · " + name, context=name,
+        consequences=consequences, action=url_for("cycles.fire", cycle_id=cycle.id, event=event),
+        hidden=[("version", cycle.version)], button=labels.event_label(event),
+        back=url_for("cycles.show", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/events/<event>", methods=["GET", "POST"])
 @login_required
 def fire(cycle_id: int, event: str):
+    """GET: the confirmation page; POST: fire the event."""
     cycle = db.get_or_404(Cycle, cycle_id)
+    if request.method == "GET":
+        if event not in transitions.cycle_events_for(current_user, cycle):
+            return redirect(url_for("cycles.show", cycle_id=cycle_id), 303)  # nothing to confirm
+        return _confirm_page(cycle, event)
     version = request.form.get("version", type=int)
     ok, new_state = carry_out(lambda: transitions.fire_cycle_event(
         current_user, cycle, event, expected_version=version, reason=request.form.get("reason") or None))
