@@ -61,6 +61,7 @@ def test_the_award_page_lists_the_steps_in_words_not_mermaid(client, ctx, auth, 
     assert "stateDiagram" not in page and "-->" not in page
     assert "Hearing" in page and "Send back to the panel → Deliberation" in page
     assert "Record the vote → Ratified" in page
+    assert page.count('<ol class="steps">') == 2  # the cycle and the nomination, once each
 
 
 def test_the_rules_in_force_read_as_words_not_python(client, ctx, auth, make_user):
