@@ -27,7 +27,16 @@ def register_extensions(app: Flask) -> None:
 
     from awards_app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from awards_app.i18n import rule_message, select_locale, time_left
-    from awards_app.i18n.labels import event_label, kind_label, role_label, state_label
+    from awards_app.i18n.labels import (
+        event_label,
+        kind_label,
+        method_label,
+        readable,
+        role_label,
+        setting_label,
+        state_label,
+        vote_label,
+    )
     from awards_app.services import text
     from awards_app.web.language import select_timezone
     from awards_app.web.login import init_login
@@ -45,7 +54,8 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["time_left"] = time_left
     app.jinja_env.filters.update(state_label=state_label, event_label=event_label, kind_label=kind_label,
-                                 rule_message=rule_message, role_label=role_label)
+                                 rule_message=rule_message, role_label=role_label, setting_label=setting_label,
+                                 method_label=method_label, vote_label=vote_label, readable=readable)
 
 
 def register_blueprints(app: Flask) -> None:

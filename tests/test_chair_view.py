@@ -182,7 +182,7 @@ def test_the_results_name_each_candidate(ctx, client, auth):
     auth.login(judges[0].email)
     page = client.get(f"/chair/cycles/{cycle.id}").data.decode()
     results = page.split('id="res-h"')[1]
-    for method in ("median", "trimmed_mean", "weighted_mean", "zscore"):
+    for method in ("Median", "Trimmed mean", "Weighted mean", "Standardised scores (z-scores)"):
         ranking = results.split(f"<h3>{method}")[1].split("</table>")[0]
         # Best first: the second nomination, then the third, then the first.
         assert [ranking.index(names[i]) for i in (1, 2, 0)] == sorted(ranking.index(name) for name in names)

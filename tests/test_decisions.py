@@ -42,8 +42,8 @@ def test_the_chairs_view_shows_progress_and_every_method(deliberating, client, a
     auth.login(judges[0].email)
     page = client.get(f"/chair/cycles/{cycle.id}")
     assert page.status_code == 200
-    for method in ("weighted_mean", "trimmed_mean", "median", "zscore"):
-        assert method.encode() in page.data
+    for method in ("Weighted mean", "Trimmed mean", "Median", "Standardised scores (z-scores)"):
+        assert f"<h3>{method}".encode() in page.data  # in words, not codes
     assert b"9 of 9 score sheets submitted" in page.data
     auth.logout()
     auth.login(judges[1].email)

@@ -32,6 +32,16 @@ EVERYONE = only(*LOGGED_IN)
 ANY_JUDGE = (JUDGE, STRANGER_J, CHAIR, CHAIR_ELSEWHERE, JUDGE_ELSEWHERE)
 PUBLIC = {w: 200 for w in WHO}
 
+
+
+def _owners_step(owner):
+    """The confirmation page of a nominator's step: the nominator sees it (or, when the
+    nomination's state offers no such step, is sent back to it); who may see the
+    nomination gets 403, the others 404."""
+    return {ANON: 302, **{w: 404 for w in LOGGED_IN}, OWNER: owner,
+            **{w: 403 for w in (ADMIN, JUDGE, CHAIR, BOARD, AUDITOR)}}
+
+
 # GET pages: endpoint -> expected status for each kind of user.
 PAGES = {
     "main.index": {w: 302 for w in WHO},
@@ -55,6 +65,9 @@ PAGES = {
     "chair.cycle": only(CHAIR),
     "cycles.new": only(ADMIN),
     "cycles.show": EVERYONE,
+    # The confirmation page of a cycle event (close_scoring): offered to no one while sheets
+    # are awaited, so everyone is sent back to the cycle's page.
+    "cycles.fire": only(*LOGGED_IN, status=303),
     "delegations.index": only(ADMIN),
     "delegations.event": only(ADMIN),
     "delegations.new": only(ADMIN),
@@ -74,6 +87,8 @@ PAGES = {
     "nominate.index": only(OWNER, STRANGER_N),
     "nominate.new": only(),  # the cycle is judging: its call is closed
     "nominate.show": only(OWNER, ADMIN, BOARD, AUDITOR, JUDGE, CHAIR),
+    "nominate.submit": _owners_step(303),  # the nomination is eligible: nothing to submit
+    "nominate.withdraw": _owners_step(200),
     "nominate.download_attachment": only(OWNER, ADMIN, BOARD, AUDITOR, JUDGE, CHAIR),
     "panels.show": only(ADMIN, CHAIR),
     "reference.organisations": only(ADMIN),
@@ -142,7 +157,7 @@ def _build_world():
     ids = {"laureate_id": past.id, "cycle_id": cycle.id, "nomination_id": nomination.id, "event_id": cycle.event_id,
            "delegation_id": nomination.candidate_delegation_id, "attachment_id": attachment.id,
            "code": "best_delegation_award", "token": "not-a-real-token", "message_id": notice.id,
-           "organisation_id": nomination.candidate_delegation.organisation_id,
+           "event": "close_scoring", "organisation_id": nomination.candidate_delegation.organisation_id,
            "country_id": nomination.candidate_delegation.organisation.country_id, "user_id": people[STRANGER_N].id}
     return people, ids
 

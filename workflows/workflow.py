@@ -39,6 +39,11 @@ def _events_from(machine: type[StateMachine], state: str) -> list[str]:
     return [str(e) for e in machine.states_map[state].transitions.unique_events]
 
 
+def _steps(machine: type[StateMachine]) -> list[tuple[str, list[tuple[str, str]]]]:
+    return [(state.id, [(str(event), t.target.id) for t in state.transitions for event in t.events])
+            for state in machine.states]
+
+
 class Workflow:
     """One award: its cycle and nomination machines with their rulebooks,
     its eligibility rules, and the settings and criteria a new cycle copies.
@@ -183,6 +188,15 @@ class Workflow:
     def nomination_diagram(self) -> str:
         """Mermaid text of the nomination graph, drawn from the class that runs."""
         return f"{self.nomination_machine:mermaid}"
+
+    def cycle_steps(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The cycle graph as people read it: [(state, [(event, next state)])],
+        states in declaration order."""
+        return _steps(self.cycle_machine)
+
+    def nomination_steps(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The nomination graph as people read it, like cycle_steps."""
+        return _steps(self.nomination_machine)
 
     # --- rules -----------------------------------------------------------------
 

@@ -91,3 +91,119 @@ def event_label(code: str) -> str:
 
 def kind_label(code: str) -> str:
     return str(CONFLICT_KINDS.get(code, code.replace("_", " ")))
+
+
+# --- a cycle's rules in force, and the other JSON values shown to people --------------------
+
+SETTINGS = {
+    "candidate_kind": _l("Candidate"),
+    "max_laureates": _l("Laureates allowed"),
+    "panel_min_size": _l("Fewest judges on the panel"),
+    "panel_max_size": _l("Most judges on the panel"),
+    "chair_must_be_board": _l("The chair is a board member"),
+    "required_fields": _l("Expertise the panel must cover"),
+    "judges_per_nomination": _l("Judges per nomination"),
+    "max_load_per_judge": _l("Most nominations per judge"),
+    "cover_fields": _l("Every nomination gets a judge for each required field"),
+    "detect_same_country": _l("A judge of the candidate's country is a possible conflict"),
+    "hide_nominator_from_judges": _l("Judges do not see who nominated"),
+    "board_quorum": _l("Board quorum (votes)"),
+    "board_majority": _l("Board majority (share of votes)"),
+    "nominators": _l("Who may nominate"),
+    "endorsement_valid_days": _l("Days an endorsement request stays open"),
+    "max_attachments": _l("Files per nomination"),
+    "max_attachment_bytes": _l("Largest file"),
+    "max_age": _l("Nominee younger than (years)"),
+    "age_reference": _l("Age measured on"),
+    "min_volunteer_years": _l("Fewest years of volunteering"),
+    "odd_years_only": _l("Odd years only"),
+    "young_age_min": _l("Youngest age of the group"),
+    "young_age_max": _l("Oldest age of the group"),
+    "aggregation": _l("How scores are combined"),
+    # inside "aggregation"
+    "method": _l("Method"),
+    "trim": _l("Share trimmed at each end"),
+    "tie_break": _l("Ties broken by"),
+    "resamples": _l("Bootstrap resamples"),
+    "seed": _l("Random seed"),
+    "panel_votes": _l("The panel's votes"),
+    "laureates": _l("Laureates"),
+}
+
+# The words for the codes a setting's value may hold.
+VALUES = {
+    "individual": _l("An individual"),
+    "delegation": _l("A delegation"),
+    "organisation": _l("An organisation"),
+    "nomination_deadline": _l("The nomination deadline"),
+    "event_start": _l("The first day of the ESI"),
+}
+
+METHODS = {
+    "weighted_mean": _l("Weighted mean"),
+    "trimmed_mean": _l("Trimmed mean"),
+    "median": _l("Median"),
+    "zscore": _l("Standardised scores (z-scores)"),
+    "panel_vote": _l("The panel's vote"),
+    "unresolved": _l("Not broken"),
+}
+
+VOTES = {
+    "approve": _l("Approve"),
+    "reject": _l("Reject"),
+    "abstain": _l("Abstain"),
+    "recused": _l("Recused"),
+}
+
+EVIDENCE = {
+    "email": _l("Email"),
+    "judge_name": _l("Judge's name"),
+    "candidate_name": _l("Candidate's name"),
+    "normalised": _l("Both read as"),
+    "organisation_id": _l("Organisation"),
+    "country_id": _l("Country"),
+    "nominator_user_id": _l("Nominator"),
+    "endorser_email": _l("Endorser's email"),
+    "endorser_name": _l("Endorser's name"),
+    "relation": _l("Declared relation"),
+    "kind": _l("Kind"),
+    "name": _l("Name"),
+    "note": _l("Note"),
+}
+
+
+def setting_label(code: str) -> str:
+    return str(SETTINGS.get(code, code.replace("_", " ").capitalize()))
+
+
+def method_label(code: str | None) -> str:
+    """A method or tie-break step: "criterion:<code>" is broken on that criterion."""
+    if code and code.startswith("criterion:"):
+        return str(_l("Criterion %(code)s", code=code.split(":", 1)[1]))
+    return str(METHODS.get(code, (code or "").replace("_", " ")))
+
+
+def vote_label(code: str) -> str:
+    return str(VOTES.get(code, code))
+
+
+def readable(value, labels: dict | None = None) -> str:
+    """A JSON value as a sentence fragment, never a Python repr: yes/no,
+    lists joined, objects as "label: value" (``labels`` names their keys)."""
+    labels = SETTINGS if labels is None else labels
+    if value is None or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return str(_l("Yes") if value else _l("No"))
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str):
+        if value in VALUES:
+            return str(VALUES[value])
+        return method_label(value) if value in METHODS or value.startswith("criterion:") else value
+    if isinstance(value, list | tuple):
+        return ", ".join(readable(v, labels) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{labels.get(k, k.replace('_', ' ')) if isinstance(k, str) else k}: "
+                         f"{readable(v, labels)}" for k, v in sorted(value.items()))
+    return str(value)

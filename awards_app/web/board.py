@@ -54,8 +54,8 @@ def cycle(cycle_id: int):
             return redirect(url_for("board.cycle", cycle_id=cycle.id), 303)
     votes = (db.session.scalars(select(BoardVote).where(BoardVote.recommendation_id == recommendation.id)
                                 .order_by(BoardVote.id)).all() if recommendation else [])
-    nominations = ({n.id: n for n in db.session.scalars(select(Nomination).where(
-        Nomination.cycle_id == cycle.id))} if recommendation else {})
+    # A decision may name laureates without a recommendation (the MILSET Award, an amendment).
+    nominations = {n.id: n for n in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id))}
     return render_template("board/cycle.html", cycle=cycle, recommendation=recommendation, votes=votes,
                            form=form, nominations=nominations,
                            decision=decisions.final_decision(cycle),

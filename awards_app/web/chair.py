@@ -16,7 +16,7 @@ from awards_app.extensions import db
 from awards_app.models import Cycle
 from awards_app.reports import charts
 from awards_app.services import panels as panel_service
-from awards_app.services import progress, recommendations
+from awards_app.services import progress, recommendations, transitions
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
 
@@ -79,7 +79,8 @@ def cycle(cycle_id: int):
         declared=recommendations.method_of(cycle), results=found.get("results", {}),
         candidates=found.get("candidates", {}), agreement=found.get("agreement"),
         severity_chart=charts.offset_bars(severity, _("Judge severity")) if severity else None,
-        notes_form=NotesForm(notes=cycle.deliberation_notes), recommend_form=RecommendForm(formdata=None))
+        notes_form=NotesForm(notes=cycle.deliberation_notes), recommend_form=RecommendForm(formdata=None),
+        may_close_scoring="close_scoring" in transitions.cycle_events_for(current_user, cycle))
 
 
 @bp.route("/cycles/<int:cycle_id>/remind", methods=["POST"])

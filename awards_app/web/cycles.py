@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, time
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,6 +20,8 @@ from awards_app.services import events as event_service
 from awards_app.services import transitions
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
+from judging import expertise
+from workflows.settings import DECLARED
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 
@@ -38,15 +41,63 @@ def show(cycle_id: int):
     events = transitions.cycle_events_for(current_user, cycle)
     from awards_app.services.panels import is_chair
 
-    return render_template("cycles/show.html", cycle=cycle, events=events,
+    return render_template("cycles/show.html", cycle=cycle, events=events, rules=_rules_in_force(cycle),
+                           confirm=CONFIRM,
                            is_chair=is_chair(current_user, cycle),
                            refused=request.args.getlist("refused"))
 
 
-@bp.route("/<int:cycle_id>/events/<event>", methods=["POST"])
+def _rules_in_force(cycle: Cycle) -> list[tuple[str, str]]:
+    """The cycle's settings as (label, value) in the reader's words; bookkeeping left out."""
+    rules = []
+    for name, value in sorted(cycle.settings.items()):
+        if name in DECLARED and DECLARED[name].internal:
+            continue
+        if name == "required_fields" and value:
+            text = ", ".join(expertise.label(f, str(get_locale())) for f in value)
+        else:
+            text = labels.readable(value)
+        rules.append((labels.setting_label(name), text))
+    return rules
+
+
+# The steps that cannot be undone: their button leads to a page that says
+# what will happen, whose form fires the event (no JavaScript needed).
+CONFIRM = {
+    "cancel": _l("The cycle ends here, with no laureate; no step can reopen it."),
+    "close_call": _l("No nomination can be submitted or changed after this, even before the deadline. "
+                     "The secretariat's screening begins."),
+    "open_judging": _l("The panel starts scoring the eligible nominations; no nomination can be screened "
+                       "or added any more."),
+    "close_scoring": _l("No judge can submit or change a score sheet after this; the results are computed "
+                        "from the sheets submitted."),
+    "announce": _l("The laureates are published on the public laureates page."),
+}
+
+
+def _confirm_page(cycle: Cycle, event: str):
+    """What firing ``event`` will do, and the form that fires it."""
+    consequences = [CONFIRM.get(event, _l("The cycle moves on to its next step."))]
+    if event == "close_call" and cycle.deadline and cycle.deadline > datetime.now(UTC):
+        consequences.append(_("The deadline announced to nominators is %(deadline)s.",
+                              deadline=format_datetime(cycle.deadline)))
+    name = f"{cycle.award_type.name(str(get_locale()))} {cycle.year}"
+    return render_template(
+        "confirm.html", heading=labels.event_label(event) + " · " + name, context=name,
+        consequences=consequences, action=url_for("cycles.fire", cycle_id=cycle.id, event=event),
+        hidden=[("version", cycle.version)], button=labels.event_label(event),
+        back=url_for("cycles.show", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/events/<event>", methods=["GET", "POST"])
 @login_required
 def fire(cycle_id: int, event: str):
+    """GET: the confirmation page; POST: fire the event."""
     cycle = db.get_or_404(Cycle, cycle_id)
+    if request.method == "GET":
+        if event not in transitions.cycle_events_for(current_user, cycle):
+            return redirect(url_for("cycles.show", cycle_id=cycle_id), 303)  # nothing to confirm
+        return _confirm_page(cycle, event)
     version = request.form.get("version", type=int)
     ok, new_state = carry_out(lambda: transitions.fire_cycle_event(
         current_user, cycle, event, expected_version=version, reason=request.form.get("reason") or None))

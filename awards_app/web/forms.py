@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from markupsafe import Markup
 from wtforms import (
     DateField,
     DecimalField,
@@ -13,6 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from awards_app.i18n import rule_message
 from awards_app.services import text
@@ -29,6 +31,13 @@ class Form(FlaskForm):
                 field.errors = [*field.errors, f"{rule_message(text.MESSAGE)} [input.control_character]"]
                 valid = False
         return valid
+
+    def hidden_tag(self, *fields):
+        """The hidden fields without their id: several forms on one page would
+        otherwise each bring an id="csrf_token"."""
+        chosen = [getattr(self, f, None) if isinstance(f, str) else f for f in (fields or self)]
+        return Markup("\n".join(f(id=False) for f in chosen  # noqa: S704  # nosec B704 - widgets escape
+                                 if f is not None and isinstance(f.widget, HiddenInput)))
 
 
 class StatementMixin:
@@ -60,11 +69,13 @@ class AttachmentForm(Form):
 
 
 class EndorsementRequestForm(Form):
-    email = EmailField(_l("Endorser's email"), validators=[DataRequired(), Email()])
+    # An explicit id: this form shares the nomination's page with the
+    # candidate's own email field; the name posted stays the same.
+    email = EmailField(_l("Endorser's email"), validators=[DataRequired(), Email()], id="endorsement-email")
     # The endorser has no account to choose a language with: the nominator chooses for them.
     locale = SelectField(_l("Language of the email to the endorser"),
                          choices=[("", _l("Mine")), ("en", "English"), ("fr", "Français"), ("es", "Español")],
-                         validators=[Optional()])
+                         validators=[Optional()], id="endorsement-locale")
 
 
 class EndorsementForm(Form):

@@ -11,6 +11,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -30,6 +31,9 @@ from awards_app.services import organisations as organisation_service
 from awards_app.web import carry_out, forms
 
 bp = Blueprint("nominate", __name__)
+
+# The states in which the nomination's page offers each step to its nominator.
+OFFERED = {"submit": ("draft",), "withdraw": ("draft", "submitted", "eligible")}
 
 FORM_BY_KIND = {
     "individual": forms.IndividualNominationForm,
@@ -236,23 +240,43 @@ def request_endorsement(nomination_id: int):
     return _render_show(nomination, _edit_form(nomination), endorsement_form=form, status=400)
 
 
-@bp.route("/nominations/<int:nomination_id>/submit", methods=["POST"])
+# GET shows what the step will do; its form POSTs the step (no JavaScript needed).
+CONFIRM = {
+    "submit": (_l("Submit the nomination"),
+               _l("Once submitted, the nomination can no longer be edited: its statement, files and "
+                  "endorsements are sent to the secretariat for screening as they are now.")),
+    "withdraw": (_l("Withdraw"),
+                 _l("The nomination leaves the cycle for good: it cannot be submitted again, and judges "
+                    "will not consider it.")),
+}
+
+
+@bp.route("/nominations/<int:nomination_id>/submit", methods=["GET", "POST"])
 @login_required
 def submit(nomination_id: int):
-    return _nomination_event(nomination_id, nomination_service.submit,
+    return _nomination_event(nomination_id, "submit", nomination_service.submit,
                              _("Submitted. The secretariat will screen your nomination."))
 
 
-@bp.route("/nominations/<int:nomination_id>/withdraw", methods=["POST"])
+@bp.route("/nominations/<int:nomination_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(nomination_id: int):
-    return _nomination_event(nomination_id, nomination_service.withdraw, _("Nomination withdrawn."))
+    return _nomination_event(nomination_id, "withdraw", nomination_service.withdraw, _("Nomination withdrawn."))
 
 
-def _nomination_event(nomination_id, action, done_message):
+def _nomination_event(nomination_id, step, action, done_message):
     nomination = _nomination_or_404(nomination_id)
     if nomination.nominator_id != current_user.id:
         abort(403)
+    if request.method == "GET":
+        if nomination.state not in OFFERED[step]:
+            return redirect(url_for("nominate.show", nomination_id=nomination_id), 303)  # nothing to confirm
+        button, consequence = CONFIRM[step]
+        return render_template(
+            "confirm.html", heading=f"{button} · {nomination.candidate}", context=str(nomination.candidate),
+            consequences=[consequence], action=url_for(f"nominate.{step}", nomination_id=nomination_id),
+            hidden=[("version", nomination.version)], button=button,
+            back=url_for("nominate.show", nomination_id=nomination_id))
     if carry_out(lambda: action(current_user, nomination, expected_version=request.form.get("version", type=int)))[0]:
         flash(done_message, "success")
     return redirect(url_for("nominate.show", nomination_id=nomination_id), 303)

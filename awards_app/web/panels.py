@@ -2,6 +2,7 @@
 award's fields, conflicts and their resolution (secretariat and chair)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -12,7 +13,18 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from awards_app import permissions
 from awards_app.extensions import db
-from awards_app.models import Assignment, ConflictOfInterest, Cycle, Nomination, PanelMember, User, UserRole
+from awards_app.i18n import labels
+from awards_app.models import (
+    Assignment,
+    ConflictOfInterest,
+    Country,
+    Cycle,
+    Nomination,
+    Organisation,
+    PanelMember,
+    User,
+    UserRole,
+)
 from awards_app.services import assignments as assignment_service
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
@@ -75,6 +87,28 @@ def show(cycle_id: int):
     return _render(_cycle_for_panel(cycle_id))
 
 
+def _evidence(evidence: dict) -> list[tuple[str, str]]:
+    """A conflict's evidence as (label, value) people read: ids become the
+    names they stand for, a declared relation its own fields."""
+    locale = str(get_locale())
+    lines = []
+    for key, value in sorted((evidence or {}).items()):
+        if key == "organisation_id" and value:
+            found = db.session.get(Organisation, value)
+            value = found.name if found else value
+        elif key == "country_id" and value:
+            found = db.session.get(Country, value)
+            value = found.name_in(locale) if found else value
+        elif key == "nominator_user_id" and value:
+            found = db.session.get(User, value)
+            value = found.name if found else value
+        elif key == "relation" and isinstance(value, dict) and value.get("kind"):
+            value = {**value, "kind": labels.kind_label(value["kind"])}
+        lines.append((str(labels.EVIDENCE.get(key, key.replace("_", " "))),
+                      labels.readable(value, labels.EVIDENCE)))
+    return lines
+
+
 def _render(cycle: Cycle, new_judge_form=None, status=200):
     panel = panel_service.panel_of(cycle)
     members = panel.members if panel else []
@@ -97,7 +131,7 @@ def _render(cycle: Cycle, new_judge_form=None, status=200):
         if cycle.state == "screening" else [],
         member_form=_member_form(panel), resolve_form=ResolveForm(formdata=None),
         new_judge_form=new_judge_form or NewJudgeForm(formdata=None, prefix=NEW_JUDGE),
-        may_invite=current_user.has_role("admin"), label=expertise.label), status
+        may_invite=current_user.has_role("admin"), label=expertise.label, evidence=_evidence), status
 
 
 @bp.route("/cycles/<int:cycle_id>/panel/members", methods=["POST"])

@@ -35,6 +35,15 @@ def post(page, form_selector: str, button: str = "button[type=submit]") -> int:
     return navigation.value.status
 
 
+def confirm_and_post(page, action: str) -> int:
+    """A step that cannot be undone: follow its link to the confirmation
+    page, then press the button of that page's form (both name ``action``)."""
+    with page.expect_navigation():
+        page.locator(f"main a[href='{action}']").first.click()
+    assert page.locator("main form[method=post] button[type=submit]").count() >= 1
+    return post(page, f"main form[action='{action}']")
+
+
 def no_error_flash(page) -> None:
     errors = page.locator("main .flash-error[role=alert]")
     assert errors.count() == 0, f"error shown on {page.url}: {errors.all_inner_texts()}"

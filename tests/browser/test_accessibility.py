@@ -78,3 +78,14 @@ def test_axe_really_runs_and_reports_a_planted_violation(pages, shared_site):
     found = {v["id"]: v["impact"] for v in axe.run(page)}
     assert found.get("button-name") == "critical", found
     assert found.get("color-contrast") == "serious", found
+
+
+def test_the_chairs_view_fits_a_phone(pages, shared_site):
+    """The chair's whole cycle (progress, matrix, results by method, the
+    severity chart, notes) on a 360 px phone: wide tables scroll in their own box."""
+    cycle, _nomination = _volunteer_2025(shared_site)
+    page = pages.open(shared_site, phone=True, label="chair-phone")
+    login(page, "chair")
+    assert page.goto(f"/chair/cycles/{cycle}").status == 200
+    assert page.evaluate("() => innerWidth") == 360
+    assert horizontal_overflow(page) == 0, f"the chair's view is {horizontal_overflow(page)} px too wide"

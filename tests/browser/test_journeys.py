@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from awards_app.models import Assignment, ConflictOfInterest, Endorsement, JudgeProfile, User
 from tests.browser.helpers import (
+    confirm_and_post,
     email_of,
     horizontal_overflow,
     keyboard_activate,
@@ -134,7 +135,7 @@ class Journey:
         self.close(endorser)
 
         page.reload()
-        assert post(page, f"main form[action='/nominations/{self.nomination_id}/submit']") == 200
+        assert confirm_and_post(page, f"/nominations/{self.nomination_id}/submit") == 200
         no_error_flash(page)
         assert self.site.nomination_state(self.nomination_id) == "submitted"
         self.close(page)
@@ -143,7 +144,7 @@ class Journey:
         page = self.person("admin")
         self.axe(page, "home", "admin")
         self.visit(page, f"/cycles/{self.cycle_id}", "cycle page", "admin")
-        assert post(page, f"main form[action='/cycles/{self.cycle_id}/events/close_call']") == 200
+        assert confirm_and_post(page, f"/cycles/{self.cycle_id}/events/close_call") == 200
         no_error_flash(page)
         assert self.site.cycle_state(self.cycle_id) == "screening"
 
@@ -239,7 +240,7 @@ class Journey:
         assert assigned == {email_of(x) for x in ("chair", "judge", "judge2")}, "judge3 is recused"
 
         self.visit(page, f"/cycles/{self.cycle_id}", "cycle page", "chair")
-        assert post(page, f"main form[action='/cycles/{self.cycle_id}/events/open_judging']") == 200
+        assert confirm_and_post(page, f"/cycles/{self.cycle_id}/events/open_judging") == 200
         no_error_flash(page)
         assert self.site.cycle_state(self.cycle_id) == "judging"
 
@@ -319,7 +320,7 @@ class Journey:
     def chair_recommends(self):
         page = self.chair
         self.visit(page, f"/cycles/{self.cycle_id}")
-        assert post(page, f"main form[action='/cycles/{self.cycle_id}/events/close_scoring']") == 200
+        assert confirm_and_post(page, f"/cycles/{self.cycle_id}/events/close_scoring") == 200
         no_error_flash(page)
         assert self.site.cycle_state(self.cycle_id) == "deliberation"
         page.locator(f"main a[href='/chair/cycles/{self.cycle_id}']").click()
