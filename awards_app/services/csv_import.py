@@ -51,7 +51,8 @@ def decode(data: bytes, rule: str) -> str:
             "The file is not UTF-8 text. Save it as \"CSV UTF-8\"."))]) from None
 
 
-def _column_key(cell: str) -> str:
+def column_key(cell: str) -> str:
+    """A header cell as a column name: "Birth date" and "birth-date" are birth_date."""
     return cell.strip().lower().replace(" ", "_").replace("-", "_")
 
 
@@ -74,7 +75,7 @@ def read_rows(text: str, required: tuple, optional: tuple = ()) -> tuple[list[tu
     except csv.Error as exc:
         return [], [RowError(reader.line_num, None, "csv.unreadable", Message(
             N_("The file cannot be read as CSV: %(error)s."), error=str(exc)))]
-    header = [_column_key(cell) for cell in records[0]]
+    header = [column_key(cell) for cell in records[0]]
     missing = [column for column in required if column not in header]
     if missing:
         return [], [RowError(1, None, "csv.missing_columns", Message(

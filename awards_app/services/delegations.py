@@ -8,19 +8,18 @@ bad row adds no one.
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 
 from awards_app.extensions import db
 from awards_app.models import Delegation, Event, Organisation, Participant
 from awards_app.models.events import PARTICIPANT_ROLES
-from awards_app.services import N_, Message, ServiceError, audit
+from awards_app.services import N_, Message, ServiceError, audit, csv_import
 from judging.names import normalise_name
 from workflows.ages import age_on, ages_at_event_start, event_start  # noqa: F401 - re-exported
 
 REQUIRED_COLUMNS = ("name", "birth_date", "role")
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 MAX_ROWS = 500
 MAX_BYTES = 1_000_000  # 500 rows need a few dozen kilobytes
 MIN_AGE, MAX_AGE = 5, 100
@@ -106,7 +105,7 @@ def parse_participants_csv(text: str, *, today: date | None = None) -> tuple[lis
         return [], [RowError(reader.line_num, None, "delegation.csv_unreadable",
                              f"The file cannot be read as CSV: {exc}.")]
 
-    header = [_column_key(cell) for cell in records[0]]
+    header = [csv_import.column_key(cell) for cell in records[0]]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         return [], [RowError(1, None, "delegation.csv_missing_columns",
@@ -130,7 +129,7 @@ def parse_participants_csv(text: str, *, today: date | None = None) -> tuple[lis
         errors.extend(row_errors)
         if row_errors:
             continue
-        row = {"line": line, "name": value["name"], "birth_date": _parse_date(value["birth_date"]),
+        row = {"line": line, "name": value["name"], "birth_date": csv_import.parse_date(value["birth_date"]),
                "role": value["role"].lower()}
         key = (normalise_name(row["name"]), row["birth_date"])
         if key in first_seen:
@@ -143,19 +142,6 @@ def parse_participants_csv(text: str, *, today: date | None = None) -> tuple[lis
     return rows, errors
 
 
-def _column_key(cell: str) -> str:
-    return cell.strip().lower().replace(" ", "_").replace("-", "_")
-
-
-def _parse_date(value: str) -> date | None:
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
 def _check_row(line: int, value: dict, today: date) -> list[RowError]:
     errors = []
     if not value["name"]:
@@ -163,7 +149,7 @@ def _check_row(line: int, value: dict, today: date) -> list[RowError]:
     elif len(value["name"]) > NAME_MAX:
         errors.append(RowError(line, "name", "delegation.csv_name_too_long",
                                f"The name is longer than {NAME_MAX} characters."))
-    born = _parse_date(value["birth_date"])
+    born = csv_import.parse_date(value["birth_date"])
     if born is None:
         errors.append(RowError(line, "birth_date", "delegation.csv_bad_date",
                                f"\"{value['birth_date']}\" is not a date; write YYYY-MM-DD or DD/MM/YYYY."))
