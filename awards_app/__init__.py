@@ -28,8 +28,10 @@ def register_extensions(app: Flask) -> None:
     from awards_app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from awards_app.i18n import rule_message, select_locale, time_left
     from awards_app.i18n.labels import (
+        LANGUAGE_CHOICES,
         event_label,
         kind_label,
+        language_name,
         method_label,
         readable,
         role_label,
@@ -53,9 +55,11 @@ def register_extensions(app: Flask) -> None:
     init_login(login_manager, app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["time_left"] = time_left
+    app.jinja_env.globals["language_choices"] = LANGUAGE_CHOICES
     app.jinja_env.filters.update(state_label=state_label, event_label=event_label, kind_label=kind_label,
                                  rule_message=rule_message, role_label=role_label, setting_label=setting_label,
-                                 method_label=method_label, vote_label=vote_label, readable=readable)
+                                 method_label=method_label, vote_label=vote_label, readable=readable,
+                                 language_name=language_name)
 
 
 def register_blueprints(app: Flask) -> None:

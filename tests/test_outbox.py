@@ -128,7 +128,7 @@ def test_the_mailbox_lists_every_notice_newest_first_with_its_status(client, ctx
     db.session.commit()
     page = client.get("/admin/mailbox/").get_data(as_text=True)
     assert page.index("Failed notice") < page.index("Sent notice") < page.index("Waiting notice")
-    assert "w@example.org" in page and ">fr<" in page and "waiting" in page
+    assert "w@example.org" in page and ">Français<" in page and "waiting" in page
     assert "550 mailbox unavailable" in page and f"after {outbox.MAX_ATTEMPTS} attempts" in page
     assert "given up" in page and "sent " in page
 

@@ -67,6 +67,15 @@ CONFLICT_KINDS = {
     "other": _l("Other"),
 }
 
+# Each language named in itself, as a reader looks for their own.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
+LANGUAGE_CHOICES = list(LANGUAGE_NAMES.items())
+
+
+def language_name(code: str | None) -> str:
+    return LANGUAGE_NAMES.get(code, code or "—")
+
+
 ROLES = {
     "admin": _l("Secretariat"),
     "nominator": _l("Nominator"),

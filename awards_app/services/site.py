@@ -13,7 +13,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import select
 
 from awards_app.extensions import db
@@ -36,9 +36,14 @@ def timezones() -> tuple[str, ...]:
 
 
 def values() -> dict[str, str]:
-    """Every setting: the saved value, else its default from the environment."""
-    saved = dict(db.session.execute(select(SiteSetting.name, SiteSetting.value)).all())
-    return {name: saved.get(name) or str(current_app.config[key]) for name, key in SETTINGS.items()}
+    """Every setting: the saved value, else its default from the environment.
+
+    Read once per request or command (g): every page's footer and every
+    notice's footer ask, and a reminder run writes a notice per judge."""
+    if "site_values" not in g:
+        saved = dict(db.session.execute(select(SiteSetting.name, SiteSetting.value)).all())
+        g.site_values = {name: saved.get(name) or str(current_app.config[key]) for name, key in SETTINGS.items()}
+    return dict(g.site_values)
 
 
 def get(name: str) -> str:
@@ -106,4 +111,5 @@ def update(actor, **new_values) -> list[str]:
                      object_type="site_setting", object_id=name)
         changed.append(name)
     db.session.flush()
+    g.pop("site_values", None)  # this request's footer shows the new values
     return changed

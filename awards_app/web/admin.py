@@ -14,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from awards_app.extensions import db
 from awards_app.i18n.labels import ROLES as ROLE_LABELS
+from awards_app.i18n.labels import language_name
 from awards_app.models import ROLES, Country, Organisation, User
 from awards_app.permissions import role_required
 from awards_app.services import accounts, second_factor
@@ -22,7 +23,6 @@ from awards_app.web.forms import Form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 
 
 class RolesField(SelectMultipleField):
@@ -55,7 +55,7 @@ def _role_choices(form):
 
 def _invite_form():
     form = _role_choices(InviteForm())
-    form.locale.choices = [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]]
+    form.locale.choices = [(code, language_name(code)) for code in current_app.config["LANGUAGES"]]
     none = [(0, "—")]
     form.organisation.choices = none + [(o.id, o.name) for o in db.session.scalars(
         select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name))]

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from wtforms.widgets import HiddenInput
 
 from awards_app.i18n import rule_message
+from awards_app.i18n.labels import LANGUAGE_CHOICES
 from awards_app.services import text
 
 
@@ -74,7 +75,7 @@ class EndorsementRequestForm(Form):
     email = EmailField(_l("Endorser's email"), validators=[DataRequired(), Email()], id="endorsement-email")
     # The endorser has no account to choose a language with: the nominator chooses for them.
     locale = SelectField(_l("Language of the email to the endorser"),
-                         choices=[("", _l("Mine")), ("en", "English"), ("fr", "Français"), ("es", "Español")],
+                         choices=[("", _l("Mine")), *LANGUAGE_CHOICES],
                          validators=[Optional()], id="endorsement-locale")
 
 

@@ -51,7 +51,7 @@ class NewJudgeForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role on the panel"), choices=[("member", _l("Member")), ("chair", _l("Chair"))])
     locale = SelectField(_l("Language of the invitation"), default="en",
-                         choices=[("en", "English"), ("fr", "Français"), ("es", "Español")])
+                         choices=labels.LANGUAGE_CHOICES)
 
 
 class ResolveForm(Form):
