@@ -2,7 +2,7 @@
 
 from awards_app.models.audit import AuditCheckpoint, AuditEvent, AuditHead, OutboxMessage
 from awards_app.models.awards import AwardType, Criterion, Cycle, PastLaureate
-from awards_app.models.decisions import BoardVote, Decision, Recommendation, Score
+from awards_app.models.decisions import BoardVote, Decision, Recommendation, Score, TieVote
 from awards_app.models.events import Delegation, Event, Participant
 from awards_app.models.judging import (
     Assignment,
@@ -26,6 +26,6 @@ __all__ = [
     "ConflictAttestation", "ConflictOfInterest", "Country", "Criterion", "Cycle", "Decision",
     "Delegation", "Endorsement", "Event", "Expertise", "IdempotencyRecord", "JudgeProfile", "Nomination",
     "Organisation", "OrganisationAlias", "OutboxMessage", "Panel", "PanelMember", "Participant",
-    "PastLaureate", "Person", "RecoveryCode", "Recommendation", "Region", "Score", "SiteSetting", "User",
+    "PastLaureate", "Person", "RecoveryCode", "Recommendation", "Region", "Score", "SiteSetting", "TieVote", "User",
     "UserRole",
 ]
