@@ -7,15 +7,21 @@ change with the language; the test reads the notices as a mail catcher
 would, and each person uses a browser of their own.
 """
 
-import os
 import re
-import time
 
-import pyotp
+from tests.acceptance.steps import (
+    PASSWORD,
+    accept_invitation,
+    choose,
+    enrol_second_factor,
+    enter_code,
+    log_in,
+    snap,
+    submit,
+)
 
 ADMIN = "secretariat@milset.example"
 ADMIN_PASSWORD = "first light over quebec 1987"
-PASSWORD = "harbour kestrel 4471 violet"
 NEW_PASSWORD = "lantern meadow 9024 copper"
 
 NOMINATOR = ("nominator@atjs.example", "Leila Ben Salah", ["nominator"])
@@ -27,70 +33,6 @@ PANEL_JUDGE = ("judge3@milset.example", "Marie Dubois")
 BOARD = [("board1@milset.example", "Bruno Keller", ["board"]),
          ("board2@milset.example", "Beatriz Ramos", ["board"]),
          ("board3@milset.example", "Bongani Dlamini", ["board"])]
-
-
-def submit(page, action_part: str, button="button[type=submit]") -> int:
-    """Press the button of the form whose action contains action_part (or,
-    when none has, of the form that posts back to this page); the status of
-    the page that answers."""
-    form = page.locator(f"main form[action*='{action_part}']")
-    if form.count() == 0 and action_part in page.url:
-        form = page.locator("main form[method=post]:not([action])")
-    form = form.first
-    with page.expect_navigation() as nav:
-        form.locator(button).first.click()
-    return nav.value.status
-
-
-def snap(page, name: str) -> None:
-    """A screenshot for a person to look at, when ACCEPTANCE_SCREENSHOTS names a folder."""
-    if folder := os.environ.get("ACCEPTANCE_SCREENSHOTS"):
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
-
-
-def choose(page, select: str, containing: str) -> None:
-    """Pick the option whose text contains `containing`, as a person reads the list."""
-    labels = page.locator(f"{select} option").all_inner_texts()
-    matching = [label for label in labels if containing in label]
-    assert len(matching) == 1, f"{containing!r} in {select}: {labels}"
-    page.select_option(select, label=matching[0])
-
-
-def log_in(page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.fill("main input[name=email]", email)
-    page.fill("main input[name=password]", password)
-    submit(page, "/login")
-
-
-def enter_code(page, secret: str) -> None:
-    # The code of the next 30-second step: this one's was spent at enrolment
-    # (a code is good once), and the app allows one step of clock drift.
-    page.fill("main input[name=code]", pyotp.TOTP(secret).at(time.time() + 30))
-    submit(page, "/login/code")
-
-
-def enrol_second_factor(page) -> str:
-    """From the page a decisive role is sent to: the key typed into an app
-    (here pyotp), the first code, the recovery codes shown once."""
-    assert page.url.endswith("/account/second-factor"), page.url
-    submit(page, "/account/second-factor/start")
-    secret = page.locator("#totp-secret").inner_text().strip()
-    snap(page, "second-factor-enrolment")
-    assert page.locator(".qr svg").count() == 1  # the QR code is drawn by the app itself
-    page.fill("main input[name=code]", pyotp.TOTP(secret).now())
-    submit(page, "/account/second-factor/confirm")
-    assert page.locator("#recovery-codes li").count() == 10
-    snap(page, "recovery-codes")
-    return secret
-
-
-def accept_invitation(install, page, email: str) -> None:
-    path = install.link_in_mail(email, r"/password/[A-Za-z0-9_-]+$")
-    page.goto(path)
-    page.fill("main input[name=password]", PASSWORD)
-    page.fill("main input[name=password_again]", PASSWORD)
-    submit(page, "/password/")
 
 
 def test_the_secretariat_installs_invites_and_opens_a_derek_gray_medal(production_install, people):

@@ -1,0 +1,87 @@
+"""A whole Derek Gray Medal season on an empty production install, through
+the pages only, to the laureate on the public page. What goes wrong: one
+nomination is not eligible, and the secretariat records it with its reason,
+which the nominator reads."""
+
+from tests.acceptance.steps import Person, Season, snap
+
+ADMIN, ADMIN_PASSWORD = "secretariat@milset.example", "first light over quebec 1987"
+MEMBER = "Association Tunisienne des Jeunes Scientifiques"
+HOST = "Clube de Ciência Júnior"
+
+NOMINATOR = Person("nominator@atjs.example", "Leila Ben Salah", ("nominator",), MEMBER)
+CHAIR = Person("chair@milset.example", "Chidi Okafor", ("chair", "judge"))
+JUDGES = (Person("judge1@milset.example", "Ana Souza", ("judge",)),
+          Person("judge2@milset.example", "Kenji Watanabe", ("judge",)))
+BOARD = (Person("board1@milset.example", "Bruno Keller", ("board",)),
+         Person("board2@milset.example", "Beatriz Ramos", ("board",)),
+         Person("board3@milset.example", "Bongani Dlamini", ("board",)))
+
+
+def test_a_derek_gray_medal_season_with_an_ineligible_nomination(production_install, people):
+    season = Season(production_install(ADMIN, ADMIN_PASSWORD), None)
+    season.who = people(season.install)
+    season.open(ADMIN, ADMIN_PASSWORD)
+    season.organisation(MEMBER, "Tunisia")
+    season.organisation(HOST, "Portugal", "accredited")
+    season.esi(19, 2027, "Lisbon", "Portugal", host=HOST)
+    season.invite(NOMINATOR, CHAIR, *JUDGES, *BOARD)
+
+    season.create_cycle("derek_gray_medal", 2027, esi="Lisbon", deadline="2027-03-31")
+    season.fire(season.admin, "publish_criteria")
+    season.fire(season.admin, "open_call")
+
+    # Two nominations from a member organisation.
+    laureate = season.draft_individual(NOMINATOR, "Amina Diallo", email="amina.diallo@example.org",
+                                       country="Senegal", statement="Founded twelve science clubs in Dakar.")
+    refused = season.draft_individual(NOMINATOR, "Tomás Herrera", email="tomas.herrera@example.org",
+                                      country="Chile", statement="Chaired the regional science fair for ten years.")
+    for nomination in (laureate, refused):
+        assert season.submit_nomination(NOMINATOR, nomination) == 200
+        assert season.nomination_state(nomination) == "submitted"
+
+    # Screening: the second is not eligible, and the nominator reads why.
+    season.fire(season.admin, "close_call")
+    season.admin.goto(f"/screening/{refused}")
+    assert season.admin.locator("main input[name=verdict]:checked").count() == 0  # no verdict chosen for her
+    snap(season.admin, "dgm-screening")
+    reason = "Nominated by the organisation he chairs for its own work: the Medal honours a person's contribution."
+    season.screen(refused, "ineligible", reason)
+    season.screen(laureate, "eligible")
+    assert season.nomination_state(refused) == "ineligible"
+    nominator = season.page_of(NOMINATOR)
+    nominator.goto(f"/nominations/{refused}")
+    assert reason in nominator.locator("main").inner_text()
+
+    # The panel, with recorded and vetted expertise in the Medal's fields.
+    for judge, field_code in ((CHAIR, "science_education"), (JUDGES[0], "youth_organisations"),
+                              (JUDGES[1], "science_education")):
+        season.record_expertise(judge, field_code, "Twenty years running national science fairs.")
+    season.vet_every_profile()
+    season.add_to_panel(CHAIR, "chair")
+    for judge in JUDGES:
+        season.add_to_panel(judge)
+    season.assign_automatically(CHAIR)
+    season.fire(season.page_of(CHAIR), "open_judging")
+    assert season.state() == "judging"
+
+    for judge in (CHAIR, *JUDGES):
+        assert season.assigned(judge) == [laureate]
+        season.score(judge, laureate, 3)
+    season.fire(season.page_of(CHAIR), "close_scoring")
+    season.recommend(CHAIR, "A lasting contribution to the movement in West Africa.")
+    assert season.state() == "recommended"
+    assert season.nomination_state(laureate) == "recommended"
+
+    for member in BOARD:
+        season.board_vote(member, "approve")
+    assert season.state() == "ratified"
+    season.fire(season.admin, "announce")
+    assert season.state() == "announced"
+    assert season.nomination_state(laureate) == "laureate"
+
+    public = season.who["public"]
+    listed = season.public_laureates(public)
+    assert "Amina Diallo" in listed and "Tomás Herrera" not in listed
+    snap(public, "dgm-public-laureates")
+    assert "Audit chain intact" in season.install.flask("audit", "verify")
