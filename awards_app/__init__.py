@@ -40,7 +40,7 @@ def register_extensions(app: Flask) -> None:
         vote_label,
     )
     from awards_app.services import text
-    from awards_app.web.language import select_timezone
+    from awards_app.web.language import datetime_with_zone, select_timezone
     from awards_app.web.login import init_login
     from awards_app.web.security import init_security
 
@@ -59,7 +59,7 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.filters.update(state_label=state_label, event_label=event_label, kind_label=kind_label,
                                  rule_message=rule_message, role_label=role_label, setting_label=setting_label,
                                  method_label=method_label, vote_label=vote_label, readable=readable,
-                                 language_name=language_name)
+                                 language_name=language_name, datetimeformat=datetime_with_zone)
 
 
 def register_blueprints(app: Flask) -> None:

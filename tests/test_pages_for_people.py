@@ -210,3 +210,28 @@ def test_submitting_and_withdrawing_a_nomination_ask_for_confirmation_first(clie
     db.session.refresh(nomination)
     assert nomination.state == "withdrawn"
     assert client.get(f"/nominations/{nomination.id}/withdraw").status_code == 303  # nothing left to confirm
+
+
+
+def test_the_cycle_page_says_why_a_step_is_not_offered_yet(client, ctx, auth, make_user):
+    """An even-year Volunteer cycle offers no "publish" button: the page
+    says which rule holds it back instead of showing nothing."""
+    from awards_app.services import cycles
+
+    cycle = cycles.create_cycle(TESTS_ACTOR, builders.award("volunteer_award"), 2028)
+    db.session.commit()
+    admin = make_user("admin@example.org", roles=("admin",))
+    auth.login(admin.email)
+    page = client.get(f"/cycles/{cycle.id}").get_data(as_text=True)
+    assert "Not yet" in page and "volunteer.odd_year" in page
+    assert f'/cycles/{cycle.id}/events/publish_criteria"' not in page
+
+
+def test_a_deadline_is_shown_with_its_time_zone(client, ctx, auth, make_user):
+    cycle = builders.open_cycle("derek_gray_medal")
+    db.session.commit()
+    nominator = make_user("nominator@example.org", roles=("nominator",))
+    auth.login(nominator.email)
+    page = client.get("/nominate/").get_data(as_text=True)
+    assert re.search(r"Deadline: <strong>[^<]+ \((UTC|[A-Z][a-z]+/[A-Za-z_]+)\)</strong>", page), page
+    assert cycle.deadline is not None

@@ -239,6 +239,19 @@ class Workflow:
         """The cycle events ``role`` may fire from ``state`` now, guards included."""
         return self._offered(self.cycle_machine, self.cycle_rules, state, role, facts)
 
+    def cycle_events_waiting(self, state: str, role: str, facts: CycleFacts) -> list[tuple[str, list[RuleResult]]]:
+        """The cycle events ``role`` could fire from ``state`` but whose guards
+        refuse now, each with the rules that refuse it: what a page lists as
+        "not yet, because"."""
+        settings = self.settings_for(facts.settings)
+        waiting = []
+        for event in _events_from(self.cycle_machine, state):
+            if role in self.cycle_rules.roles.get(event, ()):
+                refused = self.cycle_rules.refusals(event, role, facts, settings)
+                if refused:
+                    waiting.append((event, refused))
+        return waiting
+
     def votes_refused(self, facts: CycleFacts) -> list[RuleResult]:
         """The rules that keep the board's votes closed now ([] when open)."""
         settings = self.settings_for(facts.settings)

@@ -123,6 +123,21 @@ def cycle_events_for(user, cycle: Cycle) -> list[str]:
     return events
 
 
+def cycle_events_waiting_for(user, cycle: Cycle) -> list[tuple[str, list[dict]]]:
+    """The steps this user could take on the cycle but may not yet, each with
+    the rules that hold it back, so the page says what is missing instead of
+    showing no button at all."""
+    wf = cycle.award_type.workflow
+    now = facts.cycle_facts(cycle)
+    offered = set(cycle_events_for(user, cycle))
+    waiting: dict[str, list[dict]] = {}
+    for role in _roles_on_cycle(user, cycle, None):
+        for event, refused in wf.cycle_events_waiting(cycle.state, role, now):
+            if event not in offered and event not in waiting:
+                waiting[event] = [{"rule": r.rule, "message": r.message} for r in refused]
+    return list(waiting.items())
+
+
 def preview_cycle_event(cycle: Cycle, event: str, role: str) -> list[dict]:
     """The rules that would refuse the event now ([] when it would pass), so a
     page can say what is missing before anyone presses the button."""

@@ -42,6 +42,7 @@ def show(cycle_id: int):
     from awards_app.services.panels import is_chair
 
     return render_template("cycles/show.html", cycle=cycle, events=events, rules=_rules_in_force(cycle),
+                           waiting=transitions.cycle_events_waiting_for(current_user, cycle),
                            confirm=CONFIRM,
                            is_chair=is_chair(current_user, cycle),
                            refused=request.args.getlist("refused"))

@@ -21,6 +21,16 @@ def switch():
     return redirect(safe_next(request.form.get("next"), url_for("main.index")), 303)
 
 
+def datetime_with_zone(value, format: str | None = None) -> str:
+    """A moment in the reader's time zone, saying which: a deadline read in
+    Tunis and in Montreal must not look like the same wall-clock time."""
+    from flask_babel import format_datetime, get_timezone
+
+    if value is None:
+        return ""
+    return f"{format_datetime(value, format)} ({get_timezone().zone})"
+
+
 def select_timezone() -> str:
     """A signed-in user's own time zone; for a visitor, the site's (Settings)."""
     if current_user and current_user.is_authenticated:

@@ -235,6 +235,25 @@ class Season:
         no_errors(page)
         return int(re.search(r"/nominations/(\d+)", page.url).group(1))
 
+    def request_endorsement(self, nominator: Person, nomination_id: int, endorser_email: str) -> None:
+        page = self.page_of(nominator)
+        page.goto(f"/nominations/{nomination_id}")
+        action = f"/nominations/{nomination_id}/endorsements"
+        page.fill(f"main form[action='{action}'] input[name=email]", endorser_email)
+        assert submit(page, action) == 200
+        no_errors(page)
+
+    def endorse(self, email: str, name: str, organisation: str, role: str, text: str) -> None:
+        """The endorser, who has no account, answers through the link in their email."""
+        page = self.who[email]
+        page.goto(self.install.link_in_mail(email, r"/endorse/[A-Za-z0-9_.-]+$"))
+        page.fill("main input[name=name]", name)
+        page.fill("main input[name=organisation]", organisation)
+        page.fill("main input[name=role]", role)
+        page.fill("main textarea[name=text]", text)
+        assert submit(page, "/endorse/") == 200
+        no_errors(page)
+
     def submit_nomination(self, nominator: Person, nomination_id: int) -> int:
         page = self.page_of(nominator)
         return confirm(page, f"/nominations/{nomination_id}/submit")

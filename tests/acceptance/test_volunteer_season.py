@@ -1,0 +1,97 @@
+"""A whole MILSET Volunteer Award season on an empty production install,
+through the pages only, to the laureate on the public page. What goes
+wrong: the secretariat must hold it in an even year, which takes the
+board's recorded override; and the Executive Committee must hear the
+candidate before it may vote."""
+
+from datetime import date
+
+from tests.acceptance.steps import Person, Season, errors_on, snap, submit
+
+ADMIN, ADMIN_PASSWORD = "secretariat@milset.example", "first light over quebec 1987"
+MEMBER = "Youth Science Canada"
+
+NOMINATOR = Person("nominator@ysc.example", "Marc Tremblay", ("nominator",), MEMBER)
+CHAIR = Person("chair@milset.example", "Chidi Okafor", ("chair", "judge"))
+JUDGES = (Person("judge1@milset.example", "Ana Souza", ("judge",)),
+          Person("judge2@milset.example", "Kenji Watanabe", ("judge",)))
+BOARD = (Person("board1@milset.example", "Bruno Keller", ("board",)),
+         Person("board2@milset.example", "Beatriz Ramos", ("board",)),
+         Person("board3@milset.example", "Bongani Dlamini", ("board",)))
+ENDORSER = "director@ysc.example"
+
+
+def test_a_volunteer_award_season_in_an_even_year(production_install, people):
+    season = Season(production_install(ADMIN, ADMIN_PASSWORD), None)
+    season.who = people(season.install)
+    season.open(ADMIN, ADMIN_PASSWORD)
+    season.organisation(MEMBER, "Canada")
+    season.invite(NOMINATOR, CHAIR, *JUDGES, *BOARD)
+
+    # 2028 is an even year: the criteria cannot be published until the board overrides.
+    cycle = season.create_cycle("volunteer_award", 2028, deadline="2028-03-31")
+    season.admin.goto(f"/cycles/{cycle}")
+    waiting = season.admin.locator("main .actions").inner_text()
+    assert "Not yet" in waiting and "volunteer.odd_year" in waiting, waiting
+    snap(season.admin, "volunteer-not-yet")
+    for member in BOARD:
+        page = season.page_of(member)
+        page.goto(f"/cycles/{cycle}/odd-year-override")
+        page.fill("main textarea[name=reason]", "The 2027 edition was postponed by the pandemic's aftermath.")
+        assert submit(page, f"/cycles/{cycle}/odd-year-override") == 200
+        assert not errors_on(page)
+    snap(season.page_of(BOARD[2]), "volunteer-override")
+    season.fire(season.admin, "publish_criteria")
+    season.fire(season.admin, "open_call")
+
+    # The candidature, endorsed by the candidate's own organisation through its link.
+    nomination = season.draft_individual(
+        NOMINATOR, "Sofia Lindqvist", email="sofia.lindqvist@example.org", country="Canada",
+        organisation=MEMBER, born="2001-06-14", years="7",
+        statement="Seven years running weekend science camps for newcomers' children.")
+    season.request_endorsement(NOMINATOR, nomination, ENDORSER)
+    season.endorse(ENDORSER, "Claire Dubois", MEMBER, "Executive director",
+                   "Sofia built our newcomers' camps from nothing.")
+    assert season.submit_nomination(NOMINATOR, nomination) == 200
+    assert season.nomination_state(nomination) == "submitted"
+
+    season.fire(season.admin, "close_call")
+    season.screen(nomination, "eligible")
+
+    for judge, field_code in ((CHAIR, "youth_volunteering"), (JUDGES[0], "science_outreach"),
+                              (JUDGES[1], "youth_volunteering")):
+        season.record_expertise(judge, field_code, "Ran a national volunteer programme for ten years.")
+    season.vet_every_profile()
+    season.add_to_panel(CHAIR, "chair")
+    for judge in JUDGES:
+        season.add_to_panel(judge)
+    season.assign_automatically(CHAIR)
+    season.fire(season.page_of(CHAIR), "open_judging")
+    for judge in (CHAIR, *JUDGES):
+        season.score(judge, nomination, 4)
+    season.fire(season.page_of(CHAIR), "close_scoring")
+    season.recommend(CHAIR, "An exemplary volunteer, endorsed by her organisation.")
+    assert season.state() == "hearing"
+
+    # The Executive Committee votes only once it has heard the candidate.
+    board = season.page_of(BOARD[0])
+    board.goto(f"/board/cycles/{cycle}")
+    board.check("main input[name=vote][value=approve]")
+    submit(board, f"/board/cycles/{cycle}")
+    assert "volunteer.hearing_held" in board.locator("main").inner_text()
+    season.admin.goto(f"/cycles/{cycle}/hearing")
+    season.admin.fill("main input[name=held_on]", date.today().isoformat())  # held today: it cannot be recorded before
+    for member in BOARD:
+        season.admin.locator("main select[name=present] option", has_text=member.name).evaluate(
+            "option => option.selected = true")
+    season.admin.fill("main textarea[name=minutes]", "The Committee heard Sofia Lindqvist by video for 20 minutes.")
+    assert submit(season.admin, f"/cycles/{cycle}/hearing") == 200
+    snap(season.admin, "volunteer-hearing")
+    for member in BOARD:
+        season.board_vote(member, "approve")
+    assert season.state() == "ratified"
+    season.fire(season.admin, "announce")
+
+    listed = season.public_laureates(season.who["public"])
+    assert "Sofia Lindqvist" in listed
+    assert "Audit chain intact" in season.install.flask("audit", "verify")
