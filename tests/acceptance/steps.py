@@ -151,6 +151,25 @@ class Season:
         assert submit(page, "/reference/events/new") == 200
         no_errors(page)
 
+    def delegation(self, organisation: str, esi_year: int, participants: str | None = None,
+                   tmp_path=None) -> int:
+        """The secretariat registers an organisation's delegation at the ESI
+        and imports its participants (CSV: name, birth_date, role)."""
+        page = self.admin
+        event_id = self.install.query("SELECT id FROM event WHERE year = :y", y=esi_year)[0][0]
+        page.goto(f"/delegations/events/{event_id}/new")
+        page.select_option("main select[name=organisation]", label=organisation)
+        assert submit(page, f"/delegations/events/{event_id}/new") == 200
+        no_errors(page)
+        delegation_id = int(re.search(r"/delegations/(\d+)", page.url).group(1))
+        if participants:
+            upload = tmp_path / f"participants-{delegation_id}.csv"
+            upload.write_text(participants, encoding="utf-8")
+            page.set_input_files("main input[type=file]", str(upload))
+            assert submit(page, f"/delegations/{delegation_id}/participants") == 200
+            no_errors(page)
+        return delegation_id
+
     def invite(self, *people: Person) -> None:
         """The secretariat invites each person; each sets a password from
         the link in their notice, and chairs and board members enrol a
@@ -230,6 +249,16 @@ class Season:
             page.fill("main input[name=date_of_birth]", born)
         if years:
             page.fill("main input[name=volunteer_years]", years)
+        page.fill("main textarea[name=statement]", statement)
+        assert submit(page, f"/nominate/cycles/{self.cycle_id}/new") == 200
+        no_errors(page)
+        return int(re.search(r"/nominations/(\d+)", page.url).group(1))
+
+    def draft_delegation(self, nominator: Person, delegation: str,
+                         statement: str = "A delegation every other one remembers.") -> int:
+        page = self.page_of(nominator)
+        page.goto(f"/nominate/cycles/{self.cycle_id}/new")
+        choose(page, "main select[name=delegation]", delegation)
         page.fill("main textarea[name=statement]", statement)
         assert submit(page, f"/nominate/cycles/{self.cycle_id}/new") == 200
         no_errors(page)
