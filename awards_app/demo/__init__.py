@@ -1,5 +1,6 @@
 """`flask demo load`: idempotent MILSET demonstration data (data.py holds the
-facts, story.py plays a season on them, scale.py builds the large data sets
+facts, story.py plays a finished season on them, motion.py leaves this
+year's cycles mid-season for a newcomer to act on, scale.py builds the large data sets
 of `flask demo load --scale N` for the benchmarks).
 
 Every object is looked up by its natural key before it is created, so a
@@ -18,6 +19,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from awards_app.demo import data
+from awards_app.demo import motion as demo_motion
 from awards_app.demo import story as demo_story
 from awards_app.extensions import db
 from awards_app.models import (
@@ -142,6 +144,7 @@ def load() -> Summary:
     load_accounts(password, organisations)
     cycle_service.demo_open_cycles(DEMO_ACTOR, upcoming)
     demo_story.play(data.DEMO_DOMAIN)
+    demo_motion.play(data.DEMO_DOMAIN, upcoming.year)
     demo_story.request_pending_endorsement(data.DEMO_DOMAIN, upcoming.year)
     counts = {model.__name__: db.session.scalar(select(func.count()).select_from(model))
               for model in (Region, Country, Organisation, Event, Delegation, Participant,

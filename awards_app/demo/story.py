@@ -9,19 +9,15 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from awards_app.demo import season
 from awards_app.extensions import db
-from awards_app.models import AwardType, Cycle, Nomination, Organisation, Person
+from awards_app.models import AwardType, Cycle, Nomination, Person
 from awards_app.services import (
-    assignments,
-    conflicts,
     cycles,
     decisions,
     endorsements,
-    judges,
     nominations,
-    panels,
     recommendations,
-    scoring,
     transitions,
     users,
     volunteer,
@@ -59,44 +55,20 @@ def play(domain: str) -> Cycle | None:
 
     drafts = []
     for name, email, born, years, iso, statement, _score in CANDIDATES:
-        organisation = db.session.scalar(select(Organisation).where(
-            Organisation.name.like("Youth Science %"), Organisation.country.has(iso2=iso)))
-        draft = nominations.create_draft(
-            nominator, cycle, statement=statement, volunteer_years=years,
-            volunteer_places=f"{organisation.name}, {YEAR - years}-{YEAR}",
-            candidate=nominations.IndividualCandidate(name=name, email=email, date_of_birth=born,
-                                                      organisation_id=organisation.id,
-                                                      country_id=organisation.country_id))
-        _endorsement, token = endorsements.request(nominator, draft, f"president@{iso.lower()}.example.org")
-        endorsements.respond(token, name=f"President of {organisation.name}", organisation=organisation.name,
-                             role="President", text=f"{name} is the heart of our volunteer team.")
+        draft = season.individual_draft(nominator, cycle, name, email, born, years, iso, statement)
+        season.endorsed_by_own_organisation(nominator, draft, iso)
         nominations.submit(nominator, draft)
         nominations.screen(admin, draft, eligible=True, reason=None)
         drafts.append(draft)
 
-    for user in [chair, *panel_judges]:
-        profile = judges.profile_of(user)
-        for field in cycle.setting("required_fields"):
-            if not any(e.field == field for e in profile.expertise):
-                judges.add_expertise(user, profile, field, "Coordinated MILSET volunteers for a decade.", 10)
-        judges.vet(admin, profile)
-    panels.add_member(admin, cycle, chair, "chair")
-    for user in panel_judges:
-        panels.add_member(admin, cycle, user, "member")
+    season.form_panel(admin, cycle, chair, panel_judges)
     transitions.fire_cycle_event(admin, cycle, "close_call")
     transitions.fire_cycle_event(admin, cycle, "open_judging")
 
-    for draft in drafts:
-        for user in [chair, *panel_judges]:
-            assignments.add(chair, draft, user, source="demo")
-            conflicts.attest_none(user, draft)
+    season.assign_all(chair, drafts, [chair, *panel_judges])
     for offset, user in enumerate([chair, *panel_judges]):
         for draft, candidate in zip(drafts, CANDIDATES, strict=True):
-            sheet = scoring.sheet_for(user, draft.id).assignment
-            base = candidate[-1]
-            raw = {c.code: (str(max(c.scale_min, min(c.scale_max, base - (offset == 2)))), "")
-                   for c in cycle.criteria}
-            scoring.submit(user, sheet, raw)
+            season.score(user, cycle, draft, candidate[-1] - (offset == 2))
     transitions.fire_cycle_event(chair, cycle, "close_scoring")
     recommendation = recommendations.recommend(
         chair, cycle, "The panel agreed: the longest and deepest commitment, and the widest reach.")
@@ -108,15 +80,15 @@ def play(domain: str) -> Cycle | None:
     return cycle
 
 
-PENDING = ("Tomás Oliveira", "tomas.oliveira@example.org", date(2002, 6, 11), 6, "PT",
-           "Six years guiding visitors through the science festival of his town, now its volunteer lead.")
+PENDING = ("Tomás Oliveira", "tomas.oliveira@example.org", date(1968, 6, 11), 30, "PT",
+           "Thirty years guiding visitors through the science festival of his town, which he founded.")
 
 
 def request_pending_endorsement(domain: str, year: int) -> None:
-    """A draft for this year's Volunteer Award whose endorsement is asked
+    """A draft for this year's Derek Gray Medal whose endorsement is asked
     for and not yet given, so a newcomer finds its notice in the Mailbox and
     can follow the link as the endorser would. Once per database."""
-    award = db.session.scalar(select(AwardType).where(AwardType.code == "volunteer_award"))
+    award = db.session.scalar(select(AwardType).where(AwardType.code == "derek_gray_medal"))
     cycle = award and db.session.scalar(select(Cycle).where(Cycle.award_type_id == award.id, Cycle.year == year))
     nominator = _user(f"nominator@{domain}")
     name, email, born, years, iso, statement = PENDING
@@ -124,12 +96,5 @@ def request_pending_endorsement(domain: str, year: int) -> None:
             select(Nomination.id).join(Nomination.candidate_person)
             .where(Nomination.cycle_id == cycle.id, Person.email == email)):
         return
-    organisation = db.session.scalar(select(Organisation).where(
-        Organisation.name.like("Youth Science %"), Organisation.country.has(iso2=iso)))
-    draft = nominations.create_draft(
-        nominator, cycle, statement=statement, volunteer_years=years,
-        volunteer_places=f"{organisation.name}, {year - years}-{year}",
-        candidate=nominations.IndividualCandidate(name=name, email=email, date_of_birth=born,
-                                                  organisation_id=organisation.id,
-                                                  country_id=organisation.country_id))
+    draft = season.individual_draft(nominator, cycle, name, email, born, years, iso, statement)
     endorsements.request(nominator, draft, f"president@{iso.lower()}.example.org")

@@ -11,7 +11,7 @@ def test_the_demos_endorsement_request_is_read_in_the_mailbox_and_its_link_opens
     admin = pages.open(shared_site, label="admin")
     login(admin, "admin")
     admin.goto("/admin/mailbox/")
-    request = admin.locator("main a", has_text=re.compile(r"Volunteer Award 2027"))
+    request = admin.locator("main a", has_text=re.compile(r"Endorsement requested: Derek Gray Medal 2027"))
     assert request.count() == 1, admin.locator("main").inner_text()
     request.click()
     admin.wait_for_load_state()
