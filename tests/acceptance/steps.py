@@ -140,12 +140,15 @@ class Season:
         no_errors(page)
 
     def esi(self, number: int, year: int, city: str, country: str, host: str | None = None) -> None:
+        """An ESI edition, held from 12 to 18 July of its year (ages are counted on its first day)."""
         page = self.admin
         page.goto("/reference/events/new")
         page.fill("main input[name=number]", str(number))
         page.fill("main input[name=year]", str(year))
         page.fill("main input[name=city]", city)
         page.select_option("main select[name=country]", label=country)
+        page.fill("main input[name=starts_on]", f"{year}-07-12")
+        page.fill("main input[name=ends_on]", f"{year}-07-18")
         if host:
             page.select_option("main select[name=host]", label=host)
         assert submit(page, "/reference/events/new") == 200
@@ -201,7 +204,8 @@ class Season:
 
     # --- the cycle -------------------------------------------------------------------------
 
-    def create_cycle(self, award: str, year: int, esi: str | None = None, deadline: str | None = None) -> int:
+    def create_cycle(self, award: str, year: int, esi: str | None = None, deadline: str | None = None,
+                     laureates: int | None = None) -> int:
         page = self.admin
         page.goto("/cycles/new")
         page.select_option("main select[name=award]", award)
@@ -210,6 +214,8 @@ class Season:
             choose(page, "main select[name=event]", esi)
         if deadline:
             page.fill("main input[name=deadline]", deadline)
+        if laureates:
+            page.fill("main input[name=max_laureates]", str(laureates))
         assert submit(page, "/cycles/new") == 200
         no_errors(page)
         self.cycle_id = int(re.search(r"/cycles/(\d+)", page.url).group(1))
@@ -353,6 +359,31 @@ class Season:
             criterion.locator(".pill").nth(pill).click()
         assert submit(page, f"/judge/nominations/{nomination_id}/scores",
                       "button[name=action][value=submit]") == 200
+        no_errors(page)
+
+    def declare_conflict(self, judge: Person, nomination_id: int, kind: str, note: str) -> None:
+        """The judge declares a conflict with a nomination from the declarations page, whenever they find it."""
+        page = self.page_of(judge)
+        page.goto(f"/judge/cycles/{self.cycle_id}/declarations")
+        form = f"main form[action='/judge/nominations/{nomination_id}/declare']"
+        page.locator(f"{form} >> xpath=ancestor::details/summary").click()
+        page.select_option(f"{form} select[name=kind]", kind)
+        page.fill(f"{form} textarea[name=note]", note)
+        assert submit(page, f"/judge/nominations/{nomination_id}/declare") == 200
+        no_errors(page)
+
+    def resolve_conflict(self, chair: Person, judge: Person, nomination_id: int, action: str,
+                         rationale: str = "") -> None:
+        conflict_id = self.install.query(
+            "SELECT c.id FROM conflict_of_interest c JOIN user_account u ON u.id = c.judge_id "
+            "WHERE u.email = :e AND c.nomination_id = :n AND c.status = 'open'", e=judge.email, n=nomination_id)[0][0]
+        page = self.page_of(chair)
+        page.goto(f"/cycles/{self.cycle_id}/panel")
+        form = f"main form[action='/conflicts/{conflict_id}/resolve']"
+        page.select_option(f"{form} select[name=action]", action)
+        if rationale:
+            page.fill(f"{form} textarea[name=rationale]", rationale)
+        assert submit(page, f"/conflicts/{conflict_id}/resolve") == 200
         no_errors(page)
 
     def recommend(self, chair: Person, rationale: str) -> None:
