@@ -54,8 +54,8 @@ def test_a_young_scientists_season_with_a_conflict_found_after_scoring(productio
         season.add_to_panel(judge)
     season.assign_automatically(CHAIR)
     season.fire(season.page_of(CHAIR), "open_judging")
-    # Mexico leads only through Kenji's sheet: 3, 3 and 5 against India's 4, 4 and 1... 2.
-    for judge, on_mexico, on_india in ((CHAIR, 2, 3), (JUDGES[0], 2, 3), (JUDGES[1], 4, 0)):
+    # Mexico leads only through Kenji's sheet: 3, 3 and 5 (3.67) against India's 4, 4 and 2 (3.33).
+    for judge, on_mexico, on_india in ((CHAIR, 2, 3), (JUDGES[0], 2, 3), (JUDGES[1], 4, 1)):
         season.score(judge, mexico, on_mexico)
         season.score(judge, india, on_india)
 
