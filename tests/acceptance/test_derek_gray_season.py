@@ -1,15 +1,18 @@
 """A whole Derek Gray Medal season on an empty production install, through
 the pages only, to the laureate on the public page. What goes wrong: one
 nomination is not eligible, and the secretariat records it with its reason,
-which the nominator reads."""
+which the nominator reads; a past medallist, listed in the registry with his
+accents, cannot be nominated again without them; a nominator whose
+organisation is not a member may not nominate."""
 
-from tests.acceptance.steps import Person, Season, snap
+from tests.acceptance.steps import Person, Season, errors_on, snap, submit
 
 ADMIN, ADMIN_PASSWORD = "secretariat@milset.example", "first light over quebec 1987"
 MEMBER = "Association Tunisienne des Jeunes Scientifiques"
 HOST = "Clube de Ciência Júnior"
 
 NOMINATOR = Person("nominator@atjs.example", "Leila Ben Salah", ("nominator",), MEMBER)
+OUTSIDER = Person("teacher@ccj.example", "Rita Gomes", ("nominator",), HOST)  # an accredited, not a member, body
 CHAIR = Person("chair@milset.example", "Chidi Okafor", ("chair", "judge"))
 JUDGES = (Person("judge1@milset.example", "Ana Souza", ("judge",)),
           Person("judge2@milset.example", "Kenji Watanabe", ("judge",)))
@@ -25,11 +28,35 @@ def test_a_derek_gray_medal_season_with_an_ineligible_nomination(production_inst
     season.organisation(MEMBER, "Tunisia")
     season.organisation(HOST, "Portugal", "accredited")
     season.esi(19, 2027, "Lisbon", "Portugal", host=HOST)
-    season.invite(NOMINATOR, CHAIR, *JUDGES, *BOARD)
+    season.invite(NOMINATOR, OUTSIDER, CHAIR, *JUDGES, *BOARD)
+
+    # The registry of past medallists, which "never received" reads.
+    season.admin.goto("/admin/laureates/derek_gray_medal/new")
+    season.admin.fill("main input[name=year]", "2013")
+    season.admin.fill("main input[name=name]", "José Pérez")
+    season.admin.select_option("main select[name=country]", label="Spain")
+    assert submit(season.admin, "/admin/laureates/derek_gray_medal/new") == 200
 
     season.create_cycle("derek_gray_medal", 2027, esi="Lisbon", deadline="2027-03-31")
     season.fire(season.admin, "publish_criteria")
     season.fire(season.admin, "open_call")
+
+    # Only members, regional offices and the board nominate for the Medal.
+    outsider = season.page_of(OUTSIDER)
+    outsider.goto(f"/nominate/cycles/{season.cycle_id}/new")
+    outsider.fill("main input[name=name]", "Marta Lopes")
+    outsider.fill("main textarea[name=statement]", "Thirty years of science clubs in Porto.")
+    submit(outsider, f"/nominate/cycles/{season.cycle_id}/new")
+    assert "nomination.who_may_nominate" in outsider.locator("main").inner_text()
+
+    # The 2013 medallist, typed without his accents, is recognised.
+    again = season.draft_individual(NOMINATOR, "Jose Perez", country="Spain",
+                                    statement="Forty years for the movement in Spain.")
+    nominator = season.page_of(NOMINATOR)
+    nominator.goto(f"/nominations/{again}/submit")
+    submit(nominator, f"/nominations/{again}/submit")
+    assert season.nomination_state(again) == "draft"
+    assert "derek_gray.never_received" in nominator.locator("main").inner_text(), errors_on(nominator)
 
     # Two nominations from a member organisation.
     laureate = season.draft_individual(NOMINATOR, "Amina Diallo", email="amina.diallo@example.org",
