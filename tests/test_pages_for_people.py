@@ -235,3 +235,21 @@ def test_a_deadline_is_shown_with_its_time_zone(client, ctx, auth, make_user):
     page = client.get("/nominate/").get_data(as_text=True)
     assert re.search(r"Deadline: <strong>[^<]+ \((UTC|[A-Z][a-z]+/[A-Za-z_]+)\)</strong>", page), page
     assert cycle.deadline is not None
+
+
+def test_a_judge_who_stated_no_conflict_can_still_declare_one_found_later(client, ctx, judging):
+    """Kenji attested "no conflict", then remembers he coached the team: the
+    declarations page still offers the declaration, which opens a conflict
+    for the chair and hides the nomination from him."""
+    from awards_app.models import ConflictOfInterest
+
+    cycle, judges, noms = judging
+    page = client.get(f"/judge/cycles/{cycle.id}/declarations").get_data(as_text=True)
+    assert "You stated you have no conflict." in page
+    assert f'action="/judge/nominations/{noms[0].id}/declare"' in page
+    client.post(f"/judge/nominations/{noms[0].id}/declare", data={"kind": "collaborator",
+                                                                  "note": "I coached this team in 2026."})
+    conflict = db.session.scalar(select(ConflictOfInterest).where(
+        ConflictOfInterest.judge_id == judges[0].id, ConflictOfInterest.nomination_id == noms[0].id))
+    assert conflict is not None and conflict.status == "open"
+    assert client.get(f"/judge/nominations/{noms[0].id}").status_code == 404
