@@ -92,6 +92,21 @@ def remove_panel_member(cycle_id: int, member_id: int):
     return None
 
 
+@bp.route("/cycles/<int:cycle_id>/panel/members/<int:member_id>/withdrawal", methods=["POST"])
+@write()
+@bp.arguments(schemas.PanelWithdrawal)
+@bp.response(200, schemas.JudgeWithdrawn)
+def withdraw_panel_member(data, cycle_id: int, member_id: int):
+    """Withdraw a judge at any time before the board decides, with the reason:
+    their score sheets leave every result (the trail keeps what was removed)."""
+    cycle = managed_cycle_or_404(cycle_id)
+    member = db.session.get(PanelMember, member_id)
+    if member is None or member.panel.cycle_id != cycle.id:
+        not_found()
+    user_id = member.user_id
+    return {"user_id": user_id, "removed": panel_service.withdraw_judge(current_user, cycle, member, data["reason"])}
+
+
 # --- judges' profiles ---------------------------------------------------------------
 
 def _judge_or_404() -> None:

@@ -242,6 +242,29 @@ def resolve(actor, conflict: ConflictOfInterest, action: str, rationale: str | N
                   "from": before, "rationale": rationale}, cycle_id=cycle.id)
     if conflict.status == "confirmed":
         _recuse(actor, conflict)
+        _reopen_decision(actor, cycle, conflict)
+
+
+def _reopen_decision(actor, cycle: Cycle, conflict: ConflictOfInterest) -> None:
+    """A conflict confirmed once the panel has recommended: a proposal still
+    before the board is withdrawn (the cycle deliberates again without the
+    recused judge's scores); a ratified decision is never undone silently,
+    so the board is told and decides what to do (an amendment)."""
+    from awards_app.services import recommendations
+
+    reason = f"conflict of interest confirmed: judge {conflict.judge_id}, nomination {conflict.nomination_id}"
+    workflow = cycle.award_type.workflow
+    if cycle.state in workflow.awaiting_ratification_states:
+        recommendations.withdraw(actor, cycle, reason)
+    elif cycle.state in ("ratified", "announced"):
+        recommendations.flag_to_board(actor, cycle, conflict)
+
+
+def detect_for(actor, nomination: Nomination) -> list[ConflictOfInterest]:
+    """Detection for one nomination against the cycle's panel: run whenever
+    the nomination brings new people into the cycle (submitted, endorsed,
+    screened eligible). No lock: it comes after the step's own audit event."""
+    return detect(actor, nomination.cycle, nominations=[nomination])
 
 
 def _recuse(actor, conflict: ConflictOfInterest) -> None:
@@ -260,8 +283,24 @@ def _recuse(actor, conflict: ConflictOfInterest) -> None:
 
 
 def unresolved_count(cycle: Cycle) -> int:
+    """Open conflicts of the cycle's panel judges: a judge withdrawn from the
+    panel no longer holds anything up."""
     from sqlalchemy import func
 
+    on_panel = exists().where(PanelMember.user_id == ConflictOfInterest.judge_id,
+                              PanelMember.panel_id == Panel.id, Panel.cycle_id == cycle.id)
     return db.session.scalar(
         select(func.count()).select_from(ConflictOfInterest).join(Nomination)
-        .where(Nomination.cycle_id == cycle.id, ConflictOfInterest.status == "open")) or 0
+        .where(Nomination.cycle_id == cycle.id, ConflictOfInterest.status == "open", on_panel)) or 0
+
+
+def awaited():
+    """Condition on Assignment: its judge has no open or confirmed conflict
+    with the nomination. A judge who declared a conflict (or was recused)
+    is not awaited on it: no progress count, no reminder, no matrix cell,
+    and closing scoring does not wait for them."""
+    from awards_app.models import Assignment
+
+    return ~exists().where(ConflictOfInterest.judge_id == Assignment.judge_id,
+                           ConflictOfInterest.nomination_id == Assignment.nomination_id,
+                           ConflictOfInterest.status.in_(("open", "confirmed")))

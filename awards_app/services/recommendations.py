@@ -127,3 +127,53 @@ def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | Non
                  cycle_id=cycle.id)
     transitions.fire_cycle_event(actor, cycle, "recommend", as_role="chair")
     return recommendation
+
+
+def withdraw(actor, cycle: Cycle, reason: str) -> Recommendation:
+    """Withdraw the proposal awaiting the board (a conflict of interest was
+    confirmed after it was made): it stays in the record, marked withdrawn
+    with the reason; its board votes stay too but no longer count (they are
+    votes on the withdrawn proposal); its laureates go back to eligible and
+    the cycle to deliberation, where the panel recommends again on the
+    sheets that remain. The chair or the secretariat, through the cycle's
+    own guards (withdraw_recommendation)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("recommendation.withdraw_reason_required",
+                           N_("Give the reason the recommendation is withdrawn."), field="reason")
+    cycle = transitions.lock_row(Cycle, cycle.id)
+    recommendation = facts.current_recommendation(cycle)
+    if (recommendation is None or recommendation.status != "pending"
+            or cycle.state not in cycle.award_type.workflow.awaiting_ratification_states):
+        raise Refusal([{"rule": "recommendation.not_awaiting",
+                        "message": N_("No recommendation awaits the board on this cycle.")}])
+    recommendation.status = "withdrawn"
+    recommendation.closed_at = datetime.now(UTC)
+    recommendation.closed_reason = reason
+    db.session.flush()
+    transitions.fire_cycle_event(actor, cycle, "withdraw_recommendation", reason=reason)
+    for nomination in db.session.scalars(select(Nomination).where(
+            Nomination.id.in_(recommendation.laureate_nomination_ids), Nomination.state == "recommended")):
+        transitions.fire_nomination_event(actor, nomination, "deselect", facts.nomination_facts(nomination),
+                                          reason=reason)
+    audit.record(actor, "recommendation.withdrawn", recommendation,
+                 {"reason": reason, "laureates": list(recommendation.laureate_nomination_ids),
+                  "void_votes": facts.vote_counts(recommendation)}, cycle_id=cycle.id)
+    return recommendation
+
+
+def flag_to_board(actor, cycle: Cycle, conflict) -> None:
+    """A conflict confirmed after the board's decision does not undo it: the
+    decision stands until the board amends it. The trail records it and every
+    board member is told, so nobody learns of it by chance."""
+    from awards_app.services import outbox, volunteer
+
+    audit.record(actor, "decision.conflict_after_ratification", cycle,
+                 {"judge_id": conflict.judge_id, "nomination_id": conflict.nomination_id,
+                  "kind": conflict.kind, "conflict_id": conflict.id}, cycle_id=cycle.id)
+    for member in volunteer.board_members():
+        outbox.notify(member.email, member.locale, cycle, N_("Conflict of interest after the decision: %(cycle)s"),
+                      N_("A conflict of interest was confirmed on %(candidate)s after the Executive Committee's "
+                         "decision on %(cycle)s. The decision stands unless the board amends it; the judge's "
+                         "scores no longer count in the panel's results."),
+                      candidate=str(conflict.nomination.candidate))

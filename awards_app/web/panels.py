@@ -63,6 +63,10 @@ class ResolveForm(Form):
                               validators=[Optional(), Length(max=5000)])
 
 
+class WithdrawJudgeForm(Form):
+    reason = TextAreaField(_l("Why the judge is withdrawn"), validators=[DataRequired(), Length(max=5000)])
+
+
 def _cycle_for_panel(cycle_id: int) -> Cycle:
     """The secretariat and the cycle's chair manage the panel; others get 404."""
     cycle = db.session.get(Cycle, cycle_id)
@@ -171,15 +175,41 @@ def invite_member(cycle_id: int):
     return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
 
 
+def _member_or_404(cycle: Cycle, member_id: int) -> PanelMember:
+    member = db.session.get(PanelMember, member_id)
+    if member is None or member.panel.cycle_id != cycle.id:
+        abort(404)
+    return member
+
+
 @bp.route("/cycles/<int:cycle_id>/panel/members/<int:member_id>/delete", methods=["POST"])
 @login_required
 def remove_member(cycle_id: int, member_id: int):
     cycle = _cycle_for_panel(cycle_id)
-    member = db.session.get(PanelMember, member_id)
-    if member is None or member.panel.cycle_id != cycle.id:
-        abort(404)
+    member = _member_or_404(cycle, member_id)
     carry_out(lambda: panel_service.remove_member(current_user, cycle, member))
     return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+
+
+@bp.route("/cycles/<int:cycle_id>/panel/members/<int:member_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw_member(cycle_id: int, member_id: int):
+    """GET: what withdrawing the judge removes, and the reason asked; POST: withdraw them."""
+    cycle = _cycle_for_panel(cycle_id)
+    member = _member_or_404(cycle, member_id)
+    form = WithdrawJudgeForm()
+    if form.validate_on_submit():
+        ok, removed = carry_out(lambda: panel_service.withdraw_judge(current_user, cycle, member,
+                                                                     form.reason.data), form)
+        if ok:
+            flash(_("%(name)s is withdrawn from the panel; %(n)s score sheet(s) removed from every result.",
+                    name=member.user.name, n=len(removed)), "success")
+            return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+    sheets = db.session.scalars(select(Assignment).join(Nomination).where(
+        Nomination.cycle_id == cycle.id, Assignment.judge_id == member.user_id)).all()
+    return render_template("panels/withdraw.html", cycle=cycle, member=member, form=form,
+                           sheets=len(sheets), submitted=sum(1 for a in sheets if a.sheet_state == "submitted")), \
+        400 if form.errors else 200
 
 
 @bp.route("/cycles/<int:cycle_id>/panel/detect", methods=["POST"])
