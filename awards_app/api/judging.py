@@ -21,7 +21,7 @@ from awards_app.models import (
     PanelMember,
     User,
 )
-from awards_app.services import NotFound, scoring
+from awards_app.services import NotFound, recusals, scoring
 from awards_app.services import assignments as assignment_service
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import judges as judge_service
@@ -104,7 +104,7 @@ def withdraw_panel_member(data, cycle_id: int, member_id: int):
     if member is None or member.panel.cycle_id != cycle.id:
         not_found()
     user_id = member.user_id
-    return {"user_id": user_id, "removed": panel_service.withdraw_judge(current_user, cycle, member, data["reason"])}
+    return {"user_id": user_id, "removed": recusals.withdraw_judge(current_user, cycle, member, data["reason"])}
 
 
 # --- judges' profiles ---------------------------------------------------------------
@@ -219,7 +219,7 @@ def resolve_conflict(data, conflict_id: int):
     """The chair (or the secretariat) confirms, waives or dismisses; a
     judge may see their own conflict but not resolve it (403)."""
     conflict = conflict_or_404(conflict_id)
-    conflict_service.resolve(current_user, conflict, data["action"], data["rationale"])
+    recusals.resolve(current_user, conflict, data["action"], data["rationale"])
     return conflict
 
 

@@ -216,7 +216,9 @@ RESOLUTIONS = {"confirm": "confirmed", "waive": "waived", "dismiss": "dismissed"
 def resolve(actor, conflict: ConflictOfInterest, action: str, rationale: str | None) -> None:
     """The chair confirms a conflict (the judge is recused), waives it, or
     dismisses a false match; a waiver or dismissal needs a written rationale.
-    A chair conflicted on the same nomination cannot resolve it."""
+    A chair conflicted on the same nomination cannot resolve it. The pages
+    and the API go through services.recusals.resolve, which also withdraws a
+    recommendation (or tells the board of a decision) the confirmation touches."""
     if action not in RESOLUTIONS:
         raise ServiceError("conflict.action", N_("Confirm, waive or dismiss."))
     nomination = conflict.nomination
@@ -242,22 +244,6 @@ def resolve(actor, conflict: ConflictOfInterest, action: str, rationale: str | N
                   "from": before, "rationale": rationale}, cycle_id=cycle.id)
     if conflict.status == "confirmed":
         _recuse(actor, conflict)
-        _reopen_decision(actor, cycle, conflict)
-
-
-def _reopen_decision(actor, cycle: Cycle, conflict: ConflictOfInterest) -> None:
-    """A conflict confirmed once the panel has recommended: a proposal still
-    before the board is withdrawn (the cycle deliberates again without the
-    recused judge's scores); a ratified decision is never undone silently,
-    so the board is told and decides what to do (an amendment)."""
-    from awards_app.services import recommendations
-
-    reason = f"conflict of interest confirmed: judge {conflict.judge_id}, nomination {conflict.nomination_id}"
-    workflow = cycle.award_type.workflow
-    if cycle.state in workflow.awaiting_ratification_states:
-        recommendations.withdraw(actor, cycle, reason)
-    elif cycle.state in ("ratified", "announced"):
-        recommendations.flag_to_board(actor, cycle, conflict)
 
 
 def detect_for(actor, nomination: Nomination) -> list[ConflictOfInterest]:

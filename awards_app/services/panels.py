@@ -99,11 +99,9 @@ def withdraw_judge(actor, cycle: Cycle, member: PanelMember, reason: str) -> lis
     time before the board decides, with a reason: every sheet of theirs on
     this cycle goes, scores and comments with it, so no result counts them
     (each removal audited with what it held, which the report's replay reads).
-    A recommendation awaiting the board that rested on their submitted
-    scores is withdrawn. The panel's size is checked again when scoring
-    closes (a replacement may join). Returns what was removed."""
-    from awards_app.services import recommendations
-
+    The panel's size is checked again when scoring closes (a replacement may
+    join). Returns what was removed. Called through recusals.withdraw_judge,
+    which also withdraws a recommendation that rested on their scores."""
     if not permissions.may_manage_panel(actor, cycle):
         raise Forbidden("panel.chair_only", N_("Only the chair or the secretariat withdraws a judge."))
     reason = (reason or "").strip()
@@ -135,9 +133,6 @@ def withdraw_judge(actor, cycle: Cycle, member: PanelMember, reason: str) -> lis
                  cycle_id=cycle.id)
     db.session.delete(member)
     db.session.flush()
-    if any(entry["sheet_state"] == "submitted" for entry in removed) \
-            and cycle.state in workflow.awaiting_ratification_states:
-        recommendations.withdraw(actor, cycle, f"judge withdrawn: {reason}")
     return removed
 
 

@@ -161,19 +161,3 @@ def withdraw(actor, cycle: Cycle, reason: str) -> Recommendation:
                   "void_votes": facts.vote_counts(recommendation)}, cycle_id=cycle.id)
     return recommendation
 
-
-def flag_to_board(actor, cycle: Cycle, conflict) -> None:
-    """A conflict confirmed after the board's decision does not undo it: the
-    decision stands until the board amends it. The trail records it and every
-    board member is told, so nobody learns of it by chance."""
-    from awards_app.services import outbox, volunteer
-
-    audit.record(actor, "decision.conflict_after_ratification", cycle,
-                 {"judge_id": conflict.judge_id, "nomination_id": conflict.nomination_id,
-                  "kind": conflict.kind, "conflict_id": conflict.id}, cycle_id=cycle.id)
-    for member in volunteer.board_members():
-        outbox.notify(member.email, member.locale, cycle, N_("Conflict of interest after the decision: %(cycle)s"),
-                      N_("A conflict of interest was confirmed on %(candidate)s after the Executive Committee's "
-                         "decision on %(cycle)s. The decision stands unless the board amends it; the judge's "
-                         "scores no longer count in the panel's results."),
-                      candidate=str(conflict.nomination.candidate))

@@ -28,7 +28,7 @@ from awards_app.models import (
 from awards_app.services import assignments as assignment_service
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
-from awards_app.services import transitions
+from awards_app.services import recusals, transitions
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
 from judging import expertise
@@ -199,7 +199,7 @@ def withdraw_member(cycle_id: int, member_id: int):
     member = _member_or_404(cycle, member_id)
     form = WithdrawJudgeForm()
     if form.validate_on_submit():
-        ok, removed = carry_out(lambda: panel_service.withdraw_judge(current_user, cycle, member,
+        ok, removed = carry_out(lambda: recusals.withdraw_judge(current_user, cycle, member,
                                                                      form.reason.data), form)
         if ok:
             flash(_("%(name)s is withdrawn from the panel; %(n)s score sheet(s) removed from every result.",
@@ -254,7 +254,7 @@ def resolve(conflict_id: int):
     cycle = conflict.nomination.cycle
     form = ResolveForm()
     if form.validate_on_submit():
-        if carry_out(lambda: conflict_service.resolve(current_user, conflict, form.action.data,
+        if carry_out(lambda: recusals.resolve(current_user, conflict, form.action.data,
                                                       form.rationale.data))[0]:
             flash(_("Conflict resolution recorded."), "success")
     return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
