@@ -130,6 +130,32 @@ def test_an_endorsement_received_from_a_judge_is_a_conflict(client, ctx):
     assert [(c.judge_id, c.kind, c.status) for c in found] == [(judge.id, "endorser", "open")]
 
 
+def test_a_screening_verdict_detects_on_the_facts_as_screened(client, auth, ctx):
+    cycle = builders.open_cycle("best_delegation_award")
+    judge = builders.judge("jo@example.org")
+    panels.add_member(TESTS_ACTOR, cycle, judge, "member")
+    nominator = factories.UserFactory(roles=("nominator",))
+    delegation = factories.DelegationFactory(event=cycle.event)
+    factories.ParticipantFactory(delegation=delegation)
+    nomination = nominations.create_draft(nominator, cycle, candidate=delegation, statement="Exemplary.")
+    nominations.submit(nominator, nomination)
+    admin = factories.UserFactory(roles=("admin",))
+    db.session.commit()
+    assert conflicts.unresolved_count(cycle) == 0
+    judge.person.organisation_id = delegation.organisation_id  # the judge has joined the delegation's club since
+    db.session.commit()
+
+    auth.login(admin.email)
+    page = client.get(f"/screening/{nomination.id}")
+    assert page.status_code == 200
+    response = client.post(f"/screening/{nomination.id}", data={"verdict": "eligible", "reason": "",
+                                                                 "version": nomination.version})
+    assert response.status_code == 303
+    assert db.session.get(Nomination, nomination.id).state == "eligible"
+    assert [(c.judge_id, c.kind) for c in db.session.scalars(select(ConflictOfInterest))] == [
+        (judge.id, "same_organisation")]
+
+
 def test_opening_judging_detects_on_the_people_as_they_are_now(api, ctx):
     """A judge's organisation changed after the panel was formed and the
     nominations screened: opening judging finds it and keeps the finding."""
