@@ -313,6 +313,10 @@ def test_a_conflict_confirmed_after_ratification_is_flagged_to_the_board(api, ct
     told = {m.recipient for m in db.session.scalars(select(OutboxMessage))
             if "Conflict of interest after the decision" in m.subject}
     assert {member.email, *(o.email for o in others)} <= told
+    # Nor can a judge be withdrawn from a decided cycle: the board amends the decision instead.
+    seat = db.session.scalar(select(PanelMember).where(PanelMember.user_id == judge.id))
+    _refused(api.post(f"/api/v1/cycles/{cycle.id}/panel/members/{seat.id}/withdrawal", issue_token(chair),
+                      json={"reason": "Conflicted."}), "panel.decided")
 
 
 # --- the chair withdraws a judge ---------------------------------------------------------

@@ -160,4 +160,3 @@ def withdraw(actor, cycle: Cycle, reason: str) -> Recommendation:
                  {"reason": reason, "laureates": list(recommendation.laureate_nomination_ids),
                   "void_votes": facts.vote_counts(recommendation)}, cycle_id=cycle.id)
     return recommendation
-

@@ -198,18 +198,20 @@ def withdraw_member(cycle_id: int, member_id: int):
     cycle = _cycle_for_panel(cycle_id)
     member = _member_or_404(cycle, member_id)
     form = WithdrawJudgeForm()
+    status = 200
     if form.validate_on_submit():
-        ok, removed = carry_out(lambda: recusals.withdraw_judge(current_user, cycle, member,
-                                                                     form.reason.data), form)
+        ok, removed = carry_out(lambda: recusals.withdraw_judge(current_user, cycle, member, form.reason.data), form)
         if ok:
             flash(_("%(name)s is withdrawn from the panel; %(n)s score sheet(s) removed from every result.",
                     name=member.user.name, n=len(removed)), "success")
             return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+        status = removed.status if removed.status in (403, 409) else 400
+    elif form.errors:
+        status = 400
     sheets = db.session.scalars(select(Assignment).join(Nomination).where(
         Nomination.cycle_id == cycle.id, Assignment.judge_id == member.user_id)).all()
-    return render_template("panels/withdraw.html", cycle=cycle, member=member, form=form,
-                           sheets=len(sheets), submitted=sum(1 for a in sheets if a.sheet_state == "submitted")), \
-        400 if form.errors else 200
+    return render_template("panels/withdraw.html", cycle=cycle, member=member, form=form, sheets=len(sheets),
+                           submitted=sum(1 for a in sheets if a.sheet_state == "submitted")), status
 
 
 @bp.route("/cycles/<int:cycle_id>/panel/detect", methods=["POST"])
@@ -255,6 +257,6 @@ def resolve(conflict_id: int):
     form = ResolveForm()
     if form.validate_on_submit():
         if carry_out(lambda: recusals.resolve(current_user, conflict, form.action.data,
-                                                      form.rationale.data))[0]:
+                                              form.rationale.data))[0]:
             flash(_("Conflict resolution recorded."), "success")
     return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
