@@ -1,5 +1,7 @@
 """Bare extension objects, bound to the app in create_app()."""
 
+import sqlite3
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -7,7 +9,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints, so migrations can alter them on every database.
@@ -32,3 +35,16 @@ babel = Babel()
 # Counters live in Redis when RATELIMIT_STORAGE_URI points there (REDIS_URL),
 # so every server counts the same attempts; in memory otherwise.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_enforces_foreign_keys(dbapi_connection, _record) -> None:
+    """SQLite checks foreign keys (and runs ON DELETE CASCADE) only when each
+    connection asks: without it a recusal left the judge's scores behind, and
+    a new sheet that reused the row id came pre-filled with them. Every
+    engine, the owner's included; the migrations turn it off while they copy
+    tables (migrations/env.py)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -91,6 +91,7 @@ PAGES = {
     "nominate.withdraw": _owners_step(200),
     "nominate.download_attachment": only(OWNER, ADMIN, BOARD, AUDITOR, JUDGE, CHAIR),
     "panels.show": only(ADMIN, CHAIR),
+    "panels.withdraw_member": only(ADMIN, CHAIR),  # what withdrawing the judge removes, and the reason asked
     "reference.organisations": only(ADMIN),
     "reference.new_organisation": only(ADMIN),
     "reference.edit_organisation": only(ADMIN),
@@ -119,6 +120,9 @@ def world(ctx, app):
 
 
 def _build_world():
+    from sqlalchemy import select
+
+    from awards_app.models import PanelMember
     from awards_app.services import attachments
 
     cycle, judges, noms = builders.judging_cycle()
@@ -158,7 +162,8 @@ def _build_world():
            "delegation_id": nomination.candidate_delegation_id, "attachment_id": attachment.id,
            "code": "best_delegation_award", "token": "not-a-real-token", "message_id": notice.id,
            "event": "close_scoring", "organisation_id": nomination.candidate_delegation.organisation_id,
-           "country_id": nomination.candidate_delegation.organisation.country_id, "user_id": people[STRANGER_N].id}
+           "country_id": nomination.candidate_delegation.organisation.country_id, "user_id": people[STRANGER_N].id,
+           "member_id": db.session.scalar(select(PanelMember.id).where(PanelMember.user_id == people[JUDGE].id))}
     return people, ids
 
 
@@ -388,6 +393,8 @@ POST_PAGES = {
     "panels.detect": (only(ADMIN, CHAIR, status=303), NO_FORM),
     # Judging has opened: the panel is locked.
     "panels.remove_member": (only(ADMIN, CHAIR, status=Refused(303)), NO_FORM),
+    # No reason given: the form is shown again, nothing changes (tests/test_conflicts_across_season.py withdraws).
+    "panels.withdraw_member": (only(ADMIN, CHAIR, status=Refused(400)), _form(reason="   ")),
     # The conflict is the assigned judge's own: seen, not resolved.
     "panels.resolve": (only(ADMIN, CHAIR, status=303) | {JUDGE: 403},
                        _form(action="dismiss", rationale="A false match.")),
@@ -436,6 +443,8 @@ API_WRITES = {
     "POST api_judging.add_panel_member": (api_only(ADMIN, status=201) | {CHAIR: Refused(422)},
                                           lambda ids: {"user_id": ids["stranger_judge_id"]}),
     "DELETE api_judging.remove_panel_member": (api_only(ADMIN, CHAIR, status=Refused(422)), None),
+    "POST api_judging.withdraw_panel_member": (api_only(ADMIN, CHAIR, status=Refused(422)),
+                                               lambda ids: {"reason": "   "}),
     "POST api_judging.add_my_expertise": (api_only(*ANY_JUDGE, status=201),
                                           lambda ids: {"field": "science_outreach", "evidence": "Ten years.",
                                                        "years": 10}),

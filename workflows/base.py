@@ -21,7 +21,8 @@ Cycle states (one edition of one award)
 
 Cycle events
     publish_criteria, open_call, close_call, open_judging, close_scoring,
-    recommend, ratify, reject, announce, cancel; the Volunteer Award adds
+    recommend, withdraw_recommendation, ratify, reject, announce, cancel;
+    the Volunteer Award adds
     vote (after the hearing); the MILSET Award uses designate_host, confirm
     and present instead of the call and the panel.
 
@@ -166,6 +167,8 @@ class CycleFacts:
     board_members: int = 0
     host_designated: bool = False
     hearing_held: bool = False
+    # The latest proposal was withdrawn (a conflict confirmed after it was made).
+    recommendation_withdrawn: bool = False
 
 
 @dataclass(frozen=True)

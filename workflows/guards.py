@@ -119,6 +119,14 @@ def conflicts_resolved(facts: CycleFacts, settings: Mapping) -> RuleResult:
                  unresolved_conflicts=facts.unresolved_conflicts)
 
 
+def recommendation_withdrawn(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """The cycle goes back to deliberation only once its proposal is marked
+    withdrawn, with the reason, so no page can move the cycle and leave the
+    proposal pending before the board."""
+    return check("recommendation.withdrawn_first", facts.recommendation_withdrawn,
+                 N_("The cycle returns to deliberation only when its recommendation is withdrawn with a reason."))
+
+
 def all_scores_submitted(facts: CycleFacts, settings: Mapping) -> RuleResult:
     """Scoring closes when every sheet is in, or earlier with the chair's
     recorded reason (a judge who fell ill); the early close is a warning."""

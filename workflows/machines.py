@@ -33,6 +33,9 @@ class StandardCycle(StateMachine):
     recommend = deliberation.to(recommended)
     ratify = recommended.to(ratified)
     reject = recommended.to(deliberation)
+    # A conflict confirmed after the recommendation: its proposal is withdrawn
+    # and the panel deliberates again (services.recommendations.withdraw).
+    withdraw_recommendation = recommended.to(deliberation)
     announce = ratified.to(announced)
     cancel = (
         draft.to(cancelled)

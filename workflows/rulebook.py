@@ -84,6 +84,7 @@ STANDARD_CYCLE_RULES = Rulebook(
         "open_judging": ADMIN_OR_CHAIR,
         "close_scoring": CHAIR,
         "recommend": CHAIR,
+        "withdraw_recommendation": ADMIN_OR_CHAIR,
         "ratify": BOARD,
         "reject": BOARD,
         "announce": ADMIN,
@@ -101,9 +102,14 @@ STANDARD_CYCLE_RULES = Rulebook(
             g.expertise_covers_fields,
             g.conflicts_resolved,
         ),
-        "close_scoring": (g.all_scores_submitted,),
-        "recommend": (g.max_laureates,),
-        "ratify": g.BOARD_DECISION,
+        # From the close of scoring to the ratification nothing passes on
+        # conflicted data; a rejection only sends the proposal back, so it may.
+        # A judge withdrawn after judging opened leaves the panel short until
+        # a replacement joins: its size is checked again when scoring closes.
+        "close_scoring": (g.all_scores_submitted, g.panel_size_rule(), g.conflicts_resolved),
+        "recommend": (g.max_laureates, g.conflicts_resolved),
+        "withdraw_recommendation": (g.recommendation_withdrawn,),
+        "ratify": (*g.BOARD_DECISION, g.conflicts_resolved),
         "reject": (g.board_quorum, g.board_majority_rejects),
     },
 )
@@ -115,7 +121,9 @@ NOMINATION_RULES = Rulebook(
         "mark_eligible": ADMIN,
         "mark_ineligible": ADMIN,
         "select": CHAIR,
-        "deselect": CHAIR,
+        # The secretariat too: resolving a conflict confirmed after the
+        # recommendation, it withdraws the proposal and its selections.
+        "deselect": ADMIN_OR_CHAIR,
         "set_aside": ADMIN_OR_CHAIR,
         "confer": BOARD,
         "void": ADMIN,

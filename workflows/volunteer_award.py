@@ -47,6 +47,7 @@ class VolunteerCycle(StateMachine):
     recommend = deliberation.to(hearing)
     vote = hearing.to(ratified)
     reject = hearing.to(deliberation)
+    withdraw_recommendation = hearing.to(deliberation)
     announce = ratified.to(announced)
     cancel = (
         draft.to(cancelled)
@@ -112,7 +113,7 @@ def endorsed(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
 RULES = STANDARD_CYCLE_RULES.renamed("ratify", "vote").with_guards(
     publish_criteria=(g.criteria_defined, g.settings_valid, odd_year),
     open_call=(g.criteria_published, odd_year),
-    vote=(hearing_held, *g.BOARD_DECISION),
+    vote=(hearing_held, *g.BOARD_DECISION, g.conflicts_resolved),
 )
 
 WORKFLOW = Workflow(

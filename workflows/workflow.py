@@ -89,8 +89,9 @@ class Workflow:
         self.ratifying_event = ratifying_event
         self.results_visible_states = tuple(results_visible_states)
         # Cycle guards that must pass before the board may cast a vote at all
-        # (the Volunteer Award's hearing), not only before the ratification.
-        self.votes_open_when = tuple(votes_open_when)
+        # (the Volunteer Award's hearing), not only before the ratification:
+        # for a scored award, no conflict of interest left open.
+        self.votes_open_when = ((g.conflicts_resolved,) if has_scoring else ()) + tuple(votes_open_when)
         # The kind lives in the settings too, so a cycle's stored copy says
         # what it awarded even if the award type changes later.
         self._settings = {"candidate_kind": candidate_kind, **copy.deepcopy(dict(default_settings))}

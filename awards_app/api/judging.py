@@ -21,7 +21,7 @@ from awards_app.models import (
     PanelMember,
     User,
 )
-from awards_app.services import NotFound, scoring
+from awards_app.services import NotFound, recusals, scoring
 from awards_app.services import assignments as assignment_service
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import judges as judge_service
@@ -90,6 +90,21 @@ def remove_panel_member(cycle_id: int, member_id: int):
         not_found()
     panel_service.remove_member(current_user, cycle, member)
     return None
+
+
+@bp.route("/cycles/<int:cycle_id>/panel/members/<int:member_id>/withdrawal", methods=["POST"])
+@write()
+@bp.arguments(schemas.PanelWithdrawal)
+@bp.response(200, schemas.JudgeWithdrawn)
+def withdraw_panel_member(data, cycle_id: int, member_id: int):
+    """Withdraw a judge at any time before the board decides, with the reason:
+    their score sheets leave every result (the trail keeps what was removed)."""
+    cycle = managed_cycle_or_404(cycle_id)
+    member = db.session.get(PanelMember, member_id)
+    if member is None or member.panel.cycle_id != cycle.id:
+        not_found()
+    user_id = member.user_id
+    return {"user_id": user_id, "removed": recusals.withdraw_judge(current_user, cycle, member, data["reason"])}
 
 
 # --- judges' profiles ---------------------------------------------------------------
@@ -204,7 +219,7 @@ def resolve_conflict(data, conflict_id: int):
     """The chair (or the secretariat) confirms, waives or dismisses; a
     judge may see their own conflict but not resolve it (403)."""
     conflict = conflict_or_404(conflict_id)
-    conflict_service.resolve(current_user, conflict, data["action"], data["rationale"])
+    recusals.resolve(current_user, conflict, data["action"], data["rationale"])
     return conflict
 
 

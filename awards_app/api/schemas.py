@@ -282,6 +282,23 @@ class PanelMemberCreate(Strict):
     role = fields.String(load_default="member", validate=validate.OneOf(("member", "chair")))
 
 
+class PanelWithdrawal(Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class RemovedSheet(Strict):
+    nomination_id = fields.Integer()
+    judge_id = fields.Integer()
+    sheet_state = fields.String()
+    scores = fields.Dict(keys=fields.String(), values=fields.Float())
+    reason = fields.String()
+
+
+class JudgeWithdrawn(Strict):
+    user_id = fields.Integer()
+    removed = fields.List(fields.Nested(RemovedSheet))
+
+
 class Panel(Strict):
     cycle_id = fields.Integer()
     members = fields.List(fields.Nested(PanelMember))

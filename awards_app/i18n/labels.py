@@ -53,6 +53,7 @@ EVENTS = {
     "void": _l("Void"),
     "vote": _l("Record the vote"),
     "withdraw": _l("Withdraw"),
+    "withdraw_recommendation": _l("Withdraw the recommendation"),
 }
 
 CONFLICT_KINDS = {

@@ -10,6 +10,7 @@ from awards_app.extensions import db
 from awards_app.models import Assignment, ConflictOfInterest, Nomination, User
 from awards_app.models.judging import HIDING_STATUSES
 from awards_app.services import N_, Forbidden, Message, Refusal, ServiceError, audit, locks
+from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
 
 
@@ -37,7 +38,13 @@ def add(actor, nomination: Nomination, judge: User, *, fit: float = 0.0, reasons
     cycle = nomination.cycle
     _may_manage(actor, cycle)
     _hold_assignments(cycle, wait=True)
-    return _add(actor, cycle, nomination, judge, fit=fit, reasons=reasons, source=source)
+    row = _add(actor, cycle, nomination, judge, fit=fit, reasons=reasons, source=source)
+    # Checked again on the facts as they are now (a judge's organisation may
+    # have changed). A finding is kept, not refused: a refusal would roll it
+    # back with the assignment. Open, it hides the nomination from the judge
+    # until the chair resolves it; confirmed, it removes the assignment.
+    conflict_service.detect(actor, cycle, judges=[judge], nominations=[nomination])
+    return row
 
 
 def _add(actor, cycle, nomination: Nomination, judge: User, *, fit: float, reasons, source: str) -> Assignment:
@@ -98,6 +105,9 @@ def run(actor, cycle):
               for u in members]
     fields = tuple(cycle.setting("required_fields"))
     inputs = [engine.NominationInput(id=n.id, fields=fields) for n in nominations]
+    # Found now, so the solver excludes them; after the assignment lock, so
+    # without the whole-cycle run's own (services.conflicts.detect).
+    conflict_service.detect(actor, cycle, judges=members)
     conflicted = {(c.judge_id, c.nomination_id) for c in db.session.scalars(select(ConflictOfInterest).where(
         ConflictOfInterest.nomination_id.in_([n.id for n in nominations]),
         ConflictOfInterest.status.in_(HIDING_STATUSES)))}

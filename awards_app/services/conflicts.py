@@ -216,7 +216,9 @@ RESOLUTIONS = {"confirm": "confirmed", "waive": "waived", "dismiss": "dismissed"
 def resolve(actor, conflict: ConflictOfInterest, action: str, rationale: str | None) -> None:
     """The chair confirms a conflict (the judge is recused), waives it, or
     dismisses a false match; a waiver or dismissal needs a written rationale.
-    A chair conflicted on the same nomination cannot resolve it."""
+    A chair conflicted on the same nomination cannot resolve it. The pages
+    and the API go through services.recusals.resolve, which also withdraws a
+    recommendation (or tells the board of a decision) the confirmation touches."""
     if action not in RESOLUTIONS:
         raise ServiceError("conflict.action", N_("Confirm, waive or dismiss."))
     nomination = conflict.nomination
@@ -244,6 +246,13 @@ def resolve(actor, conflict: ConflictOfInterest, action: str, rationale: str | N
         _recuse(actor, conflict)
 
 
+def detect_for(actor, nomination: Nomination) -> list[ConflictOfInterest]:
+    """Detection for one nomination against the cycle's panel: run whenever
+    the nomination brings new people into the cycle (submitted, endorsed,
+    screened eligible). No lock: it comes after the step's own audit event."""
+    return detect(actor, nomination.cycle, nominations=[nomination])
+
+
 def _recuse(actor, conflict: ConflictOfInterest) -> None:
     """A confirmed conflict removes the judge's assignment to that nomination."""
     from awards_app.models import Assignment
@@ -260,8 +269,24 @@ def _recuse(actor, conflict: ConflictOfInterest) -> None:
 
 
 def unresolved_count(cycle: Cycle) -> int:
+    """Open conflicts of the cycle's panel judges: a judge withdrawn from the
+    panel no longer holds anything up."""
     from sqlalchemy import func
 
+    on_panel = exists().where(PanelMember.user_id == ConflictOfInterest.judge_id,
+                              PanelMember.panel_id == Panel.id, Panel.cycle_id == cycle.id)
     return db.session.scalar(
         select(func.count()).select_from(ConflictOfInterest).join(Nomination)
-        .where(Nomination.cycle_id == cycle.id, ConflictOfInterest.status == "open")) or 0
+        .where(Nomination.cycle_id == cycle.id, ConflictOfInterest.status == "open", on_panel)) or 0
+
+
+def awaited():
+    """Condition on Assignment: its judge has no open or confirmed conflict
+    with the nomination. A judge who declared a conflict (or was recused)
+    is not awaited on it: no progress count, no reminder, no matrix cell,
+    and closing scoring does not wait for them."""
+    from awards_app.models import Assignment
+
+    return ~exists().where(ConflictOfInterest.judge_id == Assignment.judge_id,
+                           ConflictOfInterest.nomination_id == Assignment.nomination_id,
+                           ConflictOfInterest.status.in_(("open", "confirmed")))

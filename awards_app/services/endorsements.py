@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from awards_app.extensions import db
 from awards_app.models import Endorsement, Nomination, Organisation
 from awards_app.services import N_, Message, NotFound, ServiceError, actors, audit, outbox
+from awards_app.services import conflicts as conflict_service
 from awards_app.services import text as text_rules
 from awards_app.services.links import public_url
 from awards_app.services.organisations import name_key
@@ -115,11 +116,14 @@ def respond(token: str, *, name: str, organisation: str, role: str, text: str) -
     nomination = endorsement.nomination
     endorsement.from_candidate_organisation = speaks_for_candidate_organisation(endorsement)
     db.session.flush()
-    audit.record(actors.SystemActor(f"endorser:{endorsement.email}"), "endorsement.received", endorsement,
+    endorser = actors.SystemActor(f"endorser:{endorsement.email}")
+    audit.record(endorser, "endorsement.received", endorsement,
                  {"nomination_id": nomination.id, "name": endorsement.endorser_name,
                   "organisation": endorsement.endorser_organisation,
                   "from_candidate_organisation": endorsement.from_candidate_organisation},
                  cycle_id=nomination.cycle_id)
+    # The endorser's name is known only now: a judge who endorsed it is conflicted.
+    conflict_service.detect_for(endorser, nomination)
     nominator = nomination.nominator
     outbox.notify(nominator.email, nominator.locale, nomination.cycle, N_("Endorsement received: %(cycle)s"),
                   N_("%(endorser)s (%(organisation)s) endorsed your nomination of %(candidate)s."),

@@ -43,10 +43,12 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
     chair = next((m.user for m in members if m.role == "chair"), None)
     assignments = db.session.execute(
         select(Assignment.sheet_state, func.count()).join(Nomination)
-        .where(Nomination.cycle_id == cycle.id).group_by(Assignment.sheet_state)).all()
+        .where(Nomination.cycle_id == cycle.id, conflicts.awaited()).group_by(Assignment.sheet_state)).all()
     by_state = dict(assignments)
     recommendation = current_recommendation(cycle)
-    votes = vote_counts(recommendation) if recommendation else {}
+    withdrawn = recommendation is not None and recommendation.status == "withdrawn"
+    # A withdrawn proposal's votes stay in the record but decide nothing.
+    votes = vote_counts(recommendation) if recommendation and not withdrawn else {}
     return workflows.CycleFacts(
         year=cycle.year,
         settings=cycle.settings,
@@ -71,6 +73,7 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
         board_votes_reject=votes.get("reject", 0),
         board_votes_abstain=votes.get("abstain", 0),
         hearing_held=cycle.hearing_held_at is not None,
+        recommendation_withdrawn=withdrawn,
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from awards_app.extensions import db
 from awards_app.models import Country, Cycle, Delegation, Nomination, Organisation, Person
 from awards_app.services import N_, Refusal, ServiceError, audit, facts, outbox, transitions
+from awards_app.services import conflicts as conflict_service
 from awards_app.services import eligibility as eligibility_service
 from judging.names import normalise_name
 
@@ -146,6 +147,8 @@ def submit(actor, nomination: Nomination, *, expected_version: int | None = None
     nomination.eligibility = [eligibility_service.as_dict(r) for r in results]
     nomination.submitted_at = datetime.now(UTC)
     db.session.flush()
+    # A panel formed before the call closed meets this candidate now.
+    conflict_service.detect_for(actor, nomination)
     outbox.notify(actor.email, actor.locale, nomination.cycle, N_("Nomination received: %(cycle)s"),
                   N_("We received your nomination of %(candidate)s for %(cycle)s. The secretariat will screen it."),
                   candidate=str(nomination.candidate))
@@ -168,6 +171,8 @@ def screen(actor, nomination: Nomination, *, eligible: bool, reason: str | None,
     event = "mark_eligible" if eligible else "mark_ineligible"
     transitions.fire_nomination_event(actor, nomination, event, facts.nomination_facts(nomination),
                                       as_role="admin", reason=reason)
+    if eligible:  # what the panel will judge: checked against it again, on the facts as screened
+        conflict_service.detect_for(actor, nomination)
     if eligible:
         body = N_("Your nomination of %(candidate)s was found eligible.")
     else:

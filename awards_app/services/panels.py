@@ -6,10 +6,21 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from awards_app import permissions
 from awards_app.extensions import db
-from awards_app.models import Cycle, Expertise, JudgeProfile, Panel, PanelMember, User
+from awards_app.models import (
+    Assignment,
+    Cycle,
+    Expertise,
+    JudgeProfile,
+    Nomination,
+    Panel,
+    PanelMember,
+    Score,
+    User,
+)
 from awards_app.permissions import is_chair_of as is_chair  # noqa: F401 - its callers ask the one predicate
-from awards_app.services import N_, Message, ServiceError, accounts, audit
+from awards_app.services import N_, Forbidden, Message, Refusal, ServiceError, accounts, audit
 from awards_app.services import conflicts as conflict_service
 
 NO_SUCH_JUDGE = N_("No such judge.")
@@ -81,6 +92,48 @@ def remove_member(actor, cycle: Cycle, member: PanelMember) -> None:
                  {"user_id": member.user_id, "role": member.role}, cycle_id=cycle.id)
     db.session.delete(member)
     db.session.flush()
+
+
+def withdraw_judge(actor, cycle: Cycle, member: PanelMember, reason: str) -> list[dict]:
+    """The chair (or the secretariat) withdraws a judge from the panel at any
+    time before the board decides, with a reason: every sheet of theirs on
+    this cycle goes, scores and comments with it, so no result counts them
+    (each removal audited with what it held, which the report's replay reads).
+    The panel's size is checked again when scoring closes (a replacement may
+    join). Returns what was removed. Called through recusals.withdraw_judge,
+    which also withdraws a recommendation that rested on their scores."""
+    if not permissions.may_manage_panel(actor, cycle):
+        raise Forbidden("panel.chair_only", N_("Only the chair or the secretariat withdraws a judge."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("panel.withdraw_reason_required", N_("Give the reason the judge is withdrawn."),
+                           field="reason")
+    if member.role == "chair":
+        raise ServiceError("panel.withdraw_chair", N_("The chair cannot be withdrawn; the secretariat names "
+                                                      "another chair first."))
+    workflow = cycle.award_type.workflow
+    if cycle.state in workflow.cycle_final_states or cycle.state == "ratified":
+        raise Refusal([{"rule": "panel.decided",
+                        "message": N_("The board has decided this cycle: a judge can no longer be withdrawn.")}])
+    removed = []
+    sheets = db.session.scalars(select(Assignment).join(Nomination).where(
+        Nomination.cycle_id == cycle.id, Assignment.judge_id == member.user_id).order_by(Assignment.id)).all()
+    codes = {c.id: c.code for c in cycle.criteria}
+    for sheet in sheets:
+        scores = db.session.scalars(select(Score).where(Score.assignment_id == sheet.id)).all()
+        entry = {"nomination_id": sheet.nomination_id, "judge_id": sheet.judge_id, "sheet_state": sheet.sheet_state,
+                 "scores": {codes[s.criterion_id]: s.value for s in scores}, "reason": f"judge withdrawn: {reason}"}
+        audit.record(actor, "assignment.removed", sheet, entry, cycle_id=cycle.id)
+        removed.append(entry)
+        for score in scores:  # explicitly, before the sheet: what the foreign key would cascade
+            db.session.delete(score)
+        db.session.delete(sheet)
+    audit.record(actor, "panel.judge_withdrawn", member,
+                 {"user_id": member.user_id, "role": member.role, "reason": reason, "removed": removed},
+                 cycle_id=cycle.id)
+    db.session.delete(member)
+    db.session.flush()
+    return removed
 
 
 def expertise_of(user_ids) -> dict[int, list[Expertise]]:

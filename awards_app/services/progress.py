@@ -8,13 +8,14 @@ closed, which rank every submitted sheet."""
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import distinct, exists, func, select
+from sqlalchemy import distinct, func, select
 
 from awards_app.extensions import db
-from awards_app.models import Assignment, ConflictOfInterest, Cycle, Nomination, Person, User
+from awards_app.models import Assignment, Cycle, Nomination, Person, User
 from awards_app.services import N_, audit, outbox, recommendations
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import nominations as nomination_service
+from awards_app.services.conflicts import awaited as not_recused  # a judge with a conflict is not awaited
 from judging import aggregation
 
 PAGE_SIZE = 50  # nominations per page of the matrix
@@ -25,22 +26,13 @@ def _visible(chair, cycle: Cycle) -> tuple:
     return Nomination.cycle_id == cycle.id, ~conflict_service.hides(chair.id, Nomination.id)
 
 
-def _not_recused():
-    """Condition on Assignment: its judge has no open or confirmed conflict
-    with the nomination. A judge who declared a conflict (or was recused)
-    is not awaited on it: no progress count, no reminder, no matrix cell."""
-    return ~exists().where(ConflictOfInterest.judge_id == Assignment.judge_id,
-                           ConflictOfInterest.nomination_id == Assignment.nomination_id,
-                           ConflictOfInterest.status.in_(("open", "confirmed")))
-
-
 def sheet_counts(chair, cycle: Cycle) -> dict[tuple[int, str], int]:
     """{(judge id, sheet state): score sheets}, in one GROUP BY: the progress
     and who is late come from it, not from the sheets themselves."""
     return {(judge_id, state): count for judge_id, state, count in db.session.execute(
         select(Assignment.judge_id, Assignment.sheet_state, func.count())
         .join(Nomination, Nomination.id == Assignment.nomination_id)
-        .where(*_visible(chair, cycle), _not_recused()).group_by(Assignment.judge_id, Assignment.sheet_state))}
+        .where(*_visible(chair, cycle), not_recused()).group_by(Assignment.judge_id, Assignment.sheet_state))}
 
 
 def late_judges(counts: dict[tuple[int, str], int]) -> list[tuple]:
@@ -122,7 +114,7 @@ def matrix_page(chair, cycle: Cycle, page: str | None, *, awaited_only: bool = F
     # per nomination makes PostgreSQL group every sheet of every cycle, which
     # at a late page costs ten times as much.
     sheets = (select(Assignment.nomination_id).join(Nomination, Nomination.id == Assignment.nomination_id)
-              .where(*_visible(chair, cycle), _not_recused(), *which))
+              .where(*_visible(chair, cycle), not_recused(), *which))
     total = db.session.scalar(sheets.with_only_columns(func.count(distinct(Assignment.nomination_id))))
     pages = max(1, -(-total // PAGE_SIZE))
     number = _page_number(page, pages)
@@ -132,7 +124,7 @@ def matrix_page(chair, cycle: Cycle, page: str | None, *, awaited_only: bool = F
         _candidates(chair, cycle).where(Nomination.id.in_(on_page)).order_by(Nomination.id)).all()
     cells = {(n, j): "submitted" if state == "submitted" else "awaited" for n, j, state in db.session.execute(
         select(Assignment.nomination_id, Assignment.judge_id, Assignment.sheet_state)
-        .where(Assignment.nomination_id.in_([n for n, _name in nominations]), _not_recused()))} if nominations else {}
+        .where(Assignment.nomination_id.in_([n for n, _name in nominations]), not_recused()))} if nominations else {}
     judges = db.session.execute(
         select(User.id, Person.name).join(User.person).where(User.id.in_({j for _n, j in cells}))
         .order_by(Person.name, User.id)).all() if cells else []

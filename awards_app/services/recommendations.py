@@ -127,3 +127,36 @@ def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | Non
                  cycle_id=cycle.id)
     transitions.fire_cycle_event(actor, cycle, "recommend", as_role="chair")
     return recommendation
+
+
+def withdraw(actor, cycle: Cycle, reason: str) -> Recommendation:
+    """Withdraw the proposal awaiting the board (a conflict of interest was
+    confirmed after it was made): it stays in the record, marked withdrawn
+    with the reason; its board votes stay too but no longer count (they are
+    votes on the withdrawn proposal); its laureates go back to eligible and
+    the cycle to deliberation, where the panel recommends again on the
+    sheets that remain. The chair or the secretariat, through the cycle's
+    own guards (withdraw_recommendation)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("recommendation.withdraw_reason_required",
+                           N_("Give the reason the recommendation is withdrawn."), field="reason")
+    cycle = transitions.lock_row(Cycle, cycle.id)
+    recommendation = facts.current_recommendation(cycle)
+    if (recommendation is None or recommendation.status != "pending"
+            or cycle.state not in cycle.award_type.workflow.awaiting_ratification_states):
+        raise Refusal([{"rule": "recommendation.not_awaiting",
+                        "message": N_("No recommendation awaits the board on this cycle.")}])
+    recommendation.status = "withdrawn"
+    recommendation.closed_at = datetime.now(UTC)
+    recommendation.closed_reason = reason
+    db.session.flush()
+    transitions.fire_cycle_event(actor, cycle, "withdraw_recommendation", reason=reason)
+    for nomination in db.session.scalars(select(Nomination).where(
+            Nomination.id.in_(recommendation.laureate_nomination_ids), Nomination.state == "recommended")):
+        transitions.fire_nomination_event(actor, nomination, "deselect", facts.nomination_facts(nomination),
+                                          reason=reason)
+    audit.record(actor, "recommendation.withdrawn", recommendation,
+                 {"reason": reason, "laureates": list(recommendation.laureate_nomination_ids),
+                  "void_votes": facts.vote_counts(recommendation)}, cycle_id=cycle.id)
+    return recommendation

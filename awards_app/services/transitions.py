@@ -15,7 +15,7 @@ import workflows
 from awards_app import permissions
 from awards_app.extensions import db
 from awards_app.models import Cycle, Nomination
-from awards_app.services import N_, Forbidden, Refusal, audit, facts
+from awards_app.services import N_, Forbidden, Refusal, audit, conflicts, facts, locks
 
 
 def _rules(refused: "workflows.Refused") -> list[dict]:
@@ -93,8 +93,24 @@ def _stamp_criteria(cycle: Cycle) -> None:
 _CYCLE_EFFECTS = {"publish_criteria": _stamp_criteria}
 
 
+def _detect_whole_cycle(actor, cycle: Cycle) -> None:
+    """Judging opens on the people as they are now: one detection run over
+    the whole panel and every nomination. What it finds stays recorded (open)
+    and blocks the conflicted judge's sheet and the close of scoring until the
+    chair resolves it, rather than refusing the opening and losing the finding."""
+    conflicts.detect(actor, cycle)
+
+
+# What an event does once the cycle has moved and the move is audited.
+_CYCLE_AFTERMATH = {"open_judging": _detect_whole_cycle}
+
+
 def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = None,
                      expected_version: int | None = None, reason: str | None = None) -> str:
+    if event in _CYCLE_AFTERMATH:
+        # The whole-cycle detection's lock comes before any other this
+        # transaction takes (services.conflicts.detect).
+        locks.hold(conflicts.DETECTING, cycle.id)
     cycle = _lock(Cycle, cycle.id, expected_version)
     wf = cycle.award_type.workflow
     before = cycle.state
@@ -110,6 +126,8 @@ def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = N
     audit.record(actor, "cycle.transition", cycle,
                  {"event": event, "from": before, "to": new_state, "role": role, "reason": reason},
                  cycle_id=cycle.id)
+    if event in _CYCLE_AFTERMATH:
+        _CYCLE_AFTERMATH[event](actor, cycle)
     return new_state
 
 

@@ -28,7 +28,7 @@ from awards_app.models import (
 from awards_app.services import assignments as assignment_service
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
-from awards_app.services import transitions
+from awards_app.services import recusals, transitions
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
 from judging import expertise
@@ -61,6 +61,10 @@ class ResolveForm(Form):
         ("dismiss", _l("Dismiss: a false match"))])
     rationale = TextAreaField(_l("Rationale (required to waive or dismiss)"),
                               validators=[Optional(), Length(max=5000)])
+
+
+class WithdrawJudgeForm(Form):
+    reason = TextAreaField(_l("Why the judge is withdrawn"), validators=[DataRequired(), Length(max=5000)])
 
 
 def _cycle_for_panel(cycle_id: int) -> Cycle:
@@ -171,15 +175,43 @@ def invite_member(cycle_id: int):
     return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
 
 
+def _member_or_404(cycle: Cycle, member_id: int) -> PanelMember:
+    member = db.session.get(PanelMember, member_id)
+    if member is None or member.panel.cycle_id != cycle.id:
+        abort(404)
+    return member
+
+
 @bp.route("/cycles/<int:cycle_id>/panel/members/<int:member_id>/delete", methods=["POST"])
 @login_required
 def remove_member(cycle_id: int, member_id: int):
     cycle = _cycle_for_panel(cycle_id)
-    member = db.session.get(PanelMember, member_id)
-    if member is None or member.panel.cycle_id != cycle.id:
-        abort(404)
+    member = _member_or_404(cycle, member_id)
     carry_out(lambda: panel_service.remove_member(current_user, cycle, member))
     return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+
+
+@bp.route("/cycles/<int:cycle_id>/panel/members/<int:member_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw_member(cycle_id: int, member_id: int):
+    """GET: what withdrawing the judge removes, and the reason asked; POST: withdraw them."""
+    cycle = _cycle_for_panel(cycle_id)
+    member = _member_or_404(cycle, member_id)
+    form = WithdrawJudgeForm()
+    status = 200
+    if form.validate_on_submit():
+        ok, removed = carry_out(lambda: recusals.withdraw_judge(current_user, cycle, member, form.reason.data), form)
+        if ok:
+            flash(_("%(name)s is withdrawn from the panel; %(n)s score sheet(s) removed from every result.",
+                    name=member.user.name, n=len(removed)), "success")
+            return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+        status = removed.status if removed.status in (403, 409) else 400
+    elif form.errors:
+        status = 400
+    sheets = db.session.scalars(select(Assignment).join(Nomination).where(
+        Nomination.cycle_id == cycle.id, Assignment.judge_id == member.user_id)).all()
+    return render_template("panels/withdraw.html", cycle=cycle, member=member, form=form, sheets=len(sheets),
+                           submitted=sum(1 for a in sheets if a.sheet_state == "submitted")), status
 
 
 @bp.route("/cycles/<int:cycle_id>/panel/detect", methods=["POST"])
@@ -224,7 +256,7 @@ def resolve(conflict_id: int):
     cycle = conflict.nomination.cycle
     form = ResolveForm()
     if form.validate_on_submit():
-        if carry_out(lambda: conflict_service.resolve(current_user, conflict, form.action.data,
-                                                      form.rationale.data))[0]:
+        if carry_out(lambda: recusals.resolve(current_user, conflict, form.action.data,
+                                              form.rationale.data))[0]:
             flash(_("Conflict resolution recorded."), "success")
     return redirect(url_for("panels.show", cycle_id=cycle.id), 303)

@@ -52,8 +52,9 @@ def _wrong_state_cases():
         wf = REGISTRY[code]
         legal = {(state_before(code, event), event) for event, _, _ in HAPPY_PATHS[code]}
         legal |= {(s, "cancel") for s in wf.cycle_states if s not in wf.cycle_final_states}
-        if "reject" in wf.cycle_events_all:
-            legal.add(("hearing" if code == "volunteer_award" else "recommended", "reject"))
+        for event in ("reject", "withdraw_recommendation"):
+            if event in wf.cycle_events_all:
+                legal.add(("hearing" if code == "volunteer_award" else "recommended", event))
         for state in wf.cycle_states:
             for event in wf.cycle_events_all:
                 if (state, event) not in legal:
@@ -132,6 +133,13 @@ GUARD_FAILURES = [
      "scoring.all_submitted"),
     (PANEL_AWARDS, "close_scoring", {"assignments_submitted": 5, "close_reason": "   "},
      "scoring.all_submitted"),
+    (PANEL_AWARDS, "close_scoring", {"unresolved_conflicts": 1}, "conflicts.unresolved"),
+    (PANEL_AWARDS, "close_scoring", {"panel_size": 2}, "panel.size"),
+    (PANEL_AWARDS, "recommend", {"unresolved_conflicts": 1}, "conflicts.unresolved"),
+    (PANEL_AWARDS, "withdraw_recommendation", {"recommendation_withdrawn": False},
+     "recommendation.withdrawn_first"),
+    (STANDARD_AWARDS, "ratify", {"unresolved_conflicts": 1}, "conflicts.unresolved"),
+    (("volunteer_award",), "vote", {"unresolved_conflicts": 1}, "conflicts.unresolved"),
     (PANEL_AWARDS, "recommend", {"recommended_count": 0}, "cycle.max_laureates"),
     (PANEL_AWARDS, "recommend", {"recommended_count": 7}, "cycle.max_laureates"),
     (PANEL_AWARDS, "recommend", {"recommended_count": 2, "max_laureates": 1}, "cycle.max_laureates"),
@@ -269,3 +277,20 @@ def test_an_unknown_stored_state_is_refused_not_guessed():
         "workflow.unknown_state"]
     with pytest.raises(ValueError):
         REGISTRY["cultural_award"].cycle_events("limbo", "admin", PASSING_CYCLE)
+
+
+@pytest.mark.parametrize("code", PANEL_AWARDS)
+def test_a_withdrawn_recommendation_sends_the_cycle_back_to_deliberation(code):
+    wf = REGISTRY[code]
+    state = "hearing" if code == "volunteer_award" else "recommended"
+    facts = replace(PASSING_CYCLE, recommendation_withdrawn=True)
+    assert wf.fire_cycle(state, "withdraw_recommendation", "chair", facts) == "deliberation"
+    assert wf.fire_cycle(state, "withdraw_recommendation", "admin", facts) == "deliberation"
+
+
+@pytest.mark.parametrize("code", PANEL_AWARDS)
+def test_the_boards_votes_stay_closed_while_a_conflict_is_open(code):
+    wf = REGISTRY[code]
+    assert "conflicts.unresolved" in [r.rule for r in wf.votes_refused(replace(PASSING_CYCLE,
+                                                                               unresolved_conflicts=1))]
+    assert wf.votes_refused(PASSING_CYCLE) == []

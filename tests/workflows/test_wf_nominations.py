@@ -34,7 +34,7 @@ EXPECTED_ROLES = {
     "mark_eligible": {"admin"},
     "mark_ineligible": {"admin"},
     "select": {"chair"},
-    "deselect": {"chair"},
+    "deselect": {"admin", "chair"},
     "set_aside": {"admin", "chair"},
     "confer": {"board"},
     "void": {"admin"},

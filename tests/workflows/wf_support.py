@@ -66,7 +66,12 @@ HAPPY_PATHS = {code: STANDARD_PATH for code in STANDARD_AWARDS} | {
 
 
 def state_before(code: str, event: str) -> str:
-    """The state from which ``event`` fires on the award's happy path."""
+    """The state from which ``event`` fires on the award's happy path (a
+    withdrawn recommendation: from where the board would ratify it)."""
+    if event == "withdraw_recommendation":
+        from workflows import REGISTRY
+
+        event = REGISTRY[code].ratifying_event
     state = "draft"
     for step, _role, reached in HAPPY_PATHS[code]:
         if step == event:
