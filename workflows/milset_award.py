@@ -59,6 +59,9 @@ WORKFLOW = Workflow(
     # The board confirms the designated host; nobody scores, so there are
     # no panel results to show in any state.
     ratifying_event="confirm",
+    # A host the board rejects stays designated: the proposal is rejected on
+    # the record and the secretariat proposes it again or cancels the cycle.
+    rejecting_event=None,
     results_visible_states=(),
     eligibility=(kind_is("candidate.kind", "organisation"), is_host),
     default_settings={

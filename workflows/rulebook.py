@@ -115,9 +115,12 @@ NOMINATION_RULES = Rulebook(
         "mark_eligible": ADMIN,
         "mark_ineligible": ADMIN,
         "select": CHAIR,
-        "deselect": CHAIR,
+        # The board sends the recommended nominations back when it rejects
+        # the recommendation (the chair, when changing their mind).
+        "deselect": CHAIR | BOARD,
         "set_aside": ADMIN_OR_CHAIR,
         "confer": BOARD,
+        "revoke": BOARD,
         "void": ADMIN,
     },
     guards={
@@ -129,6 +132,7 @@ NOMINATION_RULES = Rulebook(
         "deselect": (g.in_deliberation,),
         "set_aside": (g.selection_made,),
         "confer": (g.cycle_ratified,),
+        "revoke": (g.cycle_ratified,),
         "void": (g.cycle_cancelled,),
     },
 )

@@ -126,7 +126,7 @@ def build(cycle: Cycle) -> CycleReport:
         .options(selectinload(ConflictOfInterest.judge).selectinload(User.person))
         .order_by(ConflictOfInterest.id)).all()
     report.candidates, states = _candidates(cycle)
-    report.recommendation = decisions.current_recommendation(cycle)
+    report.recommendation = decisions.standing_recommendation(cycle)
     report.decision = decisions.final_decision(cycle)
     if report.recommendation is not None:
         report.votes = db.session.scalars(select(BoardVote).where(

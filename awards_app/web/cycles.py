@@ -17,7 +17,7 @@ from awards_app.models import AwardType, Cycle, Event
 from awards_app.permissions import role_required
 from awards_app.services import cycles as cycle_service
 from awards_app.services import events as event_service
-from awards_app.services import transitions
+from awards_app.services import steps
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
 from judging import expertise
@@ -38,7 +38,7 @@ class CycleForm(Form):
 @login_required
 def show(cycle_id: int):
     cycle = db.get_or_404(Cycle, cycle_id)
-    events = transitions.cycle_events_for(current_user, cycle)
+    events = steps.offered(current_user, cycle)
     from awards_app.services.panels import is_chair
 
     return render_template("cycles/show.html", cycle=cycle, events=events, rules=_rules_in_force(cycle),
@@ -95,11 +95,11 @@ def fire(cycle_id: int, event: str):
     """GET: the confirmation page; POST: fire the event."""
     cycle = db.get_or_404(Cycle, cycle_id)
     if request.method == "GET":
-        if event not in transitions.cycle_events_for(current_user, cycle):
+        if event not in steps.offered(current_user, cycle):
             return redirect(url_for("cycles.show", cycle_id=cycle_id), 303)  # nothing to confirm
         return _confirm_page(cycle, event)
     version = request.form.get("version", type=int)
-    ok, new_state = carry_out(lambda: transitions.fire_cycle_event(
+    ok, new_state = carry_out(lambda: steps.fire(
         current_user, cycle, event, expected_version=version, reason=request.form.get("reason") or None))
     if ok:
         flash(_("Done: the cycle is now %(state)s.", state=labels.state_label(new_state)), "success")
