@@ -261,6 +261,21 @@ def propose_amendment(actor, cycle: Cycle, laureate_ids, reason: str) -> Recomme
     return proposal
 
 
+def board_progress(cycle: Cycle) -> dict:
+    """The proposal before the board and the history of past ones, with
+    their votes: what the board page and the chair's view show alike."""
+    history = proposals(cycle)
+    votes = {p.id: [] for p in history}
+    for vote in db.session.scalars(select(BoardVote).where(BoardVote.recommendation_id.in_(votes))
+                                   .order_by(BoardVote.id)):
+        votes[vote.recommendation_id].append(vote)
+    current = next((p for p in history if p.status == "pending"), None)
+    cast = [v for v in votes.get(current.id, []) if v.vote != "recused"] if current else []
+    return {"proposal": current, "history": [p for p in history if p is not current], "votes_by": votes,
+            "cast": len(cast), "quorum": cycle.setting("board_quorum"),
+            "counts": vote_counts(current) if current else {}}
+
+
 def final_decision(cycle: Cycle) -> Decision | None:
     """The latest decision in the amendment chain."""
     return db.session.scalar(select(Decision).where(Decision.cycle_id == cycle.id)

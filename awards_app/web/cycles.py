@@ -64,6 +64,10 @@ def _rules_in_force(cycle: Cycle) -> list[tuple[str, str]]:
 # The steps that cannot be undone: their button leads to a page that says
 # what will happen, whose form fires the event (no JavaScript needed).
 CONFIRM = {
+    "publish_criteria": _l("The criteria and their weights become public and fixed: they cannot be changed for "
+                           "this cycle once nominations are judged on them."),
+    "open_call": _l("Nominations open to every nominator until the deadline; the criteria and the rules in force "
+                    "are shown to them as they stand now."),
     "cancel": _l("The cycle ends here, with no laureate; no step can reopen it."),
     "close_call": _l("No nomination can be submitted or changed after this, even before the deadline. "
                      "The secretariat's screening begins."),
