@@ -292,3 +292,29 @@ def test_decisions_only_come_from_a_ratified_proposal(deliberating, client, auth
     decision = db.session.scalar(select(Decision).where(Decision.cycle_id == cycle.id))
     assert decision.recommendation.status == "ratified" and decision.recommendation.closed_at is not None
     assert db.session.get(Cycle, cycle.id).state == "ratified"
+
+
+def test_a_rejected_volunteer_recommendation_needs_a_new_hearing(ctx, client, auth):
+    """The committee heard the candidates as the rejected recommendation put
+    them; the next one may name someone it never heard, so its votes wait for
+    a hearing of their own. The first hearing stays in the audit trail."""
+    from datetime import UTC, datetime, timedelta
+
+    from awards_app.services import volunteer
+
+    cycle = builders.open_cycle("volunteer_award")
+    nomination = factories.NominationFactory(cycle=cycle, state="recommended")
+    factories.RecommendationFactory(cycle=cycle, laureate_nomination_ids=[nomination.id],
+                                    ranking=[{"nomination_id": nomination.id, "score": 4.0, "rank": 1}])
+    cycle.state = "hearing"
+    members = _board()
+    volunteer.record_hearing(TESTS_ACTOR, cycle, held_on=(datetime.now(UTC) - timedelta(days=1)).date(),
+                             present=members, minutes="Two candidates heard.")
+    db.session.commit()
+    for member in members:
+        assert _vote(client, auth, member, cycle, "reject", "Heard too little of the work.").status_code == 303
+    cycle = _fresh(cycle)
+    assert cycle.state == "deliberation" and cycle.hearing_held_at is None
+    assert _fresh(nomination).state == "eligible"
+    actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.cycle_id == cycle.id)))
+    assert {"cycle.hearing_held", "cycle.hearing_reopened", "proposal.rejected"} <= actions
