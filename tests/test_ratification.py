@@ -132,6 +132,9 @@ def test_an_amendment_voted_at_quorum_changes_the_laureates_and_the_public_page(
     assert _fresh(noms[2]).state == "laureate" and _fresh(noms[1]).state == "not_selected"
     public = client.get("/laureates").get_data(as_text=True)
     assert runner_up in public and winner not in public
+    # The report still replays the panel's ratified recommendation; the amendment is a decision of its own.
+    report = _as(client, auth, members[0]).get(f"/reports/cycles/{cycle.id}").get_data(as_text=True)
+    assert "the result matches the ratified decision" in report
     # The old decision is not the one to amend any more.
     token = issue_token(members[0])
     stale = Api(client).post(f"/api/v1/decisions/{original.id}/amendments", token,

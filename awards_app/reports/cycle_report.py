@@ -201,7 +201,9 @@ def _replay(cycle: Cycle, report: CycleReport, stored_sheets: list) -> dict:
     compare with what the board ratified; compare the scores stored today
     with those submitted."""
     from_audit = submitted_scores_from_audit(cycle)
-    ratified = report.decision.recommendation or report.recommendation
+    # The panel's recommendation the board ratified: an amendment after it is
+    # a decision of its own, with no ranking to recompute.
+    ratified = report.recommendation or report.decision.recommendation
     recomputed, digest = _recompute(cycle, from_audit)
     matches = (recomputed is not None and ratified is not None
                and list(recomputed.laureates) == list(ratified.laureate_nomination_ids)

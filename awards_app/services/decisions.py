@@ -51,7 +51,8 @@ def awaiting_board() -> list[Cycle]:
     included), or waiting for one in a state the board ratifies from."""
     pending = select(Recommendation.cycle_id).where(Recommendation.status == "pending")
     return list(db.session.scalars(select(Cycle).where(
-        Cycle.state.in_(_recommendation_awaits_board()) | Cycle.id.in_(pending)).order_by(Cycle.id)))
+        Cycle.state.in_(_recommendation_awaits_board()) | (Cycle.id.in_(pending) & (Cycle.state != "cancelled")))
+        .order_by(Cycle.id)))
 
 
 def _open_for_votes(cycle: Cycle, proposal: Recommendation) -> bool:
@@ -252,7 +253,8 @@ def propose_amendment(actor, cycle: Cycle, laureate_ids, reason: str) -> Recomme
     base = current.recommendation
     proposal = Recommendation(cycle=cycle, kind="amendment", method=base.method if base else "amendment",
                               ranking=list(base.ranking) if base else [], laureate_nomination_ids=ids,
-                              inputs_hash=current.inputs_hash, rationale=reason, created_by_id=actor.id)
+                              inputs_hash=base.inputs_hash if base else current.inputs_hash, rationale=reason,
+                              created_by_id=actor.id)
     db.session.add(proposal)
     db.session.flush()
     audit.record(actor, "proposal.opened", proposal,
