@@ -321,3 +321,25 @@ def test_a_rejected_volunteer_recommendation_needs_a_new_hearing(ctx, client, au
     assert _fresh(nomination).state == "eligible"
     actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.cycle_id == cycle.id)))
     assert {"cycle.hearing_held", "cycle.hearing_reopened", "proposal.rejected"} <= actions
+
+
+def test_a_host_the_board_rejects_goes_back_to_the_secretariat_to_designate_again(ctx, client, auth):
+    host = factories.OrganisationFactory(name="Expo-Sciences Host")
+    cycle = cycles.create_cycle(TESTS_ACTOR, builders.award("milset_award"), 2027,
+                                event=builders.esi_event(host_organisation=host))
+    admin = factories.UserFactory(roles=("admin",))
+    members = _board()
+    db.session.commit()
+    _as(client, auth, admin).post(f"/cycles/{cycle.id}/events/designate_host", data={"version": cycle.version})
+    for member in members:
+        _vote(client, auth, member, cycle, "reject", "The host withdrew its bid.")
+    assert _fresh(cycle).state == "draft" and decisions.final_decision(cycle) is None
+    assert decisions.current_recommendation(cycle) is None
+    page = _as(client, auth, admin).get(f"/cycles/{cycle.id}").get_data(as_text=True)
+    assert f"/cycles/{cycle.id}/events/designate_host" in page
+    client.post(f"/cycles/{cycle.id}/events/designate_host", data={"version": _fresh(cycle).version})
+    proposals = db.session.scalars(select(Recommendation).where(Recommendation.cycle_id == cycle.id)
+                                   .order_by(Recommendation.id)).all()
+    assert [(p.kind, p.status) for p in proposals] == [("host", "rejected"), ("host", "pending")]
+    # One candidate: the host's nomination is the same one.
+    assert db.session.scalar(select(func.count()).select_from(Nomination).where(Nomination.cycle_id == cycle.id)) == 1

@@ -24,6 +24,9 @@ class MilsetAwardCycle(StateMachine):
 
     designate_host = draft.to(designated)
     confirm = designated.to(ratified)
+    # The board's majority against the host sends the designation back to
+    # the secretariat, which designates again (a new proposal) or cancels.
+    reject = designated.to(draft)
     present = ratified.to(announced)
     cancel = draft.to(cancelled) | designated.to(cancelled) | ratified.to(cancelled)
 
@@ -42,10 +45,11 @@ def is_host(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
 
 
 RULES = Rulebook(
-    roles={"designate_host": ADMIN, "confirm": BOARD, "present": ADMIN, "cancel": ADMIN},
+    roles={"designate_host": ADMIN, "confirm": BOARD, "reject": BOARD, "present": ADMIN, "cancel": ADMIN},
     guards={
         "designate_host": (host_designated, g.settings_valid),
         "confirm": g.BOARD_DECISION,
+        "reject": (g.board_quorum, g.board_majority_rejects),
     },
 )
 
@@ -59,9 +63,6 @@ WORKFLOW = Workflow(
     # The board confirms the designated host; nobody scores, so there are
     # no panel results to show in any state.
     ratifying_event="confirm",
-    # A host the board rejects stays designated: the proposal is rejected on
-    # the record and the secretariat proposes it again or cancels the cycle.
-    rejecting_event=None,
     results_visible_states=(),
     eligibility=(kind_is("candidate.kind", "organisation"), is_host),
     default_settings={
