@@ -33,6 +33,8 @@ def register_extensions(app: Flask) -> None:
         kind_label,
         language_name,
         method_label,
+        proposal_kind_label,
+        proposal_status_label,
         readable,
         role_label,
         setting_label,
@@ -59,7 +61,9 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.filters.update(state_label=state_label, event_label=event_label, kind_label=kind_label,
                                  rule_message=rule_message, role_label=role_label, setting_label=setting_label,
                                  method_label=method_label, vote_label=vote_label, readable=readable,
-                                 language_name=language_name, datetimeformat=datetime_with_zone)
+                                 language_name=language_name, datetimeformat=datetime_with_zone,
+                                 proposal_kind_label=proposal_kind_label,
+                                 proposal_status_label=proposal_status_label)
 
 
 def register_blueprints(app: Flask) -> None:

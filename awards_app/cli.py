@@ -416,13 +416,13 @@ def cycles_create(award, year, event_number, deadline, max_laureates):
 def cycles_fire(cycle_id, event, as_role, reason):
     """Fire EVENT on a cycle (e.g. publish_criteria, open_call, close_call)."""
     from awards_app.models import Cycle
-    from awards_app.services import Refusal, transitions
+    from awards_app.services import Refusal, steps
 
     cycle = db.session.get(Cycle, cycle_id)
     if cycle is None:
         raise click.ClickException(f"No cycle {cycle_id}.")
     try:
-        state = transitions.fire_cycle_event(CLI_ACTOR, cycle, event, as_role=as_role, reason=reason)
+        state = steps.fire(CLI_ACTOR, cycle, event, as_role=as_role, reason=reason)
     except Refusal as refused:
         db.session.rollback()
         raise click.ClickException("refused: " + "; ".join(

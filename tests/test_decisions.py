@@ -99,11 +99,16 @@ def test_an_amendment_is_a_new_decision_that_references_the_old(deliberating):
     cycle, judges, noms = deliberating
     _ratified(cycle, judges)
     original = decisions.final_decision(cycle)
-    board_member = factories.UserFactory(roles=("board",))
-    amended = decisions.amend(board_member, original, [noms[2].id], "Laureate declined the award.")
+    members = _board()
+    proposal = decisions.propose_amendment(members[0], cycle, [noms[2].id], "Laureate declined the award.")
+    # A proposal changes nothing until the board ratifies it.
+    assert decisions.final_decision(cycle).id == original.id
+    assert [decisions.cast_vote(m, proposal, "approve") for m in members] == [None, None, "ratified"]
     db.session.commit()
-    assert amended.amends_id == original.id and decisions.final_decision(cycle).id == amended.id
-    assert original.laureate_nomination_ids == [noms[1].id]
+    amended = decisions.final_decision(cycle)
+    assert amended.amends_id == original.id and amended.laureate_nomination_ids == [noms[2].id]
+    assert original.laureate_nomination_ids == [noms[1].id] and amended.reason == "Laureate declined the award."
+    assert proposal.status == "ratified" and proposal.kind == "amendment"
 
 
 def test_the_report_replays_the_decision_and_names_a_changed_score(deliberating, client, auth, make_user):

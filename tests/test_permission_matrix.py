@@ -62,7 +62,11 @@ PAGES = {
     "admin.user": only(ADMIN),
     "board.index": only(BOARD),
     "board.cycle": only(BOARD),
+    # No decision on the page world's cycle: nothing to amend, for anyone.
+    "board.amendment": only(BOARD, status=404),
     "chair.cycle": only(CHAIR),
+    # Recommending is a step of deliberation: in judging the chair is sent back to their view.
+    "chair.recommend": only(CHAIR, status=303),
     "cycles.new": only(ADMIN),
     "cycles.show": EVERYONE,
     # The confirmation page of a cycle event (close_scoring): offered to no one while sheets
@@ -350,6 +354,8 @@ POST_PAGES = {
     "language.switch": ({w: 303 for w in WHO}, _form(lang="fr")),
     "endorse.respond": ({w: 404 for w in WHO}, NO_FORM),  # only a real single-use token opens it
     "board.cycle": (only(BOARD), NO_FORM),  # no recommendation yet: the page, no vote
+    # No laureate ticked, no reason: refused at the fields.
+    "board.amendment": (only(BOARD, status=Refused(400)), NO_FORM),
     "chair.notes": (only(CHAIR, status=303), _form(notes="Strong field this year.")),
     "chair.recommend": (only(CHAIR, status=Refused(303)), _form(rationale="The best of the year.")),
     "chair.remind": (only(CHAIR, status=303), NO_FORM),
@@ -460,7 +466,8 @@ API_WRITES = {
                                  lambda ids: {"rationale": "The best of the year."}),
     "POST api_board.cast_vote": (api_only(BOARD, status=404) | {AUDITOR: 403},
                                  lambda ids: {"vote": "approve"}),
-    "POST api_board.amend_decision": (api_only(BOARD, status=201) | {ADMIN: 403, AUDITOR: 403},
+    # An amendment is a proposal the board votes on; this decision's cycle is not ratified (409).
+    "POST api_board.amend_decision": (api_only(BOARD, status=Refused(409)) | {ADMIN: 403, AUDITOR: 403},
                                       lambda ids: {"laureate_nomination_ids": [ids["nomination_id"]],
                                                    "reason": "The laureate declined."}),
     # The secretariat or the board; this award has no hearing (409 volunteer.no_hearing).

@@ -55,8 +55,17 @@ class StandardCycle(StateMachine):
 STANDARD_RESULTS_VISIBLE = ("deliberation", "recommended", "ratified", "announced")
 
 
+# Nomination states no step leaves except a ratified amendment of the
+# board's decision: final for everyone else, and counted as final.
+SETTLED_STATES = ("laureate", "not_selected")
+
+
 class NominationMachine(StateMachine):
     """A candidature from its draft to its outcome."""
+
+    # laureate and not_selected lead to no final state: they are outcomes
+    # themselves, left only by an amendment (SETTLED_STATES).
+    validate_final_reachability = False
 
     draft = State(initial=True)
     submitted = State()
@@ -64,8 +73,10 @@ class NominationMachine(StateMachine):
     recommended = State()
     ineligible = State(final=True)
     withdrawn = State(final=True)
-    laureate = State(final=True)
-    not_selected = State(final=True)
+    # The outcome of the board's decision: final but for the board's own
+    # amendment, which moves a nomination between them (see SETTLED_STATES).
+    laureate = State()
+    not_selected = State()
     cancelled = State(final=True)
 
     submit = draft.to(submitted)
@@ -75,7 +86,11 @@ class NominationMachine(StateMachine):
     select = eligible.to(recommended)
     deselect = recommended.to(eligible)
     set_aside = eligible.to(not_selected)
-    confer = recommended.to(laureate)
+    # The ratified decision confers on the recommended nominations; an
+    # amendment the board ratified confers on an eligible or set-aside one
+    # and revokes a laureate it no longer names.
+    confer = recommended.to(laureate) | eligible.to(laureate) | not_selected.to(laureate)
+    revoke = laureate.to(not_selected)
     void = (
         draft.to(cancelled)
         | submitted.to(cancelled)

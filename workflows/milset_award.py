@@ -24,6 +24,9 @@ class MilsetAwardCycle(StateMachine):
 
     designate_host = draft.to(designated)
     confirm = designated.to(ratified)
+    # The board's majority against the host sends the designation back to
+    # the secretariat, which designates again (a new proposal) or cancels.
+    reject = designated.to(draft)
     present = ratified.to(announced)
     cancel = draft.to(cancelled) | designated.to(cancelled) | ratified.to(cancelled)
 
@@ -42,10 +45,11 @@ def is_host(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
 
 
 RULES = Rulebook(
-    roles={"designate_host": ADMIN, "confirm": BOARD, "present": ADMIN, "cancel": ADMIN},
+    roles={"designate_host": ADMIN, "confirm": BOARD, "reject": BOARD, "present": ADMIN, "cancel": ADMIN},
     guards={
         "designate_host": (host_designated, g.settings_valid),
         "confirm": g.BOARD_DECISION,
+        "reject": (g.board_quorum, g.board_majority_rejects),
     },
 )
 

@@ -121,11 +121,13 @@ NOMINATION_RULES = Rulebook(
         "mark_eligible": ADMIN,
         "mark_ineligible": ADMIN,
         "select": CHAIR,
-        # The secretariat too: resolving a conflict confirmed after the
-        # recommendation, it withdraws the proposal and its selections.
-        "deselect": ADMIN_OR_CHAIR,
+        # The chair changing their mind; the board rejecting the recommendation;
+        # the secretariat resolving a conflict confirmed after it: each sends
+        # the recommended nominations back.
+        "deselect": ADMIN_OR_CHAIR | BOARD,
         "set_aside": ADMIN_OR_CHAIR,
         "confer": BOARD,
+        "revoke": BOARD,
         "void": ADMIN,
     },
     guards={
@@ -137,6 +139,7 @@ NOMINATION_RULES = Rulebook(
         "deselect": (g.in_deliberation,),
         "set_aside": (g.selection_made,),
         "confer": (g.cycle_ratified,),
+        "revoke": (g.cycle_ratified,),
         "void": (g.cycle_cancelled,),
     },
 )

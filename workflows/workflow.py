@@ -24,7 +24,7 @@ from workflows.base import (
     refusal,
 )
 from workflows.eligibility import EligibilityRule
-from workflows.machines import STANDARD_RESULTS_VISIBLE, NominationMachine
+from workflows.machines import SETTLED_STATES, STANDARD_RESULTS_VISIBLE, NominationMachine
 from workflows.rulebook import NOMINATION_RULES, Rulebook
 from workflows.settings import check_settings, setting, undeclared
 
@@ -72,6 +72,7 @@ class Workflow:
         has_call: bool = True,
         has_scoring: bool = True,
         ratifying_event: str = "ratify",
+        rejecting_event: str | None = "reject",
         results_visible_states: Sequence[str] = STANDARD_RESULTS_VISIBLE,
         votes_open_when: Sequence = (),
     ):
@@ -87,6 +88,9 @@ class Workflow:
         self.has_call = has_call
         self.has_scoring = has_scoring
         self.ratifying_event = ratifying_event
+        # The board's rejection: where a rejected proposal sends the cycle
+        # (None: the cycle stays where it is, only the proposal is rejected).
+        self.rejecting_event = rejecting_event
         self.results_visible_states = tuple(results_visible_states)
         # Cycle guards that must pass before the board may cast a vote at all
         # (the Volunteer Award's hearing), not only before the ratification:
@@ -109,6 +113,9 @@ class Workflow:
                                  f"its rulebook {sorted(set(rules.roles) | set(rules.guards))}")
         if ratifying_event not in _events(cycle_machine):
             raise ValueError(f"{code}: the ratifying event {ratifying_event!r} is not an event of "
+                             f"{cycle_machine.__name__}")
+        if rejecting_event is not None and rejecting_event not in _events(cycle_machine):
+            raise ValueError(f"{code}: the rejecting event {rejecting_event!r} is not an event of "
                              f"{cycle_machine.__name__}")
         unknown = set(self.results_visible_states) - set(cycle_machine.states_map)
         if unknown:
@@ -167,8 +174,16 @@ class Workflow:
 
     @property
     def nomination_final_states(self) -> tuple[str, ...]:
-        """Nomination states no event leaves."""
-        return tuple(s.id for s in self.nomination_machine.final_states)
+        """Nomination states that are an outcome: no event leaves them, or
+        only the board's ratified amendment does (laureate, not selected)."""
+        settled = tuple(s for s in SETTLED_STATES if s in self.nomination_machine.states_map)
+        return tuple(s.id for s in self.nomination_machine.final_states) + settled
+
+    @property
+    def ballot_events(self) -> tuple[str, ...]:
+        """The cycle events only the board's ballot fires (quorum, majority,
+        recusal, then the decision record), never a button or a command."""
+        return tuple(e for e in (self.ratifying_event, self.rejecting_event) if e is not None)
 
     @property
     def awaiting_ratification_states(self) -> tuple[str, ...]:
@@ -257,6 +272,17 @@ class Workflow:
         """The rules that keep the board's votes closed now ([] when open)."""
         settings = self.settings_for(facts.settings)
         return [r for r in (guard(facts, settings) for guard in self.votes_open_when) if not r.ok]
+
+    def ballot_outcome(self, facts: CycleFacts) -> str | None:
+        """What the board's votes decide on a proposal that moves no cycle
+        state (an amendment): "ratified" at quorum and majority, "rejected"
+        at quorum and a majority against, else None (the vote goes on)."""
+        settings = self.settings_for(facts.settings)
+        for outcome, guards in (("ratified", g.BOARD_DECISION),
+                                ("rejected", (g.board_quorum, g.board_majority_rejects))):
+            if all(guard(facts, settings).ok for guard in guards):
+                return outcome
+        return None
 
     def fire_cycle(self, state: str, event: str, role: str, facts: CycleFacts) -> str:
         """The cycle's state after ``role`` fires ``event``; raises Refused."""

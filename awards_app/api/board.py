@@ -10,8 +10,8 @@ from awards_app.api import schemas
 from awards_app.api.catalogue import cycle_or_404
 from awards_app.api.core import SelectPage, api_blueprint, forbidden, not_found, write
 from awards_app.extensions import db
-from awards_app.models import AuditEvent, BoardVote, Cycle, Decision
-from awards_app.services import audit, decisions, recommendations
+from awards_app.models import AuditEvent, BoardVote, Cycle, Decision, Recommendation
+from awards_app.services import N_, Refusal, audit, decisions, recommendations
 
 bp = api_blueprint("api_board", "Recommendations, board votes, decisions, the audit trail and reports.")
 
@@ -21,7 +21,9 @@ def _sees_results(cycle: Cycle) -> bool:
 
 
 def _recommendation_or_404(cycle: Cycle):
-    recommendation = decisions.current_recommendation(cycle)
+    """The proposal before the board, else the panel's recommendation the
+    cycle rests on (a vote on it is then refused: board.not_awaiting)."""
+    recommendation = decisions.current_recommendation(cycle) or decisions.standing_recommendation(cycle)
     if recommendation is None:
         not_found()
     return recommendation
@@ -104,15 +106,34 @@ def get_decision(cycle_id: int):
 @bp.route("/decisions/<int:decision_id>/amendments", methods=["POST"])
 @write(idempotent=True)
 @bp.arguments(schemas.DecisionAmend)
-@bp.response(201, schemas.Decision)
+@bp.response(201, schemas.Recommendation)
 def amend_decision(data, decision_id: int):
-    """A correction is a new decision that references the old one (the board)."""
+    """A board member proposes to amend the cycle's latest decision (the
+    laureates after it, and why): 201 with the proposal, which the board
+    then votes on like any decision; 409 names the rule when the decision is
+    not the latest, not ratified, or another proposal is pending."""
     _reads_decisions()
     decision = db.session.get(Decision, decision_id)
     if decision is None:
         not_found()
-    amended = decisions.amend(current_user, decision, data["laureate_nomination_ids"], data["reason"])
-    return amended, 201, {"Location": url_for("api_board.get_decision", cycle_id=amended.cycle_id)}
+    latest = decisions.final_decision(decision.cycle)
+    if latest is not None and latest.id != decision.id:
+        raise Refusal([{"rule": "decision.already_amended", "message": N_("Amend the latest decision instead.")}])
+    proposal = decisions.propose_amendment(current_user, decision.cycle, data["laureate_nomination_ids"],
+                                           data["reason"])
+    return proposal, 201, {"Location": url_for("api_board.get_recommendation", cycle_id=proposal.cycle_id)}
+
+
+@bp.route("/cycles/<int:cycle_id>/proposals", methods=["GET"])
+@bp.response(200, schemas.Recommendation(many=True))
+@bp.paginate(SelectPage)
+def list_proposals(cycle_id: int):
+    """Every proposal put to the board on the cycle, latest first, with its
+    fate (chair, board, auditors, secretariat)."""
+    cycle = cycle_or_404(cycle_id)
+    if not _sees_results(cycle):
+        not_found()
+    return select(Recommendation).where(Recommendation.cycle_id == cycle.id).order_by(Recommendation.id.desc())
 
 
 @bp.route("/audit-events", methods=["GET"])

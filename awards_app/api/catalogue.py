@@ -9,7 +9,7 @@ from awards_app.api.core import SelectPage, abort_json, api_blueprint, forbidden
 from awards_app.extensions import db
 from awards_app.models import AwardType, Cycle, Delegation, Event
 from awards_app.services import cycles as cycle_service
-from awards_app.services import transitions
+from awards_app.services import steps
 
 bp = api_blueprint("api_catalogue", "Awards, their cycles and the delegations at each ESI.")
 
@@ -87,7 +87,7 @@ def get_cycle(cycle_id: int):
 def fire_cycle_event(data, cycle_id: int):
     """Fire a workflow event on the cycle; 409 names the rules that refused it."""
     cycle = cycle_or_404(cycle_id)
-    state = transitions.fire_cycle_event(current_user, cycle, data["event"],
+    state = steps.fire(current_user, cycle, data["event"],
                                          expected_version=data["version"], reason=data["reason"])
     return {"id": cycle.id, "event": data["event"], "state": state, "version": cycle.version}
 

@@ -433,6 +433,10 @@ class Recommendation(Strict):
     rationale = fields.String()
     created_by_id = fields.Integer()
     created_at = fields.DateTime()
+    kind = fields.String()
+    status = fields.String()
+    closed_at = fields.DateTime(allow_none=True)
+    closed_reason = fields.String(allow_none=True)
 
 
 class RecommendationCreate(Strict):

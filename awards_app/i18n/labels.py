@@ -156,6 +156,21 @@ METHODS = {
     "zscore": _l("Standardised scores (z-scores)"),
     "panel_vote": _l("The panel's vote"),
     "unresolved": _l("Not broken"),
+    "host_designation": _l("Designation of the ESI's host"),
+}
+
+# What the board votes on, and what became of it (models.decisions).
+PROPOSAL_KINDS = {
+    "panel": _l("The panel's recommendation"),
+    "amendment": _l("Amendment of the decision"),
+    "host": _l("The designated host"),
+}
+
+PROPOSAL_STATUSES = {
+    "pending": _l("Awaiting the board's votes"),
+    "ratified": _l("Ratified"),
+    "rejected": _l("Rejected by the board"),
+    "withdrawn": _l("Withdrawn"),
 }
 
 VOTES = {
@@ -191,6 +206,14 @@ def method_label(code: str | None) -> str:
     if code and code.startswith("criterion:"):
         return str(_l("Criterion %(code)s", code=code.split(":", 1)[1]))
     return str(METHODS.get(code, (code or "").replace("_", " ")))
+
+
+def proposal_kind_label(code: str) -> str:
+    return str(PROPOSAL_KINDS.get(code, code))
+
+
+def proposal_status_label(code: str) -> str:
+    return str(PROPOSAL_STATUSES.get(code, code))
 
 
 def vote_label(code: str) -> str:

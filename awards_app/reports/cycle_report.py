@@ -126,7 +126,7 @@ def build(cycle: Cycle) -> CycleReport:
         .options(selectinload(ConflictOfInterest.judge).selectinload(User.person))
         .order_by(ConflictOfInterest.id)).all()
     report.candidates, states = _candidates(cycle)
-    report.recommendation = decisions.current_recommendation(cycle)
+    report.recommendation = decisions.standing_recommendation(cycle)
     report.decision = decisions.final_decision(cycle)
     if report.recommendation is not None:
         report.votes = db.session.scalars(select(BoardVote).where(
@@ -201,7 +201,9 @@ def _replay(cycle: Cycle, report: CycleReport, stored_sheets: list) -> dict:
     compare with what the board ratified; compare the scores stored today
     with those submitted."""
     from_audit = submitted_scores_from_audit(cycle)
-    ratified = report.decision.recommendation or report.recommendation
+    # The panel's recommendation the board ratified: an amendment after it is
+    # a decision of its own, with no ranking to recompute.
+    ratified = report.recommendation or report.decision.recommendation
     recomputed, digest = _recompute(cycle, from_audit)
     matches = (recomputed is not None and ratified is not None
                and list(recomputed.laureates) == list(ratified.laureate_nomination_ids)

@@ -62,7 +62,7 @@ def create_cycle(actor, award: AwardType, year: int, *, event: Event | None = No
 def demo_open_cycles(actor, event: Event) -> None:
     """An open call for every award in the demo (the MILSET Award has no call:
     its host is designated instead)."""
-    from awards_app.services import transitions
+    from awards_app.services import steps
 
     deadline = datetime.now(UTC).replace(microsecond=0) + timedelta(days=60)
     for award in db.session.scalars(select(AwardType).order_by(AwardType.id)):
@@ -73,6 +73,5 @@ def demo_open_cycles(actor, event: Event) -> None:
         cycle = create_cycle(actor, award, event.year, event=event if esi else None,
                              deadline=deadline)
         wf = award.workflow
-        steps = ["publish_criteria", "open_call"] if wf.has_call else ["designate_host"]
-        for step in steps:
-            transitions.fire_cycle_event(actor, cycle, step, as_role="admin")
+        for step in ["publish_criteria", "open_call"] if wf.has_call else ["designate_host"]:
+            steps.fire(actor, cycle, step, as_role="admin")

@@ -1,6 +1,8 @@
-"""The board's ratification: votes on the panel's recommendation, and the
-final decision, which is never edited (an amendment is a new decision that
-references the old one)."""
+"""The board's ratification, one path for every award: a proposal (the
+panel's recommendation, an amendment of the decision, or the MILSET Award's
+designated host) is voted on by the board (votes, quorum, majority,
+recusal), then the decision record. A decision is never edited: an
+amendment is a new decision that references the one it amends."""
 
 import hashlib
 import json
@@ -13,32 +15,67 @@ from awards_app import permissions
 from awards_app.extensions import db
 from awards_app.models import BoardVote, Cycle, Decision, Nomination, Recommendation
 from awards_app.models.decisions import VOTES
-from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, facts, outbox, transitions
-from awards_app.services.facts import current_recommendation, vote_counts  # noqa: F401 - the board reads them here
+from awards_app.services import (
+    N_,
+    Forbidden,
+    Message,
+    Refusal,
+    ServiceError,
+    audit,
+    facts,
+    outbox,
+    transitions,
+    volunteer,
+)
+from awards_app.services.facts import (  # noqa: F401 - the board reads them here
+    current_recommendation,
+    proposals,
+    standing_recommendation,
+    vote_counts,
+)
+
+# A nomination may be named laureate by an amendment only from these states:
+# it was screened eligible and has not left the cycle.
+AMENDABLE_STATES = ("eligible", "recommended", "laureate", "not_selected")
 
 
 def _recommendation_awaits_board() -> tuple[str, ...]:
-    """The states in which a panel's recommendation waits for the board's
-    vote: wherever each scored award's ratifying event leaves from."""
-    return tuple(dict.fromkeys(state for wf in workflows.REGISTRY.values() if wf.has_scoring
+    """The states in which a proposal waits for the board's vote: wherever
+    each award's ratifying event leaves from."""
+    return tuple(dict.fromkeys(state for wf in workflows.REGISTRY.values()
                                for state in wf.awaiting_ratification_states))
 
 
 def awaiting_board() -> list[Cycle]:
-    return list(db.session.scalars(select(Cycle).where(Cycle.state.in_(_recommendation_awaits_board()))
-                                   .order_by(Cycle.id)))
+    """The cycles with a proposal pending before the board (an amendment
+    included), or waiting for one in a state the board ratifies from."""
+    pending = select(Recommendation.cycle_id).where(Recommendation.status == "pending")
+    return list(db.session.scalars(select(Cycle).where(
+        Cycle.state.in_(_recommendation_awaits_board()) | (Cycle.id.in_(pending) & (Cycle.state != "cancelled")))
+        .order_by(Cycle.id)))
+
+
+def _open_for_votes(cycle: Cycle, proposal: Recommendation) -> bool:
+    if proposal.status != "pending":
+        return False
+    if proposal.kind == "amendment":
+        return cycle.state in ("ratified", "announced")
+    return cycle.state in cycle.award_type.workflow.awaiting_ratification_states
 
 
 def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | None = None) -> str | None:
-    """Record one board member's vote; when the quorum and majority are met,
-    the cycle is ratified at once. Returns the cycle's new state if it moved."""
+    """Record one board member's vote on a proposal. When the votes decide
+    it (quorum, then a majority for or against), the decision follows at
+    once. Returns the proposal's fate ("ratified" or "rejected") when this
+    vote decided it, else None."""
     if not actor.has_role("board"):
         raise Forbidden("board.members_only", N_("Only Executive Committee members vote."))
     if vote not in VOTES:
         raise ServiceError("board.vote", N_("Approve, reject, abstain or recuse."), field="vote")
     if not permissions.may_vote(actor, recommendation, vote):
-        raise Forbidden("board.conflicted", N_("You nominated, are, or have a conflict of interest with a "
-                                               "recommended laureate: you may only recuse on this decision."))
+        raise Forbidden("board.conflicted", N_("You nominated, are, belong to the organisation of, or have a "
+                                               "conflict of interest with a proposed laureate: you may only "
+                                               "recuse on this decision."))
     reason = (reason or "").strip() or None
     if vote == "reject" and not reason:
         raise ServiceError("board.reject_reason_required", N_("Give the reason for rejecting."), field="reason")
@@ -47,12 +84,14 @@ def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | No
     # failing on the unique constraint, and two members' votes cannot both
     # see the quorum unmet. Locked first, so what follows reads the latest.
     cycle = transitions.lock_row(Cycle, recommendation.cycle_id)
-    if (cycle.state not in cycle.award_type.workflow.awaiting_ratification_states
-            or current_recommendation(cycle).id != recommendation.id):
-        raise Refusal([{"rule": "board.not_awaiting", "message": N_("This recommendation is not awaiting a vote.")}])
-    closed = cycle.award_type.workflow.votes_refused(facts.cycle_facts(cycle))
-    if closed:
-        raise Refusal([{"rule": r.rule, "message": r.message} for r in closed])
+    db.session.refresh(recommendation)
+    current = current_recommendation(cycle)
+    if current is None or current.id != recommendation.id or not _open_for_votes(cycle, recommendation):
+        raise Refusal([{"rule": "board.not_awaiting", "message": N_("This proposal is not awaiting a vote.")}])
+    if recommendation.kind != "amendment":
+        closed = cycle.award_type.workflow.votes_refused(facts.cycle_facts(cycle))
+        if closed:
+            raise Refusal([{"rule": r.rule, "message": r.message} for r in closed])
     if db.session.scalar(select(BoardVote).where(BoardVote.recommendation_id == recommendation.id,
                                                  BoardVote.user_id == actor.id)):
         raise Refusal([{"rule": "board.already_voted", "message": N_("You have already voted on this.")}])
@@ -61,18 +100,59 @@ def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | No
     db.session.flush()
     audit.record(actor, "board.vote", row, {"recommendation_id": recommendation.id, "vote": vote,
                                             "reason": reason}, cycle_id=cycle.id)
-    return _ratify_if_decided(actor, cycle, recommendation)
+    return _settle(actor, cycle, recommendation)
 
 
-def _ratify_if_decided(actor, cycle: Cycle, recommendation: Recommendation) -> str | None:
-    """Fire the award's declared ratifying event once its guards (quorum,
-    majority, a held hearing...) pass, and record the decision."""
-    event = cycle.award_type.workflow.ratifying_event
-    if transitions.preview_cycle_event(cycle, event, "board"):
-        return None
-    state = transitions.fire_cycle_event(actor, cycle, event, as_role="board")
-    _record_decision(actor, cycle, recommendation)
-    return state
+def _settle(actor, cycle: Cycle, proposal: Recommendation) -> str | None:
+    """Once the votes decide, ratify or reject. A proposal that moves the
+    cycle goes through the award's declared events (their guards: quorum,
+    majority, a held hearing...); an amendment through the same quorum and
+    majority rules, read from the workflow."""
+    wf = cycle.award_type.workflow
+    if proposal.kind == "amendment":
+        outcome = wf.ballot_outcome(facts.cycle_facts(cycle))
+    elif not transitions.preview_cycle_event(cycle, wf.ratifying_event, "board"):
+        transitions.fire_cycle_event(actor, cycle, wf.ratifying_event, as_role="board")
+        outcome = "ratified"
+    elif wf.rejecting_event is not None:
+        outcome = None if transitions.preview_cycle_event(cycle, wf.rejecting_event, "board") else "rejected"
+        if outcome:
+            transitions.fire_cycle_event(actor, cycle, wf.rejecting_event, as_role="board")
+    else:
+        outcome = wf.ballot_outcome(facts.cycle_facts(cycle))
+        outcome = outcome if outcome == "rejected" else None
+    if outcome == "ratified":
+        _record_decision(actor, cycle, proposal)
+    elif outcome == "rejected":
+        _reject(actor, cycle, proposal)
+    return outcome
+
+
+def _close(proposal: Recommendation, status: str, reason: str | None) -> None:
+    proposal.status = status
+    proposal.closed_at = datetime.now(UTC)
+    proposal.closed_reason = reason
+    db.session.flush()
+
+
+def _reject(actor, cycle: Cycle, proposal: Recommendation) -> None:
+    """The board's majority against: the proposal is closed as rejected (kept
+    in the record with its votes), its nominations go back to eligible so the
+    chair can recommend again, and a heard cycle needs a new hearing."""
+    reasons = list(db.session.scalars(select(BoardVote.reason).where(
+        BoardVote.recommendation_id == proposal.id, BoardVote.vote == "reject").order_by(BoardVote.id)))
+    _close(proposal, "rejected", "\n".join(reasons))
+    if proposal.kind == "panel":
+        for nomination in db.session.scalars(select(Nomination).where(
+                Nomination.id.in_(proposal.laureate_nomination_ids), Nomination.state == "recommended")
+                .order_by(Nomination.id)):
+            transitions.fire_nomination_event(actor, nomination, "deselect", facts.nomination_facts(nomination),
+                                              as_role="board", reason="board.rejected")
+        if volunteer.has_hearing(cycle):
+            volunteer.reopen_hearing(actor, cycle, proposal)
+    audit.record(actor, "proposal.rejected", proposal,
+                 {"kind": proposal.kind, "laureates": list(proposal.laureate_nomination_ids),
+                  "votes": vote_counts(proposal), "reasons": reasons}, cycle_id=cycle.id)
 
 
 def inputs_hash(cycle: Cycle, recommendation: Recommendation) -> str:
@@ -86,44 +166,116 @@ def inputs_hash(cycle: Cycle, recommendation: Recommendation) -> str:
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
-def _record_decision(actor, cycle: Cycle, recommendation: Recommendation) -> Decision:
-    decision = Decision(cycle=cycle, recommendation=recommendation,
-                        laureate_nomination_ids=list(recommendation.laureate_nomination_ids),
-                        inputs_hash=inputs_hash(cycle, recommendation), ratified_at=datetime.now(UTC))
+def _record_decision(actor, cycle: Cycle, proposal: Recommendation) -> Decision:
+    """The decision record of a ratified proposal, and the nominations'
+    states made to follow it: the laureates it names are conferred; an
+    amendment also revokes those the decision it amends named and it does not."""
+    amends = final_decision(cycle) if proposal.kind == "amendment" else None
+    before = set(amends.laureate_nomination_ids) if amends else set()
+    after = list(proposal.laureate_nomination_ids)
+    decision = Decision(cycle=cycle, recommendation=proposal, amends=amends, laureate_nomination_ids=after,
+                        inputs_hash=amends.inputs_hash if amends else inputs_hash(cycle, proposal),
+                        reason=proposal.rationale if amends else None, ratified_at=datetime.now(UTC))
     db.session.add(decision)
-    db.session.flush()
-    for nomination in db.session.scalars(select(Nomination).where(
-            Nomination.id.in_(recommendation.laureate_nomination_ids))):
-        transitions.fire_nomination_event(actor, nomination, "confer", facts.nomination_facts(nomination),
-                                          as_role="board")
-        outbox.notify(nomination.nominator.email, nomination.nominator.locale, cycle, N_("Decision: %(cycle)s"),
-                      N_("The Executive Committee ratified %(candidate)s as laureate of %(cycle)s."),
-                      candidate=str(nomination.candidate))
-    audit.record(actor, "decision.ratified", decision,
-                 {"laureates": decision.laureate_nomination_ids, "inputs_hash": decision.inputs_hash,
-                  "recommendation_id": recommendation.id, "votes": vote_counts(recommendation)},
-                 cycle_id=cycle.id)
+    _close(proposal, "ratified", None)
+    changed = db.session.scalars(select(Nomination).where(Nomination.id.in_(before ^ set(after)))
+                                 .order_by(Nomination.id))
+    for nomination in changed:
+        event = "revoke" if nomination.id in before else "confer"
+        if event == "confer" and nomination.state == "laureate":
+            continue
+        transitions.fire_nomination_event(actor, nomination, event, facts.nomination_facts(nomination),
+                                          as_role="board", reason=proposal.rationale if amends else None)
+        if event == "confer":
+            outbox.notify(nomination.nominator.email, nomination.nominator.locale, cycle, N_("Decision: %(cycle)s"),
+                          N_("The Executive Committee ratified %(candidate)s as laureate of %(cycle)s."),
+                          candidate=str(nomination.candidate))
+    if amends:
+        audit.record(actor, "decision.amended", decision,
+                     {"amends": amends.id, "laureates": after, "reason": proposal.rationale,
+                      "recommendation_id": proposal.id, "votes": vote_counts(proposal)}, cycle_id=cycle.id)
+    else:
+        audit.record(actor, "decision.ratified", decision,
+                     {"laureates": after, "inputs_hash": decision.inputs_hash,
+                      "recommendation_id": proposal.id, "votes": vote_counts(proposal)}, cycle_id=cycle.id)
     return decision
 
 
-def amend(actor, decision: Decision, laureate_ids: list[int], reason: str) -> Decision:
-    """A correction after ratification is a new decision referencing the old one."""
-    if not actor.has_role("board"):
+def _amendment_laureates(cycle: Cycle, laureate_ids, current: Decision) -> list[int]:
+    """The laureates an amendment names, checked against the cycle: existing
+    nominations of this cycle, screened eligible and still in it, at least
+    one and at most the cycle's maximum, and not the decision as it stands."""
+    ids = list(dict.fromkeys(int(i) for i in laureate_ids or []))
+    limit = cycle.max_laureates if cycle.max_laureates is not None else cycle.setting("max_laureates")
+    if not ids:
+        raise ServiceError("amendment.laureates_required", N_("Choose at least one laureate."), field="laureates")
+    found = {n.id: n for n in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id,
+                                                                          Nomination.id.in_(ids)))}
+    unknown = [i for i in ids if i not in found]
+    if unknown:
+        raise ServiceError("amendment.unknown_nominations",
+                           Message(N_("These are not nominations of this cycle: %(ids)s."),
+                                   ids=", ".join(map(str, unknown))), field="laureates")
+    barred = [found[i] for i in ids if found[i].state not in AMENDABLE_STATES]
+    if barred:
+        raise ServiceError("amendment.not_eligible",
+                           Message(N_("%(candidate)s was not screened eligible or has left the cycle."),
+                                   candidate=str(barred[0].candidate)), field="laureates")
+    if len(ids) > limit:
+        raise ServiceError("amendment.max_laureates",
+                           Message(N_("This cycle allows at most %(limit)s laureate(s); %(count)s chosen."),
+                                   limit=limit, count=len(ids)), field="laureates")
+    if set(ids) == set(current.laureate_nomination_ids):
+        raise ServiceError("amendment.unchanged", N_("These are the laureates the decision names already."),
+                           field="laureates")
+    return ids
+
+
+def propose_amendment(actor, cycle: Cycle, laureate_ids, reason: str) -> Recommendation:
+    """A board member proposes to amend the cycle's latest decision: the new
+    laureates and why. The board then votes on it like any decision; nothing
+    changes before it is ratified."""
+    if not actor.has_role("board") or getattr(actor, "id", None) is None:
         raise Forbidden("board.members_only", N_("Only the Executive Committee amends a decision."))
-    if not (reason or "").strip():
+    reason = (reason or "").strip()
+    if not reason:
         raise ServiceError("decision.amend_reason_required", N_("Give the reason for the amendment."),
                            field="reason")
-    if db.session.scalar(select(Decision).where(Decision.amends_id == decision.id)):
-        raise Refusal([{"rule": "decision.already_amended", "message": N_("Amend the latest decision instead.")}])
-    amended = Decision(cycle=decision.cycle, recommendation=decision.recommendation, amends=decision,
-                       laureate_nomination_ids=list(laureate_ids), inputs_hash=decision.inputs_hash,
-                       reason=reason.strip(), ratified_at=datetime.now(UTC))
-    db.session.add(amended)
+    cycle = transitions.lock_row(Cycle, cycle.id)  # one pending proposal at a time
+    current = final_decision(cycle)
+    if current is None or cycle.state not in ("ratified", "announced"):
+        raise Refusal([{"rule": "decision.not_ratified",
+                        "message": N_("Only a ratified decision can be amended.")}])
+    if current_recommendation(cycle) is not None:
+        raise Refusal([{"rule": "decision.proposal_pending",
+                        "message": N_("A proposal is already before the board: vote on it first.")}])
+    ids = _amendment_laureates(cycle, laureate_ids, current)
+    base = current.recommendation
+    proposal = Recommendation(cycle=cycle, kind="amendment", method=base.method if base else "amendment",
+                              ranking=list(base.ranking) if base else [], laureate_nomination_ids=ids,
+                              inputs_hash=base.inputs_hash if base else current.inputs_hash, rationale=reason,
+                              created_by_id=actor.id)
+    db.session.add(proposal)
     db.session.flush()
-    audit.record(actor, "decision.amended", amended,
-                 {"amends": decision.id, "laureates": list(laureate_ids), "reason": reason.strip()},
-                 cycle_id=decision.cycle_id)
-    return amended
+    audit.record(actor, "proposal.opened", proposal,
+                 {"kind": "amendment", "amends": current.id, "laureates": ids, "reason": reason},
+                 cycle_id=cycle.id)
+    return proposal
+
+
+def board_progress(cycle: Cycle) -> dict:
+    """The proposal before the board and the history of past ones, with
+    their votes: what the board page and the chair's view show alike."""
+    history = proposals(cycle)
+    votes = {p.id: [] for p in history}
+    for vote in db.session.scalars(select(BoardVote).where(BoardVote.recommendation_id.in_(votes))
+                                   .order_by(BoardVote.id)):
+        votes[vote.recommendation_id].append(vote)
+    current = next((p for p in history if p.status == "pending"), None)
+    cast = [v for v in votes.get(current.id, []) if v.vote != "recused"] if current else []
+    return {"proposal": current, "history": [p for p in history if p is not current], "votes_by": votes,
+            "cast": len(cast), "quorum": cycle.setting("board_quorum"),
+            "counts": vote_counts(current) if current else {}}
 
 
 def final_decision(cycle: Cycle) -> Decision | None:

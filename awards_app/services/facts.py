@@ -17,8 +17,27 @@ from awards_app.services import conflicts, panels
 
 
 def current_recommendation(cycle: Cycle) -> Recommendation | None:
-    return db.session.scalar(select(Recommendation).where(Recommendation.cycle_id == cycle.id)
+    """The proposal the board votes on now: the latest pending one (a panel's
+    recommendation, an amendment or the MILSET Award's host). None once the
+    board has decided, until a new proposal is made."""
+    return db.session.scalar(select(Recommendation).where(Recommendation.cycle_id == cycle.id,
+                                                          Recommendation.status == "pending")
                              .order_by(Recommendation.id.desc()))
+
+
+def proposals(cycle: Cycle) -> list[Recommendation]:
+    """Every proposal put to the board on this cycle, latest first, whatever
+    its fate: the history beside the one pending."""
+    return list(db.session.scalars(select(Recommendation).where(Recommendation.cycle_id == cycle.id)
+                                   .order_by(Recommendation.id.desc())))
+
+
+def standing_recommendation(cycle: Cycle) -> Recommendation | None:
+    """The panel's recommendation the cycle rests on: pending before the
+    board, ratified after it; a rejected or withdrawn one stands no more."""
+    return db.session.scalar(select(Recommendation).where(
+        Recommendation.cycle_id == cycle.id, Recommendation.kind != "amendment",
+        Recommendation.status.in_(("pending", "ratified"))).order_by(Recommendation.id.desc()))
 
 
 def vote_counts(recommendation: Recommendation) -> dict[str, int]:

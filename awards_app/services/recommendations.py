@@ -100,6 +100,9 @@ def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | Non
     if not (rationale or "").strip():
         raise ServiceError("recommendation.rationale_required", N_("Write the panel's rationale."),
                            field="rationale")
+    if facts.current_recommendation(cycle) is not None:
+        raise Refusal([{"rule": "recommendation.pending",
+                        "message": N_("A recommendation is already before the board.")}])
     result = rank(cycle)
     if laureate_ids is None:
         if result.unresolved_tie:
@@ -111,7 +114,8 @@ def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | Non
     if not laureate_ids or not set(laureate_ids) <= ranked_ids:
         raise ServiceError("recommendation.laureates", N_("Choose laureates among the ranked nominations."))
     recommendation = Recommendation(
-        cycle=cycle, method=result.method, created_by_id=actor.id, rationale=rationale.strip(),
+        cycle=cycle, kind="panel", status="pending", method=result.method, created_by_id=actor.id,
+        rationale=rationale.strip(),
         ranking=[_entry(e) for e in result.entries],
         laureate_nomination_ids=list(laureate_ids), inputs_hash=result.inputs_hash)
     db.session.add(recommendation)

@@ -78,6 +78,23 @@ def record_hearing(actor, cycle: Cycle, *, held_on: date | None, present: list[U
     return cycle
 
 
+def reopen_hearing(actor, cycle: Cycle, rejected) -> None:
+    """After the board rejects a recommendation, the next one needs a hearing
+    of its own: the committee heard the candidates as the rejected one put
+    them, and the new one may name a candidate it never heard, so its votes
+    must not open on the old hearing. The first hearing's record (date,
+    members present, minutes) stays in the audit trail; only what the guard
+    reads is cleared."""
+    if cycle.hearing_held_at is None:
+        return
+    audit.record(actor, "cycle.hearing_reopened", cycle,
+                 {"previous_held_at": cycle.hearing_held_at.isoformat(), "rejected_recommendation_id": rejected.id},
+                 cycle_id=cycle.id)
+    cycle.hearing_held_at = None
+    cycle.hearing_notes = None
+    db.session.flush()
+
+
 def hearing_present(cycle: Cycle) -> list[User]:
     """Who the record says attended the cycle's hearing."""
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.cycle_id == cycle.id,

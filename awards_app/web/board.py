@@ -1,16 +1,21 @@
-"""The Executive Committee's pages: recommendations awaiting ratification,
-votes, and the public list of announced laureates."""
+"""The Executive Committee's pages: the proposals before the board (the
+panel's recommendation, an amendment, the MILSET Award's host), the votes,
+the history of past proposals, amendments, and the public list of
+announced laureates."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import RadioField, TextAreaField
+from wtforms import RadioField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from awards_app import permissions
 from awards_app.extensions import db
-from awards_app.models import BoardVote, Cycle, Nomination
+from awards_app.i18n import labels
+from awards_app.models import Cycle, Nomination
 from awards_app.permissions import role_required
 from awards_app.services import decisions
 from awards_app.services import laureates as laureate_registry
@@ -19,12 +24,27 @@ from awards_app.web.forms import Form
 
 bp = Blueprint("board", __name__)
 
+VOTE_CHOICES = [("approve", _l("Approve")), ("reject", _l("Reject")), ("abstain", _l("Abstain")),
+                ("recused", _l("Recuse myself (conflict of interest)"))]
+
+# Why a member may only recuse, as the page tells them (permissions.board_conflicts).
+CONFLICT_REASONS = {
+    "nominator": _l("You nominated %(candidate)s."),
+    "self": _l("You are %(candidate)s."),
+    "same_organisation": _l("You belong to the organisation of %(candidate)s."),
+    "conflict": _l("You have a conflict of interest with %(candidate)s."),
+}
+
 
 class VoteForm(Form):
-    vote = RadioField(_l("Your vote"), validators=[DataRequired()], choices=[
-        ("approve", _l("Approve")), ("reject", _l("Reject")), ("abstain", _l("Abstain")),
-        ("recused", _l("Recuse myself (conflict of interest)"))])
+    vote = RadioField(_l("Your vote"), validators=[DataRequired()], choices=VOTE_CHOICES)
     reason = TextAreaField(_l("Reason (required to reject)"), validators=[Optional(), Length(max=5000)])
+
+
+class AmendmentForm(Form):
+    laureates = SelectMultipleField(_l("Laureates after the amendment"), coerce=int,
+                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    reason = TextAreaField(_l("Reason for the amendment"), validators=[DataRequired(), Length(max=5000)])
 
 
 @bp.route("/board/")
@@ -34,32 +54,80 @@ def index():
                            current=decisions.current_recommendation)
 
 
+def _conflict_reasons(proposal) -> list[str]:
+    if proposal is None:
+        return []
+    return [str(CONFLICT_REASONS[kind]) % {"candidate": nomination.candidate}
+            for nomination, kind in permissions.board_conflicts(current_user, proposal)]
+
+
+def _cycle_nominations(cycle: Cycle) -> dict[int, Nomination]:
+    return {n.id: n for n in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id)
+                                                .order_by(Nomination.id))}
+
+
 @bp.route("/board/cycles/<int:cycle_id>", methods=["GET", "POST"])
 @role_required("board")
 def cycle(cycle_id: int):
     cycle = db.get_or_404(Cycle, cycle_id)
-    recommendation = decisions.current_recommendation(cycle)
+    progress = decisions.board_progress(cycle)
+    recommendation = progress["proposal"]
     form = VoteForm()
     status = 200
     if form.validate_on_submit():
         if recommendation is None:
             abort(404)
-        ok, moved = carry_out(lambda: decisions.cast_vote(current_user, recommendation, form.vote.data,
-                                                          form.reason.data))
+        ok, fate = carry_out(lambda: decisions.cast_vote(current_user, recommendation, form.vote.data,
+                                                         form.reason.data))
         if not ok:
-            status = moved.status if moved.status in (403, 409) else 400  # a conflicted member: 403
+            status = fate.status if fate.status in (403, 409) else 400  # a conflicted member: 403
         else:
-            flash(_("Your vote is recorded.") + (" " + _("The decision is ratified.") if moved else ""),
-                  "success")
+            outcome = {"ratified": " " + _("The decision is ratified."),
+                       "rejected": " " + _("The board rejected the proposal.")}.get(fate, "")
+            flash(_("Your vote is recorded.") + outcome, "success")
             return redirect(url_for("board.cycle", cycle_id=cycle.id), 303)
-    votes = (db.session.scalars(select(BoardVote).where(BoardVote.recommendation_id == recommendation.id)
-                                .order_by(BoardVote.id)).all() if recommendation else [])
-    # A decision may name laureates without a recommendation (the MILSET Award, an amendment).
-    nominations = {n.id: n for n in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id))}
+    nominations = _cycle_nominations(cycle)
+    conflicts = _conflict_reasons(recommendation)
+    if conflicts:
+        form.vote.choices = [c for c in VOTE_CHOICES if c[0] == "recused"]
+    votes = progress["votes_by"].get(recommendation.id, []) if recommendation else []
+    decision = decisions.final_decision(cycle)
     return render_template("board/cycle.html", cycle=cycle, recommendation=recommendation, votes=votes,
-                           form=form, nominations=nominations,
-                           decision=decisions.final_decision(cycle),
+                           form=form, nominations=nominations, decision=decision, progress=progress,
+                           conflicts=conflicts,
+                           may_amend=decision is not None and recommendation is None
+                           and cycle.state in ("ratified", "announced"),
                            my_vote=next((v for v in votes if v.user_id == current_user.id), None)), status
+
+
+@bp.route("/board/cycles/<int:cycle_id>/amendment", methods=["GET", "POST"])
+@role_required("board")
+def amendment(cycle_id: int):
+    """A board member proposes to amend the decision: the laureates after it
+    and why. The board then votes on it on the cycle's board page."""
+    cycle = db.get_or_404(Cycle, cycle_id)
+    decision = decisions.final_decision(cycle)
+    if decision is None:
+        abort(404)
+    nominations = _cycle_nominations(cycle)
+    posted = request.method == "POST"
+    # The form starts from the decision as it stands; a refused one keeps what was ticked.
+    form = AmendmentForm() if posted else AmendmentForm(formdata=None,
+                                                        laureates=list(decision.laureate_nomination_ids))
+    form.laureates.choices = [(n.id, f"{n.candidate} · {labels.state_label(n.state)}")
+                              for n in nominations.values() if n.state != "draft"]
+    status = 200
+    if form.validate_on_submit():
+        ok, refused = carry_out(lambda: decisions.propose_amendment(current_user, cycle, form.laureates.data,
+                                                                    form.reason.data), form)
+        if ok:
+            flash(_("The amendment is before the board: it takes effect once the board ratifies it."), "success")
+            return redirect(url_for("board.cycle", cycle_id=cycle.id), 303)
+        status = refused.status if refused.status in (403, 409) else 400
+    elif posted:
+        status = 400
+    return render_template("board/amendment.html", cycle=cycle, form=form, decision=decision,
+                           nominations=nominations), status
 
 
 @bp.route("/laureates")

@@ -8,15 +8,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from awards_app.extensions import db
-from awards_app.models import Cycle
+from awards_app.models import Cycle, Nomination
 from awards_app.reports import charts
+from awards_app.services import decisions, progress, recommendations, transitions
 from awards_app.services import panels as panel_service
-from awards_app.services import progress, recommendations, transitions
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
 
@@ -79,8 +80,13 @@ def cycle(cycle_id: int):
         declared=recommendations.method_of(cycle), results=found.get("results", {}),
         candidates=found.get("candidates", {}), agreement=found.get("agreement"),
         severity_chart=charts.offset_bars(severity, _("Judge severity")) if severity else None,
-        notes_form=NotesForm(notes=cycle.deliberation_notes), recommend_form=RecommendForm(formdata=None),
-        may_close_scoring="close_scoring" in transitions.cycle_events_for(current_user, cycle))
+        notes_form=NotesForm(notes=cycle.deliberation_notes),
+        may_close_scoring="close_scoring" in transitions.cycle_events_for(current_user, cycle),
+        progress=decisions.board_progress(cycle), nominations=_nominations(cycle))
+
+
+def _nominations(cycle: Cycle) -> dict:
+    return {n.id: n for n in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id))}
 
 
 @bp.route("/cycles/<int:cycle_id>/remind", methods=["POST"])
@@ -104,14 +110,23 @@ def notes(cycle_id: int):
     return redirect(url_for("chair.cycle", cycle_id=cycle.id), 303)
 
 
-@bp.route("/cycles/<int:cycle_id>/recommend", methods=["POST"])
+@bp.route("/cycles/<int:cycle_id>/recommend", methods=["GET", "POST"])
 @login_required
 def recommend(cycle_id: int):
+    """GET: what recommending does, with the rationale to write; POST: the
+    recommendation goes to the Executive Committee, whose vote decides."""
     cycle = _chaired_cycle(cycle_id)
     form = RecommendForm()
-    if form.validate_on_submit():
-        if carry_out(lambda: recommendations.recommend(current_user, cycle, form.rationale.data))[0]:
-            flash(_("Recommendation sent to the Executive Committee."), "success")
-    else:
-        flash(_("Write the panel's rationale."), "error")
-    return redirect(url_for("chair.cycle", cycle_id=cycle.id), 303)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            ok, _made = carry_out(lambda: recommendations.recommend(current_user, cycle, form.rationale.data), form)
+            if ok:
+                flash(_("Recommendation sent to the Executive Committee."), "success")
+            # A refusal (not in deliberation, a tie, an open conflict) is flashed on the chair's view.
+            return redirect(url_for("chair.cycle", cycle_id=cycle.id), 303)
+        status = 400
+    elif cycle.state != "deliberation":
+        return redirect(url_for("chair.cycle", cycle_id=cycle.id), 303)  # nothing to recommend now
+    return render_template("chair/recommend.html", cycle=cycle, form=form, declared=recommendations.method_of(cycle),
+                           quorum=cycle.setting("board_quorum")), status

@@ -17,7 +17,7 @@ from awards_app.models import AwardType, Cycle, Event
 from awards_app.permissions import role_required
 from awards_app.services import cycles as cycle_service
 from awards_app.services import events as event_service
-from awards_app.services import transitions
+from awards_app.services import steps
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
 from judging import expertise
@@ -38,11 +38,11 @@ class CycleForm(Form):
 @login_required
 def show(cycle_id: int):
     cycle = db.get_or_404(Cycle, cycle_id)
-    events = transitions.cycle_events_for(current_user, cycle)
+    events = steps.offered(current_user, cycle)
     from awards_app.services.panels import is_chair
 
     return render_template("cycles/show.html", cycle=cycle, events=events, rules=_rules_in_force(cycle),
-                           waiting=transitions.cycle_events_waiting_for(current_user, cycle),
+                           waiting=steps.waiting(current_user, cycle),
                            confirm=CONFIRM,
                            is_chair=is_chair(current_user, cycle),
                            refused=request.args.getlist("refused"))
@@ -65,6 +65,10 @@ def _rules_in_force(cycle: Cycle) -> list[tuple[str, str]]:
 # The steps that cannot be undone: their button leads to a page that says
 # what will happen, whose form fires the event (no JavaScript needed).
 CONFIRM = {
+    "publish_criteria": _l("The criteria and their weights become public and fixed: they cannot be changed for "
+                           "this cycle once nominations are judged on them."),
+    "open_call": _l("Nominations open to every nominator until the deadline; the criteria and the rules in force "
+                    "are shown to them as they stand now."),
     "cancel": _l("The cycle ends here, with no laureate; no step can reopen it."),
     "close_call": _l("No nomination can be submitted or changed after this, even before the deadline. "
                      "The secretariat's screening begins."),
@@ -96,11 +100,11 @@ def fire(cycle_id: int, event: str):
     """GET: the confirmation page; POST: fire the event."""
     cycle = db.get_or_404(Cycle, cycle_id)
     if request.method == "GET":
-        if event not in transitions.cycle_events_for(current_user, cycle):
+        if event not in steps.offered(current_user, cycle):
             return redirect(url_for("cycles.show", cycle_id=cycle_id), 303)  # nothing to confirm
         return _confirm_page(cycle, event)
     version = request.form.get("version", type=int)
-    ok, new_state = carry_out(lambda: transitions.fire_cycle_event(
+    ok, new_state = carry_out(lambda: steps.fire(
         current_user, cycle, event, expected_version=version, reason=request.form.get("reason") or None))
     if ok:
         flash(_("Done: the cycle is now %(state)s.", state=labels.state_label(new_state)), "success")

@@ -154,7 +154,9 @@ def test_a_decision_amendment_is_for_the_board(api, world, ctx):
     url = f"/api/v1/decisions/{decision.id}/amendments"
     assert api.post(url, world.tokens["nominator"], json=body).status_code == 404
     assert api.post(url, world.tokens["auditor"], json=body).status_code == 403
-    assert api.post(url, world.tokens["board"], json=body).status_code == 201
+    # The board may propose it, but only on a ratified cycle (this one is judging).
+    refused = api.post(url, world.tokens["board"], json=body)
+    assert refused.status_code == 409 and "decision.not_ratified" in refused.get_data(as_text=True)
 
 
 def test_a_chair_of_no_panel_fires_no_chairs_event_on_another_cycle(api, world):

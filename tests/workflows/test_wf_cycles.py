@@ -52,9 +52,10 @@ def _wrong_state_cases():
         wf = REGISTRY[code]
         legal = {(state_before(code, event), event) for event, _, _ in HAPPY_PATHS[code]}
         legal |= {(s, "cancel") for s in wf.cycle_states if s not in wf.cycle_final_states}
-        for event in ("reject", "withdraw_recommendation"):
-            if event in wf.cycle_events_all:
-                legal.add(("hearing" if code == "volunteer_award" else "recommended", event))
+        if "reject" in wf.cycle_events_all:  # the board's rejection leaves where its ratification does
+            legal |= {(s, "reject") for s in wf.awaiting_ratification_states}
+        if "withdraw_recommendation" in wf.cycle_events_all:
+            legal.add(("hearing" if code == "volunteer_award" else "recommended", "withdraw_recommendation"))
         for state in wf.cycle_states:
             for event in wf.cycle_events_all:
                 if (state, event) not in legal:
@@ -223,11 +224,11 @@ def test_the_cultural_award_allows_two_laureates_and_best_delegation_one():
         "cycle.max_laureates"]
 
 
-@pytest.mark.parametrize(("code", "state"), [(c, "recommended") for c in STANDARD_AWARDS]
-                         + [("volunteer_award", "hearing")])
-def test_the_board_sends_a_recommendation_back_by_majority(code, state):
+@pytest.mark.parametrize(("code", "state", "back_to"), [(c, "recommended", "deliberation") for c in STANDARD_AWARDS]
+                         + [("volunteer_award", "hearing", "deliberation"), ("milset_award", "designated", "draft")])
+def test_the_board_sends_a_recommendation_back_by_majority(code, state, back_to):
     against = replace(PASSING_CYCLE, board_votes_approve=1, board_votes_reject=3)
-    assert REGISTRY[code].fire_cycle(state, "reject", "board", against) == "deliberation"
+    assert REGISTRY[code].fire_cycle(state, "reject", "board", against) == back_to
     assert refused_rules(code, state, "reject", "board", PASSING_CYCLE) == ["board.majority_rejects"]
     assert refused_rules(code, state, "reject", "board", replace(against, board_votes_approve=0,
                                                                    board_votes_reject=2)) == ["board.quorum"]

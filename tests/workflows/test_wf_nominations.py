@@ -18,10 +18,15 @@ LEGAL = [
     ("mark_ineligible", "admin", "submitted", "ineligible", "screening"),
     ("select", "chair", "eligible", "recommended", "deliberation"),
     ("deselect", "chair", "recommended", "eligible", "deliberation"),
+    ("deselect", "board", "recommended", "eligible", "deliberation"),
     ("set_aside", "chair", "eligible", "not_selected", "deliberation"),
     ("set_aside", "admin", "eligible", "not_selected", "ratified"),
     ("confer", "board", "recommended", "laureate", "ratified"),
     ("confer", "board", "recommended", "laureate", "announced"),
+    # A ratified amendment: an eligible or set-aside nomination in, a laureate out.
+    ("confer", "board", "eligible", "laureate", "ratified"),
+    ("confer", "board", "not_selected", "laureate", "announced"),
+    ("revoke", "board", "laureate", "not_selected", "ratified"),
     ("void", "admin", "draft", "cancelled", "cancelled"),
     ("void", "admin", "submitted", "cancelled", "cancelled"),
     ("void", "admin", "eligible", "cancelled", "cancelled"),
@@ -34,9 +39,10 @@ EXPECTED_ROLES = {
     "mark_eligible": {"admin"},
     "mark_ineligible": {"admin"},
     "select": {"chair"},
-    "deselect": {"admin", "chair"},
+    "deselect": {"admin", "chair", "board"},
     "set_aside": {"admin", "chair"},
     "confer": {"board"},
+    "revoke": {"board"},
     "void": {"admin"},
 }
 
@@ -82,15 +88,20 @@ def test_a_nomination_event_in_the_wrong_state_is_refused(state, event):
             "workflow.not_allowed_in_state"]
 
 
+# What a ratified amendment may still do to an outcome: the board only, once the cycle is ratified.
+AMENDMENT_EXITS = {("laureate", "board", "ratified"): ["revoke"], ("not_selected", "board", "ratified"): ["confer"]}
+
+
 @pytest.mark.parametrize("code", ["volunteer_award", "young_scientists_award"])
-def test_final_nomination_states_offer_nothing(code):
+def test_final_nomination_states_offer_nothing_but_the_boards_amendment(code):
     wf = REGISTRY[code]
     assert set(wf.nomination_final_states) == {"ineligible", "withdrawn", "laureate", "not_selected",
                                                "cancelled"}
     for state in wf.nomination_final_states:
         for role in ROLES:
             for cycle_state in ("call_open", "deliberation", "ratified", "cancelled"):
-                assert wf.nomination_events(state, role, passing_nomination(cycle_state)) == []
+                assert wf.nomination_events(state, role, passing_nomination(cycle_state)) == \
+                    AMENDMENT_EXITS.get((state, role, cycle_state), [])
 
 
 @pytest.mark.parametrize(("event", "role", "source", "cycle_state"), [
@@ -134,6 +145,7 @@ GUARD_FAILURES = [
     ("set_aside", "eligible", {"cycle_state": "judging"}, ["nomination.selection_under_way"]),
     ("confer", "recommended", {"cycle_state": "recommended"}, ["nomination.cycle_ratified"]),
     ("confer", "recommended", {"cycle_state": "deliberation"}, ["nomination.cycle_ratified"]),
+    ("revoke", "laureate", {"cycle_state": "deliberation"}, ["nomination.cycle_ratified"]),
     ("void", "submitted", {"cycle_state": "judging"}, ["nomination.cycle_cancelled"]),
 ]
 

@@ -1,0 +1,57 @@
+"""A cycle's steps as people take them by hand: the cycle page's buttons,
+the API's transitions and the `flask cycles fire` command.
+
+Some events belong to a service that records more than a state: the board's
+ratifying and rejecting events come only from the ballot (votes, quorum,
+majority, recusal, then the decision record), and the chair's `recommend`
+only with a recommendation. Fired by hand they would move the cycle with
+nothing behind it (a Volunteer cycle "ratified" by the generic `vote`
+event had no decision), so they are refused here and never offered.
+"""
+
+from awards_app.models import Cycle
+from awards_app.services import N_, Refusal, host, transitions
+
+
+def _service_events(cycle: Cycle) -> dict[str, dict]:
+    """{event: the refusal it gets by hand} for this cycle's award."""
+    by_ballot = {"rule": "board.decided_by_ballot",
+                 "message": N_("The board decides this by its votes on the board's page, not by an event.")}
+    refused = {event: by_ballot for event in cycle.award_type.workflow.ballot_events}
+    refused["recommend"] = {"rule": "recommendation.by_the_chair",
+                            "message": N_("The chair recommends from the chair's view, with the panel's "
+                                          "rationale.")}
+    return refused
+
+
+def offered(user, cycle: Cycle) -> list[str]:
+    """The events this user may fire by hand on the cycle now."""
+    barred = _service_events(cycle)
+    return [e for e in transitions.cycle_events_for(user, cycle) if e not in barred]
+
+
+# Fired by a service once what it needs is recorded (the conflicts' recusals
+# withdraw the proposal first): never a step anyone waits to take by hand.
+_AFTER_A_SERVICE = ("withdraw_recommendation",)
+
+
+def waiting(user, cycle: Cycle) -> list[tuple[str, list[dict]]]:
+    """The steps this user could take by hand but may not yet, each with the
+    rules holding it back (the cycle page's "not yet")."""
+    barred = _service_events(cycle)
+    return [(event, rules) for event, rules in transitions.cycle_events_waiting_for(user, cycle)
+            if event not in barred and event not in _AFTER_A_SERVICE]
+
+
+def fire(actor, cycle: Cycle, event: str, *, as_role: str | None = None, expected_version: int | None = None,
+         reason: str | None = None) -> str:
+    """Fire ``event`` on the cycle, unless only its service may (see above);
+    designating the MILSET Award's host also puts the host before the board."""
+    barred = _service_events(cycle).get(event)
+    if barred:
+        raise Refusal([barred])
+    state = transitions.fire_cycle_event(actor, cycle, event, as_role=as_role, expected_version=expected_version,
+                                         reason=reason)
+    if event == "designate_host":
+        host.propose(actor, cycle)
+    return state
