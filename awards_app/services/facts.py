@@ -64,10 +64,13 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
         select(Assignment.sheet_state, func.count()).join(Nomination)
         .where(Nomination.cycle_id == cycle.id, conflicts.awaited()).group_by(Assignment.sheet_state)).all()
     by_state = dict(assignments)
+    # Only the pending proposal's votes count: a withdrawn or rejected one's
+    # stay in the record and decide nothing.
     recommendation = current_recommendation(cycle)
-    withdrawn = recommendation is not None and recommendation.status == "withdrawn"
-    # A withdrawn proposal's votes stay in the record but decide nothing.
-    votes = vote_counts(recommendation) if recommendation and not withdrawn else {}
+    votes = vote_counts(recommendation) if recommendation else {}
+    latest = db.session.scalar(select(Recommendation.status).where(Recommendation.cycle_id == cycle.id)
+                               .order_by(Recommendation.id.desc()))
+    withdrawn = latest == "withdrawn"
     return workflows.CycleFacts(
         year=cycle.year,
         settings=cycle.settings,
