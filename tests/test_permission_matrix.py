@@ -63,6 +63,7 @@ PAGES = {
     "board.index": only(BOARD),
     "board.cycle": only(BOARD),
     "chair.cycle": only(CHAIR),
+    "chair.tie": only(CHAIR, status=303),  # no tie in this cycle: back to the chair's view
     "cycles.new": only(ADMIN),
     "cycles.show": EVERYONE,
     # The confirmation page of a cycle event (close_scoring): offered to no one while sheets
@@ -348,6 +349,7 @@ POST_PAGES = {
     "chair.notes": (only(CHAIR, status=303), _form(notes="Strong field this year.")),
     "chair.recommend": (only(CHAIR, status=Refused(303)), _form(rationale="The best of the year.")),
     "chair.remind": (only(CHAIR, status=303), NO_FORM),
+    "chair.tie": (only(CHAIR, status=303), _form(how="counts", minutes="Hands.")),  # no tie: nothing to vote on
     # Every user may ask; the workflow's guards refuse (sheets are still open).
     "cycles.fire": ({ANON: 302, **{w: Refused(303) for w in LOGGED_IN}}, NO_FORM),
     "cycles.new": (only(ADMIN, status=303), _form(award="cultural_award", year=2031, event=0)),
