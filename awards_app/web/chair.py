@@ -15,8 +15,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from awards_app.extensions import db
 from awards_app.models import Cycle, Nomination
 from awards_app.reports import charts
-from awards_app.services import panels as panel_service
 from awards_app.services import nominations as nomination_service
+from awards_app.services import panels as panel_service
 from awards_app.services import progress, recommendations, ties, transitions
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
