@@ -27,11 +27,11 @@ Cycle events
 
 Nomination states
     draft, submitted, eligible, recommended; final: ineligible, withdrawn,
-    laureate, not_selected, cancelled (the cycle was cancelled)
+    laureate, not_selected, cancelled (the cycle was cancelled, or a draft lapsed with the call)
 
 Nomination events
     submit, withdraw, mark_eligible, mark_ineligible, select, deselect,
-    set_aside, confer, void
+    set_aside, confer, void, lapse (a draft when the call closes)
 """
 
 from collections.abc import Mapping

@@ -258,6 +258,12 @@ def cycle_ratified(facts: NominationFacts, settings: Mapping) -> RuleResult:
                  N_("The board has not ratified this cycle's decision."), cycle_state=facts.cycle_state)
 
 
+def call_closed(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """A draft lapses only once its call has closed: before, it may still be submitted."""
+    return check("nomination.call_closed", facts.cycle_state not in ("draft", "criteria_published", "call_open"),
+                 N_("The call is still open: the draft may still be submitted."), cycle_state=facts.cycle_state)
+
+
 def cycle_cancelled(facts: NominationFacts, settings: Mapping) -> RuleResult:
     """Nominations are voided only together with their cycle."""
     return check("nomination.cycle_cancelled", facts.cycle_state == "cancelled",

@@ -119,6 +119,7 @@ NOMINATION_RULES = Rulebook(
         "set_aside": ADMIN_OR_CHAIR,
         "confer": BOARD,
         "void": ADMIN,
+        "lapse": ADMIN,
     },
     guards={
         "submit": (g.call_is_open, g.before_deadline, g.eligibility_holds),
@@ -130,5 +131,6 @@ NOMINATION_RULES = Rulebook(
         "set_aside": (g.selection_made,),
         "confer": (g.cycle_ratified,),
         "void": (g.cycle_cancelled,),
+        "lapse": (g.call_closed,),
     },
 )

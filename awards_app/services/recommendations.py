@@ -56,13 +56,12 @@ def settings_of(cycle: Cycle, *, with_tie_vote: bool = True) -> dict:
     breaks the tie the way the panel voted."""
     declared = _aggregation_settings(cycle)
     declared.pop("method", None)
-    settings = {"seed": cycle.id, **declared, "laureates": cycle.max_laureates}
+    if not with_tie_vote:
+        declared.pop("panel_votes", None)
     vote = latest_tie_vote(cycle) if with_tie_vote else None
     if vote is not None:
-        settings["panel_votes"] = {int(n): count for n, count in vote.votes.items()}
-    elif not with_tie_vote:
-        settings.pop("panel_votes", None)
-    return settings
+        declared.update(panel_votes={int(n): count for n, count in vote.votes.items()})
+    return {"seed": cycle.id, **declared, "laureates": cycle.max_laureates}
 
 
 def method_of(cycle: Cycle) -> str:

@@ -110,6 +110,12 @@ def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = N
     audit.record(actor, "cycle.transition", cycle,
                  {"event": event, "from": before, "to": new_state, "role": role, "reason": reason},
                  cycle_id=cycle.id)
+    # The nominations the step settles (drafts at the close of the call, the
+    # runners-up at the announcement), in this same transaction. Imported
+    # here: season fires nomination events through this module.
+    from awards_app.services import season
+
+    season.follow(actor, cycle, event, new_state)
     return new_state
 
 

@@ -20,6 +20,8 @@ LEGAL = [
     ("deselect", "chair", "recommended", "eligible", "deliberation"),
     ("set_aside", "chair", "eligible", "not_selected", "deliberation"),
     ("set_aside", "admin", "eligible", "not_selected", "ratified"),
+    ("set_aside", "admin", "recommended", "not_selected", "announced"),
+    ("lapse", "admin", "draft", "cancelled", "screening"),
     ("confer", "board", "recommended", "laureate", "ratified"),
     ("confer", "board", "recommended", "laureate", "announced"),
     ("void", "admin", "draft", "cancelled", "cancelled"),
@@ -38,6 +40,7 @@ EXPECTED_ROLES = {
     "set_aside": {"admin", "chair"},
     "confer": {"board"},
     "void": {"admin"},
+    "lapse": {"admin"},
 }
 
 
