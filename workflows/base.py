@@ -39,6 +39,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 ROLES = ("admin", "nominator", "judge", "chair", "board", "auditor")
+# Who an award's "nominators" setting may name: a member of the Executive
+# Committee (role board), a person of a MILSET member organisation, a
+# regional office. The engine records no regional office of its own: the
+# application counts the secretariat's accounts (role admin) as the regional
+# offices' hand (see services.facts.nominator_standing).
+NOMINATOR_KINDS = ("member_organisation", "regional_office", "board")
 CANDIDATE_KINDS = ("individual", "delegation", "organisation", "project")
 
 ADMIN = frozenset({"admin"})
@@ -187,6 +193,9 @@ class NominationFacts:
     judge_has_unresolved_conflict: bool = False
     judge_has_attested: bool = False
     screening_reason: str | None = None
+    # What the nominator is, among the kinds an award's "nominators" setting
+    # names (NOMINATOR_KINDS); the service says, the rule decides.
+    nominator_standing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,16 @@ it for that award (the Young Scientists jury of three, for instance).
 
 from collections.abc import Callable, Iterable, Mapping
 
-from workflows.base import BEFORE_JUDGING, N_, CycleFacts, Message, NominationFacts, RuleResult, check
+from workflows.base import (
+    BEFORE_JUDGING,
+    N_,
+    NOMINATOR_KINDS,
+    CycleFacts,
+    Message,
+    NominationFacts,
+    RuleResult,
+    check,
+)
 from workflows.settings import check_settings, setting
 
 Guard = Callable[[object, Mapping], "RuleResult | Iterable[RuleResult]"]
@@ -198,6 +207,27 @@ def before_deadline(facts: NominationFacts, settings: Mapping) -> RuleResult:
     message = (Message(N_("The nomination deadline has passed (%(deadline)s UTC)."), deadline=facts.deadline)
                if facts.deadline else N_("The nomination deadline has passed."))
     return check("nomination.deadline", not facts.deadline_passed, message)
+
+
+_NOMINATOR_WORDS = {"member_organisation": "a person of a MILSET member organisation",
+                    "regional_office": "a MILSET regional office",
+                    "board": "a member of the Executive Committee"}
+
+
+def nominator_allowed(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """Who may nominate, where the award's rules say (the "nominators"
+    setting; empty: anyone with the nominator role). The refusal names who may."""
+    allowed = [kind for kind in (setting(settings, "nominators") or ()) if kind in NOMINATOR_KINDS]
+    holds = not allowed or bool(set(allowed) & set(facts.nominator_standing))
+    if set(allowed) == set(NOMINATOR_KINDS):
+        message = N_("Only a member of the Executive Committee, a person of a MILSET member organisation or a "
+                     "MILSET regional office may nominate for this award.")
+    else:
+        message = Message(N_("Only %(who)s may nominate for this award."),
+                          who=" or ".join(_NOMINATOR_WORDS[kind] for kind in allowed))
+    return check("nomination.who_may_nominate", holds, message,
+                 passed=N_("The nominator is among those who may nominate for this award."),
+                 allowed=allowed, standing=list(facts.nominator_standing))
 
 
 def eligibility_holds(facts: NominationFacts, settings: Mapping) -> list[RuleResult]:

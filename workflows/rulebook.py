@@ -122,7 +122,7 @@ NOMINATION_RULES = Rulebook(
         "lapse": ADMIN,
     },
     guards={
-        "submit": (g.call_is_open, g.before_deadline, g.eligibility_holds),
+        "submit": (g.call_is_open, g.before_deadline, g.nominator_allowed, g.eligibility_holds),
         "withdraw": (g.withdrawable,),
         "mark_eligible": (g.screening_period, g.no_failed_eligibility),
         "mark_ineligible": (g.screening_period, g.screening_reason),
