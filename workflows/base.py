@@ -45,6 +45,9 @@ ROLES = ("admin", "nominator", "judge", "chair", "board", "auditor")
 # application counts the secretariat's accounts (role admin) as the regional
 # offices' hand (see services.facts.nominator_standing).
 NOMINATOR_KINDS = ("member_organisation", "regional_office", "board")
+# The candidates an award draws from an ESI (its delegations, its host
+# organisation): a cycle of such an award belongs to the ESI of its year.
+ESI_CANDIDATE_KINDS = ("delegation", "organisation")
 CANDIDATE_KINDS = ("individual", "delegation", "organisation", "project")
 
 ADMIN = frozenset({"admin"})
@@ -151,6 +154,7 @@ class CycleFacts:
     year: int = 0
     settings: Mapping = field(default_factory=dict, hash=False)
     is_esi: bool = False
+    event_year: int | None = None  # the year of the cycle's ESI, None without one
     odd_year_override_reason: str | None = None
     criteria_count: int = 0
     criteria_published: bool = False

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from workflows.base import (
     BEFORE_JUDGING,
+    ESI_CANDIDATE_KINDS,
     N_,
     NOMINATOR_KINDS,
     CycleFacts,
@@ -39,6 +40,22 @@ def settings_rules(settings: Mapping, event_is_esi: bool) -> list[RuleResult]:
                             N_("An Expo-Sciences International is non-competitive: no award may go to a project."),
                             kind=kind))
     return results
+
+
+def esi_event_of_year(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """An award presented at an ESI (its candidates are the ESI's delegations
+    or its host) belongs to the ESI of the cycle's year: not to none, not
+    to another year's."""
+    if setting(settings, "candidate_kind") not in ESI_CANDIDATE_KINDS:
+        return check("esi.event_of_year", True, N_("This award is not tied to an ESI."))
+    if facts.event_year is None:
+        message = Message(N_("This award is presented at the Expo-Sciences International: choose the ESI of "
+                             "%(year)s."), year=facts.year)
+    else:
+        message = Message(N_("The chosen ESI is of %(event_year)s: this cycle of %(year)s belongs to the ESI of "
+                             "%(year)s."), event_year=facts.event_year, year=facts.year)
+    return check("esi.event_of_year", facts.event_year == facts.year, message,
+                 passed=N_("The cycle belongs to the ESI of its year."), year=facts.year, event_year=facts.event_year)
 
 
 def settings_valid(facts: CycleFacts, settings: Mapping) -> list[RuleResult]:

@@ -90,7 +90,7 @@ STANDARD_CYCLE_RULES = Rulebook(
         "cancel": ADMIN,
     },
     guards={
-        "publish_criteria": (g.criteria_defined, g.settings_valid),
+        "publish_criteria": (g.criteria_defined, g.settings_valid, g.esi_event_of_year),
         "open_call": (g.criteria_published,),
         "open_judging": (
             g.eligible_nominations,

@@ -52,6 +52,7 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
         settings=cycle.settings,
         max_laureates=cycle.max_laureates,
         is_esi=cycle.event_id is not None,
+        event_year=cycle.event.year if cycle.event is not None else None,
         odd_year_override_reason=cycle.odd_year_override_reason,
         criteria_count=len(cycle.criteria),
         criteria_published=cycle.criteria_published_at is not None,

@@ -13,6 +13,7 @@ ALL_AWARDS = ("milset_award", *PANEL_AWARDS)
 # Facts under which every cycle guard of every award holds.
 PASSING_CYCLE = CycleFacts(
     year=2027,
+    event_year=2027,  # the ESI of its year
     criteria_count=3,
     criteria_published=True,
     panel_size=3,
