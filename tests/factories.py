@@ -309,6 +309,17 @@ class BoardVoteFactory(BaseFactory):
     vote = "approve"
 
 
+class TieVoteFactory(BaseFactory):
+    class Meta:
+        model = models.TieVote
+
+    cycle = factory.SubFactory(CycleFactory)
+    tied_nomination_ids = [1, 2]
+    votes = {"1": 2, "2": 1}
+    minutes = "The panel voted by show of hands."
+    recorded_by = factory.SubFactory(UserFactory, roles=("chair",))
+
+
 class DecisionFactory(BaseFactory):
     class Meta:
         model = models.Decision
@@ -420,6 +431,6 @@ ALL_FACTORIES = [
     CycleFactory, CriterionFactory, NominationFactory, AttachmentFactory, EndorsementFactory,
     JudgeProfileFactory, ExpertiseFactory, PanelFactory, PanelMemberFactory, AssignmentFactory,
     ConflictOfInterestFactory, ConflictAttestationFactory, ScoreFactory, RecommendationFactory,
-    BoardVoteFactory, DecisionFactory, OutboxMessageFactory, AuditEventFactory, AuditCheckpointFactory, ApiTokenFactory,
+    BoardVoteFactory, TieVoteFactory, DecisionFactory, OutboxMessageFactory, AuditEventFactory, AuditCheckpointFactory, ApiTokenFactory,
     IdempotencyRecordFactory, SiteSettingFactory, PastLaureateFactory, AccountLinkFactory, RecoveryCodeFactory,
 ]
