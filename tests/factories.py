@@ -431,6 +431,7 @@ ALL_FACTORIES = [
     CycleFactory, CriterionFactory, NominationFactory, AttachmentFactory, EndorsementFactory,
     JudgeProfileFactory, ExpertiseFactory, PanelFactory, PanelMemberFactory, AssignmentFactory,
     ConflictOfInterestFactory, ConflictAttestationFactory, ScoreFactory, RecommendationFactory,
-    BoardVoteFactory, TieVoteFactory, DecisionFactory, OutboxMessageFactory, AuditEventFactory, AuditCheckpointFactory, ApiTokenFactory,
+    BoardVoteFactory, TieVoteFactory, DecisionFactory, OutboxMessageFactory, AuditEventFactory,
+    AuditCheckpointFactory, ApiTokenFactory,
     IdempotencyRecordFactory, SiteSettingFactory, PastLaureateFactory, AccountLinkFactory, RecoveryCodeFactory,
 ]
