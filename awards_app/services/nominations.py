@@ -44,6 +44,13 @@ def _check_birth_date(born: date | None) -> None:
                            field="date_of_birth")
 
 
+def unscreened(cycle: Cycle) -> list[tuple[int, str]]:
+    """(id, candidate's name) of the cycle's submitted nominations still waiting for a verdict."""
+    return [tuple(row) for row in db.session.execute(
+        with_candidate_name(Nomination.id).where(Nomination.cycle_id == cycle.id, Nomination.state == "submitted")
+        .order_by(Nomination.id))]
+
+
 def open_cycles() -> list[Cycle]:
     return list(db.session.scalars(
         select(Cycle).where(Cycle.state == "call_open").order_by(Cycle.deadline)))

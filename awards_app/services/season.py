@@ -7,19 +7,10 @@ from sqlalchemy import select
 
 from awards_app.extensions import db
 from awards_app.models import Cycle, Nomination
-from awards_app.services import N_, facts, outbox, transitions
+from awards_app.services import N_, facts, outbox
 
 # Still in the running when the laureates are announced: set aside then.
 NOT_YET_DECIDED = ("eligible", "recommended")
-
-
-def unscreened(cycle: Cycle) -> list[tuple[int, str]]:
-    """(id, candidate's name) of the submitted nominations still waiting for a verdict."""
-    from awards_app.services.nominations import with_candidate_name
-
-    return [tuple(row) for row in db.session.execute(
-        with_candidate_name(Nomination.id).where(Nomination.cycle_id == cycle.id, Nomination.state == "submitted")
-        .order_by(Nomination.id))]
 
 
 def _nominations(cycle: Cycle, states: tuple[str, ...]) -> list[Nomination]:
@@ -28,12 +19,12 @@ def _nominations(cycle: Cycle, states: tuple[str, ...]) -> list[Nomination]:
                                    .order_by(Nomination.id)))
 
 
-def lapse_drafts(actor, cycle: Cycle) -> int:
+def lapse_drafts(actor, cycle: Cycle, fire) -> int:
     """The call has closed: each draft becomes final (cancelled, by the
     `lapse` event) and its nominator is told in their language."""
     drafts = _nominations(cycle, ("draft",))
     for nomination in drafts:
-        transitions.fire_nomination_event(actor, nomination, "lapse", facts.nomination_facts(nomination),
+        fire(actor, nomination, "lapse", facts.nomination_facts(nomination),
                                           as_role="admin", reason="call closed")
         nominator = nomination.nominator
         outbox.notify(nominator.email, nominator.locale, cycle, N_("Draft closed: %(cycle)s"),
@@ -43,19 +34,21 @@ def lapse_drafts(actor, cycle: Cycle) -> int:
     return len(drafts)
 
 
-def set_aside_the_rest(actor, cycle: Cycle) -> int:
+def set_aside_the_rest(actor, cycle: Cycle, fire) -> int:
     """The laureates are announced: every nomination still eligible or
     recommended (a runner-up, a recommendation the board amended) is not selected."""
     rest = _nominations(cycle, NOT_YET_DECIDED)
     for nomination in rest:
-        transitions.fire_nomination_event(actor, nomination, "set_aside", facts.nomination_facts(nomination),
+        fire(actor, nomination, "set_aside", facts.nomination_facts(nomination),
                                           as_role="admin", reason="laureates announced")
     return len(rest)
 
 
-def follow(actor, cycle: Cycle, event: str, new_state: str) -> None:
-    """Called by transitions.fire_cycle_event after each cycle step."""
+def follow(actor, cycle: Cycle, event: str, new_state: str, fire) -> None:
+    """Called by transitions.fire_cycle_event after each cycle step, with
+    its fire_nomination_event as `fire` (this module does not import the
+    one that calls it)."""
     if event == "close_call":
-        lapse_drafts(actor, cycle)
+        lapse_drafts(actor, cycle, fire)
     elif new_state == "announced":
-        set_aside_the_rest(actor, cycle)
+        set_aside_the_rest(actor, cycle, fire)

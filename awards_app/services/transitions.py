@@ -15,7 +15,7 @@ import workflows
 from awards_app import permissions
 from awards_app.extensions import db
 from awards_app.models import Cycle, Nomination
-from awards_app.services import N_, Forbidden, Refusal, audit, facts
+from awards_app.services import N_, Forbidden, Refusal, audit, facts, season
 
 
 def _rules(refused: "workflows.Refused") -> list[dict]:
@@ -111,11 +111,8 @@ def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = N
                  {"event": event, "from": before, "to": new_state, "role": role, "reason": reason},
                  cycle_id=cycle.id)
     # The nominations the step settles (drafts at the close of the call, the
-    # runners-up at the announcement), in this same transaction. Imported
-    # here: season fires nomination events through this module.
-    from awards_app.services import season
-
-    season.follow(actor, cycle, event, new_state)
+    # runners-up at the announcement), in this same transaction.
+    season.follow(actor, cycle, event, new_state, fire_nomination_event)
     return new_state
 
 

@@ -17,7 +17,8 @@ from awards_app.models import AwardType, Cycle, Event
 from awards_app.permissions import role_required
 from awards_app.services import cycles as cycle_service
 from awards_app.services import events as event_service
-from awards_app.services import season, transitions
+from awards_app.services import nominations as nomination_service
+from awards_app.services import transitions
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
 from judging import expertise
@@ -109,7 +110,7 @@ def _unscreened_before_judging(cycle: Cycle, event: str) -> list:
         return []
     if not (current_user.has_role("admin") or is_chair(current_user, cycle)):
         return []
-    return season.unscreened(cycle)
+    return nomination_service.unscreened(cycle)
 
 
 @bp.route("/<int:cycle_id>/events/<event>", methods=["GET", "POST"])
