@@ -16,8 +16,9 @@ def award(code: str) -> AwardType:
     return db.session.scalar(select(AwardType).where(AwardType.code == code))
 
 
-def esi_event(**kwargs):
-    return factories.EventFactory(starts_on=date(2027, 7, 12), **kwargs)
+def esi_event(year: int = 2027, **kwargs):
+    """An ESI edition of `year` (a cycle of an ESI award belongs to the ESI of its year)."""
+    return factories.EventFactory(year=year, starts_on=date(year, 7, 12), ends_on=date(year, 7, 18), **kwargs)
 
 
 def open_cycle(code: str, *, year: int = 2027, event=None, deadline=None, settings=None,
@@ -25,7 +26,7 @@ def open_cycle(code: str, *, year: int = 2027, event=None, deadline=None, settin
     """A cycle of the award with published criteria and an open call."""
     award_type = award(code)
     if event is None and award_type.candidate_kind != "individual":
-        event = esi_event()
+        event = esi_event(year)
     cycle = cycles.create_cycle(
         TESTS_ACTOR, award_type, year, event=event,
         deadline=deadline or datetime.now(UTC) + timedelta(days=30),

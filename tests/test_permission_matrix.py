@@ -67,6 +67,7 @@ PAGES = {
     "chair.cycle": only(CHAIR),
     # Recommending is a step of deliberation: in judging the chair is sent back to their view.
     "chair.recommend": only(CHAIR, status=303),
+    "chair.tie": only(CHAIR, status=303),  # no tie in this cycle: back to the chair's view
     "cycles.new": only(ADMIN),
     "cycles.show": EVERYONE,
     # The confirmation page of a cycle event (close_scoring): offered to no one while sheets
@@ -359,9 +360,11 @@ POST_PAGES = {
     "chair.notes": (only(CHAIR, status=303), _form(notes="Strong field this year.")),
     "chair.recommend": (only(CHAIR, status=Refused(303)), _form(rationale="The best of the year.")),
     "chair.remind": (only(CHAIR, status=303), NO_FORM),
+    "chair.tie": (only(CHAIR, status=303), _form(how="counts", minutes="Hands.")),  # no tie: nothing to vote on
     # Every user may ask; the workflow's guards refuse (sheets are still open).
     "cycles.fire": ({ANON: 302, **{w: Refused(303) for w in LOGGED_IN}}, NO_FORM),
-    "cycles.new": (only(ADMIN, status=303), _form(award="cultural_award", year=2031, event=0)),
+    # An award tied to no ESI: created with no event (an ESI award needs the ESI of its year).
+    "cycles.new": (only(ADMIN, status=303), _form(award="derek_gray_medal", year=2031, event=0)),
     "delegations.import_participants": (only(ADMIN, status=400), NO_FORM),
     "delegations.new": (only(ADMIN, status=400), NO_FORM),
     "judges.add_expertise": (only(*ANY_JUDGE, status=303),
@@ -431,7 +434,7 @@ POST_PAGES = {
 # API writes: "METHOD endpoint" -> (expected status for each kind of user, the JSON body).
 API_WRITES = {
     "POST api_catalogue.create_cycle": (api_only(ADMIN, status=201, others=403),
-                                        lambda ids: {"award": "cultural_award", "year": 2031}),
+                                        lambda ids: {"award": "derek_gray_medal", "year": 2031}),
     # Closing scoring is the chair of this panel's (a guard then refuses: sheets are missing).
     "POST api_catalogue.fire_cycle_event": ({ANON: 401, **{w: 403 for w in LOGGED_IN}, CHAIR: Refused(409)},
                                             lambda ids: {"event": "close_scoring"}),

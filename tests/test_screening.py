@@ -130,6 +130,8 @@ def test_the_screener_sees_every_fact_and_each_rules_own_result(client, ctx, aut
 
 def test_a_passed_never_won_rule_says_so(client, ctx, auth, nominator, admin):
     cycle = builders.open_cycle("derek_gray_medal")
+    # The Derek Gray Medal takes nominations from member organisations (among others).
+    nominator.person.organisation = factories.OrganisationFactory(status="member")
     nomination, _organisation = _volunteer_submitted(client, auth, cycle)
     assert client.post(f"/nominations/{nomination.id}/submit").status_code == 303
     auth.logout()

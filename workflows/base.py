@@ -28,11 +28,11 @@ Cycle events
 
 Nomination states
     draft, submitted, eligible, recommended; final: ineligible, withdrawn,
-    laureate, not_selected, cancelled (the cycle was cancelled)
+    laureate, not_selected, cancelled (the cycle was cancelled, or a draft lapsed with the call)
 
 Nomination events
     submit, withdraw, mark_eligible, mark_ineligible, select, deselect,
-    set_aside, confer, void
+    set_aside, confer, void, lapse (a draft when the call closes)
 """
 
 from collections.abc import Mapping
@@ -40,6 +40,15 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 ROLES = ("admin", "nominator", "judge", "chair", "board", "auditor")
+# Who an award's "nominators" setting may name: a member of the Executive
+# Committee (role board), a person of a MILSET member organisation, a
+# regional office. The engine records no regional office of its own: the
+# application counts the secretariat's accounts (role admin) as the regional
+# offices' hand (see services.facts.nominator_standing).
+NOMINATOR_KINDS = ("member_organisation", "regional_office", "board")
+# The candidates an award draws from an ESI (its delegations, its host
+# organisation): a cycle of such an award belongs to the ESI of its year.
+ESI_CANDIDATE_KINDS = ("delegation", "organisation")
 CANDIDATE_KINDS = ("individual", "delegation", "organisation", "project")
 
 ADMIN = frozenset({"admin"})
@@ -146,6 +155,7 @@ class CycleFacts:
     year: int = 0
     settings: Mapping = field(default_factory=dict, hash=False)
     is_esi: bool = False
+    event_year: int | None = None  # the year of the cycle's ESI, None without one
     odd_year_override_reason: str | None = None
     criteria_count: int = 0
     criteria_published: bool = False
@@ -190,6 +200,9 @@ class NominationFacts:
     judge_has_unresolved_conflict: bool = False
     judge_has_attested: bool = False
     screening_reason: str | None = None
+    # What the nominator is, among the kinds an award's "nominators" setting
+    # names (NOMINATOR_KINDS); the service says, the rule decides.
+    nominator_standing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,17 @@ it for that award (the Young Scientists jury of three, for instance).
 
 from collections.abc import Callable, Iterable, Mapping
 
-from workflows.base import BEFORE_JUDGING, N_, CycleFacts, Message, NominationFacts, RuleResult, check
+from workflows.base import (
+    BEFORE_JUDGING,
+    ESI_CANDIDATE_KINDS,
+    N_,
+    NOMINATOR_KINDS,
+    CycleFacts,
+    Message,
+    NominationFacts,
+    RuleResult,
+    check,
+)
 from workflows.settings import check_settings, setting
 
 Guard = Callable[[object, Mapping], "RuleResult | Iterable[RuleResult]"]
@@ -30,6 +40,22 @@ def settings_rules(settings: Mapping, event_is_esi: bool) -> list[RuleResult]:
                             N_("An Expo-Sciences International is non-competitive: no award may go to a project."),
                             kind=kind))
     return results
+
+
+def esi_event_of_year(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """An award presented at an ESI (its candidates are the ESI's delegations
+    or its host) belongs to the ESI of the cycle's year: not to none, not
+    to another year's."""
+    if setting(settings, "candidate_kind") not in ESI_CANDIDATE_KINDS:
+        return check("esi.event_of_year", True, N_("This award is not tied to an ESI."))
+    if facts.event_year is None:
+        message = Message(N_("This award is presented at the Expo-Sciences International: choose the ESI of "
+                             "%(year)s."), year=facts.year)
+    else:
+        message = Message(N_("The chosen ESI is of %(event_year)s: this cycle of %(year)s belongs to the ESI of "
+                             "%(year)s."), event_year=facts.event_year, year=facts.year)
+    return check("esi.event_of_year", facts.event_year == facts.year, message,
+                 passed=N_("The cycle belongs to the ESI of its year."), year=facts.year, event_year=facts.event_year)
 
 
 def settings_valid(facts: CycleFacts, settings: Mapping) -> list[RuleResult]:
@@ -208,6 +234,27 @@ def before_deadline(facts: NominationFacts, settings: Mapping) -> RuleResult:
     return check("nomination.deadline", not facts.deadline_passed, message)
 
 
+_NOMINATOR_WORDS = {"member_organisation": "a person of a MILSET member organisation",
+                    "regional_office": "a MILSET regional office",
+                    "board": "a member of the Executive Committee"}
+
+
+def nominator_allowed(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """Who may nominate, where the award's rules say (the "nominators"
+    setting; empty: anyone with the nominator role). The refusal names who may."""
+    allowed = [kind for kind in (setting(settings, "nominators") or ()) if kind in NOMINATOR_KINDS]
+    holds = not allowed or bool(set(allowed) & set(facts.nominator_standing))
+    if set(allowed) == set(NOMINATOR_KINDS):
+        message = N_("Only a member of the Executive Committee, a person of a MILSET member organisation or a "
+                     "MILSET regional office may nominate for this award.")
+    else:
+        message = Message(N_("Only %(who)s may nominate for this award."),
+                          who=" or ".join(_NOMINATOR_WORDS[kind] for kind in allowed))
+    return check("nomination.who_may_nominate", holds, message,
+                 passed=N_("The nominator is among those who may nominate for this award."),
+                 allowed=allowed, standing=list(facts.nominator_standing))
+
+
 def eligibility_holds(facts: NominationFacts, settings: Mapping) -> list[RuleResult]:
     """Every eligibility error rule holds; the failed ones are returned as they
     are, so the refusal names e.g. ``volunteer.age_under_30``."""
@@ -264,6 +311,12 @@ def cycle_ratified(facts: NominationFacts, settings: Mapping) -> RuleResult:
     """Nobody is a laureate before the board has ratified the decision."""
     return check("nomination.cycle_ratified", facts.cycle_state in ("ratified", "announced"),
                  N_("The board has not ratified this cycle's decision."), cycle_state=facts.cycle_state)
+
+
+def call_closed(facts: NominationFacts, settings: Mapping) -> RuleResult:
+    """A draft lapses only once its call has closed: before, it may still be submitted."""
+    return check("nomination.call_closed", facts.cycle_state not in ("draft", "criteria_published", "call_open"),
+                 N_("The call is still open: the draft may still be submitted."), cycle_state=facts.cycle_state)
 
 
 def cycle_cancelled(facts: NominationFacts, settings: Mapping) -> RuleResult:

@@ -85,12 +85,16 @@ class NominationMachine(StateMachine):
     mark_ineligible = submitted.to(ineligible)
     select = eligible.to(recommended)
     deselect = recommended.to(eligible)
-    set_aside = eligible.to(not_selected)
+    # A runner-up, or a recommendation the board did not keep, once the laureates are known.
+    set_aside = eligible.to(not_selected) | recommended.to(not_selected)
     # The ratified decision confers on the recommended nominations; an
     # amendment the board ratified confers on an eligible or set-aside one
     # and revokes a laureate it no longer names.
     confer = recommended.to(laureate) | eligible.to(laureate) | not_selected.to(laureate)
     revoke = laureate.to(not_selected)
+    # A draft not submitted when the call closes ends there (no state of its
+    # own: "cancelled" is final and the audit event says why).
+    lapse = draft.to(cancelled)
     void = (
         draft.to(cancelled)
         | submitted.to(cancelled)

@@ -47,7 +47,7 @@ def is_host(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
 RULES = Rulebook(
     roles={"designate_host": ADMIN, "confirm": BOARD, "reject": BOARD, "present": ADMIN, "cancel": ADMIN},
     guards={
-        "designate_host": (host_designated, g.settings_valid),
+        "designate_host": (host_designated, g.settings_valid, g.esi_event_of_year),
         "confirm": g.BOARD_DECISION,
         "reject": (g.board_quorum, g.board_majority_rejects),
     },

@@ -91,7 +91,7 @@ STANDARD_CYCLE_RULES = Rulebook(
         "cancel": ADMIN,
     },
     guards={
-        "publish_criteria": (g.criteria_defined, g.settings_valid),
+        "publish_criteria": (g.criteria_defined, g.settings_valid, g.esi_event_of_year),
         "open_call": (g.criteria_published,),
         "open_judging": (
             g.eligible_nominations,
@@ -129,9 +129,10 @@ NOMINATION_RULES = Rulebook(
         "confer": BOARD,
         "revoke": BOARD,
         "void": ADMIN,
+        "lapse": ADMIN,
     },
     guards={
-        "submit": (g.call_is_open, g.before_deadline, g.eligibility_holds),
+        "submit": (g.call_is_open, g.before_deadline, g.nominator_allowed, g.eligibility_holds),
         "withdraw": (g.withdrawable,),
         "mark_eligible": (g.screening_period, g.no_failed_eligibility),
         "mark_ineligible": (g.screening_period, g.screening_reason),
@@ -141,5 +142,6 @@ NOMINATION_RULES = Rulebook(
         "confer": (g.cycle_ratified,),
         "revoke": (g.cycle_ratified,),
         "void": (g.cycle_cancelled,),
+        "lapse": (g.call_closed,),
     },
 )

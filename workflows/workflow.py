@@ -239,6 +239,16 @@ class Workflow:
         effective = self.settings_for(settings)
         return [rule(candidate, effective) for rule in self.eligibility]
 
+    def esi_of_year(self, facts: CycleFacts) -> RuleResult:
+        """The ESI rule the cycle's first step checks, asked when the cycle
+        is created, so the secretariat hears it at the form."""
+        return g.esi_event_of_year(facts, self.settings_for(facts.settings))
+
+    def may_nominate(self, facts: NominationFacts) -> RuleResult:
+        """The rule on who may nominate that submitting checks, asked when a
+        draft is started, so nobody writes a case they could not submit."""
+        return g.nominator_allowed(facts, self.settings_for(facts.settings))
+
     def can_score(self, facts: NominationFacts) -> list[RuleResult]:
         """The rules a judge must pass to score this nomination, ok or not:
         the cycle is judging, no unresolved conflict hides the nomination from

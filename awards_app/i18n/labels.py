@@ -37,6 +37,7 @@ EVENTS = {
     "confer": _l("Confer"),
     "confirm": _l("Confirm"),
     "deselect": _l("Deselect"),
+    "lapse": _l("Close with the call"),
     "designate_host": _l("Designate the host"),
     "mark_eligible": _l("Mark eligible"),
     "mark_ineligible": _l("Mark not eligible"),

@@ -74,6 +74,7 @@ class CycleReport:
     decision: object = None
     votes: list = field(default_factory=list)
     replay: dict | None = None
+    tie_vote: object = None  # the panel's latest recorded vote on a boundary tie
     chain: audit_chain.Verification | None = None
     distribution_chart: object = None
     distribution_count: int = 0  # candidates in the distribution chart
@@ -137,6 +138,7 @@ def build(cycle: Cycle) -> CycleReport:
     criteria = recommendations.criteria_of(cycle)
     totals = aggregation.sheet_totals(criteria, sheets)
     report.rows = _rows(cycle, report, states, totals)
+    report.tie_vote = recommendations.latest_tie_vote(cycle)
     if report.decision is not None:
         report.replay = _replay(cycle, report, sheets)
         _charts(report, criteria, sheets, totals)

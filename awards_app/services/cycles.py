@@ -39,6 +39,10 @@ def create_cycle(actor, award: AwardType, year: int, *, event: Event | None = No
     refusals = [r for r in wf.validate_settings(merged, event_is_esi=event is not None) if not r.ok]
     if refusals:
         raise ServiceError(refusals[0].rule, refusals[0].message)
+    of_year = wf.esi_of_year(workflows.CycleFacts(year=year, settings=merged,
+                                                  event_year=event.year if event is not None else None))
+    if not of_year.ok:
+        raise ServiceError(of_year.rule, of_year.message, field="event")
     if db.session.scalar(select(Cycle).where(Cycle.award_type_id == award.id, Cycle.year == year)):
         raise ServiceError("cycle.duplicate", Message(N_("%(award)s already has a cycle in %(year)s."),
                                                         award=award.name_en, year=year))

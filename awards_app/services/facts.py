@@ -76,6 +76,7 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
         settings=cycle.settings,
         max_laureates=cycle.max_laureates,
         is_esi=cycle.event_id is not None,
+        event_year=cycle.event.year if cycle.event is not None else None,
         odd_year_override_reason=cycle.odd_year_override_reason,
         criteria_count=len(cycle.criteria),
         criteria_published=cycle.criteria_published_at is not None,
@@ -99,10 +100,30 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
     )
 
 
+def nominator_standing(user) -> tuple[str, ...]:
+    """What the user is among those an award may name as nominators
+    (workflows.base.NOMINATOR_KINDS): a board member, a person of a member
+    organisation (Organisation.status "member"), a regional office. No table
+    records regional offices: the secretariat's accounts (role admin), which
+    enter what the regional offices send, stand for them."""
+    if user is None or getattr(user, "id", None) is None:
+        return ()
+    standing = []
+    organisation = user.person.organisation if user.person else None
+    if organisation is not None and organisation.is_member:
+        standing.append("member_organisation")
+    if user.has_role("admin"):
+        standing.append("regional_office")
+    if user.has_role("board"):
+        standing.append("board")
+    return tuple(standing)
+
+
 def nomination_facts(nomination: Nomination, results=()) -> "workflows.NominationFacts":
     cycle = nomination.cycle
     deadline_passed = cycle.deadline is not None and datetime.now(UTC) > cycle.deadline
     return workflows.NominationFacts(
         settings=cycle.settings, deadline_passed=deadline_passed, eligibility=tuple(results),
         deadline=f"{cycle.deadline:%Y-%m-%d %H:%M}" if cycle.deadline else None,
-        cycle_state=cycle.state, screening_reason=nomination.screening_reason)
+        cycle_state=cycle.state, screening_reason=nomination.screening_reason,
+        nominator_standing=nominator_standing(nomination.nominator))

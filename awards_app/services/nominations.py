@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+import workflows
 from awards_app.extensions import db
 from awards_app.models import Country, Cycle, Delegation, Nomination, Organisation, Person
 from awards_app.services import N_, Refusal, ServiceError, audit, facts, outbox, transitions
@@ -44,6 +45,13 @@ def _check_birth_date(born: date | None) -> None:
                            field="date_of_birth")
 
 
+def unscreened(cycle: Cycle) -> list[tuple[int, str]]:
+    """(id, candidate's name) of the cycle's submitted nominations still waiting for a verdict."""
+    return [tuple(row) for row in db.session.execute(
+        with_candidate_name(Nomination.id).where(Nomination.cycle_id == cycle.id, Nomination.state == "submitted")
+        .order_by(Nomination.id))]
+
+
 def open_cycles() -> list[Cycle]:
     return list(db.session.scalars(
         select(Cycle).where(Cycle.state == "call_open").order_by(Cycle.deadline)))
@@ -68,6 +76,10 @@ def create_draft(actor, cycle: Cycle, *, candidate, statement: str = "",
     nominator in a cycle is refused (nomination.duplicate)."""
     if cycle.state != "call_open":
         raise ServiceError("nomination.call_closed", N_("This call is not open for nominations."))
+    may = cycle.award_type.workflow.may_nominate(workflows.NominationFacts(
+        settings=cycle.settings, nominator_standing=facts.nominator_standing(actor)))
+    if not may.ok:
+        raise ServiceError(may.rule, may.message)
     kind = cycle.award_type.candidate_kind
     nomination = Nomination(cycle=cycle, nominator_id=actor.id, candidate_kind=kind,
                             statement=statement or "", volunteer_years=volunteer_years,

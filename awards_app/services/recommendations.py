@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, exists, select
 
 from awards_app.extensions import db
-from awards_app.models import Assignment, ConflictOfInterest, Cycle, Nomination, Recommendation, Score
+from awards_app.models import Assignment, ConflictOfInterest, Cycle, Nomination, Recommendation, Score, TieVote
 from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, facts, transitions
 from awards_app.services import panels as panel_service
 from judging import aggregation
@@ -45,9 +45,22 @@ def _aggregation_settings(cycle: Cycle) -> dict:
     return dict(cycle.setting("aggregation") or {})
 
 
-def settings_of(cycle: Cycle) -> dict:
+def latest_tie_vote(cycle: Cycle) -> TieVote | None:
+    return db.session.scalar(select(TieVote).where(TieVote.cycle_id == cycle.id).order_by(TieVote.id.desc()))
+
+
+def settings_of(cycle: Cycle, *, with_tie_vote: bool = True) -> dict:
+    """The aggregation's settings: the declared ones, the cycle's laureates
+    and, as ``panel_votes``, the counts of the panel's latest recorded tie
+    vote (services.ties), so every ranking, the report's replay included,
+    breaks the tie the way the panel voted."""
     declared = _aggregation_settings(cycle)
     declared.pop("method", None)
+    if not with_tie_vote:
+        declared.pop("panel_votes", None)
+    vote = latest_tie_vote(cycle) if with_tie_vote else None
+    if vote is not None:
+        declared.update(panel_votes={int(n): count for n, count in vote.votes.items()})
     return {"seed": cycle.id, **declared, "laureates": cycle.max_laureates}
 
 
@@ -62,9 +75,9 @@ def _entry(entry) -> dict:
             "tie_break": entry.tie_break, "confidence_top_k": entry.confidence_top_k}
 
 
-def rank(cycle: Cycle, method: str | None = None):
+def rank(cycle: Cycle, method: str | None = None, *, with_tie_vote: bool = True):
     return aggregation.rank(criteria_of(cycle), submitted_sheets(cycle), method or method_of(cycle),
-                            settings_of(cycle))
+                            settings_of(cycle, with_tie_vote=with_tie_vote))
 
 
 def rank_from_sheets(cycle: Cycle, sheet_dicts: list[dict]):
@@ -90,8 +103,10 @@ def save_deliberation_notes(actor, cycle: Cycle, notes: str | None) -> None:
 
 def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | None = None) -> Recommendation:
     """The chair recommends, with a written rationale. By default the
-    laureates are the top of the declared method's ranking; an unresolved
-    tie at the boundary must be settled by naming the laureates."""
+    laureates are the top of the declared method's ranking, a tie at the
+    boundary broken by the declared chain (the panel's recorded vote among
+    its steps). Named laureates, while a tie stays unresolved, may only add
+    tied nominations to those certainly in the top."""
     if not panel_service.is_chair(actor, cycle):
         raise Forbidden("recommendation.chair_only", N_("Only the panel's chair recommends."))
     if cycle.state != "deliberation":
@@ -108,8 +123,13 @@ def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | Non
         if result.unresolved_tie:
             raise Refusal([{"rule": "recommendation.unresolved_tie",
                              "message": N_("A tie at the last laureate place is not broken by the declared "
-                                        "chain; record the panel's vote or name the laureates.")}])
+                                        "chain: record the panel's vote on the tie's page.")}])
         laureate_ids = list(result.laureates)
+    elif result.unresolved_tie and not (set(result.laureates) <= set(laureate_ids)
+                                        <= set(result.laureates) | set(result.boundary_tie)):
+        raise ServiceError("recommendation.only_among_tied",
+                           N_("Only the nominations tied at the last laureate place may be chosen between; "
+                              "the others keep their place in the ranking."))
     ranked_ids = {e.nomination_id for e in result.entries}
     if not laureate_ids or not set(laureate_ids) <= ranked_ids:
         raise ServiceError("recommendation.laureates", N_("Choose laureates among the ranked nominations."))

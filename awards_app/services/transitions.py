@@ -15,7 +15,7 @@ import workflows
 from awards_app import permissions
 from awards_app.extensions import db
 from awards_app.models import Cycle, Nomination
-from awards_app.services import N_, Forbidden, Refusal, audit, conflicts, facts, locks
+from awards_app.services import N_, Forbidden, Refusal, audit, conflicts, facts, locks, season
 
 
 def _rules(refused: "workflows.Refused") -> list[dict]:
@@ -128,6 +128,9 @@ def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = N
                  cycle_id=cycle.id)
     if event in _CYCLE_AFTERMATH:
         _CYCLE_AFTERMATH[event](actor, cycle)
+    # The nominations the step settles (drafts at the close of the call, the
+    # runners-up at the announcement), in this same transaction.
+    season.follow(actor, cycle, event, new_state, fire_nomination_event)
     return new_state
 
 

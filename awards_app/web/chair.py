@@ -10,13 +10,14 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from awards_app.extensions import db
 from awards_app.models import Cycle, Nomination
 from awards_app.reports import charts
-from awards_app.services import decisions, progress, recommendations, transitions
+from awards_app.services import decisions, progress, recommendations, ties, transitions
+from awards_app.services import nominations as nomination_service
 from awards_app.services import panels as panel_service
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
@@ -120,9 +121,11 @@ def recommend(cycle_id: int):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            ok, _made = carry_out(lambda: recommendations.recommend(current_user, cycle, form.rationale.data), form)
+            ok, outcome = carry_out(lambda: recommendations.recommend(current_user, cycle, form.rationale.data), form)
             if ok:
                 flash(_("Recommendation sent to the Executive Committee."), "success")
+            elif outcome.rule == "recommendation.unresolved_tie":
+                return redirect(url_for("chair.tie", cycle_id=cycle.id), 303)
             # A refusal (not in deliberation, a tie, an open conflict) is flashed on the chair's view.
             return redirect(url_for("chair.cycle", cycle_id=cycle.id), 303)
         status = 400
@@ -130,3 +133,70 @@ def recommend(cycle_id: int):
         return redirect(url_for("chair.cycle", cycle_id=cycle.id), 303)  # nothing to recommend now
     return render_template("chair/recommend.html", cycle=cycle, form=form, declared=recommendations.method_of(cycle),
                            quorum=cycle.setting("board_quorum")), status
+
+
+class TieVoteForm(Form):
+    """The panel's vote on a boundary tie; a field per judge (their ballot)
+    and per tied nomination (its count) is added for the tie at hand."""
+
+    how = RadioField(_l("How the panel voted"), choices=[("ballots", _l("Each judge's vote")),
+                                                          ("counts", _l("The number of votes for each nomination"))],
+                     validators=[InputRequired(_l("Choose how the panel voted."))])
+    minutes = TextAreaField(_l("Minutes of the vote"), validators=[Length(max=ties.MINUTES_MAX)])
+
+
+def _tie_form(tie: ties.Tie, names: dict, members: list, formdata=None) -> TieVoteForm:
+    choices = [("", _("Did not vote"))] + [(str(n), names[n]) for n in tie.nomination_ids]
+
+    class Bound(TieVoteForm):
+        pass
+
+    for member in members:
+        # Not validated against the choices: the service says which vote is refused, and why.
+        setattr(Bound, f"ballot_{member.user_id}", SelectField(member.user.name, choices=choices,
+                                                               validate_choice=False))
+    for n in tie.nomination_ids:
+        setattr(Bound, f"count_{n}", IntegerField(names[n], validators=[Optional(), NumberRange(0, 1000)]))
+    return Bound(formdata=formdata) if formdata is not None else Bound()
+
+
+def _submitted_vote(form: TieVoteForm, tie: ties.Tie, members: list) -> dict:
+    """The form's vote as record_vote takes it: ballots or counts."""
+    if form.how.data == "ballots":
+        ballots = [{"judge_id": m.user_id, "nomination_id": int(value)} for m in members
+                   if (value := form[f"ballot_{m.user_id}"].data) and str(value).isdigit()]
+        return {"ballots": ballots}
+    return {"votes": {n: form[f"count_{n}"].data for n in tie.nomination_ids
+                      if form[f"count_{n}"].data is not None}}
+
+
+@bp.route("/cycles/<int:cycle_id>/tie", methods=["GET", "POST"])
+@login_required
+def tie(cycle_id: int):
+    """The tie at the last laureate place: the tied candidates by name, the
+    declared chain, the vote recorded so far, and the form for the panel's vote."""
+    cycle = _chaired_cycle(cycle_id)
+    found = ties.tie_of(cycle)
+    if found is None:
+        flash(_("No tie at the last laureate place waits for the panel's vote."), "success")
+        return redirect(url_for("chair.cycle", cycle_id=cycle.id), 303)
+    names = dict(db.session.execute(nomination_service.with_candidate_name(Nomination.id)
+                                    .where(Nomination.id.in_(found.nomination_ids))).all())
+    panel = panel_service.panel_of(cycle)
+    members = panel.members if panel else []
+    form = _tie_form(found, names, members, request.form if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            vote = _submitted_vote(form, found, members)
+            # With no panel vote in the chain the form is not shown: the refusal is flashed.
+            ok, _row = carry_out(lambda: ties.record_vote(current_user, cycle, minutes=form.minutes.data, **vote),
+                                 form if found.chain_has_panel_vote else None, field="how")
+            if ok:
+                flash(_("The panel's vote is recorded."), "success")
+                return redirect(url_for("chair.tie", cycle_id=cycle.id), 303)
+        status = 400
+    entries = {e.nomination_id: e for e in found.result.entries}
+    return render_template("chair/tie.html", cycle=cycle, tie=found, names=names, members=members, form=form,
+                           entries=entries,
+                           vote_counts={int(k): v for k, v in (found.vote.votes if found.vote else {}).items()}), status

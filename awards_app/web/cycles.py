@@ -17,6 +17,7 @@ from awards_app.models import AwardType, Cycle, Event
 from awards_app.permissions import role_required
 from awards_app.services import cycles as cycle_service
 from awards_app.services import events as event_service
+from awards_app.services import nominations as nomination_service
 from awards_app.services import steps
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
@@ -43,7 +44,7 @@ def show(cycle_id: int):
 
     return render_template("cycles/show.html", cycle=cycle, events=events, rules=_rules_in_force(cycle),
                            waiting=steps.waiting(current_user, cycle),
-                           confirm=CONFIRM,
+                           confirm=CONFIRM, unscreened=_unscreened_before_judging(cycle, "open_judging"),
                            is_chair=is_chair(current_user, cycle),
                            refused=request.args.getlist("refused"))
 
@@ -80,9 +81,19 @@ CONFIRM = {
 }
 
 
-def _confirm_page(cycle: Cycle, event: str):
-    """What firing ``event`` will do, and the form that fires it."""
+def _confirm_page(cycle: Cycle, event: str, unscreened: list | None = None):
+    """What firing ``event`` will do, and the form that fires it; for
+    opening judging with nominations still unscreened, those nominations,
+    each with a link to screen it, and no button yet."""
     consequences = [CONFIRM.get(event, _l("The cycle moves on to its next step."))]
+    listing = None
+    if unscreened:
+        consequences.append(_("%(n)s submitted nomination(s) still wait for screening: record a verdict for each "
+                              "before judging opens.", n=len(unscreened)))
+        may_screen = current_user.has_role("admin")
+        listing = [(name, url_for("screening.show", nomination_id=n) if may_screen
+                    else url_for("nominate.show", nomination_id=n), _("Screen") if may_screen else _("View"))
+                   for n, name in unscreened]
     if event == "close_call" and cycle.deadline and cycle.deadline > datetime.now(UTC):
         consequences.append(_("The deadline announced to nominators is %(deadline)s.",
                               deadline=format_datetime(cycle.deadline)))
@@ -91,7 +102,20 @@ def _confirm_page(cycle: Cycle, event: str):
         "confirm.html", heading=labels.event_label(event) + " · " + name, context=name,
         consequences=consequences, action=url_for("cycles.fire", cycle_id=cycle.id, event=event),
         hidden=[("version", cycle.version)], button=labels.event_label(event),
-        back=url_for("cycles.show", cycle_id=cycle.id))
+        back=url_for("cycles.show", cycle_id=cycle.id),
+        listing=listing, listing_heading=_("Nominations waiting for screening"), blocked=bool(unscreened))
+
+
+def _unscreened_before_judging(cycle: Cycle, event: str) -> list:
+    """The nominations that keep judging from opening, for whoever opens it
+    (the secretariat, the cycle's chair); [] otherwise."""
+    from awards_app.services.panels import is_chair
+
+    if event != "open_judging" or cycle.state != "screening":
+        return []
+    if not (current_user.has_role("admin") or is_chair(current_user, cycle)):
+        return []
+    return nomination_service.unscreened(cycle)
 
 
 @bp.route("/<int:cycle_id>/events/<event>", methods=["GET", "POST"])
@@ -101,6 +125,9 @@ def fire(cycle_id: int, event: str):
     cycle = db.get_or_404(Cycle, cycle_id)
     if request.method == "GET":
         if event not in steps.offered(current_user, cycle):
+            waiting = _unscreened_before_judging(cycle, event)
+            if waiting:
+                return _confirm_page(cycle, event, unscreened=waiting)
             return redirect(url_for("cycles.show", cycle_id=cycle_id), 303)  # nothing to confirm
         return _confirm_page(cycle, event)
     version = request.form.get("version", type=int)

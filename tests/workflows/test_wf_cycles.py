@@ -246,8 +246,24 @@ def test_the_volunteer_award_runs_in_an_even_year_with_the_boards_override(chang
 
 @pytest.mark.parametrize("code", STANDARD_AWARDS)
 def test_the_odd_year_rule_belongs_to_the_volunteer_award_only(code):
-    facts = replace(PASSING_CYCLE, year=2026)
+    facts = replace(PASSING_CYCLE, year=2026, event_year=2026)
     assert REGISTRY[code].fire_cycle("draft", "publish_criteria", "admin", facts) == "criteria_published"
+
+
+@pytest.mark.parametrize(("code", "event_year", "refused"), [
+    ("cultural_award", None, True), ("best_delegation_award", 2025, True), ("young_scientists_award", 2027, False),
+    ("enrique_padilla_award", None, True), ("derek_gray_medal", None, False), ("volunteer_award", None, False)])
+def test_an_esi_award_belongs_to_the_esi_of_its_year(code, event_year, refused):
+    facts = replace(PASSING_CYCLE, event_year=event_year)
+    if refused:
+        assert "esi.event_of_year" in refused_rules(code, "draft", "publish_criteria", "admin", facts)
+    else:
+        assert REGISTRY[code].fire_cycle("draft", "publish_criteria", "admin", facts) == "criteria_published"
+
+
+def test_the_milset_award_designates_the_host_of_the_esi_of_its_year():
+    facts = replace(PASSING_CYCLE, event_year=2026)
+    assert "esi.event_of_year" in refused_rules("milset_award", "draft", "designate_host", "admin", facts)
 
 
 def test_the_young_scientists_jury_of_three_is_chaired_from_the_board():

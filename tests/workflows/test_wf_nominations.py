@@ -21,6 +21,8 @@ LEGAL = [
     ("deselect", "board", "recommended", "eligible", "deliberation"),
     ("set_aside", "chair", "eligible", "not_selected", "deliberation"),
     ("set_aside", "admin", "eligible", "not_selected", "ratified"),
+    ("set_aside", "admin", "recommended", "not_selected", "announced"),
+    ("lapse", "admin", "draft", "cancelled", "screening"),
     ("confer", "board", "recommended", "laureate", "ratified"),
     ("confer", "board", "recommended", "laureate", "announced"),
     # A ratified amendment: an eligible or set-aside nomination in, a laureate out.
@@ -44,6 +46,7 @@ EXPECTED_ROLES = {
     "confer": {"board"},
     "revoke": {"board"},
     "void": {"admin"},
+    "lapse": {"admin"},
 }
 
 

@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 from workflows import CycleFacts, NominationFacts, RuleResult
+from workflows.base import NOMINATOR_KINDS
 
 STANDARD_AWARDS = ("derek_gray_medal", "enrique_padilla_award", "cultural_award",
                    "best_delegation_award", "young_scientists_award")
@@ -12,6 +13,7 @@ ALL_AWARDS = ("milset_award", *PANEL_AWARDS)
 # Facts under which every cycle guard of every award holds.
 PASSING_CYCLE = CycleFacts(
     year=2027,
+    event_year=2027,  # the ESI of its year
     criteria_count=3,
     criteria_published=True,
     panel_size=3,
@@ -33,7 +35,7 @@ ELIGIBLE = (RuleResult("candidate.kind", True, "ok"),)
 def passing_nomination(cycle_state: str, **changes) -> NominationFacts:
     """Nomination facts under which every guard holds, for a cycle in ``cycle_state``."""
     facts = NominationFacts(eligibility=ELIGIBLE, cycle_state=cycle_state, screening_reason="Not a member.",
-                            judge_has_attested=True)
+                            judge_has_attested=True, nominator_standing=NOMINATOR_KINDS)
     return replace(facts, **changes)
 
 

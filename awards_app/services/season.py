@@ -1,0 +1,54 @@
+"""What a cycle's steps settle for its nominations, in the same transaction
+as the step: at the close of the call the drafts lapse (their nominators are
+told), and at the announcement every nomination that is not a laureate is
+set aside, so no nomination of a finished season is left half-way."""
+
+from sqlalchemy import select
+
+from awards_app.extensions import db
+from awards_app.models import Cycle, Nomination
+from awards_app.services import N_, facts, outbox
+
+# Still in the running when the laureates are announced: set aside then.
+NOT_YET_DECIDED = ("eligible", "recommended")
+
+
+def _nominations(cycle: Cycle, states: tuple[str, ...]) -> list[Nomination]:
+    return list(db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id,
+                                                            Nomination.state.in_(states))
+                                   .order_by(Nomination.id)))
+
+
+def lapse_drafts(actor, cycle: Cycle, fire) -> int:
+    """The call has closed: each draft becomes final (cancelled, by the
+    `lapse` event) and its nominator is told in their language."""
+    drafts = _nominations(cycle, ("draft",))
+    for nomination in drafts:
+        fire(actor, nomination, "lapse", facts.nomination_facts(nomination),
+                                          as_role="admin", reason="call closed")
+        nominator = nomination.nominator
+        outbox.notify(nominator.email, nominator.locale, cycle, N_("Draft closed: %(cycle)s"),
+                      N_("Your draft nomination of %(candidate)s for %(cycle)s was not submitted before the call "
+                         "closed. It can no longer be edited or submitted."),
+                      candidate=str(nomination.candidate))
+    return len(drafts)
+
+
+def set_aside_the_rest(actor, cycle: Cycle, fire) -> int:
+    """The laureates are announced: every nomination still eligible or
+    recommended (a runner-up, a recommendation the board amended) is not selected."""
+    rest = _nominations(cycle, NOT_YET_DECIDED)
+    for nomination in rest:
+        fire(actor, nomination, "set_aside", facts.nomination_facts(nomination),
+                                          as_role="admin", reason="laureates announced")
+    return len(rest)
+
+
+def follow(actor, cycle: Cycle, event: str, new_state: str, fire) -> None:
+    """Called by transitions.fire_cycle_event after each cycle step, with
+    its fire_nomination_event as `fire` (this module does not import the
+    one that calls it)."""
+    if event == "close_call":
+        lapse_drafts(actor, cycle, fire)
+    elif new_state == "announced":
+        set_aside_the_rest(actor, cycle, fire)
