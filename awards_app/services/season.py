@@ -24,8 +24,7 @@ def lapse_drafts(actor, cycle: Cycle, fire) -> int:
     `lapse` event) and its nominator is told in their language."""
     drafts = _nominations(cycle, ("draft",))
     for nomination in drafts:
-        fire(actor, nomination, "lapse", facts.nomination_facts(nomination),
-                                          as_role="admin", reason="call closed")
+        fire(actor, nomination, "lapse", facts.nomination_facts(nomination), as_role="admin", reason="call closed")
         nominator = nomination.nominator
         outbox.notify(nominator.email, nominator.locale, cycle, N_("Draft closed: %(cycle)s"),
                       N_("Your draft nomination of %(candidate)s for %(cycle)s was not submitted before the call "
@@ -39,8 +38,8 @@ def set_aside_the_rest(actor, cycle: Cycle, fire) -> int:
     recommended (a runner-up, a recommendation the board amended) is not selected."""
     rest = _nominations(cycle, NOT_YET_DECIDED)
     for nomination in rest:
-        fire(actor, nomination, "set_aside", facts.nomination_facts(nomination),
-                                          as_role="admin", reason="laureates announced")
+        fire(actor, nomination, "set_aside", facts.nomination_facts(nomination), as_role="admin",
+             reason="laureates announced")
     return len(rest)
 
 

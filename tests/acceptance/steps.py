@@ -18,14 +18,15 @@ PASSWORD = "harbour kestrel 4471 violet"
 
 
 def submit(page, action_part: str, button="button[type=submit]") -> int:
-    """Press the button of the form whose action ends with action_part, or
-    else contains it, or else (when none has) of the form that posts back to
-    this page; the status of the page that answers."""
+    """Press the button of the form whose action ends with action_part; or
+    else, on a page whose address holds it, of its form that posts back; or
+    else of the form whose action contains action_part. The status of the
+    page that answers."""
     form = page.locator(f"main form[action$='{action_part}']")
-    if form.count() == 0:
-        form = page.locator(f"main form[action*='{action_part}']")
     if form.count() == 0 and action_part in page.url:
         form = page.locator("main form[method=post]:not([action])")
+    if form.count() == 0:
+        form = page.locator(f"main form[action*='{action_part}']")
     form = form.first
     with page.expect_navigation() as nav:
         form.locator(button).first.click()
@@ -386,15 +387,16 @@ class Season:
         assert submit(page, f"/conflicts/{conflict_id}/resolve") == 200
         no_errors(page)
 
-    def recommend(self, chair: Person, rationale: str) -> None:
+    def recommend(self, chair: Person, rationale: str) -> int:
+        """From the chair's view to the recommendation's page, which says the
+        board will vote on it; the rationale; the status of the answer."""
         page = self.page_of(chair)
         page.goto(f"/chair/cycles/{self.cycle_id}")
+        path = f"/chair/cycles/{self.cycle_id}/recommend"
+        with page.expect_navigation():
+            page.locator(f"main a[href='{path}']").first.click()
         page.fill("main textarea[name=rationale]", rationale)
-        submit(page, f"/chair/cycles/{self.cycle_id}/recommend")
-        if page.locator(f"main form[action='/chair/cycles/{self.cycle_id}/recommend']").count() and \
-                "confirm" in page.url:
-            submit(page, f"/chair/cycles/{self.cycle_id}/recommend")
-        no_errors(page)
+        return submit(page, path)
 
     def board_vote(self, member: Person, vote: str, reason: str = "") -> None:
         page = self.page_of(member)

@@ -13,6 +13,7 @@ from tests.acceptance.steps import (
     PASSWORD,
     accept_invitation,
     choose,
+    confirm,
     enrol_second_factor,
     enter_code,
     log_in,
@@ -105,7 +106,7 @@ def test_the_secretariat_installs_invites_and_opens_a_derek_gray_medal(productio
     cycle_url = admin.url
     cycle_id = int(re.search(r"/cycles/(\d+)", cycle_url).group(1))
     for event in ("publish_criteria", "open_call"):
-        assert submit(admin, f"/cycles/{cycle_id}/events/{event}") == 200
+        assert confirm(admin, f"/cycles/{cycle_id}/events/{event}") == 200
     assert install.query("SELECT state FROM cycle WHERE id = :c", c=cycle_id) == [("call_open",)]
 
     # The panel: the chair by account, a third judge who has none yet.
