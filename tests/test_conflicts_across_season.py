@@ -242,7 +242,7 @@ def test_recommending_and_voting_are_refused_while_a_conflict_is_open(api, clien
     _refused(api.post(f"/api/v1/cycles/{cycle.id}/votes", issue_token(board[0]), json={"vote": "approve"}),
              "conflicts.unresolved")
     auth.login(board[1].email)
-    page = client.post(f"/board/cycles/{cycle.id}", data={"vote": "approve"})
+    page = client.post(f"/board/cycles/{cycle.id}", data={"vote": "approve", "confirmed": "1"})
     assert page.status_code == 409 and b"conflicts.unresolved" in page.data
     assert db.session.scalar(select(func.count()).select_from(BoardVote)) == 0
 

@@ -288,6 +288,6 @@ def test_a_board_member_who_nominated_a_laureate_may_only_recuse_on_that_decisio
     other_nomination.nominator_id = other.id
     db.session.commit()
     auth.login(other.email)
-    page = client.post(f"/board/cycles/{cycle.id}", data={"vote": "approve"})
+    page = client.post(f"/board/cycles/{cycle.id}", data={"vote": "approve", "confirmed": "1"})
     assert page.status_code == 403 and b"board.conflicted" in page.data
     assert db.session.scalar(select(func.count()).select_from(BoardVote).where(BoardVote.user_id == other.id)) == 0

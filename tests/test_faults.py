@@ -171,7 +171,8 @@ def _vote(app):
     from awards_app.models import BoardVote
 
     cycle, member = builders.recommended_cycle()
-    return member.email, f"/board/cycles/{cycle.id}", {"vote": "approve"}, lambda: _count(BoardVote) == 1
+    vote = {"vote": "approve", "confirmed": "1"}
+    return member.email, f"/board/cycles/{cycle.id}", vote, lambda: _count(BoardVote) == 1
 
 
 @pytest.mark.parametrize("case", [_nominate, _attest, _declare, _assign, _fire, _screen, _vote],

@@ -40,7 +40,8 @@ def _as(client, auth, user):
 
 
 def _vote(client, auth, member, cycle, vote, reason=""):
-    return _as(client, auth, member).post(f"/board/cycles/{cycle.id}", data={"vote": vote, "reason": reason})
+    return _as(client, auth, member).post(f"/board/cycles/{cycle.id}",
+                                          data={"vote": vote, "reason": reason, "confirmed": "1"})
 
 
 def _recommend(client, auth, chair, cycle, rationale="The panel agreed."):
@@ -343,3 +344,24 @@ def test_a_host_the_board_rejects_goes_back_to_the_secretariat_to_designate_agai
     assert [(p.kind, p.status) for p in proposals] == [("host", "rejected"), ("host", "pending")]
     # One candidate: the host's nomination is the same one.
     assert db.session.scalar(select(func.count()).select_from(Nomination).where(Nomination.cycle_id == cycle.id)) == 1
+
+
+def test_the_vote_that_decides_is_confirmed_on_a_page_of_its_own(client, auth, deliberating):
+    """The first two votes are cast at once; the third completes the quorum
+    and the majority, so the member first reads what it does, and nothing
+    is recorded until they confirm."""
+    cycle, chair, _noms = deliberating
+    members = _board()
+    _recommend(client, auth, chair, cycle)
+    for member in members[:2]:
+        cast = _as(client, auth, member).post(f"/board/cycles/{cycle.id}", data={"vote": "approve"})
+        assert cast.status_code == 303
+    asked = _as(client, auth, members[2]).post(f"/board/cycles/{cycle.id}", data={"vote": "approve"})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "ratified at once" in page
+    assert 'name="confirmed" value="1"' in page and 'name="vote" value="approve"' in page
+    assert db.session.scalar(select(func.count()).select_from(BoardVote)) == 2
+    assert _fresh(cycle).state == "recommended"
+    confirmed = client.post(f"/board/cycles/{cycle.id}", data={"vote": "approve", "confirmed": "1"})
+    assert confirmed.status_code == 303
+    assert _fresh(cycle).state == "ratified"

@@ -35,7 +35,7 @@ def _board(make_user, n=3):
 def _vote(client, auth, member, cycle):
     auth.logout()
     auth.login(member.email)
-    return client.post(f"/board/cycles/{cycle.id}", data={"vote": "approve"})
+    return client.post(f"/board/cycles/{cycle.id}", data={"vote": "approve", "confirmed": "1"})
 
 
 def test_the_hearing_is_recorded_in_a_page_and_only_then_may_the_board_vote(client, auth, make_user):

@@ -3,15 +3,16 @@ the demo finds something to do at once:
 
 - Derek Gray Medal: submitted nominations waiting for the secretariat's
   screening while the call is still open;
-- Best Delegation Award: judging, with score sheets still to fill in (the
+- Enrique Padilla Award: judging, with score sheets still to fill in (the
   demo's judge, Jules, has not scored yet);
 - ESI Cultural Award: deliberation, with a tie at the last laureate place
   for the chair to settle by the panel's vote;
-- Enrique Padilla Award: the panel's recommendation waiting for the board
-  (one member has voted);
 - MILSET Volunteer Award: the recommendation waiting for the Executive
   Committee's hearing.
 
+The MILSET Award's designated host already waits for the board's votes (the
+loader designates it), and the Best Delegation Award's call stays open for
+nominators (and for the browser journey, which plays that season whole).
 Each is played through the services once, from the open call the demo
 loader gives every award; a cycle found past its open call is left alone.
 """
@@ -23,7 +24,7 @@ from sqlalchemy import func, select
 from awards_app.demo import season
 from awards_app.extensions import db
 from awards_app.models import AwardType, Cycle, Delegation, Nomination, Organisation
-from awards_app.services import decisions, nominations, recommendations, transitions, users
+from awards_app.services import nominations, recommendations, transitions, users
 
 
 def _cycle(code: str, year: int) -> Cycle | None:
@@ -85,12 +86,12 @@ def derek_gray_awaiting_screening(people, year: int) -> None:
         nominations.submit(people.nominator, draft)
 
 
-def best_delegation_in_judging(people, year: int) -> None:
-    cycle = _cycle("best_delegation_award", year)
+def padilla_in_judging(people, year: int) -> None:
+    cycle = _cycle("enrique_padilla_award", year)
     if cycle is None:
         return
-    entries = _submitted_delegations(people, cycle, ["CA", "FR", "BE"],
-                                     "The delegation every other one wanted to meet.")
+    entries = _submitted_delegations(people, cycle, ["IN", "JP", "MX"],
+                                     "Every young participant took the stage at least once.")
     _judged(people, cycle, entries, people.chair, [people.judge, people.judge2])
     for value, nomination in zip((5, 4, 3), entries, strict=True):
         for judge in (people.chair, people.judge2):
@@ -110,23 +111,6 @@ def cultural_award_tied(people, year: int) -> None:
         for judge in panel:
             season.score(judge, cycle, nomination, value)
     transitions.fire_cycle_event(people.chair, cycle, "close_scoring")
-
-
-def padilla_awaiting_board(people, year: int) -> None:
-    cycle = _cycle("enrique_padilla_award", year)
-    if cycle is None:
-        return
-    entries = _submitted_delegations(people, cycle, ["IN", "JP"],
-                                     "Every young participant took the stage at least once.")
-    panel = [people.chair, people.judge5, people.judge2]
-    _judged(people, cycle, entries, people.chair, panel[1:])
-    for value, nomination in zip((5, 3), entries, strict=True):
-        for judge in panel:
-            season.score(judge, cycle, nomination, value)
-    transitions.fire_cycle_event(people.chair, cycle, "close_scoring")
-    recommendation = recommendations.recommend(
-        people.chair, cycle, "India's delegation gave every participant a voice on stage.")
-    decisions.cast_vote(people.board, recommendation, "approve")
 
 
 VOLUNTEER_CANDIDATES = [
@@ -159,7 +143,6 @@ def volunteer_awaiting_hearing(people, year: int) -> None:
 def play(domain: str, year: int) -> None:
     people = _People(domain)
     derek_gray_awaiting_screening(people, year)
-    best_delegation_in_judging(people, year)
+    padilla_in_judging(people, year)
     cultural_award_tied(people, year)
-    padilla_awaiting_board(people, year)
     volunteer_awaiting_hearing(people, year)

@@ -4,6 +4,7 @@ designated host) is voted on by the board (votes, quorum, majority,
 recusal), then the decision record. A decision is never edited: an
 amendment is a new decision that references the one it amends."""
 
+import dataclasses
 import hashlib
 import json
 from datetime import UTC, datetime
@@ -101,6 +102,18 @@ def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | No
     audit.record(actor, "board.vote", row, {"recommendation_id": recommendation.id, "vote": vote,
                                             "reason": reason}, cycle_id=cycle.id)
     return _settle(actor, cycle, recommendation)
+
+
+def decisive(cycle: Cycle, vote: str) -> str | None:
+    """What the proposal's fate would be once this vote is cast ("ratified",
+    "rejected", or None when the vote goes on), read from the votes so far:
+    the page asks the member to confirm a vote that decides."""
+    counted = {"approve": "board_votes_approve", "reject": "board_votes_reject", "abstain": "board_votes_abstain"}
+    if vote not in counted:
+        return None  # a recusal counts toward nothing
+    now = facts.cycle_facts(cycle)
+    after = dataclasses.replace(now, **{counted[vote]: getattr(now, counted[vote]) + 1})
+    return cycle.award_type.workflow.ballot_outcome(after)
 
 
 def _settle(actor, cycle: Cycle, proposal: Recommendation) -> str | None:

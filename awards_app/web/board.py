@@ -4,6 +4,7 @@ the history of past proposals, amendments, and the public list of
 announced laureates."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -77,6 +78,9 @@ def cycle(cycle_id: int):
     if form.validate_on_submit():
         if recommendation is None:
             abort(404)
+        decides = decisions.decisive(cycle, form.vote.data)
+        if decides and request.form.get("confirmed") != "1":
+            return _confirm_decisive_vote(cycle, form, decides)
         ok, fate = carry_out(lambda: decisions.cast_vote(current_user, recommendation, form.vote.data,
                                                          form.reason.data))
         if not ok:
@@ -98,6 +102,25 @@ def cycle(cycle_id: int):
                            may_amend=decision is not None and recommendation is None
                            and cycle.state in ("ratified", "announced"),
                            my_vote=next((v for v in votes if v.user_id == current_user.id), None)), status
+
+
+DECISIVE = {
+    "ratified": _l("Your vote completes the quorum and the majority: the proposal is ratified at once, and the "
+                   "decision is final (only an amendment the board votes can change it)."),
+    "rejected": _l("Your vote completes the quorum and a majority against: the proposal is rejected at once, "
+                   "and the cycle goes back to the panel's deliberation."),
+}
+
+
+def _confirm_decisive_vote(cycle: Cycle, form: "VoteForm", decides: str):
+    """The vote that decides is confirmed on a page of its own, like any step
+    that cannot be undone; its form posts the same vote, confirmed."""
+    name = f"{cycle.award_type.name(str(get_locale()))} {cycle.year}"
+    back = url_for("board.cycle", cycle_id=cycle.id)
+    return render_template(
+        "confirm.html", heading=_("Your vote: %(vote)s", vote=labels.vote_label(form.vote.data)) + " · " + name,
+        context=name, consequences=[DECISIVE[decides]], action=back, back=back, button=_("Cast my vote"),
+        hidden=[("vote", form.vote.data), ("reason", form.reason.data or ""), ("confirmed", "1")])
 
 
 @bp.route("/board/cycles/<int:cycle_id>/amendment", methods=["GET", "POST"])

@@ -405,6 +405,8 @@ class Season:
         if reason:
             page.fill("main textarea[name=reason]", reason)
         submit(page, f"/board/cycles/{self.cycle_id}")
+        if page.locator("main input[name=confirmed]").count():  # the vote that decides is confirmed first
+            submit(page, f"/board/cycles/{self.cycle_id}")
         no_errors(page)
 
     def public_laureates(self, page) -> str:

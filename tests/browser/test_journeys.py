@@ -326,7 +326,11 @@ class Journey:
         page.locator(f"main a[href='/chair/cycles/{self.cycle_id}']").click()
         page.wait_for_url(f"**/chair/cycles/{self.cycle_id}")
         self.axe(page, "chair's view with results", "chair")
-        form = f"main form[action='/chair/cycles/{self.cycle_id}/recommend']"
+        recommend = f"/chair/cycles/{self.cycle_id}/recommend"
+        page.locator(f"main a[href='{recommend}']").click()  # a page that says the board will vote on it
+        page.wait_for_url(f"**{recommend}")
+        self.axe(page, "recommendation", "chair")
+        form = "main form:has(textarea[name=rationale])"
         page.locator(f"{form} textarea[name=rationale]").fill("The only candidate, and a strong one.")
         assert post(page, form) == 200
         no_error_flash(page)
@@ -359,6 +363,9 @@ class Journey:
         page.keyboard.press("Space")
         assert page.locator("main input[name=vote][value=approve]").is_checked()
         keyboard_activate(page, "main form:has(input[name=vote]) button[type=submit]")
+        # The vote that decides is confirmed on a page that says what it does.
+        self.axe(page, "confirming the deciding vote", "board")
+        keyboard_activate(page, "main form:has(input[name=confirmed]) button[type=submit]")
         no_error_flash(page)
         self.axe(page, "board decision", "board")
         self.close(page)
