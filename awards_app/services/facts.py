@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 import workflows
 from awards_app.extensions import db
-from awards_app.models import Assignment, BoardVote, Cycle, Nomination, Recommendation
+from awards_app.models import Assignment, BoardVote, Cycle, Nomination, Organisation, Person, Recommendation, User
 from awards_app.models.decisions import VOTES
 from awards_app.services import conflicts, panels
 
@@ -109,8 +109,11 @@ def nominator_standing(user) -> tuple[str, ...]:
     if user is None or getattr(user, "id", None) is None:
         return ()
     standing = []
-    organisation = user.person.organisation if user.person else None
-    if organisation is not None and organisation.is_member:
+    # Read by the account's id: the signed-in user object may outlive the
+    # session it was loaded in (a request retried after a lost connection).
+    status = db.session.scalar(select(Organisation.status).join(Person, Person.organisation_id == Organisation.id)
+                               .join(User, User.person_id == Person.id).where(User.id == user.id))
+    if status == "member":
         standing.append("member_organisation")
     if user.has_role("admin"):
         standing.append("regional_office")
