@@ -1,8 +1,9 @@
 """A whole MILSET Volunteer Award season on an empty production install,
 through the pages only, to the laureate on the public page. What goes
 wrong: the secretariat must hold it in an even year, which takes the
-board's recorded override; and the Executive Committee must hear the
-candidate before it may vote."""
+board's recorded override; the Executive Committee must hear the candidate
+before it may vote; and it first sends the recommendation back, so the
+panel recommends again and the committee hears the candidate again."""
 
 from datetime import date
 
@@ -79,14 +80,21 @@ def test_a_volunteer_award_season_in_an_even_year(production_install, people):
     board.check("main input[name=vote][value=approve]")
     submit(board, f"/board/cycles/{cycle}")
     assert "volunteer.hearing_held" in board.locator("main").inner_text()
-    season.admin.goto(f"/cycles/{cycle}/hearing")
-    season.admin.fill("main input[name=held_on]", date.today().isoformat())  # held today: it cannot be recorded before
-    for member in BOARD:
-        season.admin.locator("main select[name=present] option", has_text=member.name).evaluate(
-            "option => option.selected = true")
-    season.admin.fill("main textarea[name=minutes]", "The Committee heard Sofia Lindqvist by video for 20 minutes.")
-    assert submit(season.admin, f"/cycles/{cycle}/hearing") == 200
+    record_hearing(season, cycle, "The Committee heard Sofia Lindqvist by video for 20 minutes.")
     snap(season.admin, "volunteer-hearing")
+
+    # The committee sends the rationale back: it names no example from her own organisation.
+    season.board_vote(BOARD[0], "approve")
+    for member in BOARD[1:]:
+        season.board_vote(member, "reject", "The rationale should say what her camps changed for the children.")
+    assert season.state() == "deliberation"
+    assert season.nomination_state(nomination) == "eligible"
+    season.recommend(CHAIR, "Her camps brought 300 newcomers' children to science; two now volunteer themselves.")
+    assert season.state() == "hearing"
+    chair = season.page_of(CHAIR)
+    chair.goto(f"/chair/cycles/{cycle}")
+    assert "Rejected" in chair.locator("main").inner_text()  # the first proposal stays in the record
+    record_hearing(season, cycle, "The Committee heard Sofia Lindqvist again, with her director.")
     for member in BOARD:
         season.board_vote(member, "approve")
     assert season.state() == "ratified"
@@ -95,3 +103,14 @@ def test_a_volunteer_award_season_in_an_even_year(production_install, people):
     listed = season.public_laureates(season.who["public"])
     assert "Sofia Lindqvist" in listed
     assert "Audit chain intact" in season.install.flask("audit", "verify")
+
+
+def record_hearing(season, cycle, minutes: str) -> None:
+    season.admin.goto(f"/cycles/{cycle}/hearing")
+    season.admin.fill("main input[name=held_on]", date.today().isoformat())  # held today: it cannot be recorded before
+    for member in BOARD:
+        season.admin.locator("main select[name=present] option", has_text=member.name).evaluate(
+            "option => option.selected = true")
+    season.admin.fill("main textarea[name=minutes]", minutes)
+    assert submit(season.admin, f"/cycles/{cycle}/hearing") == 200
+    assert not errors_on(season.admin)
