@@ -117,3 +117,16 @@ def recommended_cycle():
     member = factories.UserFactory(roles=("board",))
     db.session.commit()
     return cycle, member
+
+
+def score_all(cycle, judges, noms, values):
+    """Every judge submits values[i] on every criterion of the i-th nomination."""
+    from awards_app.models import Assignment
+    from awards_app.services import scoring
+
+    for judge in judges:
+        for value, nomination in zip(values, noms, strict=True):
+            sheet = db.session.scalar(select(Assignment).where(Assignment.judge_id == judge.id,
+                                                               Assignment.nomination_id == nomination.id))
+            scoring.submit(judge, sheet, {c.code: (str(value), "") for c in cycle.criteria})
+    db.session.commit()

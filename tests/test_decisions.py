@@ -5,27 +5,17 @@ import pytest
 from sqlalchemy import func, select, text
 
 from awards_app.extensions import db
-from awards_app.models import Assignment, AuditEvent, Decision, Nomination
-from awards_app.services import Refusal, ServiceError, decisions, recommendations, scoring, transitions
+from awards_app.models import AuditEvent, Decision, Nomination
+from awards_app.services import Refusal, ServiceError, decisions, recommendations, transitions
 from awards_app.services.db_roles import owner_engine
 from tests import builders, factories
 from tests.factories import TESTS_ACTOR
 
 
-def _score_all(cycle, judges, noms, values):
-    """values[nomination index] -> score given by every judge on every criterion."""
-    for judge in judges:
-        for i, nomination in enumerate(noms):
-            sheet = db.session.scalar(select(Assignment).where(Assignment.judge_id == judge.id,
-                                                               Assignment.nomination_id == nomination.id))
-            scoring.submit(judge, sheet, {c.code: (str(values[i]), "") for c in cycle.criteria})
-    db.session.commit()
-
-
 @pytest.fixture
 def deliberating(ctx):
     cycle, judges, noms = builders.judging_cycle(nominations=3)
-    _score_all(cycle, judges, noms, [3, 5, 4])
+    builders.score_all(cycle, judges, noms, [3, 5, 4])
     transitions.fire_cycle_event(judges[0], cycle, "close_scoring")
     db.session.commit()
     return cycle, judges, noms

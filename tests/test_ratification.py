@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from awards_app.extensions import db
-from awards_app.models import Assignment, AuditEvent, BoardVote, Cycle, Decision, Nomination, Recommendation
-from awards_app.services import cycles, decisions, scoring, transitions
+from awards_app.models import AuditEvent, BoardVote, Cycle, Decision, Nomination, Recommendation
+from awards_app.services import cycles, decisions, transitions
 from tests import builders, factories
 from tests.api.conftest import Api, issue_token
 from tests.factories import TESTS_ACTOR
@@ -17,11 +17,7 @@ from tests.factories import TESTS_ACTOR
 def deliberating(ctx):
     """Three scored nominations (the second ahead, then the third), scoring closed."""
     cycle, judges, noms = builders.judging_cycle(nominations=3)
-    for judge in judges:
-        for value, nomination in zip((3, 5, 4), noms, strict=True):
-            sheet = db.session.scalar(select(Assignment).where(Assignment.judge_id == judge.id,
-                                                               Assignment.nomination_id == nomination.id))
-            scoring.submit(judge, sheet, {c.code: (str(value), "") for c in cycle.criteria})
+    builders.score_all(cycle, judges, noms, (3, 5, 4))
     transitions.fire_cycle_event(judges[0], cycle, "close_scoring")
     db.session.commit()
     return cycle, judges[0], noms

@@ -5,25 +5,16 @@ import pytest
 from sqlalchemy import select
 
 from awards_app.extensions import db
-from awards_app.models import Assignment, AuditEvent, TieVote
-from awards_app.services import decisions, recommendations, scoring, transitions
+from awards_app.models import AuditEvent, TieVote
+from awards_app.services import decisions, recommendations, transitions
 from tests import builders, factories
-
-
-def _score_all(cycle, judges, noms, values):
-    for judge in judges:
-        for i, nomination in enumerate(noms):
-            sheet = db.session.scalar(select(Assignment).where(Assignment.judge_id == judge.id,
-                                                               Assignment.nomination_id == nomination.id))
-            scoring.submit(judge, sheet, {c.code: (str(values[i]), "") for c in cycle.criteria})
-    db.session.commit()
 
 
 @pytest.fixture
 def tied(ctx):
     """Deliberation with the first two nominations tied for the one laureate place."""
     cycle, judges, noms = builders.judging_cycle(nominations=3)
-    _score_all(cycle, judges, noms, [4, 4, 3])
+    builders.score_all(cycle, judges, noms, [4, 4, 3])
     transitions.fire_cycle_event(judges[0], cycle, "close_scoring")
     db.session.commit()
     return cycle, judges, noms
@@ -125,7 +116,7 @@ def test_a_chain_without_the_panel_vote_is_said_clearly(ctx, client, auth):
     cycle, judges, noms = builders.judging_cycle(nominations=2)
     cycle.settings = {**cycle.settings, "aggregation": {"tie_break": []}}
     db.session.commit()
-    _score_all(cycle, judges, noms, [4, 4])
+    builders.score_all(cycle, judges, noms, [4, 4])
     transitions.fire_cycle_event(judges[0], cycle, "close_scoring")
     db.session.commit()
     auth.login(judges[0].email)

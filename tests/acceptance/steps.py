@@ -111,6 +111,20 @@ class Person:
     locale: str = "en"
 
 
+# The cast the seasons share: the first administrator (made by `flask users
+# create`), the ESI's host, a nominator, a chair, two judges, three board members.
+ADMIN, ADMIN_PASSWORD = "secretariat@milset.example", "first light over quebec 1987"
+HOST = "Clube de Ciência Júnior"
+NOMINATOR = Person("nominator@milset.example", "Inés Carvalho", ("nominator",), HOST)
+CHAIR = Person("chair@milset.example", "Chidi Okafor", ("chair", "judge"))
+JUDGES = (Person("judge1@milset.example", "Ana Souza", ("judge",)),
+          Person("judge2@milset.example", "Kenji Watanabe", ("judge",)))
+BOARD = (Person("board1@milset.example", "Bruno Keller", ("board",)),
+         Person("board2@milset.example", "Beatriz Ramos", ("board",)),
+         Person("board3@milset.example", "Bongani Dlamini", ("board",)))
+PARTICIPANTS = "name,birth_date,role\nLia Costa,2016-02-02,participant\nRui Dias,1979-09-09,leader\n"
+
+
 @dataclass
 class Season:
     """One award's season on a fresh production install: the secretariat
@@ -124,6 +138,22 @@ class Season:
     people: dict = field(default_factory=dict)
 
     # --- the install and its people ------------------------------------------------------
+
+    @classmethod
+    def begin(cls, production_install, people, organisations=(), esi_host: str | None = None,
+              cast=()) -> "Season":
+        """An empty production install; the administrator logged in with a
+        second factor; the organisations (name, country, status); the ESI of
+        2027 in Lisbon when it has a host; the cast invited and logged in."""
+        season = cls(production_install(ADMIN, ADMIN_PASSWORD), None)
+        season.who = people(season.install)
+        season.open(ADMIN, ADMIN_PASSWORD)
+        for name, country, status in organisations:
+            season.organisation(name, country, status)
+        if esi_host:
+            season.esi(19, 2027, "Lisbon", "Portugal", host=esi_host)
+        season.invite(*cast)
+        return season
 
     def open(self, admin_email: str, admin_password: str) -> None:
         self.admin = self.who["admin"]
@@ -290,6 +320,26 @@ class Season:
         assert submit(page, "/endorse/") == 200
         no_errors(page)
 
+    def delegations_nominated(self, nominator: Person, award: str, delegations: dict, tmp_path,
+                              participants: str = PARTICIPANTS, laureates: int | None = None) -> dict:
+        """An ESI award's season up to judging: each organisation's
+        delegation registered with its participants, the cycle created,
+        published and opened, each delegation nominated with its statement
+        ({organisation: statement}), the call closed and each screened
+        eligible. Returns {organisation: nomination id}."""
+        for organisation in delegations:
+            self.delegation(organisation, 2027, participants, tmp_path)
+        self.create_cycle(award, 2027, esi="Lisbon", deadline="2027-07-16", laureates=laureates)
+        self.fire(self.admin, "publish_criteria")
+        self.fire(self.admin, "open_call")
+        entries = {name: self.draft_delegation(nominator, name, statement) for name, statement in delegations.items()}
+        for nomination in entries.values():
+            assert self.submit_nomination(nominator, nomination) == 200
+        self.fire(self.admin, "close_call")
+        for nomination in entries.values():
+            self.screen(nomination, "eligible")
+        return entries
+
     def submit_nomination(self, nominator: Person, nomination_id: int) -> int:
         page = self.page_of(nominator)
         return confirm(page, f"/nominations/{nomination_id}/submit")
@@ -331,6 +381,20 @@ class Season:
         page.select_option(f"{form} select[name=role]", role)
         assert submit(page, f"/cycles/{self.cycle_id}/panel/members") == 200
         no_errors(page)
+
+    def judging_opens(self, chair: Person, judges, fields: tuple[str, ...], evidence: str) -> None:
+        """Each judge records expertise in one of the award's fields (in
+        turn, so the panel covers them all), the secretariat vets it and
+        forms the panel, the chair assigns the sheets and opens judging."""
+        for n, judge in enumerate((chair, *judges)):
+            self.record_expertise(judge, fields[n % len(fields)], evidence)
+        self.vet_every_profile()
+        self.add_to_panel(chair, "chair")
+        for judge in judges:
+            self.add_to_panel(judge)
+        self.assign_automatically(chair)
+        self.fire(self.page_of(chair), "open_judging")
+        assert self.state() == "judging"
 
     def assign_automatically(self, chair: Person) -> None:
         page = self.page_of(chair)
@@ -408,6 +472,13 @@ class Season:
         if page.locator("main input[name=confirmed]").count():  # the vote that decides is confirmed first
             submit(page, f"/board/cycles/{self.cycle_id}")
         no_errors(page)
+
+    def ratified_and_announced(self, board, announce: str = "announce") -> None:
+        for member in board:
+            self.board_vote(member, "approve")
+        assert self.state() == "ratified"
+        self.fire(self.admin, announce)
+        assert self.state() == "announced"
 
     def public_laureates(self, page) -> str:
         page.goto("/laureates")

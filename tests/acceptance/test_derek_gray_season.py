@@ -5,30 +5,17 @@ which the nominator reads; a past medallist, listed in the registry with his
 accents, cannot be nominated again without them; a nominator whose
 organisation is not a member may not nominate."""
 
-from tests.acceptance.steps import Person, Season, errors_on, snap, submit
+from tests.acceptance.steps import BOARD, CHAIR, HOST, JUDGES, Person, Season, errors_on, snap, submit
 
-ADMIN, ADMIN_PASSWORD = "secretariat@milset.example", "first light over quebec 1987"
 MEMBER = "Association Tunisienne des Jeunes Scientifiques"
-HOST = "Clube de Ciência Júnior"
-
 NOMINATOR = Person("nominator@atjs.example", "Leila Ben Salah", ("nominator",), MEMBER)
 OUTSIDER = Person("teacher@ccj.example", "Rita Gomes", ("nominator",), HOST)  # an accredited, not a member, body
-CHAIR = Person("chair@milset.example", "Chidi Okafor", ("chair", "judge"))
-JUDGES = (Person("judge1@milset.example", "Ana Souza", ("judge",)),
-          Person("judge2@milset.example", "Kenji Watanabe", ("judge",)))
-BOARD = (Person("board1@milset.example", "Bruno Keller", ("board",)),
-         Person("board2@milset.example", "Beatriz Ramos", ("board",)),
-         Person("board3@milset.example", "Bongani Dlamini", ("board",)))
 
 
 def test_a_derek_gray_medal_season_with_an_ineligible_nomination(production_install, people):
-    season = Season(production_install(ADMIN, ADMIN_PASSWORD), None)
-    season.who = people(season.install)
-    season.open(ADMIN, ADMIN_PASSWORD)
-    season.organisation(MEMBER, "Tunisia")
-    season.organisation(HOST, "Portugal", "accredited")
-    season.esi(19, 2027, "Lisbon", "Portugal", host=HOST)
-    season.invite(NOMINATOR, OUTSIDER, CHAIR, *JUDGES, *BOARD)
+    season = Season.begin(production_install, people, esi_host=HOST,
+                          organisations=[(MEMBER, "Tunisia", "member"), (HOST, "Portugal", "accredited")],
+                          cast=(NOMINATOR, OUTSIDER, CHAIR, *JUDGES, *BOARD))
 
     # The registry of past medallists, which "never received" reads.
     season.admin.goto("/admin/laureates/derek_gray_medal/new")
@@ -81,16 +68,8 @@ def test_a_derek_gray_medal_season_with_an_ineligible_nomination(production_inst
     assert reason in nominator.locator("main").inner_text()
 
     # The panel, with recorded and vetted expertise in the Medal's fields.
-    for judge, field_code in ((CHAIR, "science_education"), (JUDGES[0], "youth_organisations"),
-                              (JUDGES[1], "science_education")):
-        season.record_expertise(judge, field_code, "Twenty years running national science fairs.")
-    season.vet_every_profile()
-    season.add_to_panel(CHAIR, "chair")
-    for judge in JUDGES:
-        season.add_to_panel(judge)
-    season.assign_automatically(CHAIR)
-    season.fire(season.page_of(CHAIR), "open_judging")
-    assert season.state() == "judging"
+    season.judging_opens(CHAIR, JUDGES, ("science_education", "youth_organisations"),
+                         "Twenty years running national science fairs.")
 
     for judge in (CHAIR, *JUDGES):
         assert season.assigned(judge) == [laureate]
@@ -100,11 +79,7 @@ def test_a_derek_gray_medal_season_with_an_ineligible_nomination(production_inst
     assert season.state() == "recommended"
     assert season.nomination_state(laureate) == "recommended"
 
-    for member in BOARD:
-        season.board_vote(member, "approve")
-    assert season.state() == "ratified"
-    season.fire(season.admin, "announce")
-    assert season.state() == "announced"
+    season.ratified_and_announced(BOARD)
     assert season.nomination_state(laureate) == "laureate"
 
     public = season.who["public"]

@@ -4,25 +4,15 @@ with the wrong host; the board rejects the designation with its reasons,
 the secretariat corrects the edition and designates again, and the board
 confirms the right host."""
 
-from tests.acceptance.steps import Person, Season, errors_on, snap, submit
+from tests.acceptance.steps import BOARD, HOST, Season, errors_on, snap, submit
 
-ADMIN, ADMIN_PASSWORD = "secretariat@milset.example", "first light over quebec 1987"
 WRONG = "Ciência Viva"
-HOST = "Clube de Ciência Júnior"
-
-BOARD = (Person("board1@milset.example", "Bruno Keller", ("board",)),
-         Person("board2@milset.example", "Beatriz Ramos", ("board",)),
-         Person("board3@milset.example", "Bongani Dlamini", ("board",)))
 
 
 def test_a_milset_award_season_where_the_board_rejects_the_wrong_host(production_install, people):
-    season = Season(production_install(ADMIN, ADMIN_PASSWORD), None)
-    season.who = people(season.install)
-    season.open(ADMIN, ADMIN_PASSWORD)
-    season.organisation(WRONG, "Portugal", "member")
-    season.organisation(HOST, "Portugal", "accredited")
-    season.esi(19, 2027, "Lisbon", "Portugal", host=WRONG)
-    season.invite(*BOARD)
+    season = Season.begin(production_install, people, esi_host=WRONG,
+                          organisations=[(WRONG, "Portugal", "member"), (HOST, "Portugal", "accredited")],
+                          cast=BOARD)
 
     season.create_cycle("milset_award", 2027, esi="Lisbon")
     season.fire(season.admin, "designate_host")
@@ -49,11 +39,7 @@ def test_a_milset_award_season_where_the_board_rejects_the_wrong_host(production
     board_page = page.locator("main").inner_text()
     assert HOST in board_page and "Rejected" in board_page  # the history keeps the first proposal
     snap(page, "milset-award-second-proposal")
-    for member in BOARD:
-        season.board_vote(member, "approve")
-    assert season.state() == "ratified"
-    season.fire(season.admin, "present")
-    assert season.state() == "announced"
+    season.ratified_and_announced(BOARD, announce="present")
 
     listed = season.public_laureates(season.who["public"])
     assert "MILSET Award" in listed and HOST in listed and WRONG not in listed

@@ -7,27 +7,16 @@ panel recommends again and the committee hears the candidate again."""
 
 from datetime import date
 
-from tests.acceptance.steps import Person, Season, errors_on, snap, submit
+from tests.acceptance.steps import BOARD, CHAIR, JUDGES, Person, Season, errors_on, snap, submit
 
-ADMIN, ADMIN_PASSWORD = "secretariat@milset.example", "first light over quebec 1987"
 MEMBER = "Youth Science Canada"
-
 NOMINATOR = Person("nominator@ysc.example", "Marc Tremblay", ("nominator",), MEMBER)
-CHAIR = Person("chair@milset.example", "Chidi Okafor", ("chair", "judge"))
-JUDGES = (Person("judge1@milset.example", "Ana Souza", ("judge",)),
-          Person("judge2@milset.example", "Kenji Watanabe", ("judge",)))
-BOARD = (Person("board1@milset.example", "Bruno Keller", ("board",)),
-         Person("board2@milset.example", "Beatriz Ramos", ("board",)),
-         Person("board3@milset.example", "Bongani Dlamini", ("board",)))
 ENDORSER = "director@ysc.example"
 
 
 def test_a_volunteer_award_season_in_an_even_year(production_install, people):
-    season = Season(production_install(ADMIN, ADMIN_PASSWORD), None)
-    season.who = people(season.install)
-    season.open(ADMIN, ADMIN_PASSWORD)
-    season.organisation(MEMBER, "Canada")
-    season.invite(NOMINATOR, CHAIR, *JUDGES, *BOARD)
+    season = Season.begin(production_install, people, organisations=[(MEMBER, "Canada", "member")],
+                          cast=(NOMINATOR, CHAIR, *JUDGES, *BOARD))
 
     # 2028 is an even year: the criteria cannot be published until the board overrides.
     cycle = season.create_cycle("volunteer_award", 2028, deadline="2028-03-31")
@@ -59,15 +48,8 @@ def test_a_volunteer_award_season_in_an_even_year(production_install, people):
     season.fire(season.admin, "close_call")
     season.screen(nomination, "eligible")
 
-    for judge, field_code in ((CHAIR, "youth_volunteering"), (JUDGES[0], "science_outreach"),
-                              (JUDGES[1], "youth_volunteering")):
-        season.record_expertise(judge, field_code, "Ran a national volunteer programme for ten years.")
-    season.vet_every_profile()
-    season.add_to_panel(CHAIR, "chair")
-    for judge in JUDGES:
-        season.add_to_panel(judge)
-    season.assign_automatically(CHAIR)
-    season.fire(season.page_of(CHAIR), "open_judging")
+    season.judging_opens(CHAIR, JUDGES, ("youth_volunteering", "science_outreach"),
+                         "Ran a national volunteer programme for ten years.")
     for judge in (CHAIR, *JUDGES):
         season.score(judge, nomination, 4)
     season.fire(season.page_of(CHAIR), "close_scoring")
@@ -95,10 +77,7 @@ def test_a_volunteer_award_season_in_an_even_year(production_install, people):
     chair.goto(f"/chair/cycles/{cycle}")
     assert "Rejected" in chair.locator("main").inner_text()  # the first proposal stays in the record
     record_hearing(season, cycle, "The Committee heard Sofia Lindqvist again, with her director.")
-    for member in BOARD:
-        season.board_vote(member, "approve")
-    assert season.state() == "ratified"
-    season.fire(season.admin, "announce")
+    season.ratified_and_announced(BOARD)
 
     listed = season.public_laureates(season.who["public"])
     assert "Sofia Lindqvist" in listed
