@@ -4,8 +4,8 @@ opens, drafts close with the call, runners-up are not selected at the announceme
 from sqlalchemy import select, update
 
 from awards_app.extensions import db
-from awards_app.models import Assignment, AuditEvent, Nomination, OutboxMessage
-from awards_app.services import decisions, nominations, recommendations, scoring, transitions
+from awards_app.models import AuditEvent, Nomination, OutboxMessage
+from awards_app.services import decisions, nominations, recommendations, transitions
 from tests import builders, factories
 
 
@@ -16,11 +16,7 @@ def _admin(make_user):
 def _ratified_cycle():
     """Three nominations scored (the second ahead), recommended and ratified."""
     cycle, judges, noms = builders.judging_cycle(nominations=3)
-    for judge in judges:
-        for i, nomination in enumerate(noms):
-            sheet = db.session.scalar(select(Assignment).where(Assignment.judge_id == judge.id,
-                                                               Assignment.nomination_id == nomination.id))
-            scoring.submit(judge, sheet, {c.code: (str([3, 5, 4][i]), "") for c in cycle.criteria})
+    builders.score_all(cycle, judges, noms, (3, 5, 4))
     transitions.fire_cycle_event(judges[0], cycle, "close_scoring")
     recommendations.recommend(judges[0], cycle, "Consensus.")
     recommendation = decisions.current_recommendation(cycle)
@@ -100,3 +96,28 @@ def test_close_call_lapses_drafts_and_tells_the_nominator_in_their_language(ctx,
     client.post(f"/nominations/{draft.id}/submit")
     db.session.expire_all()
     assert db.session.get(Nomination, draft.id).state == "cancelled"
+
+
+def test_cancelling_a_cycle_before_the_board_ends_its_proposal_and_its_nominations(client, ctx, auth, make_user):
+    """Through the page: the cycle's cancellation withdraws the proposal the
+    board was asked to vote on, and every nomination ends with the cycle,
+    its nominator told; the board's list no longer shows it."""
+    from awards_app.models import Cycle, Recommendation
+
+    cycle, judges, noms = builders.judging_cycle(nominations=2)
+    builders.score_all(cycle, judges, noms, (3, 5))
+    transitions.fire_cycle_event(judges[0], cycle, "close_scoring")
+    recommendations.recommend(judges[0], cycle, "Consensus.")
+    db.session.commit()
+    admin = _admin(make_user)
+    auth.login(admin.email)
+    version = db.session.get(Cycle, cycle.id).version
+    client.post(f"/cycles/{cycle.id}/events/cancel", data={"version": version})
+    db.session.expire_all()
+    assert db.session.get(Cycle, cycle.id).state == "cancelled"
+    proposal = db.session.scalar(select(Recommendation).where(Recommendation.cycle_id == cycle.id))
+    assert proposal.status == "withdrawn" and proposal.closed_reason == "cycle cancelled"
+    assert {db.session.get(Nomination, n.id).state for n in noms} == {"cancelled"}
+    notices = db.session.scalars(select(OutboxMessage.subject).where(OutboxMessage.subject.like("Cycle cancelled%")))
+    assert len(notices.all()) == 2
+    assert decisions.current_recommendation(db.session.get(Cycle, cycle.id)) is None
