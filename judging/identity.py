@@ -351,10 +351,12 @@ def match_all(left, right, threshold: float = DEFAULT_THRESHOLD) -> list[PairMat
 
     Two persons are compared if they share a canonical email or a name key,
     or if enough of their words share a word key (see _word_keys): every
-    full word of the shorter name must pair with the other's for any rule
-    to match, so a pair needs min(2, words of either) words in common."""
+    full word of the shorter name must pair with a word of the other for
+    any rule to match, so a pair needs min(2, words of either) words in
+    common, or one when an initial may stand for a word (J. Michael Smith
+    and John M. Smith share only Smith)."""
     people = list(right)
-    sizes = [len(_block_words(p)) for p in people]
+    sizes = [_needs(p) for p in people]
     by_key, by_word = defaultdict(set), defaultdict(set)
     for i, person in enumerate(people):
         for key in _exact_keys(person):
@@ -379,10 +381,16 @@ def _candidates(person, by_key, by_word, sizes) -> list[int]:
     for word in words:
         for i in set().union(*(by_word.get(key, ()) for key in _word_keys(word, True))):
             hits[i] += 1
+    needs = _needs(person)
     for i, count in hits.items():
-        if count >= min(2, len(words), sizes[i]):
+        if count >= min(needs, sizes[i]):
             chosen.add(i)
     return sorted(chosen)
+
+
+def _needs(person: Person) -> int:
+    """How many words this person's name must share with another's."""
+    return 1 if read_name(person.name).initials else min(2, len(_block_words(person)))
 
 
 def _exact_keys(person: Person) -> set:
@@ -392,8 +400,8 @@ def _exact_keys(person: Person) -> set:
 
 @lru_cache(maxsize=100_000)
 def _block_words_of(raw: str) -> tuple[str, ...]:
-    """The words blocking compares: skeletons of full words, or for a name in
-    Arabic script and any Latin name, consonant spellings too (marked)."""
+    """The words blocking compares: skeletons of full words, or for a name
+    in Arabic script its consonants, marked with "#"."""
     name = read_name(raw)
     if name.arabic:
         return tuple("#" + _consonants(w) for w in name.arabic)
