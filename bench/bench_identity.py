@@ -102,7 +102,15 @@ def run(runs: int = 3) -> dict:
         times.append(time.perf_counter() - start)
     times.sort()
     planted = {(m.left_id, m.right_id) for m in found if m.right_id.startswith("p")}
+    from tests.identity_pairs import figures
+
+    kinds = figures()
+    rates = {tier: [e["rate"] for e in kinds.values() if e["expected"] == tier]
+             for tier in ("certain", "possible", "none")}
     return {"seconds": times[len(times) // 2], "min": times[0], "runs": runs, "pairs": len(judges) * len(candidates),
+            "labelled_pairs": sum(e["pairs"] for e in kinds.values()), "certain_recall_min": min(rates["certain"]),
+            "possible_recall_min": min(rates["possible"]), "decoy_rate_max": max(rates["none"]),
+            "kinds": {k: {"expected": e["expected"], "pairs": e["pairs"], "rate": e["rate"]} for k, e in kinds.items()},
             "matches": len(found), "certain": sum(m.match.tier == "certain" for m in found),
             "planted_found": sum((f"j{i}", f"p{i}") in planted for i in range(300)), "planted": 300}
 
