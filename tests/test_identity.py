@@ -47,6 +47,7 @@ def test_the_same_name_however_written_is_certain(a, b):
 ])
 def test_compatible_initials_and_middle_names_are_possible(a, b):
     assert _rule(a, b) == (POSSIBLE, "identity.initials")
+    assert match_names(a, b).evidence == {"left": a, "right": b, "score": 100.0}  # in the caller's order
 
 
 @pytest.mark.parametrize(("a", "b"), [
