@@ -202,12 +202,21 @@ def _drop_arabic_article(raw: str) -> str:
     return " ".join(w[2:] if w.startswith("ال") and len(w) > 3 else w for w in raw.split())
 
 
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _different_characters(a: str, b: str) -> bool:
+    """Two names both in Chinese characters that differ: their romanisation
+    may still be equal (李娜 and 李纳 are both Li Na), so it is no proof."""
+    return bool(HAN.search(a) and HAN.search(b)) and HAN.findall(a) != HAN.findall(b)
+
+
 def match_names(a: str, b: str, threshold: float = DEFAULT_THRESHOLD) -> Match | None:
     """The tier and rule by which two names may be one person, or None."""
     na, nb = read_name(a), read_name(b)
     if not na.words or not nb.words:
         return None
-    if na.keys & nb.keys:
+    if na.keys & nb.keys and not _different_characters(a, b):
         return Match(CERTAIN, "identity.same_name", {"left": a, "right": b})
     if na.arabic or nb.arabic:
         return _match_arabic(na, nb, a, b)

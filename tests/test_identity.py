@@ -82,6 +82,12 @@ def test_look_alikes_are_not_matched(a, b):
     assert match_names(a, b) is None
 
 
+def test_two_names_in_chinese_characters_that_sound_alike_are_not_certain():
+    assert _rule("李娜", "Li Na") == (CERTAIN, "identity.same_name")
+    assert _rule("李娜", "李纳") is None  # one word: too little to say possible
+    assert _rule("李 娜", "李 纳") == (POSSIBLE, "identity.transliteration")
+
+
 def test_transliteration_covers_letters_that_do_not_decompose():
     assert transliterate("Łódź Ørsted Þór Groß") == "lodz orsted thor gross"
 
