@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench import dataset, pages, targets
 
-PARTS = ("dataset", "loader", "queries", "pages", "assignment", "conflicts", "audit", "report", "pdf")
+PARTS = ("dataset", "loader", "queries", "pages", "assignment", "conflicts", "identity", "audit", "report", "pdf")
 
 
 def machine() -> dict:
@@ -89,6 +89,10 @@ def main(argv=None) -> int:
     if "conflicts" in only:
         _run("conflicts", targets.conflicts, results, log)
         _run("conflicts_service", lambda: targets.conflicts_service(url), results, log)
+    if "identity" in only:
+        from bench import bench_identity
+
+        _run("identity", bench_identity.run, results, log)
     if "audit" in only:
         _run("audit", lambda: targets.audit_verify(url), results, log)
     if "report" in only:

@@ -83,6 +83,17 @@ def _rows(r: dict) -> list[tuple]:
         rows.append(("Conflict detection through the service on the data set (current cycle, 2,000 x 100)",
                      f"{cs['seconds']:.2f} s, {cs['statements']:,} SQL statements", "(< 2 s)",
                      _verdict(cs["seconds"] < 2)))
+    ident = r.get("identity") or {}
+    if "seconds" in ident:
+        rows.append(("Identity matching 6,000 x 3,000 (`judging.identity.match_all`, bench/bench_identity.py, median "
+                     "of 3, caches cold)",
+                     f"{ident['seconds']:.2f} s, {ident['matches']:,} matches, planted {ident['planted_found']}/"
+                     f"{ident['planted']}; labelled pairs ({ident['labelled_pairs']:,}): certain recall >= "
+                     f"{100 * ident['certain_recall_min']:.0f}%, possible recall >= "
+                     f"{100 * ident['possible_recall_min']:.1f}%, decoys matched <= "
+                     f"{100 * ident['decoy_rate_max']:.1f}% per kind", "< 5 s; 100% / >= 95% / < 2%",
+                     _verdict(ident["seconds"] < 5 and ident["certain_recall_min"] == 1
+                              and ident["possible_recall_min"] >= 0.95 and ident["decoy_rate_max"] < 0.02)))
     v = r.get("audit") or {}
     if v.get("events"):
         rows.append((f"`flask audit verify` over {v['events']:,} events",
