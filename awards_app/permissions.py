@@ -27,7 +27,6 @@ from awards_app.models import (
     PanelMember,
 )
 from awards_app.models.judging import HIDING_STATUSES
-from judging.names import normalise_name
 
 # The states in which a nomination is before the panel: judged, declared on,
 # attested, counted. A draft, a withdrawn or an ineligible nomination is not.
@@ -264,56 +263,6 @@ def may_resolve_conflict(user, conflict) -> bool:
 
 # --- the board on a decision -----------------------------------------------------------
 
-# Why a board member may only recuse on a proposal, as the board page says it.
-BOARD_CONFLICT_KINDS = ("nominator", "self", "same_organisation", "conflict")
-
-
-def _candidate_organisation_id(nomination: Nomination) -> int | None:
-    if nomination.candidate_organisation_id is not None:
-        return nomination.candidate_organisation_id
-    holder = nomination.candidate_delegation or nomination.candidate_person
-    return getattr(holder, "organisation_id", None)
-
-
-def board_conflicts(user, recommendation) -> list[tuple[Nomination, str]]:
-    """(proposed laureate, kind) for each tie between the board member and
-    the laureates a proposal names: they nominated it ("nominator"), are the
-    candidate, by account, email or name as conflict detection matches them
-    ("self"), belong to the candidate's organisation ("same_organisation"),
-    or have a declared or confirmed conflict with it ("conflict")."""
-    ids = list(recommendation.laureate_nomination_ids or [])
-    if not ids or getattr(user, "id", None) is None:
-        return []
-    person = user.person
-    own_email, own_name = (user.email or "").strip().lower(), normalise_name(person.name or "")
-    conflicted = set(db.session.scalars(select(ConflictOfInterest.nomination_id).where(
-        ConflictOfInterest.judge_id == user.id, ConflictOfInterest.nomination_id.in_(ids),
-        ConflictOfInterest.status.in_(HIDING_STATUSES))))
-    found = []
-    for nomination in db.session.scalars(select(Nomination).where(Nomination.id.in_(ids)).order_by(Nomination.id)):
-        candidate = nomination.candidate_person
-        kinds = []
-        if nomination.nominator_id == user.id:
-            kinds.append("nominator")
-        if candidate is not None and (candidate.id == user.person_id
-                                      or (candidate.email or "").strip().lower() == own_email
-                                      or (own_name and normalise_name(candidate.name) == own_name)):
-            kinds.append("self")
-        organisation_id = _candidate_organisation_id(nomination)
-        if organisation_id is not None and organisation_id == person.organisation_id:
-            kinds.append("same_organisation")
-        if nomination.id in conflicted:
-            kinds.append("conflict")
-        found += [(nomination, kind) for kind in kinds]
-    return found
-
-
-def conflicted_on_recommendation(user, recommendation) -> bool:
-    """The board member is tied to one of the proposed laureates (see
-    board_conflicts): they may only recuse on this decision."""
-    return bool(board_conflicts(user, recommendation))
-
-
 def may_record_hearing(user, cycle) -> bool:
     """The Executive Committee's hearing of a cycle's candidates is recorded
     by the secretariat (who keeps the minutes) or a member of the committee
@@ -327,11 +276,13 @@ def may_approve_odd_year_override(user, cycle) -> bool:
     return user.is_authenticated and user.has_role("board") and getattr(user, "id", None) is not None
 
 
-def may_vote(user, recommendation, vote: str) -> bool:
-    """A board member votes on a decision; one with a conflict on it only recuses."""
+def may_vote(user, vote: str, tied_to_proposal: bool) -> bool:
+    """A board member votes on a decision; one tied to a proposed laureate
+    (services.conflicts.board_member_ties: nominated, is, shares its
+    organisation, endorsed, or has a conflict with it) only recuses."""
     if not (user.is_authenticated and user.has_role("board")):
         return False
-    return vote == "recused" or not conflicted_on_recommendation(user, recommendation)
+    return vote == "recused" or not tied_to_proposal
 
 
 # --- the audit trail -------------------------------------------------------------------

@@ -273,6 +273,7 @@ def test_a_board_member_of_the_candidates_organisation_may_only_recuse(ctx, clie
 
 def test_a_board_member_who_is_the_candidate_by_name_may_only_recuse(ctx):
     from awards_app import permissions
+    from awards_app.services import conflicts
 
     cycle, _member = builders.recommended_cycle()
     proposal = decisions.current_recommendation(cycle)
@@ -281,9 +282,10 @@ def test_a_board_member_who_is_the_candidate_by_name_may_only_recuse(ctx):
     laureate.candidate_kind, laureate.candidate_delegation, laureate.candidate_person = "individual", None, person
     namesake = factories.UserFactory(roles=("board",), person=factories.PersonFactory(name="Jose Perez"))
     db.session.commit()
-    assert [kind for _n, kind in permissions.board_conflicts(namesake, proposal)] == ["self"]
-    assert not permissions.may_vote(namesake, proposal, "approve")
-    assert permissions.may_vote(namesake, proposal, "recused")
+    ties = conflicts.board_member_ties(namesake, proposal.laureate_nomination_ids)
+    assert [kind for _n, kind in ties] == ["self"]
+    assert not permissions.may_vote(namesake, "approve", bool(ties))
+    assert permissions.may_vote(namesake, "recused", bool(ties))
 
 
 def test_decisions_only_come_from_a_ratified_proposal(deliberating, client, auth):
@@ -361,3 +363,18 @@ def test_the_vote_that_decides_is_confirmed_on_a_page_of_its_own(client, auth, d
     confirmed = client.post(f"/board/cycles/{cycle.id}", data={"vote": "approve", "confirmed": "1"})
     assert confirmed.status_code == 303
     assert _fresh(cycle).state == "ratified"
+
+
+def test_a_board_member_who_endorsed_a_proposed_laureate_may_only_recuse(client, auth, ctx):
+    """The board is checked by the same detection as the panel: an endorser
+    of the laureate is tied to it, and the page says so."""
+    cycle, member = builders.recommended_cycle()
+    proposal = decisions.current_recommendation(cycle)
+    laureate = db.session.get(Nomination, proposal.laureate_nomination_ids[0])
+    factories.EndorsementFactory(nomination=laureate, email=member.email)
+    db.session.commit()
+    page = _as(client, auth, member).get(f"/board/cycles/{cycle.id}").get_data(as_text=True)
+    assert "You endorsed" in page and 'value="approve"' not in page
+    refused = client.post(f"/board/cycles/{cycle.id}", data={"vote": "approve", "confirmed": "1"})
+    assert refused.status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(BoardVote).where(BoardVote.user_id == member.id)) == 0

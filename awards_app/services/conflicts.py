@@ -65,6 +65,34 @@ def _candidate_identities(nominations) -> list[conflict_rules.CandidateIdentity]
     return identities
 
 
+# How a board member's tie to a proposed laureate is named on the board's page;
+# any other finding (a relation the judge or the nominator declared) is a conflict.
+BOARD_TIE_KINDS = ("nominator", "self", "same_organisation", "endorser")
+
+
+def board_member_ties(user, nomination_ids) -> list[tuple[Nomination, str]]:
+    """(proposed laureate, kind) for each tie between a board member and the
+    laureates a proposal names, found by the same detection the panel gets
+    (the member as a judge; their country alone is no tie), plus any conflict
+    they declared or had confirmed on it. A tied member may only recuse."""
+    ids = list(nomination_ids or [])
+    if not ids or getattr(user, "id", None) is None:
+        return []
+    nominations = list(db.session.scalars(
+        select(Nomination).where(Nomination.id.in_(ids)).order_by(Nomination.id)
+        .options(selectinload(Nomination.endorsements),
+                 selectinload(Nomination.candidate_delegation).selectinload(Delegation.organisation))))
+    findings = conflict_rules.detect(_judge_identities([user]), _candidate_identities(nominations),
+                                     same_country=False)
+    ties = {(f.nomination_id, f.kind if f.kind in BOARD_TIE_KINDS else "conflict") for f in findings}
+    ties |= {(nomination_id, "conflict") for nomination_id in db.session.scalars(select(
+        ConflictOfInterest.nomination_id).where(ConflictOfInterest.judge_id == user.id,
+                                                ConflictOfInterest.nomination_id.in_(ids),
+                                                ConflictOfInterest.status.in_(permissions.HIDING_STATUSES)))}
+    by_id = {n.id: n for n in nominations}
+    return [(by_id[nomination_id], kind) for nomination_id, kind in sorted(ties)]
+
+
 def panel_judges(cycle: Cycle) -> list[User]:
     return list(db.session.scalars(
         select(User).join(PanelMember, PanelMember.user_id == User.id).join(Panel)

@@ -7,14 +7,16 @@ amendment is a new decision that references the one it amends."""
 import dataclasses
 import hashlib
 import json
+from collections import Counter
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 import workflows
 from awards_app import permissions
 from awards_app.extensions import db
-from awards_app.models import BoardVote, Cycle, Decision, Nomination, Recommendation
+from awards_app.models import BoardVote, Cycle, Decision, Nomination, Recommendation, User
 from awards_app.models.decisions import VOTES
 from awards_app.services import (
     N_,
@@ -23,6 +25,7 @@ from awards_app.services import (
     Refusal,
     ServiceError,
     audit,
+    conflicts,
     facts,
     outbox,
     transitions,
@@ -73,7 +76,8 @@ def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | No
         raise Forbidden("board.members_only", N_("Only Executive Committee members vote."))
     if vote not in VOTES:
         raise ServiceError("board.vote", N_("Approve, reject, abstain or recuse."), field="vote")
-    if not permissions.may_vote(actor, recommendation, vote):
+    tied = bool(conflicts.board_member_ties(actor, recommendation.laureate_nomination_ids))
+    if not permissions.may_vote(actor, vote, tied):
         raise Forbidden("board.conflicted", N_("You nominated, are, belong to the organisation of, or have a "
                                                "conflict of interest with a proposed laureate: you may only "
                                                "recuse on this decision."))
@@ -278,17 +282,19 @@ def propose_amendment(actor, cycle: Cycle, laureate_ids, reason: str) -> Recomme
 
 def board_progress(cycle: Cycle) -> dict:
     """The proposal before the board and the history of past ones, with
-    their votes: what the board page and the chair's view show alike."""
+    their votes (and the voters' names, read with them): what the board page
+    and the chair's view show alike."""
     history = proposals(cycle)
     votes = {p.id: [] for p in history}
     for vote in db.session.scalars(select(BoardVote).where(BoardVote.recommendation_id.in_(votes))
+                                   .options(selectinload(BoardVote.user).selectinload(User.person))
                                    .order_by(BoardVote.id)):
         votes[vote.recommendation_id].append(vote)
     current = next((p for p in history if p.status == "pending"), None)
-    cast = [v for v in votes.get(current.id, []) if v.vote != "recused"] if current else []
+    counts = {v: 0 for v in VOTES} | Counter(v.vote for v in votes.get(current.id, [])) if current else {}
     return {"proposal": current, "history": [p for p in history if p is not current], "votes_by": votes,
-            "cast": len(cast), "quorum": cycle.setting("board_quorum"),
-            "counts": vote_counts(current) if current else {}}
+            "cast": sum(n for v, n in counts.items() if v != "recused"), "quorum": cycle.setting("board_quorum"),
+            "counts": counts}
 
 
 def final_decision(cycle: Cycle) -> Decision | None:

@@ -119,8 +119,11 @@ def withdraw_judge(actor, cycle: Cycle, member: PanelMember, reason: str) -> lis
     sheets = db.session.scalars(select(Assignment).join(Nomination).where(
         Nomination.cycle_id == cycle.id, Assignment.judge_id == member.user_id).order_by(Assignment.id)).all()
     codes = {c.id: c.code for c in cycle.criteria}
+    scores_of: dict[int, list[Score]] = {sheet.id: [] for sheet in sheets}
+    for score in db.session.scalars(select(Score).where(Score.assignment_id.in_(scores_of)).order_by(Score.id)):
+        scores_of[score.assignment_id].append(score)
     for sheet in sheets:
-        scores = db.session.scalars(select(Score).where(Score.assignment_id == sheet.id)).all()
+        scores = scores_of[sheet.id]
         entry = {"nomination_id": sheet.nomination_id, "judge_id": sheet.judge_id, "sheet_state": sheet.sheet_state,
                  "scores": {codes[s.criterion_id]: s.value for s in scores}, "reason": f"judge withdrawn: {reason}"}
         audit.record(actor, "assignment.removed", sheet, entry, cycle_id=cycle.id)

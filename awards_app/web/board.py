@@ -13,11 +13,11 @@ from wtforms import RadioField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from awards_app import permissions
 from awards_app.extensions import db
 from awards_app.i18n import labels
 from awards_app.models import Cycle, Nomination
 from awards_app.permissions import role_required
+from awards_app.services import conflicts as conflict_service
 from awards_app.services import decisions
 from awards_app.services import laureates as laureate_registry
 from awards_app.web import carry_out
@@ -28,9 +28,10 @@ bp = Blueprint("board", __name__)
 VOTE_CHOICES = [("approve", _l("Approve")), ("reject", _l("Reject")), ("abstain", _l("Abstain")),
                 ("recused", _l("Recuse myself (conflict of interest)"))]
 
-# Why a member may only recuse, as the page tells them (permissions.board_conflicts).
+# Why a member may only recuse, as the page tells them (services.conflicts.board_member_ties).
 CONFLICT_REASONS = {
     "nominator": _l("You nominated %(candidate)s."),
+    "endorser": _l("You endorsed %(candidate)s."),
     "self": _l("You are %(candidate)s."),
     "same_organisation": _l("You belong to the organisation of %(candidate)s."),
     "conflict": _l("You have a conflict of interest with %(candidate)s."),
@@ -59,7 +60,7 @@ def _conflict_reasons(proposal) -> list[str]:
     if proposal is None:
         return []
     return [str(CONFLICT_REASONS[kind]) % {"candidate": nomination.candidate}
-            for nomination, kind in permissions.board_conflicts(current_user, proposal)]
+            for nomination, kind in conflict_service.board_member_ties(current_user, proposal.laureate_nomination_ids)]
 
 
 def _cycle_nominations(cycle: Cycle) -> dict[int, Nomination]:
