@@ -223,7 +223,7 @@ def _amendment_laureates(cycle: Cycle, laureate_ids, current: Decision) -> list[
     nominations of this cycle, screened eligible and still in it, at least
     one and at most the cycle's maximum, and not the decision as it stands."""
     ids = list(dict.fromkeys(int(i) for i in laureate_ids or []))
-    limit = cycle.max_laureates if cycle.max_laureates is not None else cycle.setting("max_laureates")
+    limit = cycle.max_laureates  # set when the cycle is created (the award's default or the secretariat's)
     if not ids:
         raise ServiceError("amendment.laureates_required", N_("Choose at least one laureate."), field="laureates")
     found = {n.id: n for n in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id,

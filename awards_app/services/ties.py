@@ -58,8 +58,10 @@ def tie_of(cycle: Cycle) -> Tie | None:
     group = next((t.nomination_ids for t in unvoted.tie_breaks
                   if t.step == aggregation.PANEL_VOTE and boundary <= set(t.nomination_ids)),
                  unvoted.boundary_tie)
-    return Tie(nomination_ids=tuple(group), chain=chain_of(cycle), result=recommendations.rank(cycle),
-               vote=recommendations.latest_tie_vote(cycle))
+    vote = recommendations.latest_tie_vote(cycle)
+    # With no vote recorded, the ranking with the vote is the one just made.
+    return Tie(nomination_ids=tuple(group), chain=chain_of(cycle),
+               result=recommendations.rank(cycle) if vote is not None else unvoted, vote=vote)
 
 
 def _conflicted(judge_ids: set[int], nomination_ids: set[int]) -> set[tuple[int, int]]:
