@@ -22,8 +22,9 @@ def resolve(actor, conflict: ConflictOfInterest, action: str, rationale: str | N
         return
     cycle = conflict.nomination.cycle
     if cycle.state in cycle.award_type.workflow.awaiting_ratification_states:
-        recommendations.withdraw(actor, cycle, f"conflict of interest confirmed ({conflict.kind}): judge "
-                                              f"{conflict.judge_id}, nomination {conflict.nomination_id}")
+        # Shown to the board and the chair as the proposal's fate: names, not ids.
+        recommendations.withdraw(actor, cycle, f"conflict of interest confirmed: {conflict.judge.name} "
+                                              f"and {conflict.nomination.candidate}")
     elif cycle.state in ("ratified", "announced"):
         _flag_to_board(actor, cycle, conflict)
 
