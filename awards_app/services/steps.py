@@ -26,8 +26,7 @@ def _service_events(cycle: Cycle) -> dict[str, dict]:
 
 def offered(user, cycle: Cycle) -> list[str]:
     """The events this user may fire by hand on the cycle now."""
-    barred = _service_events(cycle)
-    return [e for e in transitions.cycle_events_for(user, cycle) if e not in barred]
+    return on_the_page(user, cycle)[0]
 
 
 # Fired by a service once what it needs is recorded (the conflicts' recusals
@@ -35,12 +34,14 @@ def offered(user, cycle: Cycle) -> list[str]:
 _AFTER_A_SERVICE = ("withdraw_recommendation",)
 
 
-def waiting(user, cycle: Cycle) -> list[tuple[str, list[dict]]]:
-    """The steps this user could take by hand but may not yet, each with the
-    rules holding it back (the cycle page's "not yet")."""
+def on_the_page(user, cycle: Cycle) -> tuple[list[str], list[tuple[str, list[dict]]]]:
+    """(the events this user may fire by hand now, the steps they could take
+    by hand but may not yet with the rules holding each back: the cycle
+    page's "not yet")."""
     barred = _service_events(cycle)
-    return [(event, rules) for event, rules in transitions.cycle_events_waiting_for(user, cycle)
-            if event not in barred and event not in _AFTER_A_SERVICE]
+    offered, waiting = transitions.cycle_steps_for(user, cycle)
+    return ([e for e in offered if e not in barred],
+            [(event, rules) for event, rules in waiting if event not in barred and event not in _AFTER_A_SERVICE])
 
 
 def fire(actor, cycle: Cycle, event: str, *, as_role: str | None = None, expected_version: int | None = None,

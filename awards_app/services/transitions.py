@@ -136,27 +136,26 @@ def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = N
 
 def cycle_events_for(user, cycle: Cycle) -> list[str]:
     """The events this user may fire on the cycle now (what the page offers)."""
-    wf = cycle.award_type.workflow
-    now = facts.cycle_facts(cycle)
-    events: list[str] = []
-    for role in _roles_on_cycle(user, cycle, None):
-        events += [e for e in wf.cycle_events(cycle.state, role, now) if e not in events]
-    return events
+    return cycle_steps_for(user, cycle)[0]
 
 
-def cycle_events_waiting_for(user, cycle: Cycle) -> list[tuple[str, list[dict]]]:
-    """The steps this user could take on the cycle but may not yet, each with
-    the rules that hold it back, so the page says what is missing instead of
-    showing no button at all."""
+def cycle_steps_for(user, cycle: Cycle) -> tuple[list[str], list[tuple[str, list[dict]]]]:
+    """(the events this user may fire on the cycle now, the ones they could
+    fire but may not yet, each with the rules that hold it back), read from
+    one gathering of the cycle's facts: the page says what is missing
+    instead of showing no button at all."""
     wf = cycle.award_type.workflow
     now = facts.cycle_facts(cycle)
-    offered = set(cycle_events_for(user, cycle))
+    roles = _roles_on_cycle(user, cycle, None)
+    offered: list[str] = []
+    for role in roles:
+        offered += [e for e in wf.cycle_events(cycle.state, role, now) if e not in offered]
     waiting: dict[str, list[dict]] = {}
-    for role in _roles_on_cycle(user, cycle, None):
+    for role in roles:
         for event, refused in wf.cycle_events_waiting(cycle.state, role, now):
             if event not in offered and event not in waiting:
                 waiting[event] = [{"rule": r.rule, "message": r.message} for r in refused]
-    return list(waiting.items())
+    return offered, list(waiting.items())
 
 
 def preview_cycle_event(cycle: Cycle, event: str, role: str) -> list[dict]:

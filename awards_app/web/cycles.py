@@ -39,11 +39,11 @@ class CycleForm(Form):
 @login_required
 def show(cycle_id: int):
     cycle = db.get_or_404(Cycle, cycle_id)
-    events = steps.offered(current_user, cycle)
+    events, waiting = steps.on_the_page(current_user, cycle)
     from awards_app.services.panels import is_chair
 
     return render_template("cycles/show.html", cycle=cycle, events=events, rules=_rules_in_force(cycle),
-                           waiting=steps.waiting(current_user, cycle),
+                           waiting=waiting,
                            confirm=CONFIRM, unscreened=_unscreened_before_judging(cycle, "open_judging"),
                            is_chair=is_chair(current_user, cycle),
                            refused=request.args.getlist("refused"))
