@@ -43,11 +43,15 @@ def _delegations(cycle: Cycle, countries: list[str]) -> list[Delegation]:
 
 
 class _People:
+    """The demo accounts by their local part (people.chair), each looked up once."""
+
     def __init__(self, domain: str):
         self.domain = domain
 
     def __getattr__(self, local: str):
-        return users.find_by_email(f"{local}@{self.domain}")
+        user = users.find_by_email(f"{local}@{self.domain}")
+        setattr(self, local, user)  # found once; later reads skip __getattr__
+        return user
 
 
 def _submitted_delegations(people, cycle: Cycle, countries: list[str], statement: str) -> list[Nomination]:
