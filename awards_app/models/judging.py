@@ -17,6 +17,11 @@ CONFLICT_KINDS = (
     "collaborator", "financial", "other",
 )
 CONFLICT_SOURCES = ("declared", "detected")
+# How sure detection is that two spellings are one person or organisation
+# (judging.identity): certain (same email, same normalised name) or possible
+# (initials, transliteration, a near miss), which the chair decides. A
+# declared conflict and a match by id have no tier.
+CONFLICT_TIERS = ("certain", "possible")
 # open and confirmed hide the nomination from the judge; waived and dismissed
 # carry the chair's written rationale.
 CONFLICT_STATUSES = ("open", "confirmed", "waived", "dismissed")
@@ -121,6 +126,7 @@ class ConflictOfInterest(db.Model):
         CheckConstraint(check_in("kind", CONFLICT_KINDS), name="kind"),
         CheckConstraint(check_in("source", CONFLICT_SOURCES), name="source"),
         CheckConstraint(check_in("status", CONFLICT_STATUSES), name="status"),
+        CheckConstraint(check_in("tier", CONFLICT_TIERS), name="tier"),
         CheckConstraint(
             "status NOT IN ('waived', 'dismissed') OR rationale IS NOT NULL",
             name="waiver_has_rationale",
@@ -134,6 +140,7 @@ class ConflictOfInterest(db.Model):
     source: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="open")
     rule: Mapped[str | None] = mapped_column(String(64))
+    tier: Mapped[str | None] = mapped_column(String(16))
     evidence: Mapped[dict] = mapped_column(JSONType(), default=dict)
     evidence_hash: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)  # the judge's own words when declared

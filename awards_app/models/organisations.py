@@ -72,8 +72,12 @@ class Organisation(db.Model):
     # Deactivated: gone or merged; kept for the history that names it, no
     # longer offered in forms.
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Merged by the secretariat into another record (one organisation entered
+    # twice): everything that named this one now names that one.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
 
     country: Mapped[Country] = relationship()
+    merged_into: Mapped["Organisation | None"] = relationship(remote_side=[id])
     aliases: Mapped[list["OrganisationAlias"]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationAlias.name")
 
