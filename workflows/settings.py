@@ -131,6 +131,9 @@ SETTINGS: tuple[Setting, ...] = (
             "each required field."),
     Setting("detect_same_country", "bool", True, "Whether a judge from the candidate's country is flagged "
             "as a possible conflict of interest."),
+    Setting("identity_threshold", "number", 90, "How alike, out of 100, two differently written names must "
+            "be for detection to raise a possible conflict for the chair to decide (judging.identity).",
+            minimum=80, below=100.01),
     Setting("hide_nominator_from_judges", "bool", False, "Whether judges' score sheets leave out who "
             "nominated the candidate."),
     # --- the board
@@ -179,6 +182,7 @@ _RULE_MESSAGES = {
     "settings.board_quorum": N_("The board quorum must be at least one vote."),
     "settings.board_majority": N_("The board majority is a share of votes from 0.5 up to (not including) 1."),
     _YOUNG_AGES: N_("The young age group needs a minimum age not above its maximum."),
+    "settings.identity_threshold": N_("How alike two names must be is a number from 80 to 100."),
 }
 
 # Checks across the settings that share a rule: a range must not be empty.

@@ -336,6 +336,10 @@ class ConflictOfInterest(Strict):
     source = fields.String()
     status = fields.String()
     rule = fields.String(allow_none=True)
+    # certain, or possible (the chair decides); none for a declared conflict.
+    tier = fields.String(allow_none=True)
+    # The two spellings detection matched and the identity rule.
+    evidence = fields.Dict()
     note = fields.String(allow_none=True)
     rationale = fields.String(allow_none=True)
     resolved_at = fields.DateTime(allow_none=True)

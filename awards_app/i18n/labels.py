@@ -117,6 +117,7 @@ SETTINGS = {
     "max_load_per_judge": _l("Most nominations per judge"),
     "cover_fields": _l("Every nomination gets a judge for each required field"),
     "detect_same_country": _l("A judge of the candidate's country is a possible conflict"),
+    "identity_threshold": _l("How alike two names must be to be a possible conflict (out of 100)"),
     "hide_nominator_from_judges": _l("Judges do not see who nominated"),
     "board_quorum": _l("Board quorum (votes)"),
     "board_majority": _l("Board majority (share of votes)"),
@@ -181,7 +182,48 @@ VOTES = {
     "recused": _l("Recused"),
 }
 
+# How detection matched two spellings (judging.identity), as the chair reads it.
+IDENTITY_RULES = {
+    "identity.same_email": _l("the same email address (case, dots and +tags aside where the mailbox ignores them)"),
+    "identity.same_name": _l("the same name, however written (accents, letters such as ü/ue or ß/ss, case, "
+                             "punctuation, spacing, word order)"),
+    "identity.initials": _l("initials and middle names that fit the same person"),
+    "identity.transliteration": _l("the same name in another transliteration"),
+    "identity.fuzzy_name": _l("nearly the same name"),
+    "organisation.same_name": _l("the same organisation name, however written or abbreviated"),
+    "organisation.alias": _l("another name the register gives the organisation"),
+    "organisation.fuzzy": _l("nearly the same organisation name"),
+}
+
+# Who the judge matched among the people a nomination names.
+STANDINGS = {
+    "candidate": _l("the candidate"),
+    "member": _l("a member of the delegation"),
+    "nominator": _l("the nominator"),
+    "endorser": _l("an endorser"),
+    "declared": _l("a person the nominator declared close to the candidate"),
+}
+
+PARTICIPANT_ROLES = {
+    "participant": _l("participant"),
+    "leader": _l("delegation leader"),
+    "teacher": _l("teacher"),
+    "guide": _l("guide"),
+}
+
+# How sure detection is (ConflictOfInterest.tier).
+TIERS = {"certain": _l("certain"), "possible": _l("possible: the chair decides")}
+
 EVIDENCE = {
+    "match": _l("Found by"),
+    "as": _l("Matched"),
+    "judge_side": _l("On the judge's side"),
+    "nomination_side": _l("On the nomination"),
+    "score": _l("Likeness (out of 100)"),
+    "canonical": _l("Mailbox"),
+    "script": _l("Script"),
+    "alias": _l("Other name"),
+    "role": _l("Role"),
     "email": _l("Email"),
     "judge_name": _l("Judge's name"),
     "candidate_name": _l("Candidate's name"),

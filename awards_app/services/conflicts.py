@@ -16,8 +16,10 @@ from awards_app.models import (
     Delegation,
     JudgeProfile,
     Nomination,
+    Organisation,
     Panel,
     PanelMember,
+    Person,
     User,
 )
 from awards_app.models.judging import CONFLICT_KINDS
@@ -35,34 +37,65 @@ from judging import conflicts as conflict_rules
 # `hides` and `is_hidden_from` stay importable from here for the services that filter by it.
 
 
+def _organisation_name(organisation) -> conflict_rules.OrganisationName | None:
+    if organisation is None:
+        return None
+    return conflict_rules.OrganisationName(organisation.id, organisation.name,
+                                           tuple(a.name for a in organisation.aliases))
+
+
 def _judge_identities(users) -> list[conflict_rules.JudgeIdentity]:
+    """Judges as detection compares them: every address of the person, their
+    organisation with its other names, the relations they declared."""
     profiles = {p.user_id: p for p in db.session.scalars(
         select(JudgeProfile).where(JudgeProfile.user_id.in_([u.id for u in users])))}
     return [conflict_rules.JudgeIdentity(
         id=u.id, email=u.email, name=u.person.name, organisation_id=u.person.organisation_id,
-        country_id=u.person.country_id,
+        country_id=u.person.country_id, emails=tuple(e for e in (u.person.email,) if e),
+        organisation=_organisation_name(u.person.organisation),
         relations=tuple(profiles[u.id].relations) if u.id in profiles else ()) for u in users]
 
 
 def _candidate_identities(nominations) -> list[conflict_rules.CandidateIdentity]:
+    """Each nomination with everyone it names: the candidate (or a
+    delegation's participants and adults), the nominator as a person, the
+    endorsers, and the people the nominator declared close."""
     identities = []
     for n in nominations:
+        members = ()
         if n.candidate_kind == "individual":
             p = n.candidate_person
-            name, email, org_id, country_id = p.name, p.email, p.organisation_id, p.country_id
+            name, email, organisation, country_id = p.name, p.email, p.organisation, p.country_id
         elif n.candidate_kind == "delegation":
             d = n.candidate_delegation
-            name, email, org_id, country_id = d.name, None, d.organisation_id, d.organisation.country_id
+            name, email, organisation, country_id = d.name, None, d.organisation, d.organisation.country_id
+            members = tuple(conflict_rules.Someone(m.name, role=m.role) for m in d.participants)
         else:
-            o = n.candidate_organisation
-            name, email, org_id, country_id = o.name, None, o.id, o.country_id
+            organisation = n.candidate_organisation
+            name, email, country_id = organisation.name, None, organisation.country_id
+        nominator = n.nominator
         identities.append(conflict_rules.CandidateIdentity(
-            nomination_id=n.id, kind=n.candidate_kind, name=name, email=email, organisation_id=org_id,
-            country_id=country_id, nominator_user_id=n.nominator_id,
-            endorser_emails=tuple(e.email for e in n.endorsements),
-            endorser_names=tuple(e.endorser_name for e in n.endorsements if e.endorser_name),
+            nomination_id=n.id, kind=n.candidate_kind, name=name, email=email,
+            organisation_id=organisation.id if organisation else None, country_id=country_id,
+            organisation=_organisation_name(organisation), members=members,
+            nominator_user_id=n.nominator_id,
+            nominator=conflict_rules.Someone(nominator.person.name, nominator.email) if nominator else None,
+            endorsers=tuple(conflict_rules.Someone(e.endorser_name, e.email) for e in n.endorsements),
             relations=tuple(n.declared_relations or ())))
     return identities
+
+
+def _with_identities():
+    """What _candidate_identities reads, loaded in a few queries whatever the cycle's size."""
+    person = (selectinload(Nomination.candidate_person).selectinload(Person.organisation)
+              .selectinload(Organisation.aliases))
+    delegation = selectinload(Nomination.candidate_delegation)
+    return (selectinload(Nomination.endorsements),
+            selectinload(Nomination.nominator).selectinload(User.person),
+            person,
+            delegation.selectinload(Delegation.organisation).selectinload(Organisation.aliases),
+            delegation.selectinload(Delegation.participants),
+            selectinload(Nomination.candidate_organisation).selectinload(Organisation.aliases))
 
 
 # How a board member's tie to a proposed laureate is named on the board's page;
@@ -79,9 +112,7 @@ def board_member_ties(user, nomination_ids) -> list[tuple[Nomination, str]]:
     if not ids or getattr(user, "id", None) is None:
         return []
     nominations = list(db.session.scalars(
-        select(Nomination).where(Nomination.id.in_(ids)).order_by(Nomination.id)
-        .options(selectinload(Nomination.endorsements),
-                 selectinload(Nomination.candidate_delegation).selectinload(Delegation.organisation))))
+        select(Nomination).where(Nomination.id.in_(ids)).order_by(Nomination.id).options(*_with_identities())))
     findings = conflict_rules.detect(_judge_identities([user]), _candidate_identities(nominations),
                                      same_country=False)
     ties = {(f.nomination_id, f.kind if f.kind in BOARD_TIE_KINDS else "conflict") for f in findings}
@@ -96,14 +127,14 @@ def board_member_ties(user, nomination_ids) -> list[tuple[Nomination, str]]:
 def panel_judges(cycle: Cycle) -> list[User]:
     return list(db.session.scalars(
         select(User).join(PanelMember, PanelMember.user_id == User.id).join(Panel)
-        .where(Panel.cycle_id == cycle.id).options(selectinload(User.person))))
+        .where(Panel.cycle_id == cycle.id)
+        .options(selectinload(User.person).selectinload(Person.organisation).selectinload(Organisation.aliases))))
 
 
 def _cycle_nominations(cycle: Cycle, nomination_ids=None) -> list[Nomination]:
     query = (select(Nomination).where(Nomination.cycle_id == cycle.id,
                                       Nomination.state.in_(ACTIVE_NOMINATION_STATES))
-             .options(selectinload(Nomination.endorsements),
-                      selectinload(Nomination.candidate_delegation).selectinload(Delegation.organisation)))
+             .options(*_with_identities()))
     if nomination_ids is not None:
         query = query.where(Nomination.id.in_(nomination_ids))
     return list(db.session.scalars(query))
@@ -132,9 +163,9 @@ def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[Confli
     nominations = nominations if nominations is not None else _cycle_nominations(cycle)
     if not judges or not nominations:
         return []
-    same_country = cycle.setting("detect_same_country")
     findings = conflict_rules.detect(_judge_identities(judges), _candidate_identities(nominations),
-                                     same_country=same_country)
+                                     same_country=cycle.setting("detect_same_country"),
+                                     threshold=cycle.setting("identity_threshold"))
     existing = {(c.judge_id, c.nomination_id, c.kind): c for c in db.session.scalars(
         select(ConflictOfInterest).where(
             ConflictOfInterest.source == "detected",
@@ -146,11 +177,11 @@ def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[Confli
         row = existing.get((f.judge_id, f.nomination_id, kind))
         if row is None:
             row = ConflictOfInterest(judge_id=f.judge_id, nomination_id=f.nomination_id, kind=kind,
-                                     source="detected", status="open", rule=f.rule,
+                                     source="detected", status="open", rule=f.rule, tier=f.tier,
                                      evidence=f.evidence, evidence_hash=f.evidence_hash)
             db.session.add(row)
         elif row.evidence_hash != f.evidence_hash:
-            row.evidence, row.evidence_hash, row.rule = f.evidence, f.evidence_hash, f.rule
+            row.evidence, row.evidence_hash, row.rule, row.tier = f.evidence, f.evidence_hash, f.rule, f.tier
             if row.status == "dismissed":
                 row.status, row.rationale, row.resolved_by_id, row.resolved_at = "open", None, None, None
         else:
@@ -164,7 +195,7 @@ def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[Confli
     audit.record_many(actor, [audit.PendingEvent(
         "conflict.detected", row,
         {"judge_id": row.judge_id, "nomination_id": row.nomination_id, "kind": row.kind,
-         "rule": row.rule, "evidence": row.evidence, "status": row.status},
+         "rule": row.rule, "tier": row.tier, "evidence": row.evidence, "status": row.status},
         cycle_id=cycle.id) for row in changed])
     return changed
 

@@ -91,12 +91,21 @@ def show(cycle_id: int):
     return _render(_cycle_for_panel(cycle_id))
 
 
+# Evidence values that are codes: the identity rule, who was matched, a delegation member's role.
+_EVIDENCE_WORDS = {"match": labels.IDENTITY_RULES, "as": labels.STANDINGS, "role": labels.PARTICIPANT_ROLES}
+# The order the chair reads a finding in: how it was found, then the two spellings.
+_EVIDENCE_ORDER = ("match", "as", "judge_side", "nomination_side", "score", "canonical", "alias", "role")
+
+
 def _evidence(evidence: dict) -> list[tuple[str, str]]:
     """A conflict's evidence as (label, value) people read: ids become the
     names they stand for, a declared relation its own fields."""
     locale = str(get_locale())
     lines = []
-    for key, value in sorted((evidence or {}).items()):
+    ordered = sorted((evidence or {}).items(),
+                     key=lambda item: (_EVIDENCE_ORDER.index(item[0]) if item[0] in _EVIDENCE_ORDER
+                                       else len(_EVIDENCE_ORDER), item[0]))
+    for key, value in ordered:
         if key == "organisation_id" and value:
             found = db.session.get(Organisation, value)
             value = found.name if found else value
@@ -108,6 +117,8 @@ def _evidence(evidence: dict) -> list[tuple[str, str]]:
             value = found.name if found else value
         elif key == "relation" and isinstance(value, dict) and value.get("kind"):
             value = {**value, "kind": labels.kind_label(value["kind"])}
+        elif key in _EVIDENCE_WORDS and value in _EVIDENCE_WORDS[key]:
+            value = str(_EVIDENCE_WORDS[key][value])
         lines.append((str(labels.EVIDENCE.get(key, key.replace("_", " "))),
                       labels.readable(value, labels.EVIDENCE)))
     return lines
@@ -135,7 +146,8 @@ def _render(cycle: Cycle, new_judge_form=None, status=200):
         if cycle.state == "screening" else [],
         member_form=_member_form(panel), resolve_form=ResolveForm(formdata=None),
         new_judge_form=new_judge_form or NewJudgeForm(formdata=None, prefix=NEW_JUDGE),
-        may_invite=current_user.has_role("admin"), label=expertise.label, evidence=_evidence), status
+        may_invite=current_user.has_role("admin"), label=expertise.label, evidence=_evidence,
+        tier_label=lambda tier: str(labels.TIERS.get(tier, tier))), status
 
 
 @bp.route("/cycles/<int:cycle_id>/panel/members", methods=["POST"])
