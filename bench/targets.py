@@ -36,35 +36,50 @@ def assignment(runs: int = 3) -> dict:
 # ------------------------------------------------------------------ conflicts
 
 
-def _identities(n_nominations=2000, n_judges=600, seed=2024):
-    """A cycle of that size as judging.conflicts sees it: names and emails that
-    mostly differ, organisations and countries drawn from MILSET-sized sets,
-    endorsers, relations declared by nominators and by judges."""
-    from awards_app.demo.scale import FIRST, LAST
-    from judging.conflicts import CandidateIdentity, JudgeIdentity
+def _identities(n_individuals=5200, n_delegations=100, n_judges=3000, seed=2024):
+    """Issue 18's size as judging.conflicts sees it: 6,000 candidates (5,200
+    individuals and 100 delegations of eight) and 3,000 judges, with names
+    and emails that mostly differ (bench_identity's population), organisations
+    and countries drawn from MILSET-sized sets, 301 nominators as persons, an
+    endorser per nomination, relations declared by nominators and by judges."""
+    from bench.bench_identity import _name
+    from judging.conflicts import CandidateIdentity, JudgeIdentity, OrganisationName, Someone
 
     rng = random.Random(seed)
+    kinds = ("Science Club", "University", "Foundation", "Youth Association", "Academy")
+    organisations = [OrganisationName(i, f"{_name(rng).split()[-1]} {rng.choice(kinds)}") for i in range(400)]
+    nominators = [_name(rng) for _ in range(301)]
+
+    def person():
+        return _name(rng)
+
     candidates = []
-    for i in range(n_nominations):
-        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    for i in range(n_individuals + n_delegations):
+        organisation = rng.choice(organisations)
+        delegation = i >= n_individuals
         candidates.append(CandidateIdentity(
-            nomination_id=i, kind="individual", name=name, email=f"c{i}@example.org",
-            organisation_id=rng.randint(1, 400), country_id=rng.randint(1, 120),
-            nominator_user_id=10_000 + rng.randint(0, 300),
-            endorser_emails=(f"e{i}a@example.org", f"e{i}b@example.org"),
-            endorser_names=(f"{rng.choice(FIRST)} {rng.choice(LAST)}",),
-            relations=({"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "email": None, "kind": "family"},)
-            if rng.random() < 0.1 else ()))
+            nomination_id=i, kind="delegation" if delegation else "individual",
+            name=f"Delegation {i}" if delegation else person(), email=None if delegation else f"c{i}@example.org",
+            organisation_id=organisation.id, organisation=organisation, country_id=rng.randint(1, 120),
+            members=tuple(Someone(person(), role="participant") for _ in range(8)) if delegation else (),
+            nominator_user_id=10_000 + (k := rng.randint(0, 300)),
+            nominator=Someone(nominators[k], f"n{k}@example.org"),
+            endorsers=(Someone(person(), f"e{i}a@example.org"), Someone(None, f"e{i}b@example.org")),
+            relations=({"name": person(), "email": None, "kind": "family"},) if rng.random() < 0.1 else ()))
     judges = [JudgeIdentity(
-        id=20_000 + j, email=f"j{j}@example.org", name=f"{rng.choice(FIRST)} Q. {rng.choice(LAST)}",
-        organisation_id=rng.randint(1, 400) if rng.random() < 0.5 else None, country_id=rng.randint(1, 120),
-        relations=({"name": candidates[rng.randrange(n_nominations)].name, "email": None, "kind": "collaborator"},)
-        if rng.random() < 0.5 else ()) for j in range(n_judges)]
+        id=20_000 + j, email=f"j{j}@example.org", name=_name(rng),
+        organisation_id=organisation.id if organisation else None, organisation=organisation,
+        country_id=rng.randint(1, 120),
+        relations=({"name": rng.choice(candidates).name, "email": None, "kind": "collaborator"},)
+        if rng.random() < 0.5 else ())
+        for j, organisation in ((j, rng.choice(organisations) if rng.random() < 0.5 else None)
+                                for j in range(n_judges))]
     return judges, candidates
 
 
 def conflicts(runs: int = 3) -> dict:
-    """judging.conflicts.detect over 2,000 candidates x 600 judges (same-country on)."""
+    """judging.conflicts.detect over 6,000 candidates (100 delegations of
+    eight among them) x 3,000 judges (same-country on), by identity."""
     from judging import conflicts as conflict_rules
 
     judges, candidates = _identities()
@@ -74,8 +89,11 @@ def conflicts(runs: int = 3) -> dict:
         found = conflict_rules.detect(judges, candidates, same_country=True)
         times.append(time.perf_counter() - start)
     times.sort()
+    named = {(p.name, p.emails) for p in conflict_rules._people(candidates)[0]}
     return {"seconds": times[len(times) // 2], "min": times[0], "runs": runs, "findings": len(found),
-            "pairs": len(judges) * len(candidates)}
+            "candidate_persons": sum(len(c.members) or 1 for c in candidates), "judges": len(judges),
+            "persons_named": len(named),
+            "possible": sum(f.tier == "possible" for f in found)}
 
 
 def conflicts_service(url: str | None = None) -> dict:

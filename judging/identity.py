@@ -33,7 +33,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import permutations
+from itertools import combinations, permutations
 
 from anyascii import anyascii
 from rapidfuzz.distance import Indel
@@ -375,7 +375,7 @@ def match_all(left, right, threshold: float = DEFAULT_THRESHOLD) -> list[PairMat
     common, or one when an initial may stand for a word (J. Michael Smith
     and John M. Smith share only Smith)."""
     people = list(right)
-    sizes = [_needs(p) for p in people]
+    singles = {i for i, p in enumerate(people) if _needs(p) == 1}
     by_key, by_word = defaultdict(set), defaultdict(set)
     for i, person in enumerate(people):
         for key in _exact_keys(person):
@@ -385,25 +385,31 @@ def match_all(left, right, threshold: float = DEFAULT_THRESHOLD) -> list[PairMat
                 by_word[key].add(i)
     found = []
     for person in left:
-        for i in _candidates(person, by_key, by_word, sizes):
+        for i in _candidates(person, by_key, by_word, singles):
             if match := match_persons(person, people[i], threshold):
                 found.append(PairMatch(person.id, people[i].id, match))
     return found
 
 
-def _candidates(person, by_key, by_word, sizes) -> list[int]:
+def _candidates(person, by_key, by_word, singles) -> list[int]:
+    """The right-hand persons to compare with this one: a shared exact key,
+    or enough shared words (see match_all), found with set operations
+    rather than by counting each hit: a common first name's bucket holds
+    thousands."""
     chosen = set()
     for key in _exact_keys(person):
         chosen |= by_key.get(key, set())
-    words = _block_words(person)
-    hits = defaultdict(int)
-    for word in words:
-        for i in set().union(*(by_word.get(key, ()) for key in _word_keys(word, True))):
-            hits[i] += 1
-    needs = _needs(person)
-    for i, count in hits.items():
-        if count >= min(needs, sizes[i]):
-            chosen.add(i)
+    hits = [set().union(*(by_word.get(key, ()) for key in _word_keys(word, True)))
+            for word in _block_words(person)]
+    if not hits:
+        return sorted(chosen)
+    if _needs(person) <= 1:
+        chosen.update(*hits)
+    else:
+        # Two words in common, or one with a person whose name has only one.
+        for a, b in combinations(hits, 2):
+            chosen |= a & b
+        chosen |= singles.intersection(*hits) if len(hits) == 1 else singles & set().union(*hits)
     return sorted(chosen)
 
 

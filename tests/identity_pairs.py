@@ -3,14 +3,15 @@ is scored, shared by tests/test_identity.py and bench/bench_identity.py.
 
 Each row: kind, expected tier (certain, possible, or none for a decoy),
 the two spellings, and for organisation aliases the declared group
-("a|b"). A kind is of one expectation: certain kinds must all be found as
+("a|b"). A delegation row pairs a judge with a delegation's members
+("a; b; c"), scored through conflict detection (judging.conflicts). A kind is of one expectation: certain kinds must all be found as
 certain, possible kinds found at least as possible, decoys not matched."""
 
 import csv
 from collections import defaultdict
 from pathlib import Path
 
-from judging import identity
+from judging import conflicts, identity
 
 PAIRS = Path(__file__).parent / "data" / "identity_pairs.csv"
 THRESHOLD = identity.DEFAULT_THRESHOLD
@@ -24,12 +25,26 @@ def rows() -> list[dict]:
 def judge(row: dict) -> identity.Match | None:
     """What the module says of one pair."""
     kind, left, right = row["kind"], row["left"], row["right"]
+    if "delegation_members" in kind:
+        return _delegation(left, right.split("; "))
     if "emails" in kind:
         return identity.match_emails(left, right)
     if "organisation" in kind:
         aliases = [row["aliases"].split("|")] if row["aliases"] else ()
         return identity.match_organisations(left, right, aliases=aliases, threshold=THRESHOLD)
     return identity.match_names(left, right, threshold=THRESHOLD)
+
+
+def _delegation(judge_name: str, members: list[str]) -> identity.Match | None:
+    """A judge against a delegation's members, through conflict detection:
+    the finding's tier and identity rule, as a Match."""
+    judge = conflicts.JudgeIdentity(id=1, email="judge@example.org", name=judge_name)
+    delegation = conflicts.CandidateIdentity(nomination_id=1, kind="delegation", name="Delegation",
+                                             members=tuple(conflicts.Someone(m, role="participant")
+                                                           for m in members))
+    found = [f for f in conflicts.detect([judge], [delegation], threshold=THRESHOLD)
+             if f.rule == "coi.delegation_member"]
+    return identity.Match(found[0].tier, found[0].evidence["match"], found[0].evidence) if found else None
 
 
 def hit(row: dict, found: identity.Match | None) -> bool:

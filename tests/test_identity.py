@@ -186,7 +186,8 @@ def test_the_labelled_set_is_large_and_balanced():
     assert len(positives) >= 300 and len(decoys) >= len(positives)
     kinds = {r["kind"] for r in rows}
     assert {"cyrillic_variants", "greek_variants", "arabic_variants", "latin_digraphs", "initials", "emails",
-            "organisations", "organisation_aliases", "punctuation"} <= kinds
+            "organisations", "organisation_aliases", "punctuation", "delegation_members",
+            "decoy_delegation_members"} <= kinds
     for row in rows:  # one expectation per kind
         assert {r["expected"] for r in rows if r["kind"] == row["kind"]} == {row["expected"]}
 
