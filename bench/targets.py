@@ -105,6 +105,7 @@ def conflicts_service(url: str | None = None) -> dict:
     from awards_app.extensions import db
     from awards_app.models import Cycle
     from awards_app.services import conflicts as conflict_service
+    from awards_app.services.actors import SystemActor
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url or dataset.bench_url())
     with app.app_context():
@@ -115,7 +116,7 @@ def conflicts_service(url: str | None = None) -> dict:
         cycle = next(c for c in db.session.scalars(select(Cycle).order_by(Cycle.id))
                      if c.settings.get("scale_index") == 0)
         start = time.perf_counter()
-        changed = conflict_service.detect("bench", cycle)
+        changed = conflict_service.detect(SystemActor("bench"), cycle)
         seconds = time.perf_counter() - start
         db.session.rollback()
         db.engine.dispose()

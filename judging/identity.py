@@ -273,7 +273,7 @@ def _pair(left, right, threshold):
     name rarely compete for the same word of the other, so no search over
     orders is needed."""
     (full, initials), (remaining, letters) = left, (list(right[0]), list(right[1]))
-    scores, abbreviated = [], False
+    scores, abbreviated, expanded = [], False, False
     for word, written in full:
         score, i = max(((_word_score(word, other[0]), i) for i, other in enumerate(remaining)), default=(0, -1))
         if score >= threshold:
@@ -281,7 +281,7 @@ def _pair(left, right, threshold):
             remaining.pop(i)
         elif initial := next((x for x in letters if written.startswith(x)), None):  # John M. / J. Michael
             letters.remove(initial)
-            abbreviated = True
+            abbreviated = expanded = True
         else:
             return None
     for letter in initials:
@@ -295,6 +295,11 @@ def _pair(left, right, threshold):
         abbreviated = True
     if not scores or len(scores) + abbreviated < 2:
         return None  # a surname alone says nothing about the person
+    if expanded and remaining:
+        # Each name has a full word the other lacks (Yasmin Benali and Yasmin
+        # B. Dubois, Tomás Ribeiro and Quentin T. Ribeiro): a family's two
+        # people, not one person's initial and omitted name.
+        return None
     return min(scores), min(scores) == 100, abbreviated or bool(remaining or letters)
 
 

@@ -13,6 +13,7 @@ test runs with the runtime role's rights and fails on a missing grant.
 
 import os
 
+import factory.random
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -93,6 +94,15 @@ def reset_database(app) -> None:
     from awards_app.extensions import limiter
 
     limiter.reset()  # each test starts with no failed logins counted
+
+
+@pytest.fixture(autouse=True)
+def _same_names_each_run(request):
+    """The factories' names (Faker) drawn the same way on every run of a
+    test, whichever worker runs it: conflict detection matches names that
+    are alike, so two random names that happen to look alike must fail the
+    same test every time, never one run in a thousand."""
+    factory.random.reseed_random(request.node.nodeid)
 
 
 @pytest.fixture(autouse=True)

@@ -46,6 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
+from functools import cache
 from operator import itemgetter
 from types import SimpleNamespace
 
@@ -130,6 +131,16 @@ class ScaleError(RuntimeError):
 # ------------------------------------------------------------------ writing
 
 
+@cache
+def _scalar_defaults(table) -> dict:
+    """The columns' fixed Python-side defaults (a proposal's kind, an
+    account's session epoch): the compiled INSERT binds every column that
+    has one, so a row that leaves one out must carry it, and a column added
+    later with a default needs no change here."""
+    return {c.key: c.default.arg for c in table.columns
+            if c.default is not None and c.default.is_scalar}
+
+
 class _Writer:
     """Buffers rows per table and writes them in foreign-key order with
     executemany; assigns ids and continues the audit chain."""
@@ -156,6 +167,8 @@ class _Writer:
     def add(self, table, row: dict) -> dict:
         if "id" not in row:
             row["id"] = self.next_id(table)
+        for name, value in _scalar_defaults(table).items():
+            row.setdefault(name, value)
         self.buffers.setdefault(table.name, (table, []))[1].append(row)
         self.buffered += 1
         if self.buffered >= BATCH_ROWS:
@@ -268,6 +281,16 @@ class _Phase:
         for at, (actor, action, object_type, object_id, payload, _hook) in zip(self.times, self.events,
                                                                               strict=True):
             chain.append(at, actor, action, object_type, object_id, payload, cycle_id)
+
+
+def _declared_finding(judge, target, relation) -> conflict_rules.Finding:
+    """What detection finds of a relation a judge declared with a candidate,
+    as judging.conflicts words it, so a later run of detection recognises
+    the demo's findings instead of rewriting them."""
+    found = conflict_rules.detect(
+        [conflict_rules.JudgeIdentity(judge.id, judge.email, judge.name, relations=(relation,))],
+        [conflict_rules.CandidateIdentity(target.id, "individual", target.name, target.email)], same_country=False)
+    return next(f for f in found if f.kind == relation["kind"])
 
 
 # ------------------------------------------------------------------ the base
@@ -645,8 +668,7 @@ class _CycleBuilder:
             self._row("judge_profile", **judge.profile_row)
         conflicts_by_judge: dict = {}
         for judge, target, relation in planned:
-            finding = conflict_rules.Finding(judge.id, target.id, relation["kind"], "coi.declared_by_judge",
-                                             {"relation": relation})
+            finding = _declared_finding(judge, target, relation)
             draw = rng.random()
             status = "confirmed" if draw < 0.5 or not target.eligible else ("waived" if draw < 0.75
                                                                              else "dismissed")
@@ -657,7 +679,8 @@ class _CycleBuilder:
                 blocked.add((judge.id, target.id))
             row = self._row("conflict_of_interest", judge_id=judge.id,
                        nomination_id=target.id, kind=relation["kind"], source="detected", status=status,
-                       rule=finding.rule, evidence=finding.evidence, evidence_hash=finding.evidence_hash,
+                       rule=finding.rule, tier=finding.tier, evidence=finding.evidence,
+                       evidence_hash=finding.evidence_hash,
                        note=None, rationale=rationale, resolved_by_id=chair.id, resolved_at=None,
                        created_at=None)
             conflicts_by_judge[judge.id] = row
