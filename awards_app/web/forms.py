@@ -54,7 +54,8 @@ def problems(form):
         if isinstance(f, FieldList):
             for number, row in enumerate(f, 1):
                 for sub in (row.form if isinstance(row, FormField) else [row]):
-                    found += [(sub.id, f"{f.label.text} {number} · {sub.label.text}", message)
+                    row_label = f.label_of_row(number) if isinstance(f, Rows) else f"{f.label.text} {number}"
+                    found += [(sub.id, f"{row_label} · {sub.label.text}", message)
                               for message in sub.errors if isinstance(message, str)]
         else:
             found += [(f.id, f.label.text, message) for message in f.errors if isinstance(message, str)]
@@ -72,7 +73,7 @@ class DeclaredRelationForm(SubForm):
 
     name = StringField(_l("Name"))
     email = EmailField(_l("Email (if known)"))
-    kind = SelectField(_l("Relation to the candidate"),
+    kind = SelectField(_l("Relation"),
                        choices=[("", "—"), *((k, CONFLICT_KINDS[k]) for k in DECLARABLE_RELATION_KINDS)])
 
 
@@ -80,9 +81,21 @@ class DeclaredRelationForm(SubForm):
 SPARE_RELATION_ROWS = 3
 
 
+class Rows(FieldList):
+    """A list of sub-forms whose rows people know by a name with their number
+    (`row_label`, e.g. "Person %(n)s"): the rows' legends and the error summary."""
+
+    def __init__(self, *args, row_label, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_label = row_label
+
+    def label_of_row(self, number: int) -> str:
+        return str(self.row_label) % {"n": number}
+
+
 class DeclaredRelationsMixin:
-    declared_relations = FieldList(FormField(DeclaredRelationForm), label=_l("People close to the candidate"),
-                                   max_entries=MAX_DECLARED_RELATIONS)
+    declared_relations = Rows(FormField(DeclaredRelationForm), label=_l("People close to the candidate"),
+                              row_label=_l("Person %(n)s"), max_entries=MAX_DECLARED_RELATIONS)
 
     def offer_relation_rows(self) -> None:
         """Rows for what was declared or typed, and spare empty ones, up to the limit."""
