@@ -213,3 +213,14 @@ def test_the_api_accepts_and_refuses_relations_as_the_form_does(client, setting)
     stored = db.session.get(Nomination, nomination["id"])
     db.session.refresh(stored)
     assert stored.declared_relations == [{"name": CLOSE_NAME, "email": None, "kind": "family"}]
+
+
+def test_a_control_character_in_a_row_is_refused_at_its_field(client, setting):
+    _login(client, "nominator@example.org")
+    refused = client.post(f"/nominate/cycles/{setting['cycle'].id}/new", data={
+        "delegation": str(setting["delegation"].id), "statement": "",
+        **_rows(("Nul\x00Byte", "", "family"))})
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert 'id="declared_relations-0-name-error"' in page and "[input.control_character]" in page
+    assert db.session.scalar(select(Nomination.id)) is None
