@@ -42,6 +42,7 @@ def register_extensions(app: Flask) -> None:
         vote_label,
     )
     from awards_app.services import text
+    from awards_app.web.forms import problems
     from awards_app.web.language import datetime_with_zone, select_timezone
     from awards_app.web.login import init_login
     from awards_app.web.security import init_security
@@ -63,7 +64,7 @@ def register_extensions(app: Flask) -> None:
                                  method_label=method_label, vote_label=vote_label, readable=readable,
                                  language_name=language_name, datetimeformat=datetime_with_zone,
                                  proposal_kind_label=proposal_kind_label,
-                                 proposal_status_label=proposal_status_label)
+                                 proposal_status_label=proposal_status_label, form_problems=problems)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -231,6 +231,15 @@ def dossier_readable_by(user):
                 or_(Nomination.nominator_id == user.id, attested(user.id, Nomination.id)))
 
 
+def may_read_declared_relations(user, nomination) -> bool:
+    """The people the nominator declared close to the candidate are for
+    those who keep the judging free of conflicts: the nominator, the
+    secretariat (and the board and auditors, who read the whole nomination)
+    and the cycle's chair. Not for the judges, whom they concern."""
+    return may_see_nomination(user, nomination) and (
+        reads_nomination_whole(user, nomination) or is_chair_of(user, nomination.cycle))
+
+
 def may_edit_nomination(user, nomination) -> bool:
     """Only its nominator changes a nomination, and only while it is a draft."""
     return user.is_authenticated and nomination.nominator_id == user.id and nomination.state == "draft"

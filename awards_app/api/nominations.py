@@ -99,7 +99,8 @@ def create_nomination(data):
         extra = {"volunteer_years": data.get("volunteer_years"),
                  "volunteer_places": data.get("volunteer_places")}
     nomination = nomination_service.create_draft(current_user, cycle, candidate=_candidate(cycle, data),
-                                                 statement=data.get("statement") or "", **extra)
+                                                 statement=data.get("statement") or "",
+                                                 declared_relations=data.get("declared_relations") or (), **extra)
     return nomination, 201, {"Location": url_for("api_nominations.get_nomination", nomination_id=nomination.id)}
 
 
@@ -116,12 +117,13 @@ def get_nomination(nomination_id: int):
 @bp.arguments(schemas.NominationUpdate)
 @bp.response(200, schemas.Nomination)
 def update_nomination(data, nomination_id: int):
-    """Change a draft: the statement, and the candidate's details for an individual award."""
+    """Change a draft: the statement and the people close to the candidate,
+    and the candidate's details for an individual award."""
     nomination = nomination_or_404(nomination_id)
     _editable_or_403(nomination)
     version = data.pop("version", None)
     if nomination.candidate_kind != "individual":
-        data = {k: v for k, v in data.items() if k == "statement"}
+        data = {k: v for k, v in data.items() if k in ("statement", "declared_relations")}
     nomination_service.update_draft(current_user, nomination, expected_version=version, **data)
     return nomination
 

@@ -13,6 +13,7 @@ from awards_app.extensions import db
 from awards_app.models import Nomination as NominationRow
 from awards_app.models.decisions import VOTES
 from awards_app.models.judging import CONFLICT_KINDS
+from awards_app.services import nominations as nomination_service
 from judging import expertise
 
 ID = {"strict": True, "validate": validate.Range(min=1, max=2**31 - 1)}
@@ -149,6 +150,9 @@ class Nomination(Strict):
     volunteer_places = fields.String(allow_none=True)
     eligibility = fields.List(fields.Dict(keys=fields.String()))
     screening_reason = fields.String(allow_none=True)
+    declared_relations = fields.List(fields.Dict(keys=fields.String()), metadata={
+        "description": "People the nominator declared close to the candidate: {name, email, kind}. "
+                       "Not shown to judges (permissions.may_read_declared_relations)."})
     submitted_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -168,6 +172,8 @@ class Nomination(Strict):
             NominationRow.id.in_([n.id for _out, n in pairs]), permissions.dossier_readable_by(current_user))))
         for out, n in pairs:
             hidden = list(NOT_FOR_JUDGES)
+            if not permissions.may_read_declared_relations(current_user, n):
+                hidden.append("declared_relations")
             if n.id not in readable:
                 hidden += DOSSIER_FIELDS
             elif n.cycle.setting("hide_nominator_from_judges"):
@@ -175,6 +181,16 @@ class Nomination(Strict):
             for name in hidden:
                 out.pop(name, None)
         return data
+
+
+class DeclaredRelation(Strict):
+    """One person close to the candidate. The nominations service checks the
+    row (a name, a valid email or none, a kind) and refuses it with a rule id
+    at `declared_relations.<row>.<field>`; a row all empty is left out."""
+
+    name = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    email = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    kind = fields.String(allow_none=True, metadata={"enum": list(nomination_service.DECLARABLE_RELATION_KINDS)})
 
 
 class _IndividualFields(Strict):
@@ -186,6 +202,9 @@ class _IndividualFields(Strict):
     statement = fields.String(validate=validate.Length(max=20000))
     volunteer_years = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(0, 100))
     volunteer_places = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    declared_relations = fields.List(fields.Nested(DeclaredRelation), validate=validate.Length(max=100),
+                                     metadata={"description": "Up to 10 people close to the candidate "
+                                                              "(any kind of candidate)."})
 
 
 class NominationCreate(_IndividualFields):

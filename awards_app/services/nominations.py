@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -10,7 +11,7 @@ from sqlalchemy.orm import aliased
 import workflows
 from awards_app.extensions import db
 from awards_app.models import Country, Cycle, Delegation, Nomination, Organisation, Person
-from awards_app.services import N_, Refusal, ServiceError, audit, facts, outbox, transitions
+from awards_app.services import N_, Refusal, ServiceError, audit, facts, outbox, text, transitions
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import eligibility as eligibility_service
 from judging.names import normalise_name
@@ -45,6 +46,49 @@ def _check_birth_date(born: date | None) -> None:
                            field="date_of_birth")
 
 
+# What a nominator can know of someone close to the candidate. The other kinds
+# (self, same organisation, nominator, endorser...) detection finds by itself.
+DECLARABLE_RELATION_KINDS = ("family", "collaborator", "financial", "other")
+MAX_DECLARED_RELATIONS = 10
+
+
+def checked_relations(rows) -> list[dict]:
+    """The people the nominator declares close to the candidate, as conflict
+    detection reads them: [{"name", "email", "kind"}], names and emails
+    trimmed, blank rows left out. A refused row is named at its own field,
+    `declared_relations.<row>.<name|email|kind>`, the row counted as sent
+    (blank rows included), so a page or a client puts the message beside it."""
+    kept = []
+    for index, row in enumerate(rows or ()):
+        at = f"declared_relations.{index}."
+        for key in ("name", "email"):
+            if text.has_control_character(row.get(key)):
+                raise text.refusal(at + key)
+        name, email, kind = (" ".join(str(row.get(key) or "").split()) for key in ("name", "email", "kind"))
+        if not (name or email or kind):
+            continue
+        if not name:
+            raise ServiceError("nomination.relation_name",
+                               N_("Give the name of this person close to the candidate."), field=at + "name")
+        if len(name) > 200:
+            raise ServiceError("nomination.relation_name_length",
+                               N_("A name can hold at most 200 characters."), field=at + "name")
+        if email:
+            try:
+                email = validate_email(email, check_deliverability=False).normalized.lower()
+            except EmailNotValidError:
+                raise ServiceError("nomination.relation_email",
+                                   N_("Give a valid email address, or leave it empty."), field=at + "email") from None
+        if kind not in DECLARABLE_RELATION_KINDS:
+            raise ServiceError("nomination.relation_kind",
+                               N_("Choose how this person is related to the candidate."), field=at + "kind")
+        kept.append({"name": name, "email": email or None, "kind": kind})
+    if len(kept) > MAX_DECLARED_RELATIONS:
+        raise ServiceError("nomination.relations_too_many",
+                           N_("Declare at most 10 people close to the candidate."), field="declared_relations")
+    return kept
+
+
 def unscreened(cycle: Cycle) -> list[tuple[int, str]]:
     """(id, candidate's name) of the cycle's submitted nominations still waiting for a verdict."""
     return [tuple(row) for row in db.session.execute(
@@ -70,10 +114,13 @@ def _candidate_key(kind: str, candidate) -> str:
 
 
 def create_draft(actor, cycle: Cycle, *, candidate, statement: str = "",
-                 volunteer_years: float | None = None, volunteer_places: str | None = None
-                 ) -> Nomination:
+                 volunteer_years: float | None = None, volunteer_places: str | None = None,
+                 declared_relations=()) -> Nomination:
     """A draft in an open call. The same candidate twice from the same
-    nominator in a cycle is refused (nomination.duplicate)."""
+    nominator in a cycle is refused (nomination.duplicate). The people the
+    nominator declares close to the candidate are checked as in
+    `checked_relations`."""
+    relations = checked_relations(declared_relations)
     if cycle.state != "call_open":
         raise ServiceError("nomination.call_closed", N_("This call is not open for nominations."))
     may = cycle.award_type.workflow.may_nominate(workflows.NominationFacts(
@@ -83,7 +130,7 @@ def create_draft(actor, cycle: Cycle, *, candidate, statement: str = "",
     kind = cycle.award_type.candidate_kind
     nomination = Nomination(cycle=cycle, nominator_id=actor.id, candidate_kind=kind,
                             statement=statement or "", volunteer_years=volunteer_years,
-                            volunteer_places=volunteer_places)
+                            volunteer_places=volunteer_places, declared_relations=relations)
     if kind == "individual":
         _check_birth_date(candidate.date_of_birth)
         if not candidate.name.strip():
@@ -118,7 +165,8 @@ def create_draft(actor, cycle: Cycle, *, candidate, statement: str = "",
         raise ServiceError("nomination.duplicate",
                            N_("You have already nominated this candidate in this cycle.")) from None
     audit.record(actor, "nomination.created", nomination,
-                 {"candidate_kind": kind, "candidate_key": nomination.candidate_key},
+                 {"candidate_kind": kind, "candidate_key": nomination.candidate_key,
+                  "declared_relations": len(relations)},
                  cycle_id=cycle.id)
     return nomination
 
@@ -133,6 +181,10 @@ def update_draft(actor, nomination: Nomination, *, expected_version: int | None 
     person_fields = {"name", "email", "country_id", "organisation_id", "date_of_birth"}
     if nomination.candidate_person is not None:
         _check_birth_date(fields.get("date_of_birth"))
+    if "declared_relations" in fields:
+        fields["declared_relations"] = checked_relations(fields["declared_relations"])
+        if fields["declared_relations"] == (nomination.declared_relations or []):
+            del fields["declared_relations"]  # an older row's None is the same empty list
     changed = {}
     for name, value in fields.items():
         target = nomination.candidate_person if name in person_fields else nomination

@@ -30,13 +30,32 @@ def refusal_text(exc) -> str:
     return f"{rule_message(exc.message)} [{exc.rule}]"
 
 
+def form_field(form, path: str):
+    """The form's field a service names, a row's field included: the
+    services name the field of a list's row `list.<row>.<field>`."""
+    from wtforms import FormField
+
+    target = form
+    for part in path.split("."):
+        if isinstance(target, FormField):  # a row: its fields, not the row's own name and label
+            target = target.form
+        if part.isdigit():
+            entries = getattr(target, "entries", None)
+            target = entries[int(part)] if entries is not None and int(part) < len(entries) else None
+        else:
+            target = getattr(target, part, None)
+        if target is None:
+            return None
+    return target if hasattr(target, "errors") and target is not form else None
+
+
 def show_refusal(exc, form=None, field: str | None = None) -> None:
     """Put the refusal where the user looks: on the form's field the service
     names (or, when it names none the form has, on `field`, the view's choice),
     so the page shows it beside what they typed; with no such field, flash it."""
     target = None
     if form is not None:
-        target = getattr(form, exc.field, None) if exc.field else None
+        target = form_field(form, exc.field) if exc.field else None
         if target is None and field is not None:
             target = getattr(form, field)
     if target is not None:

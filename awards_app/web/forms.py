@@ -8,17 +8,21 @@ from wtforms import (
     DateField,
     DecimalField,
     EmailField,
+    FieldList,
+    FormField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
+from wtforms import Form as SubForm
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from awards_app.i18n import rule_message
-from awards_app.i18n.labels import LANGUAGE_CHOICES
+from awards_app.i18n.labels import CONFLICT_KINDS, LANGUAGE_CHOICES
 from awards_app.services import text
+from awards_app.services.nominations import DECLARABLE_RELATION_KINDS, MAX_DECLARED_RELATIONS
 
 
 class Form(FlaskForm):
@@ -41,11 +45,67 @@ class Form(FlaskForm):
                                  if f is not None and isinstance(f.widget, HiddenInput)))
 
 
+def problems(form):
+    """(field id, label, message) for each error of the form, for its summary
+    at the top: a list of sub-forms gives each row's field, labelled with the
+    row's number."""
+    found = []
+    for f in form:
+        if isinstance(f, FieldList):
+            for number, row in enumerate(f, 1):
+                for sub in (row.form if isinstance(row, FormField) else [row]):
+                    row_label = f.label_of_row(number) if isinstance(f, Rows) else f"{f.label.text} {number}"
+                    found += [(sub.id, f"{row_label} · {sub.label.text}", message)
+                              for message in sub.errors if isinstance(message, str)]
+        else:
+            found += [(f.id, f.label.text, message) for message in f.errors if isinstance(message, str)]
+    return found
+
+
 class StatementMixin:
     statement = TextAreaField(_l("Statement of the case"), validators=[Optional(), Length(max=20000)])
 
 
-class IndividualNominationForm(StatementMixin, Form):
+class DeclaredRelationForm(SubForm):
+    """One person close to the candidate. A row of the nomination's form, so
+    no CSRF token of its own; the nominations service checks it and names the
+    row's field it refuses."""
+
+    name = StringField(_l("Name"))
+    email = EmailField(_l("Email (if known)"))
+    kind = SelectField(_l("Relation"),
+                       choices=[("", "—"), *((k, CONFLICT_KINDS[k]) for k in DECLARABLE_RELATION_KINDS)])
+
+
+# The empty rows offered under the filled ones: more appear each time the draft is saved.
+SPARE_RELATION_ROWS = 3
+
+
+class Rows(FieldList):
+    """A list of sub-forms whose rows people know by a name with their number
+    (`row_label`, e.g. "Person %(n)s"): the rows' legends and the error summary."""
+
+    def __init__(self, *args, row_label, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_label = row_label
+
+    def label_of_row(self, number: int) -> str:
+        return str(self.row_label) % {"n": number}
+
+
+class DeclaredRelationsMixin:
+    declared_relations = Rows(FormField(DeclaredRelationForm), label=_l("People close to the candidate"),
+                              row_label=_l("Person %(n)s"), max_entries=MAX_DECLARED_RELATIONS)
+
+    def offer_relation_rows(self) -> None:
+        """Rows for what was declared or typed, and spare empty ones, up to the limit."""
+        rows = self.declared_relations
+        filled = sum(1 for row in rows if any((row[key].data or "").strip() for key in ("name", "email", "kind")))
+        while len(rows) < min(max(filled + SPARE_RELATION_ROWS, len(rows)), MAX_DECLARED_RELATIONS):
+            rows.append_entry()
+
+
+class IndividualNominationForm(StatementMixin, DeclaredRelationsMixin, Form):
     name = StringField(_l("Candidate's full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Candidate's email"), validators=[Optional(), Email(), Length(max=254)])
     country_id = SelectField(_l("Country"), coerce=int, validators=[Optional()])
@@ -57,11 +117,11 @@ class IndividualNominationForm(StatementMixin, Form):
                                      validators=[Optional(), Length(max=5000)])
 
 
-class DelegationNominationForm(StatementMixin, Form):
+class DelegationNominationForm(StatementMixin, DeclaredRelationsMixin, Form):
     delegation = SelectField(_l("Delegation at this ESI"), coerce=int, validators=[DataRequired()])
 
 
-class OrganisationNominationForm(StatementMixin, Form):
+class OrganisationNominationForm(StatementMixin, DeclaredRelationsMixin, Form):
     organisation = SelectField(_l("Organisation"), coerce=int, validators=[DataRequired()])
 
 

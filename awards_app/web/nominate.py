@@ -19,6 +19,7 @@ from awards_app.extensions import db
 from awards_app.models import Attachment, Country, Cycle, Delegation, Nomination, Organisation
 from awards_app.permissions import (
     may_edit_nomination,
+    may_read_declared_relations,
     may_read_dossier,
     may_see_nomination,
     reads_nomination_whole,
@@ -104,11 +105,12 @@ def new(cycle_id: int):
                      "volunteer_places": form.volunteer_places.data or None}
         ok, nomination = carry_out(lambda: nomination_service.create_draft(
             current_user, cycle, candidate=_candidate_from(form, kind), statement=form.statement.data,
-            **extra), form)
+            declared_relations=form.declared_relations.data, **extra), form)
         if ok:
             flash(_("Draft saved. Add files and endorsements, then submit."), "success")
             return redirect(url_for("nominate.show", nomination_id=nomination.id), 303)
     status = 400 if request.method == "POST" else 200
+    form.offer_relation_rows()
     return render_template("nominate/new.html", form=form, cycle=cycle, kind=kind), status
 
 
@@ -131,17 +133,20 @@ def show(nomination_id: int):
                     return redirect(url_for("nominate.show", nomination_id=nomination.id), 303)
     elif request.method == "POST":
         abort(403)
-    return _render_show(nomination, form, status=400 if form is not None and form.errors else 200)
+    return _render_show(nomination, form, status=400 if form is not None and forms.problems(form) else 200)
 
 
 def _render_show(nomination, form=None, *, attachment_form=None, endorsement_form=None, status=200):
     """A judge or chair who has not attested no conflict with the nomination
     sees the candidate and the cycle, not the dossier (permissions.may_read_dossier)."""
+    if form is not None:
+        form.offer_relation_rows()
     return render_template(
         "nominate/show.html", nomination=nomination, form=form,
         editable=may_edit_nomination(current_user, nomination),
         dossier=may_read_dossier(current_user, nomination),
         whole=reads_nomination_whole(current_user, nomination),
+        relations=may_read_declared_relations(current_user, nomination),
         attachment_form=attachment_form or forms.AttachmentForm(),
         endorsement_form=endorsement_form or forms.EndorsementRequestForm(),
     ), status
@@ -153,7 +158,8 @@ def _form_source(nomination):
     source = {"statement": nomination.statement, "volunteer_years": nomination.volunteer_years,
               "volunteer_places": nomination.volunteer_places,
               "delegation": nomination.candidate_delegation_id,
-              "organisation": nomination.candidate_organisation_id}
+              "organisation": nomination.candidate_organisation_id,
+              "declared_relations": nomination.declared_relations or []}
     if person is not None:
         source.update(name=person.name, email=person.email, country_id=person.country_id or 0,
                       organisation_id=person.organisation_id or 0, date_of_birth=person.date_of_birth)
@@ -161,7 +167,7 @@ def _form_source(nomination):
 
 
 def _draft_fields(form, kind):
-    fields = {"statement": form.statement.data or ""}
+    fields = {"statement": form.statement.data or "", "declared_relations": form.declared_relations.data}
     if kind == "individual":
         fields.update(name=form.name.data, email=form.email.data or None,
                       country_id=form.country_id.data or None,
