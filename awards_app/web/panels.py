@@ -106,6 +106,8 @@ def _evidence(evidence: dict) -> list[tuple[str, str]]:
                      key=lambda item: (_EVIDENCE_ORDER.index(item[0]) if item[0] in _EVIDENCE_ORDER
                                        else len(_EVIDENCE_ORDER), item[0]))
     for key, value in ordered:
+        if key == "score" and value == 100:
+            continue  # the words matched whole: a likeness of 100 tells the chair nothing
         if key == "organisation_id" and value:
             found = db.session.get(Organisation, value)
             value = found.name if found else value

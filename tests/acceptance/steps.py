@@ -272,7 +272,9 @@ class Season:
     def draft_individual(self, nominator: Person, name: str, *, email: str | None = None,
                          country: str | None = None, organisation: str | None = None,
                          born: str | None = None, years: str | None = None,
-                         statement: str = "A lifetime of science clubs for young people.") -> int:
+                         statement: str = "A lifetime of science clubs for young people.",
+                         close: tuple[tuple[str, str], ...] = ()) -> int:
+        """close: (name, relation) of the people the nominator declares close to the candidate."""
         page = self.page_of(nominator)
         page.goto(f"/nominate/cycles/{self.cycle_id}/new")
         page.fill("main input[name=name]", name)
@@ -287,6 +289,9 @@ class Season:
         if years:
             page.fill("main input[name=volunteer_years]", years)
         page.fill("main textarea[name=statement]", statement)
+        for row, (person, relation) in enumerate(close):
+            page.fill(f"main input[name=declared_relations-{row}-name]", person)
+            page.select_option(f"main select[name=declared_relations-{row}-kind]", relation)
         assert submit(page, f"/nominate/cycles/{self.cycle_id}/new") == 200
         no_errors(page)
         return int(re.search(r"/nominations/(\d+)", page.url).group(1))

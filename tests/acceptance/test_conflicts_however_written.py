@@ -10,6 +10,7 @@ NOMINATOR = Person("nominator@utunis.example", "Leila Ben Salah", ("nominator",)
 CHAIR = Person("chair@milset.example", "Chidi Okafor", ("chair", "judge"), locale="fr")
 MUELLER = Person("hans@milset.example", "Hans Müller", ("judge",))
 SMITH = Person("john.smith@milset.example", "John Michael Smith", ("judge",))
+OBRIEN = Person("siobhan@milset.example", "Siobhán O'Brien", ("judge",))
 MEI = Person("mei.chen@milset.example", "Mei Chen", ("judge",), ALSO_TUNIS)
 # Mei's own second account, as a nominator of her university.
 MEI_AT_HOME = Person("mei@home.example", "CHEN, Mei", ("nominator",), TUNIS)
@@ -23,17 +24,17 @@ def test_the_same_people_and_organisations_written_otherwise_are_found(productio
     season = Season.begin(production_install, people, esi_host=HOST,
                           organisations=[(TUNIS, "Tunisia", "member"), (ALSO_TUNIS, "Tunisia", "member"),
                                          (HOST, "Portugal", "accredited")],
-                          cast=(NOMINATOR, MEI_AT_HOME, CHAIR, *JUDGES, MUELLER, SMITH, MEI, *BOARD))
+                          cast=(NOMINATOR, MEI_AT_HOME, CHAIR, *JUDGES, MUELLER, SMITH, MEI, OBRIEN, *BOARD))
     season.create_cycle("derek_gray_medal", 2027, esi="Lisbon", deadline="2027-03-31")
     for step in ("publish_criteria", "open_call"):
         season.fire(season.admin, step)
     # The panel is formed while the call is open: detection runs at each submission.
-    for n, judge in enumerate((CHAIR, *JUDGES, MUELLER, SMITH, MEI)):
+    for n, judge in enumerate((CHAIR, *JUDGES, MUELLER, SMITH, MEI, OBRIEN)):
         season.record_expertise(judge, ("science_education", "youth_organisations")[n % 2],
                                 "Twenty years running national science fairs.")
     season.vet_every_profile()
     season.add_to_panel(CHAIR, "chair")
-    for judge in (*JUDGES, MUELLER, SMITH, MEI):
+    for judge in (*JUDGES, MUELLER, SMITH, MEI, OBRIEN):
         season.add_to_panel(judge)
 
     mueller = season.draft_individual(NOMINATOR, "Hans Mueller", country="Germany",
@@ -45,10 +46,14 @@ def test_the_same_people_and_organisations_written_otherwise_are_found(productio
                    "She built Dakar's clubs from nothing.")
     from_home = season.draft_individual(MEI_AT_HOME, "Tomás Herrera", country="Chile", organisation=TUNIS,
                                         statement="Chaired the regional science fair for ten years.")
+    # The nominator declares the candidate's doctoral supervisor, written without accent or apostrophe.
+    supervised = season.draft_individual(NOMINATOR, "Grace Mbeki", country="Kenya",
+                                         statement="Took Kenya's science clubs to every county.",
+                                         close=(("Siobhan OBrien", "collaborator"),))
     look_alike = season.draft_individual(NOMINATOR, "Ana Souto", country="Brazil",
                                          statement="Brought science fairs to the Amazon's schools.")
     for nominator, nomination in ((NOMINATOR, mueller), (NOMINATOR, endorsed), (MEI_AT_HOME, from_home),
-                                  (NOMINATOR, look_alike)):
+                                  (NOMINATOR, supervised), (NOMINATOR, look_alike)):
         assert season.submit_nomination(nominator, nomination) == 200
 
     def finding(judge: Person, nomination: int):
@@ -61,6 +66,8 @@ def test_the_same_people_and_organisations_written_otherwise_are_found(productio
     assert [r[:3] for r in finding(SMITH, endorsed)] == [("endorser", "possible", "coi.endorser")]
     assert {r[:3] for r in finding(MEI, from_home)} == {("nominator", "certain", "coi.nominator"),
                                                           ("same_organisation", "certain", "coi.same_organisation")}
+    assert [r[:3] for r in finding(OBRIEN, supervised)] == [
+        ("collaborator", "certain", "coi.declared_by_nominator")]
     assert not finding(JUDGES[0], look_alike)  # Ana Souza is not Ana Souto
 
     # The chair reads them in French, with both spellings and how they matched.
@@ -69,7 +76,7 @@ def test_the_same_people_and_organisations_written_otherwise_are_found(productio
     shown = _conflicts_shown(chair)
     snap(chair, "coi-however-written")
     assert "Trouvé par" in shown and "possible : la présidence décide" in shown
-    for spelling in ("Hans Mueller", "J. M. Smith", "CHEN, Mei", ALSO_TUNIS, TUNIS):
+    for spelling in ("Hans Mueller", "J. M. Smith", "CHEN, Mei", "Siobhan OBrien", ALSO_TUNIS, TUNIS):
         assert spelling in shown, spelling
     assert "des initiales et des seconds prénoms compatibles avec une même personne" in shown
     assert "Ana Souto" not in shown
