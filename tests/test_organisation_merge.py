@@ -262,15 +262,27 @@ def test_the_duplicates_page_lists_one_organisation_written_two_ways(client, adm
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     pairs = {(d.first.name, d.second.name, d.match.tier) for d in merge_service.duplicates()}
-    assert pairs == {("Univ. of Tunis", "University of Tunis", "certain"),
+    # Nothing names either: the fuller spelling is the one to keep.
+    assert pairs == {("University of Tunis", "Univ. of Tunis", "certain"),
                      ("Asociación Juvenil Científica", "Asociacion Juvenil Cientifca", "possible")}
     assert "Univ. of Tunis" in page and "University of Tunis" in page and "Certain" in page
     assert "Possible" in page
     assert "University of Lyon" not in page
-    kept, absorbed = (db.session.scalar(select(Organisation.id).where(Organisation.name == n))
+    absorbed, kept = (db.session.scalar(select(Organisation.id).where(Organisation.name == n))
                       for n in ("Univ. of Tunis", "University of Tunis"))
     assert f"/reference/organisations/{absorbed}/merge?into={kept}" in page
     assert "/reference/organisations/duplicates" in client.get("/reference/organisations").get_data(as_text=True)
+
+
+def test_the_duplicates_page_offers_to_keep_the_record_more_rows_name(client, admin):
+    tunisia = _country("TN")
+    for name in ("Univ. of Tunis", "University of Tunis"):
+        organisation_service.create(TESTS_ACTOR, name, tunisia)
+    abbreviated = db.session.scalar(select(Organisation).where(Organisation.name == "Univ. of Tunis"))
+    factories.PersonFactory(organisation=abbreviated, country=tunisia)
+    db.session.commit()
+    [pair] = merge_service.duplicates()
+    assert (pair.first.name, pair.second.name) == ("Univ. of Tunis", "University of Tunis")
 
 
 def test_a_name_matching_another_records_other_name_is_a_duplicate():

@@ -165,7 +165,7 @@ BLOCK_MAX = 12
 
 @dataclass(frozen=True)
 class Duplicate:
-    first: Organisation  # the older record: the one a merge keeps unless the secretariat swaps
+    first: Organisation  # the one a merge would keep unless the secretariat swaps (see _keep_first)
     second: Organisation
     match: Match
 
@@ -219,13 +219,31 @@ def duplicate_pairs(rows) -> list[tuple[int, int, Match]]:
     return found
 
 
+def _named_by(ids) -> dict[int, int]:
+    """How many people and delegations name each of these organisations."""
+    named: dict[int, int] = defaultdict(int)
+    for column in (Person.organisation_id, Delegation.organisation_id):
+        for organisation_id, count in db.session.execute(
+                select(column, func.count()).where(column.in_(ids)).group_by(column)):
+            named[organisation_id] += count
+    return named
+
+
+def _keep_first(organisation: Organisation, named: dict[int, int]):
+    """The record a merge should keep: the one more rows name (fewer move),
+    then the fuller spelling ("University" rather than "Univ."), then the older."""
+    return -named.get(organisation.id, 0), -len(organisation.name), organisation.id
+
+
 def duplicates() -> list[Duplicate]:
     """The active organisations that may be one entered twice, the certain first."""
     organisations = {o.id: o for o in db.session.scalars(
         select(Organisation).where(Organisation.active.is_(True), Organisation.merged_into_id.is_(None))
         .options(selectinload(Organisation.aliases), selectinload(Organisation.country)))}
     rows = [(o.id, o.country_id, o.name, tuple(a.name for a in o.aliases)) for o in organisations.values()]
-    pairs = [Duplicate(*sorted((organisations[a], organisations[b]), key=lambda o: o.id), match)
-             for a, b, match in duplicate_pairs(rows)]
+    found = duplicate_pairs(rows)
+    named = _named_by({i for a, b, _m in found for i in (a, b)})
+    pairs = [Duplicate(*sorted((organisations[a], organisations[b]), key=lambda o: _keep_first(o, named)), match)
+             for a, b, match in found]
     return sorted(pairs, key=lambda d: (d.match.tier != "certain", d.first.name.casefold(),
                                         d.second.name.casefold()))
