@@ -30,7 +30,7 @@ from awards_app.models import (
     PastLaureate,
     Person,
 )
-from awards_app.services import N_, Message, ServiceError, audit, conflicts, locks
+from awards_app.services import N_, Message, ServiceError, audit, conflicts, locks, transitions
 from awards_app.services.organisations import name_key, require_secretariat
 from judging.identity import Match, match_organisations, organisation_words
 
@@ -123,8 +123,14 @@ def merge(actor, absorbed: Organisation, kept: Organisation | None, reason: str)
                            field="reason")
     cycles = _cycles_under_way()
     for cycle in cycles:
-        # Detection's lock before the audit head's, as every whole-cycle run takes them.
+        # Detection's lock before any other, as every whole-cycle run takes them.
         locks.hold(conflicts.DETECTING, cycle.id)
+    # Both records locked (in id order: A into B and B into A at once wait
+    # for each other rather than deadlock) and read afresh, then checked
+    # again: the other request may have merged one of them meanwhile.
+    for row_id in sorted((absorbed.id, kept.id)):
+        transitions.lock_row(Organisation, row_id)
+    check_pair(absorbed, kept)
     db.session.flush()
     moved = {kind: db.session.execute(
         update(column.class_).where(column == absorbed.id).values({column.key: kept.id})
