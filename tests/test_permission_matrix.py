@@ -100,6 +100,8 @@ PAGES = {
     "reference.organisations": only(ADMIN),
     "reference.new_organisation": only(ADMIN),
     "reference.edit_organisation": only(ADMIN),
+    "reference.organisation_duplicates": only(ADMIN),
+    "reference.merge_organisation": only(ADMIN),  # with no record to keep chosen yet: the choice
     "reference.events": only(ADMIN),
     "reference.new_event": only(ADMIN),
     "reference.edit_event": only(ADMIN),
@@ -162,13 +164,16 @@ def _build_world():
     from awards_app.services import laureates
 
     past = laureates.add(TESTS_ACTOR, cycle.award_type, year=2019, kind="delegation", name="Delegation of Peru")
+    # What the delegation's organisation may be merged into (registered twice).
+    spare = factories.OrganisationFactory(country=nomination.candidate_delegation.organisation.country)
     db.session.commit()
     ids = {"laureate_id": past.id, "cycle_id": cycle.id, "nomination_id": nomination.id, "event_id": cycle.event_id,
            "delegation_id": nomination.candidate_delegation_id, "attachment_id": attachment.id,
            "code": "best_delegation_award", "token": "not-a-real-token", "message_id": notice.id,
            "event": "close_scoring", "organisation_id": nomination.candidate_delegation.organisation_id,
            "country_id": nomination.candidate_delegation.organisation.country_id, "user_id": people[STRANGER_N].id,
-           "member_id": db.session.scalar(select(PanelMember.id).where(PanelMember.user_id == people[JUDGE].id))}
+           "member_id": db.session.scalar(select(PanelMember.id).where(PanelMember.user_id == people[JUDGE].id)),
+           "spare_organisation_id": spare.id}
     return people, ids
 
 
@@ -413,6 +418,8 @@ POST_PAGES = {
     "reference.edit_organisation": (only(ADMIN, status=303), _form(
         name="Renamed Science Club", country=lambda ids: ids["country_id"], status="associate")),
     "reference.organisation_active": (only(ADMIN, status=303), _form(active="0")),
+    "reference.merge_organisation": (only(ADMIN, status=303), _form(
+        into=lambda ids: ids["spare_organisation_id"], reason="Registered twice.")),
     "reference.import_events": (only(ADMIN, status=400), NO_FORM),  # no file sent
     "reference.new_event": (only(ADMIN, status=303), _form(
         number=77, year=2031, city="Matrix City", country=lambda ids: ids["country_id"], host=0)),

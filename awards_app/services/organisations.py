@@ -4,7 +4,8 @@ accredited non-members and other bodies, with the other names they go by.
 One organisation is entered once: a name or an alias whose key (case,
 accents, punctuation and word order ignored: judging.names.normalise_name)
 is already some organisation's name or alias is refused, naming it. A
-deactivated organisation keeps its history and is no longer offered in forms.
+deactivated organisation keeps its history and is no longer offered in forms;
+so does one merged into another (services.organisation_merges).
 """
 
 from dataclasses import dataclass
@@ -143,9 +144,18 @@ def create(actor, name: str, country: Country | None, status: str = "member", al
     return organisation
 
 
+def refuse_merged(organisation: Organisation) -> None:
+    """A merged record stays as history: its names now belong to the record it went into."""
+    if organisation.merged_into_id is not None:
+        raise ServiceError("organisation.merged", Message(
+            N_("This record is merged into %(organisation)s; change that one instead."),
+            organisation=organisation.merged_into.name))
+
+
 def update(actor, organisation: Organisation, name: str, country: Country | None, status: str,
            aliases=()) -> Organisation:
     require_secretariat(actor)
+    refuse_merged(organisation)
     checked = _check(name, country, status, aliases, organisation=organisation)
     before = _summary(organisation)
     organisation.name, organisation.name_key = checked.name, checked.key
@@ -174,6 +184,7 @@ def set_active(actor, organisation: Organisation, active: bool) -> None:
     require_secretariat(actor)
     if organisation.active == active:
         return
+    refuse_merged(organisation)
     organisation.active = active
     db.session.flush()
     audit.record(actor, "organisation.reactivated" if active else "organisation.deactivated", organisation,

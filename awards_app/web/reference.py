@@ -1,5 +1,6 @@
 """The secretariat's reference data: organisations and ESI editions (list,
-create, edit, deactivate, import from CSV)."""
+create, edit, deactivate, import from CSV), and organisations entered twice
+(the possible duplicates, a merge confirmed on its own page)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
@@ -8,17 +9,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from awards_app.extensions import db
 from awards_app.models import Country, Event, Organisation, Region
 from awards_app.models.organisations import ORGANISATION_STATUSES
 from awards_app.permissions import role_required
-from awards_app.services import csv_import
+from awards_app.services import ServiceError, csv_import
 from awards_app.services import events as event_service
+from awards_app.services import organisation_merges as merge_service
 from awards_app.services import organisations as organisation_service
-from awards_app.web import carry_out
+from awards_app.web import carry_out, refusal_text
 from awards_app.web.forms import Form
 
 bp = Blueprint("reference", __name__, url_prefix="/reference")
@@ -49,6 +51,13 @@ class EventForm(Form):
 class UploadForm(Form):
     file = FileField(_l("CSV file"),
                      validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))])
+
+
+class MergeForm(Form):
+    # Not a choice list: a record merged or deactivated since the page was
+    # shown is refused by the service's rule, named, rather than "not a valid choice".
+    into = HiddenField(validators=[Optional()])
+    reason = TextAreaField(_l("Reason for the merge"), validators=[Optional(), Length(max=2000)])
 
 
 class ActiveForm(Form):
@@ -136,7 +145,64 @@ def edit_organisation(organisation_id: int):
             flash(_("%(name)s is saved.", name=organisation.name), "success")
             return redirect(url_for("reference.organisations"), 303)
     return render_template("reference/organisation_form.html", form=form, organisation=organisation,
-                           active_form=ActiveForm()), (400 if form.errors else 200)
+                           active_form=ActiveForm(), merge_choices=_merge_choices(organisation)), \
+        (400 if form.errors else 200)
+
+
+# --- one organisation entered twice -------------------------------------------------------
+
+MATCH_TIERS = {"certain": _l("Certain"), "possible": _l("Possible")}
+
+
+def _merge_choices(organisation: Organisation) -> list[Organisation]:
+    """The records one may keep: active (a merged record is deactivated), not this one."""
+    return [o for o in organisation_service.choosable() if o.id != organisation.id]
+
+
+def _kept(value) -> Organisation | None:
+    try:
+        return db.session.get(Organisation, int(value)) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.route("/organisations/duplicates")
+@role_required("admin")
+def organisation_duplicates():
+    return render_template("reference/duplicates.html", duplicates=merge_service.duplicates(),
+                           tiers=MATCH_TIERS, locale=str(get_locale() or "en"))
+
+
+@bp.route("/organisations/<int:organisation_id>/merge", methods=["GET", "POST"])
+@role_required("admin")
+def merge_organisation(organisation_id: int):
+    """GET: what the merge into `into` would move, to confirm (with no
+    `into`, the choice of the record to keep). POST: the merge."""
+    absorbed = db.get_or_404(Organisation, organisation_id)
+    if request.method == "POST":
+        form = MergeForm()
+        if form.validate_on_submit():
+            kept = _kept(form.into.data)
+            ok, _row = carry_out(lambda: merge_service.merge(current_user, absorbed, kept, form.reason.data),
+                                 form, field="into")
+            if ok:
+                flash(_("%(absorbed)s is merged into %(kept)s.", absorbed=absorbed.name, kept=kept.name),
+                      "success")
+                return redirect(url_for("reference.edit_organisation", organisation_id=kept.id), 303)
+        status = 400
+    else:
+        form = MergeForm(formdata=None, into=request.args.get("into", ""), reason=request.args.get("reason", ""))
+        status = 200
+    kept = _kept(form.into.data)
+    blocked = None
+    if kept is not None and not form.into.errors:
+        try:
+            merge_service.check_pair(absorbed, kept)
+        except ServiceError as exc:
+            blocked = refusal_text(exc)
+    return render_template("reference/organisation_merge.html", absorbed=absorbed, kept=kept, form=form,
+                           blocked=blocked, moving=merge_service.references(absorbed) if kept else None,
+                           merge_choices=_merge_choices(absorbed)), status
 
 
 def _wanted_active() -> bool:
