@@ -84,7 +84,8 @@ def _rows(r: dict) -> list[tuple]:
     cs = r.get("conflicts_service") or {}
     if "seconds" in cs:
         rows.append(("Conflict detection through the service on the data set (current cycle, 2,000 x 100)",
-                     f"{cs['seconds']:.2f} s, {cs['statements']:,} SQL statements", "< 2 s",
+                     f"{cs['seconds']:.2f} s, {cs['statements']:,} SQL statements, {cs.get('changed', 0):,} "
+                     "findings written", "< 2 s",
                      _verdict(cs["seconds"] < 2)))
     ident = r.get("identity") or {}
     if "seconds" in ident:

@@ -385,18 +385,18 @@ def match_all(left, right, threshold: float = DEFAULT_THRESHOLD) -> list[PairMat
     for i, person in enumerate(people):
         for key in _exact_keys(person):
             by_key[key].add(i)
-        for word in _block_words(person):
-            for key in _word_keys(word, False):
+        for word, latin in _block_words(person):
+            for key in _word_keys(word, latin, False, threshold):
                 by_word[key].add(i)
     found = []
     for person in left:
-        for i in _candidates(person, by_key, by_word, singles):
+        for i in _candidates(person, by_key, by_word, singles, threshold):
             if match := match_persons(person, people[i], threshold):
                 found.append(PairMatch(person.id, people[i].id, match))
     return found
 
 
-def _candidates(person, by_key, by_word, singles) -> list[int]:
+def _candidates(person, by_key, by_word, singles, threshold) -> list[int]:
     """The right-hand persons to compare with this one: a shared exact key,
     or enough shared words (see match_all), found with set operations
     rather than by counting each hit: a common first name's bucket holds
@@ -404,8 +404,8 @@ def _candidates(person, by_key, by_word, singles) -> list[int]:
     chosen = set()
     for key in _exact_keys(person):
         chosen |= by_key.get(key, set())
-    hits = [set().union(*(by_word.get(key, ()) for key in _word_keys(word, True)))
-            for word in _block_words(person)]
+    hits = [set().union(*(by_word.get(key, ()) for key in _word_keys(word, latin, True, threshold)))
+            for word, latin in _block_words(person)]
     if not hits:
         return sorted(chosen)
     if _needs(person) <= 1:
@@ -429,36 +429,62 @@ def _exact_keys(person: Person) -> set:
 
 
 @lru_cache(maxsize=100_000)
-def _block_words_of(raw: str) -> tuple[str, ...]:
-    """The words blocking compares: skeletons of full words, or for a name
-    in Arabic script its consonants, marked with "#"."""
+def _block_words_of(raw: str) -> tuple[tuple[str, str], ...]:
+    """The words blocking compares, each as (skeleton, transliteration): the
+    skeleton for Latin spellings, the letters as written for the consonants
+    an Arabic spelling is met by; a name in Arabic script gives its
+    consonants, marked with "#"."""
     name = read_name(raw)
     if name.arabic:
-        return tuple("#" + _consonants(w) for w in name.arabic)
-    return tuple(s for s, _ in name.full)
+        return tuple(("#" + _consonants(w), "") for w in name.arabic)
+    return name.full
 
 
-def _block_words(person: Person) -> tuple[str, ...]:
+def _block_words(person: Person) -> tuple[tuple[str, str], ...]:
     return _block_words_of(person.name)
 
 
 @lru_cache(maxsize=200_000)
-def _word_keys(word: str, query: bool) -> tuple[str, ...]:
-    """A word's blocking keys. A near miss at >= 90 is one inserted or
-    dropped letter, which leaves the first three letters or the last three
-    as they were; Greek spellings differ in vowels (iotacism). Consonants
-    meet a Latin word with a word in Arabic script: a Latin word is filed
-    under "latin#" and looks up "arabic#", and the other way round, so two
-    Latin names never meet by their consonants alone."""
+def _word_keys(word: str, latin: str, query: bool, threshold: float = DEFAULT_THRESHOLD) -> tuple:
+    """A word's blocking keys. A near miss keeps the first three letters or
+    the last three (at >= 90 it is one inserted or dropped letter), and its
+    length can only be one the threshold allows (_near_lengths): a word is
+    filed under its prefix and suffix with its length, and looks them up
+    with the lengths it may meet, so "kobaden" never meets "rikoden" by
+    their common ending. Greek spellings differ in vowels (iotacism), which
+    also changes a word's length: both lengths count. Consonants meet a
+    Latin word with a word in Arabic script: a Latin word is filed under
+    "latin#" and looks up "arabic#", and the other way round, so two Latin
+    names never meet by their consonants alone. The consonants are those of
+    the word as transliterated, not of its skeleton, which folds letters
+    differently ("kh" to "h", "w" to "v")."""
     if word.startswith("#"):  # a word written in Arabic script
         return (("latin#" if query else "arabic#") + word[1:],)
-    return (word, "^" + word[:3], "$" + word[-3:], "~" + _iotacism(word),
-            ("arabic#" if query else "latin#") + _consonants(word))
+    own = {len(word), len(_iotacism(word))}
+    lengths = sorted({n for m in own for n in _near_lengths(m, threshold)} if query else own)
+    near = tuple((end, letters, n) for n in lengths for end, letters in (("^", word[:3]), ("$", word[-3:])))
+    return (word, *near, "~" + _iotacism(word), ("arabic#" if query else "latin#") + _consonants(latin))
+
+
+@lru_cache(maxsize=4096)
+def _near_lengths(length: int, threshold: float) -> tuple[int, ...]:
+    """The lengths of the words a word of this length can score at least
+    the threshold with when they differ: their Indel distance is at least
+    the difference of lengths (2 when equal), and a score of t needs a
+    distance of at most (1 - t/100) of the two lengths together."""
+    slack = 1 - threshold / 100
+    return tuple(n for n in range(1, 2 * length + 3)
+                 if (abs(n - length) or 2) <= slack * (length + n) + 1e-9)
 
 
 def _consonants(word: str) -> str:
-    """A word's consonants, for blocking Arabic against Latin spellings."""
-    stripped = re.sub(r"[aeiouyw0h]", "", word.replace("kh", "k").replace("q", "k"))
+    """A word's consonants, for blocking Arabic against Latin spellings; the
+    letters one Arabic letter is written with fall together (ث is th, t or
+    s: Othman, Osman; ذ is dh, z or d; ق is q or k; ش is sh or, in French,
+    ch: Hisham, Hicham)."""
+    folded = (word.replace("kh", "k").replace("q", "k").replace("th", "s").replace("dh", "z").replace("z", "s")
+              .replace("sh", "s").replace("ch", "s"))
+    stripped = re.sub(r"[aeiouyw0h]", "", folded)
     return re.sub(r"(.)\1+", r"\1", stripped)[:3]
 
 

@@ -4,8 +4,9 @@ is scored, shared by tests/test_identity.py and bench/bench_identity.py.
 Each row: kind, expected tier (certain, possible, or none for a decoy),
 the two spellings, and for organisation aliases the declared group
 ("a|b"). A delegation row pairs a judge with a delegation's members
-("a; b; c"), scored through conflict detection (judging.conflicts). A kind is of one expectation: certain kinds must all be found as
-certain, possible kinds found at least as possible, decoys not matched."""
+("a; b; c"), scored through conflict detection (judging.conflicts). A
+kind is of one expectation: certain kinds must all be found as certain,
+possible kinds found at least as possible, decoys not matched."""
 
 import csv
 from collections import defaultdict

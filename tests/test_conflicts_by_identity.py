@@ -25,7 +25,8 @@ def _findings(cycle, judge=None) -> dict:
 
 
 def _individual(cycle, nominator, name, *, email=None, organisation=None, submit=True):
-    person = factories.PersonFactory(name=name, email=email, organisation=organisation or factories.OrganisationFactory())
+    person = factories.PersonFactory(name=name, email=email,
+                                     organisation=organisation or factories.OrganisationFactory())
     nomination = nominations.create_draft(nominator, cycle, candidate=person, statement="Decades of science clubs.")
     if submit:
         nominations.submit(nominator, nomination)
