@@ -320,6 +320,12 @@ class CachedTree:
 # ---------------------------------------------------------- proofs, checked
 
 
+def _check_sizes(error, what: str, *numbers) -> None:
+    # Read from a bundle's JSON: a "5" or a 5.0 is refused, not compared.
+    if any(type(number) is not int for number in numbers):
+        raise error("sizes", f"{what}: the index and sizes must be whole numbers")
+
+
 def _check_hashes(error, what: str, proof, *named) -> None:
     for name, h in named:
         if not isinstance(h, bytes) or len(h) != HASH_SIZE:
@@ -336,6 +342,7 @@ def verify_inclusion(leaf_hash_: bytes, index: int, size: int, proof, root_: byt
     """
     what = f"inclusion proof of leaf {index} in the tree of size {size}"
     proof = list(proof)
+    _check_sizes(InclusionProofFailed, what, index, size)
     _check_hashes(InclusionProofFailed, what, proof, ("leaf hash", leaf_hash_), ("root", root_))
     if not 0 <= index < size:
         raise InclusionProofFailed("index_out_of_range", f"{what}: the index is outside the tree")
@@ -366,6 +373,7 @@ def verify_consistency(old_size: int, old_root: bytes, new_size: int, new_root: 
     """
     what = f"consistency proof from size {old_size} to size {new_size}"
     proof = list(proof)
+    _check_sizes(ConsistencyProofFailed, what, old_size, new_size)
     _check_hashes(ConsistencyProofFailed, what, proof, ("old root", old_root), ("new root", new_root))
     if old_size < 1 or new_size < old_size:
         raise ConsistencyProofFailed("sizes", f"{what}: needs 0 < old size <= new size")

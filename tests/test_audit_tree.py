@@ -218,6 +218,12 @@ def test_failures_name_the_proof_and_the_sizes():
         audit_tree.verify_consistency(6, TREE_ROOTS[6], 6, TREE_ROOTS[5], [])
     with pytest.raises(ConsistencyProofFailed, match="needs 0 < old size"):
         audit_tree.verify_consistency(0, audit_tree.EMPTY_ROOT, 6, TREE_ROOTS[6], consistency)
+    with pytest.raises(InclusionProofFailed, match="must be whole numbers"):
+        audit_tree.verify_inclusion(RANDOM_LEAVES[3], "3", 10, proof, TREE_ROOTS[10])
+    with pytest.raises(ConsistencyProofFailed, match="must be whole numbers"):
+        audit_tree.verify_consistency(6, TREE_ROOTS[6], 13.0, TREE_ROOTS[13], consistency)
+    with pytest.raises(InclusionProofFailed, match="the root is not a 32-byte hash"):
+        audit_tree.verify_inclusion(RANDOM_LEAVES[3], 3, 10, proof, TREE_ROOTS[10].hex())
     with pytest.raises(ValueError, match="no consistency proof from size 0"):
         TREE.consistency_proof(0, 6)
     with pytest.raises(ValueError, match="no leaf 6 in a tree of size 6"):
