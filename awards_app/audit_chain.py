@@ -55,13 +55,15 @@ def canonical_event(*, seq: int, at, actor_id: int | None, actor: str, action: s
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def canonical(event: dict) -> bytes:
+def canonical(event: dict, fields=FIELDS) -> bytes:
     """One byte string per event: its FIELDS as given, sorted keys, no spaces, UTF-8.
 
     The values are taken as they are: an event read back from a bundle or
     the database is hashed as it reads, so nothing is made to match.
+    `fields`: the Merkle leaf (audit_tree.event_leaf) encodes the same way
+    without prev_hash.
     """
-    return _ENCODER.encode({name: event.get(name) for name in FIELDS}).encode()
+    return _ENCODER.encode({name: event.get(name) for name in fields}).encode()
 
 
 def event_hash(event: dict) -> str:
