@@ -1,6 +1,13 @@
 """The data model, one module per domain. Importing this registers every table."""
 
-from awards_app.models.audit import AuditCheckpoint, AuditEvent, AuditHead, OutboxMessage
+from awards_app.models.audit import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditHead,
+    AuditSignedCheckpoint,
+    AuditSubtree,
+    OutboxMessage,
+)
 from awards_app.models.awards import AwardType, Criterion, Cycle, PastLaureate
 from awards_app.models.decisions import BoardVote, Decision, Recommendation, Score, TieVote
 from awards_app.models.events import Delegation, Event, Participant
@@ -21,6 +28,7 @@ from awards_app.models.tokens import ApiToken, IdempotencyRecord
 
 __all__ = [
     "ROLES", "AccountLink", "ApiToken", "Assignment", "Attachment", "AuditCheckpoint", "AuditEvent", "AuditHead",
+    "AuditSignedCheckpoint", "AuditSubtree",
     "AwardType",
     "BoardVote",
     "ConflictAttestation", "ConflictOfInterest", "Country", "Criterion", "Cycle", "Decision",

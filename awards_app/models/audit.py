@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from awards_app.extensions import db
@@ -29,13 +29,50 @@ class AuditEvent(db.Model):
 
 
 class AuditHead(db.Model):
-    """A single row whose update serialises appends, so the chain never forks."""
+    """A single row whose update serialises appends, so the chain never forks.
+
+    It also holds the Merkle tree's right edge (audit_tree.Appender.save():
+    one hex hash per set bit of tree_size), so an append extends the tree
+    without reading earlier leaves."""
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64))
+    tree_size: Mapped[int] = mapped_column(default=0, server_default="0")
+    frontier: Mapped[list | None] = mapped_column(JSONType(), default=list)
+
+
+class AuditSubtree(db.Model):
+    """The hash of a complete subtree of the audit log's Merkle tree (2**level
+    leaves from index * 2**level), kept from level 4 up so an inclusion or a
+    consistency proof needs a few look-ups, not a pass over the log. Only a
+    cache: a verifier recomputes what it checks from the events."""
+
+    __tablename__ = "audit_subtree"
+
+    level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditSignedCheckpoint(db.Model):
+    """A signed statement of the log's size and Merkle root, in the C2SP
+    checkpoint and signed-note formats (audit_tree), signed with a key the
+    database does not hold, with the consistency proof from the previous
+    one. Rows are only ever inserted; copies leave the database with the
+    notices and the published lists that cite them."""
+
+    __tablename__ = "audit_signed_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, index=True)
+    root: Mapped[str] = mapped_column(String(64))  # hex
+    note: Mapped[str] = mapped_column(Text)  # the signed note, as published
+    previous_size: Mapped[int | None] = mapped_column(BigInteger)
+    consistency: Mapped[list | None] = mapped_column(JSONType())  # hex hashes, previous -> this
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditCheckpoint(db.Model):
