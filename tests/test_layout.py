@@ -18,7 +18,8 @@ WEB_OR_DATABASE = ("flask", "sqlalchemy", "awards_app", "flask_sqlalchemy", "fla
 # awards_app's own modules; everything else lives in a package named for its part.
 # audit_chain and audit_tree are the standalone verifier handed to board members:
 # two files side by side, importing each other without the package.
-TOP_MODULES = {"__init__.py", "extensions.py", "cli.py", "permissions.py", "audit_chain.py", "audit_tree.py"}
+TOP_MODULES = {"__init__.py", "extensions.py", "cli.py", "permissions.py", "audit_chain.py", "audit_tree.py",
+               "audit_bundle.py"}
 PACKAGES = {"models", "services", "web", "api", "reports", "demo", "i18n"}
 
 
