@@ -509,10 +509,35 @@ def grant_runtime(role):
     click.echo(f"{role} has the runtime rights.")
 
 
+privacy_cli = AppGroup("privacy", help="A person's data: their right of access (GDPR art. 15 and 20).")
+
+
+@privacy_cli.command("export")
+@click.argument("who")
+def privacy_export(who):
+    """Print everything held about a person (an account's email or a person's id) as JSON."""
+    import json
+
+    from sqlalchemy import func, select
+
+    from awards_app.models import Person, User
+    from awards_app.services import privacy
+
+    person = (db.session.get(Person, int(who)) if who.isdigit() else
+              db.session.scalar(select(Person).join(User, User.person_id == Person.id)
+                                .where(func.lower(User.email) == who.strip().lower()))
+              or db.session.scalar(select(Person).where(func.lower(Person.email) == who.strip().lower())))
+    if person is None:
+        raise click.ClickException(f"No person is {who}.")
+    document = privacy.export(CLI_ACTOR, person)
+    db.session.commit()
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
 def register(app) -> None:
     from flask_migrate.cli import db as migrate_cli
 
     migrate_cli.add_command(grant_runtime)  # flask db grant-runtime, beside flask db upgrade
-    for group in (users_cli, demo_cli, audit_cli, outbox_cli, cycles_cli, workflows_cli, backup_cli):
+    for group in (users_cli, demo_cli, audit_cli, outbox_cli, cycles_cli, workflows_cli, backup_cli, privacy_cli):
         app.cli.add_command(group)
     app.cli.add_command(setup)

@@ -353,6 +353,7 @@ POST_PAGES = {
                                                     locale="fr", organisation=0, country=0)),
     "admin.set_roles": (only(ADMIN, status=303), _form(roles=["nominator", "judge"])),
     "admin.deactivate": (only(ADMIN, status=303), NO_FORM),
+    "admin.personal_data": (only(ADMIN), NO_FORM),  # the JSON file itself
     # The account is active, has its password and no second factor: each is refused.
     "admin.reactivate": (only(ADMIN, status=Refused(303)), NO_FORM),
     "admin.resend_invitation": (only(ADMIN, status=Refused(303)), NO_FORM),

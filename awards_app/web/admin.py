@@ -1,7 +1,9 @@
 """The secretariat's pages: the accounts, invitations, roles, deactivation
 and a lost phone's second factor."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+import json
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,7 +19,7 @@ from awards_app.i18n.labels import ROLES as ROLE_LABELS
 from awards_app.i18n.labels import language_name
 from awards_app.models import ROLES, Country, Organisation, User
 from awards_app.permissions import role_required
-from awards_app.services import accounts, second_factor
+from awards_app.services import accounts, privacy, second_factor
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
 
@@ -110,6 +112,21 @@ def _render_account(user: User, roles_form=None, status=200):
 @role_required("admin")
 def user(user_id: int):
     return _render_account(_account(user_id))
+
+
+@bp.route("/users/<int:user_id>/personal-data", methods=["POST"])
+@role_required("admin")
+def personal_data(user_id: int):
+    """Everything held about the account's person, as a JSON file (a
+    request under GDPR articles 15 and 20); a POST: the export is audited."""
+    account = _account(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    document = privacy.export(current_user, account.person)
+    db.session.commit()
+    body = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="personal-data-{account.person_id}.json"'})
 
 
 @bp.route("/users/<int:user_id>/roles", methods=["POST"])
