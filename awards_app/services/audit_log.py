@@ -241,9 +241,10 @@ def verify_log(outside: str | None = None, outside_keys=()) -> LogVerification:
     if not chain.ok:
         failures.append(f"{chain.problem} (the chain's own check)")
     failures.extend(walk.subtree_problems())
-    if head_size != size or head_root != root:
-        failures.append(f"the head says {head_size} events with root {head_root.hex()[:16]}..., the events give "
-                        f"{size} with root {root.hex()[:16]}...")
+    if head_size != size:
+        failures.append(f"the head's tree has {head_size} events, the log {size}")
+    elif head_root != root:
+        failures.append(f"the head's tree (size {size}) has root {head_root.hex()}, the events give {root.hex()}")
     failures.extend(_check_stored(stored, walk, size, trusted if outside_keys else configured))
     if outside_checkpoint is not None:
         failures.extend(_check_outside(outside_checkpoint, walk, size, head_size))
