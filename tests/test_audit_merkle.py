@@ -2,9 +2,8 @@
 checkpoints pin it, and `flask audit verify` checks it against them, or,
 given a checkpoint and a key from outside, trusts nothing in the database."""
 
-from datetime import date
-
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import select, text
