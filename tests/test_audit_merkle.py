@@ -4,6 +4,7 @@ given a checkpoint and a key from outside, trusts nothing in the database."""
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -343,3 +344,18 @@ def test_a_forged_checkpoint_row_is_named(runner, held):
     _broken(_verify_held(runner, held), f"checkpoint {forged_id} (size 45): signed note: the signature by "
                                         "awards.test does not verify")
     _broken(_verify(runner), f"checkpoint {forged_id} (size 45)")
+
+
+def test_checkpoint_refuses_to_sign_a_log_that_no_longer_extends_the_last_one(runner, held):
+    note = Path(held[0]).read_text(encoding="utf-8")
+    _rewrite_history(7)
+    # The rewrite deleted the signed rows; the genuine one put back, as the owner could.
+    _behind_the_apps_back("INSERT INTO audit_signed_checkpoint (size, root, note, signed_at) "
+                          "VALUES (40, :root, :note, '2026-12-01 00:00:00')",
+                          params={"root": audit_tree.parse_checkpoint(note[:note.index("\n\n") + 1]).root.hex(),
+                                  "note": note})
+    _events(3, start=40)
+    refused = runner.invoke(args=["audit", "checkpoint"])
+    assert refused.exit_code != 0
+    assert "not consistent with checkpoint" in refused.output and "(size 40)" in refused.output
+    assert db.session.scalars(select(AuditSignedCheckpoint.size)).all() == [40]
