@@ -93,6 +93,16 @@ class Config:
     # has no request, builds none from a Host header. `make run` and `make
     # serve` pass their own address.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    # The audit log's signed checkpoints (services/audit_log.py). The signer
+    # key (`flask audit keygen`) is never in the database: in the environment
+    # or, better, a file only the app's user can read. The verifier keys are
+    # public (one or more, space- or newline-separated): what `flask audit
+    # verify` trusts. The origin names this log in every checkpoint; by
+    # default PUBLIC_URL's host and path followed by /audit.
+    AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY")
+    AUDIT_SIGNING_KEY_FILE = os.environ.get("AUDIT_SIGNING_KEY_FILE")
+    AUDIT_VERIFIER_KEYS = os.environ.get("AUDIT_VERIFIER_KEYS", "")
+    AUDIT_ORIGIN = os.environ.get("AUDIT_ORIGIN")
     # What the secretariat changes on its Settings page (services/site.py);
     # the environment gives only the value used until it does, so a new
     # install shows the right name in its first notice.
@@ -135,6 +145,8 @@ class TestingConfig(Config):
         os.environ.get("TEST_DATABASE_URL", "sqlite://")
     )
     MIGRATION_DATABASE_URL = None  # never the environment's: tests/conftest.py sets its own
+    AUDIT_SIGNING_KEY = AUDIT_SIGNING_KEY_FILE = AUDIT_ORIGIN = None  # tests set their own keys
+    AUDIT_VERIFIER_KEYS = ""
     WTF_CSRF_ENABLED = False
     PASSWORD_HASHER = "fast"  # noqa: S105 - names a hashing profile, not a password
 

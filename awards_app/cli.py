@@ -206,33 +206,95 @@ def demo_load(scale):
 
 
 @audit_cli.command("verify")
-def audit_verify():
-    """Recompute the whole chain; exit 1 naming the first event that does not match.
+@click.option("--checkpoint", "held", type=click.File(encoding="utf-8"),
+              help="A signed checkpoint held outside the database (e.g. from a notice to the board).")
+@click.option("--key", "keys", multiple=True, metavar="VERIFIER_KEY",
+              help="A verifier key to check signatures with (repeatable; default AUDIT_VERIFIER_KEYS).")
+def audit_verify(held, keys):
+    """Recompute the chain and the Merkle tree from every event and check them
+    against the head, the stored subtrees and every signed checkpoint; exit 1
+    with one line per failure, naming the first bad event or the bad checkpoint.
 
-    A chain that verifies is checkpointed, so the board's report need only
+    With --checkpoint and --key, the held checkpoint's signature is checked
+    with those keys only, and the events must give its root at its size:
+    nothing in the database is trusted. A log that verifies is checkpointed
+    (the chain's unsigned checkpoint), so the board's report need only
     verify the events after it.
     """
     import time
 
+    from awards_app.services import audit_log
+
     start = time.perf_counter()
-    chain = audit_service.verify_chain()
+    try:
+        log = audit_log.verify_log(held.read() if held else None, keys)
+    except audit_log.AuditKeyError as exc:
+        raise click.ClickException(str(exc)) from None
     seconds = time.perf_counter() - start
+    chain = log.chain
     count, head = chain.count, chain.head_hash
-    if not chain.ok:
-        click.echo(f"Audit chain BROKEN after {count} good events: {chain.problem}", err=True)
-        sys.exit(1)
+    failures = list(log.failures)
     # Consistent on its own; but a chain re-hashed after an edit is too, and
     # no longer meets the checkpoints recorded before.
-    rewritten = audit_service.checkpoint_problem()
+    rewritten = audit_service.checkpoint_problem() if chain.ok else None
     if rewritten:
-        click.echo(f"Audit chain BROKEN: its {count} events link up, but {rewritten}", err=True)
+        failures.append(f"its {count} events link up, but {rewritten}")
+    if failures:
+        for failure in failures:
+            click.echo(f"Audit log BROKEN: {failure}", err=True)
         sys.exit(1)
     click.echo(f"Audit chain intact: {count} events, head {head}")
+    click.echo(f"Merkle tree intact: size {log.size}, root {log.root.hex()}; "
+               f"{log.checkpoints} signed checkpoints verified")
+    if log.outside is not None:
+        click.echo(f"Consistent with the outside checkpoint of size {log.outside.size}.")
     click.echo(f"Head at seq {count}; verified at {count / max(seconds, 1e-9):,.0f} events/s ({seconds:.1f} s).")
     if count:
         audit_service.record_checkpoint(count, head, count, verified_by="flask audit verify")
         db.session.commit()
         click.echo(f"Checkpoint recorded at seq {count}.")
+
+
+@audit_cli.command("keygen")
+@click.option("--name", default=None, help="The key's name (default: the log's origin host).")
+def audit_keygen(name):
+    """Print a new signing key pair; writes nothing.
+
+    Keep the signer key secret, in a file only the app can read
+    (AUDIT_SIGNING_KEY_FILE); publish the verifier key (AUDIT_VERIFIER_KEYS,
+    and to the board).
+    """
+    from awards_app import audit_tree
+    from awards_app.services import audit_log
+
+    name = name or audit_log.origin().split("/")[0].split(":")[0] or "awards"
+    try:
+        signer, verifier = audit_tree.generate_key(name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Signer key (secret: a file readable by the app only, AUDIT_SIGNING_KEY_FILE):\n{signer}")
+    click.echo(f"Verifier key (publish it; AUDIT_VERIFIER_KEYS):\n{verifier}")
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint():
+    """Sign the log's head as a checkpoint, with its consistency proof from
+    the last one (for cron); nothing new when the log has not grown."""
+    from awards_app.services import audit_log
+
+    try:
+        row = audit_log.sign_head(audit_log.signer_key())
+    except (audit_log.AuditKeyError, audit_log.CheckpointRefused) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    if row is None:
+        db.session.rollback()
+        click.echo("The log has not grown since the last signed checkpoint: nothing signed.")
+        return
+    db.session.commit()
+    click.echo(f"Signed checkpoint {row.id}: size {row.size}"
+               + (f", consistent with size {row.previous_size}" if row.previous_size else "") + ".")
+    click.echo(row.note, nl=False)
 
 
 @audit_cli.command("export")

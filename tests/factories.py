@@ -1,5 +1,6 @@
 """factory-boy factories for every model, bound to the app's session."""
 
+import functools
 from datetime import UTC, date, datetime, timedelta
 
 import factory
@@ -430,6 +431,31 @@ class AuditCheckpointFactory(factory.Factory):
     _build = _create
 
 
+class AuditSignedCheckpointFactory(factory.Factory):
+    """A signed checkpoint of the head after one more event, signed with a
+    key made for the tests (the real one never enters the database)."""
+
+    class Meta:
+        model = models.AuditSignedCheckpoint
+
+    @classmethod
+    def _create(cls, model_class):
+        from awards_app import audit_tree
+        from awards_app.services import audit_log
+
+        AuditEventFactory()
+        return audit_log.sign_head(audit_tree.parse_signer_key(_test_signer_key()))
+
+    _build = _create
+
+
+@functools.cache
+def _test_signer_key() -> str:
+    from awards_app import audit_tree
+
+    return audit_tree.generate_key("tests")[0]
+
+
 ALL_FACTORIES = [
     RegionFactory, CountryFactory, OrganisationFactory, OrganisationAliasFactory, PersonFactory, UserFactory,
     UserRoleFactory, EventFactory, DelegationFactory, ParticipantFactory, AwardTypeFactory,
@@ -437,6 +463,7 @@ ALL_FACTORIES = [
     JudgeProfileFactory, ExpertiseFactory, PanelFactory, PanelMemberFactory, AssignmentFactory,
     ConflictOfInterestFactory, ConflictAttestationFactory, ScoreFactory, RecommendationFactory,
     BoardVoteFactory, TieVoteFactory,
-    DecisionFactory, OutboxMessageFactory, AuditEventFactory, AuditCheckpointFactory, ApiTokenFactory,
+    DecisionFactory, OutboxMessageFactory, AuditEventFactory, AuditCheckpointFactory, AuditSignedCheckpointFactory,
+    ApiTokenFactory,
     IdempotencyRecordFactory, SiteSettingFactory, PastLaureateFactory, AccountLinkFactory, RecoveryCodeFactory,
 ]

@@ -28,8 +28,10 @@ At scale 10 that is 10 cycles, 20,000 nominations, 1,000 judges, about
 Rows are written with SQLAlchemy Core executemany in batches, with ids
 assigned here (PostgreSQL's sequences are moved past them at the end). The
 audit events continue the chain from its current head, hashed with the
-same `audit_chain.canonical_event` and `event_hash` the app uses, and the head row is updated
-last, so `flask audit verify` passes. Everything is one transaction: the
+same `audit_chain.canonical_event` and `event_hash` the app uses, each
+one a leaf of the Merkle tree as services.audit appends it (its complete
+subtrees stored), and the head row is updated last, so `flask audit verify`
+passes. Everything is one transaction: the
 caller commits, as every command does.
 
 Deterministic: each cycle draws from its own seeded generator; the current
@@ -53,7 +55,7 @@ from types import SimpleNamespace
 from sqlalchemy import func, select, text, update
 
 import workflows
-from awards_app import audit_chain
+from awards_app import audit_chain, audit_tree
 from awards_app.demo import DEMO_ACTOR, data
 from awards_app.extensions import db
 from awards_app.models import (
@@ -67,6 +69,7 @@ from awards_app.models import (
     User,
 )
 from awards_app.models.types import UTCDateTime
+from awards_app.services import audit as audit_service
 from awards_app.services import passwords
 from awards_app.services.actors import SystemActor
 from judging import conflicts as conflict_rules
@@ -237,8 +240,10 @@ class _Chain:
         lock = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq)
         if conn.execute(lock).rowcount == 0:
             conn.execute(AuditHead.__table__.insert().values(id=1, seq=0, hash=audit_chain.GENESIS))
-        head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
+        head = conn.execute(select(AuditHead.seq, AuditHead.hash, AuditHead.tree_size, AuditHead.frontier)
+                            .where(AuditHead.id == 1)).one()
         self.seq, self.hash = head.seq, head.hash
+        self.tree = audit_service.TreeExtension(head)  # the Merkle tree grows with the chain
         self.table = AuditEvent.__table__
 
     def append(self, at: datetime, actor, action: str, object_type: str, object_id,
@@ -248,14 +253,18 @@ class _Chain:
             seq=self.seq + 1, at=at, actor_id=actor_id, actor=label, action=action, object_type=object_type,
             object_id=object_id, cycle_id=cycle_id, payload=payload, prev_hash=self.hash)
         event["hash"] = audit_chain.event_hash(event)
+        self.tree.append(audit_tree.event_leaf_hash(event))
+        if len(self.tree.subtrees) >= BATCH_ROWS:
+            self.tree.store_subtrees(self.writer.conn)
         self.seq, self.hash = event["seq"], event["hash"]
         event["at"] = at  # the row holds the datetime; the hash was taken over its text
         self.writer.add(self.table, event)
 
     def close(self) -> None:
         self.writer.flush()
+        self.tree.store_subtrees(self.writer.conn)
         self.writer.conn.execute(update(AuditHead).where(AuditHead.id == 1)
-                                 .values(seq=self.seq, hash=self.hash))
+                                 .values(seq=self.seq, hash=self.hash, **self.tree.head_values()))
 
 
 class _Phase:

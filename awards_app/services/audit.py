@@ -12,9 +12,9 @@ from decimal import Decimal
 import orjson
 from sqlalchemy import DateTime, Text, cast, or_, select, type_coerce, update
 
-from awards_app import audit_chain
+from awards_app import audit_chain, audit_tree
 from awards_app.extensions import db
-from awards_app.models import AuditCheckpoint, AuditEvent, AuditHead
+from awards_app.models import AuditCheckpoint, AuditEvent, AuditHead, AuditSubtree
 from awards_app.services import actors
 
 
@@ -59,6 +59,7 @@ def record_many(actor, entries: list[PendingEvent]) -> list[AuditEvent]:
     session = db.session
     head = _lock_head(session)
     seq, prev = head.seq, head.hash
+    tree = TreeExtension(head)
     rows = []
     for entry in entries:
         object_type, object_id = entry.object_type, entry.object_id
@@ -72,17 +73,56 @@ def record_many(actor, entries: list[PendingEvent]) -> list[AuditEvent]:
             object_type=object_type or "system", object_id=object_id, cycle_id=entry.cycle_id,
             payload=_as_stored(entry.payload or {}), prev_hash=prev)
         event["hash"] = prev = audit_chain.event_hash(event)
+        tree.append(audit_tree.event_leaf_hash(event))
         rows.append(AuditEvent(**{**event, "at": at}))
     session.add_all(rows)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev, **tree.head_values()))
+    tree.store_subtrees(session)
     session.flush()
     return rows
 
 
+# Complete subtrees from this level up are stored (migration 0009): about
+# one row per 8 events, and a proof reads at most 2**4 leaves per range.
+SUBTREE_MIN_LEVEL = 4
+
+
+class TreeExtension:
+    """The Merkle tree's right edge restored from the locked head, extended
+    by the events appended in this transaction.
+
+    Leaf index = seq - 1: the head's tree_size must be its seq, or the tree
+    and the chain no longer describe the same events (refused, not mended).
+    """
+
+    def __init__(self, head):
+        if head.tree_size != head.seq:
+            raise RuntimeError(f"audit head: the Merkle tree has {head.tree_size} leaves but the chain "
+                               f"{head.seq} events; rebuild the tree (migration 0009) before appending")
+        self.subtrees = []
+        self.appender = audit_tree.Appender.restore(head.tree_size, head.frontier or (), self._keep)
+
+    def _keep(self, level, index, digest):
+        if level >= SUBTREE_MIN_LEVEL:
+            self.subtrees.append({"level": level, "idx": index, "hash": digest.hex()})
+
+    def append(self, leaf_hash: bytes) -> None:
+        self.appender.append(leaf_hash)
+
+    def head_values(self) -> dict:
+        return {"tree_size": self.appender.size, "frontier": self.appender.save()}
+
+    def store_subtrees(self, connection) -> None:
+        """One INSERT for the subtrees completed since the last call, none when none were."""
+        if self.subtrees:
+            connection.execute(AuditSubtree.__table__.insert(), self.subtrees)
+            self.subtrees = []
+
+
 def _lock_head(session):
-    """The head (seq, hash), locked for the rest of the transaction."""
+    """The head (seq, hash, tree_size, frontier), locked for the rest of the transaction."""
     lock = (update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq)
-            .returning(AuditHead.seq, AuditHead.hash))
+            .returning(AuditHead.seq, AuditHead.hash, AuditHead.tree_size, AuditHead.frontier))
     head = session.execute(lock).first()
     if head is None:
         _create_head(session)
@@ -256,13 +296,19 @@ class _Prefetch:
         self._thread.join()
 
 
-def _verify_batches(batches, prev: str, expected_seq: int) -> audit_chain.Verification:
+def _verify_batches(batches, prev: str, expected_seq: int, leaves=None) -> audit_chain.Verification:
     """audit_chain.verify's walk over the stream's tuples, hashing with orjson.
 
     The body is audit_chain.canonical_event's dict, written out here with
     `at` left a datetime for orjson to write (faster than its isoformat);
-    tests/test_audit_canonical.py checks it gives the pinned hashes."""
+    tests/test_audit_canonical.py checks it gives the pinned hashes.
+
+    leaves: when given, called with every row's Merkle leaf hash (the
+    tree's walk, services.audit_log), and the walk goes on to the last row
+    after the chain breaks, the verdict still naming the first bad event.
+    """
     loads, dumps, sha256, count = orjson.loads, orjson.dumps, hashlib.sha256, 0
+    broken = None
     for rows in batches:
         for row in rows:
             seq, at, actor_id, actor, action, object_type, object_id, cycle_id, payload, prev_hash, stored = row
@@ -275,16 +321,30 @@ def _verify_batches(batches, prev: str, expected_seq: int) -> audit_chain.Verifi
                 # writes with an exponent, where json.loads keeps the int: an
                 # event with "e+" in it is left to the reference (so are the
                 # rare floats from 1e16 up and texts that contain "e+").
-                good = (seq == expected_seq and prev_hash == prev and sha256(encoded).hexdigest() == stored
-                        and b"e+" not in encoded)
+                faithful = sha256(encoded).hexdigest() == stored and b"e+" not in encoded
             except (TypeError, ValueError):  # what orjson cannot read or write: the reference decides
-                good = False
-            if not good:
-                reference = audit_chain.verify([_reference_event(row)], prev, expected_seq)
-                if not reference.ok:
-                    return audit_chain.Verification(False, count, expected_seq - 1, prev, reference.problem)
-            prev, expected_seq, count = stored, expected_seq + 1, count + 1
-    return audit_chain.Verification(True, count, expected_seq - 1, prev)
+                faithful = False
+            if broken is None:
+                if not (faithful and seq == expected_seq and prev_hash == prev):
+                    reference = audit_chain.verify([_reference_event(row)], prev, expected_seq)
+                    if not reference.ok:
+                        broken = audit_chain.Verification(False, count, expected_seq - 1, prev, reference.problem)
+                        if leaves is None:
+                            return broken
+                if broken is None:
+                    prev, expected_seq, count = stored, expected_seq + 1, count + 1
+            if leaves is not None:
+                leaves(_leaf_hash(encoded) if faithful else audit_tree.event_leaf_hash(_reference_event(row)))
+    return broken or audit_chain.Verification(True, count, expected_seq - 1, prev)
+
+
+def _leaf_hash(encoded: bytes) -> bytes:
+    """The Merkle leaf hash of an event from its canonical bytes, when those
+    are proven (they gave the stored hash): the same bytes less the
+    top-level prev_hash, which sorts last but one, before seq. Searched from
+    the end, so a "prev_hash" inside the payload (written before) is not met."""
+    cut = encoded.rindex(b',"prev_hash":')
+    return audit_tree.leaf_hash(encoded[:cut] + encoded[encoded.rindex(b',"seq":'):])
 
 
 def _isoformat_utc(at: datetime) -> str:
