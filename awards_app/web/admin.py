@@ -122,8 +122,9 @@ def personal_data(user_id: int):
     account = _account(user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    document = privacy.export(current_user, account.person)
-    db.session.commit()
+    ok, document = carry_out(lambda: privacy.export(current_user, account.person))
+    if not ok:
+        return redirect(url_for("admin.user", user_id=account.id), 303)
     body = json.dumps(document, ensure_ascii=False, indent=2, default=str)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="personal-data-{account.person_id}.json"'})
