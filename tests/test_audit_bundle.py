@@ -119,3 +119,26 @@ def test_the_verifier_reads_on_an_older_python():
     import ast
 
     ast.parse(Path(audit_bundle.__file__).read_text(), feature_version=(3, 7))
+
+
+def test_the_report_page_offers_the_signed_bundle_and_its_verifier(two_cycles, client, auth, tmp_path):
+    import io
+    import zipfile
+
+    from tests import factories
+
+    first, _ = two_cycles
+    factories.UserFactory(email="auditor@example.org", roles=("auditor",))
+    db.session.commit()
+    auth.login("auditor@example.org")
+    assert client.get(f"/reports/cycles/{first.id}/bundle.json").get_json()["format"] == "milset-audit-bundle/1"
+    _sign()
+    bundle = client.get(f"/reports/cycles/{first.id}/bundle.json").get_json()
+    assert bundle["format"] == audit_bundle.FORMAT
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/reports/verifier.zip").data))
+    assert sorted(archive.namelist()) == ["audit_bundle.py", "audit_chain.py", "audit_tree.py"]
+    archive.extractall(tmp_path)
+    (tmp_path / "bundle.json").write_text(json.dumps(bundle))
+    done = subprocess.run([sys.executable, "-E", "-s", "audit_bundle.py", "bundle.json", "--key", VERIFIER],  # noqa: S603
+                          cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr

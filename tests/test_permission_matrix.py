@@ -110,6 +110,7 @@ PAGES = {
     "reports.pdf": only(BOARD, AUDITOR),
     "reports.bundle": only(BOARD, AUDITOR),
     "reports.verifier": only(BOARD, AUDITOR),
+    "reports.verifier_zip": only(BOARD, AUDITOR),
     "reports.scores_csv": only(),  # no score matrix for anyone before ratification
     "screening.queue": only(ADMIN),
     "screening.show": only(ADMIN, status=303),  # the world's nomination is screened: to its own page

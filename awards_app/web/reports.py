@@ -4,17 +4,19 @@ standalone verifier. Board members and auditors may read it; nobody else."""
 import csv
 import io
 import json
+import zipfile
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, send_file
 from flask_login import current_user
+from sqlalchemy import select
 
-from awards_app import audit_chain
+from awards_app import audit_bundle, audit_chain, audit_tree
 from awards_app.extensions import db
-from awards_app.models import Cycle
+from awards_app.models import AuditSignedCheckpoint, Cycle
 from awards_app.permissions import judges_while_results_hidden, role_required
 from awards_app.reports import cycle_report
-from awards_app.services import audit
+from awards_app.services import audit, audit_bundles
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -31,8 +33,6 @@ def _cycle_or_404(cycle_id: int) -> Cycle:
 @bp.route("/")
 @role_required("board", "auditor")
 def index():
-    from sqlalchemy import select
-
     cycles = db.session.scalars(select(Cycle).order_by(Cycle.year.desc(), Cycle.id)).all()
     return render_template("reports/index.html", cycles=cycles)
 
@@ -60,8 +60,12 @@ def pdf(cycle_id: int):
 @bp.route("/cycles/<int:cycle_id>/bundle.json")
 @role_required("board", "auditor")
 def bundle(cycle_id: int):
+    """The Merkle bundle (that cycle's events, proved against a signed
+    checkpoint) once the log has one; before that, the chain bundle."""
     cycle = _cycle_or_404(cycle_id)
-    body = json.dumps(audit.export_bundle(cycle), ensure_ascii=False, indent=1)
+    signed = db.session.scalar(select(AuditSignedCheckpoint.id).limit(1)) is not None
+    document = audit_bundles.build(cycle) if signed else audit.export_bundle(cycle)
+    body = json.dumps(document, ensure_ascii=False, indent=1)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="audit-cycle-{cycle.id}.json"',
         "X-Content-Type-Options": "nosniff"})
@@ -73,6 +77,19 @@ def verifier():
     """The same file the server hashes with: the board checks a bundle with it."""
     return send_file(Path(audit_chain.__file__), mimetype="text/x-python", as_attachment=True,
                      download_name="audit_chain.py")
+
+
+@bp.route("/verifier.zip")
+@role_required("board", "auditor")
+def verifier_zip():
+    """The Merkle bundle's standalone verifier: the three files the server
+    itself hashes and proves with, side by side, standard library only."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for module in (audit_bundle, audit_tree, audit_chain):
+            archive.write(Path(module.__file__), arcname=Path(module.__file__).name)
+    return Response(out.getvalue(), mimetype="application/zip", headers={
+        "Content-Disposition": 'attachment; filename="milset-audit-verifier.zip"'})
 
 
 def _safe_cell(value) -> str:
