@@ -1,0 +1,165 @@
+"""The secretariat's page of a cycle's settings (issue 20, item 1 and the
+freezing of item 2): every declared setting with its widget, the award's
+default beside it, refusals at the field with their rule ids, nothing saved
+on refusal, and a setting frozen once the step it governs has begun."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from awards_app.extensions import db
+from awards_app.models import AuditEvent, Cycle
+from awards_app.services import transitions
+from awards_app.services import cycles as cycle_service
+from tests import builders
+from tests.factories import TESTS_ACTOR
+
+AWARD = "derek_gray_medal"
+
+
+@pytest.fixture
+def draft(ctx):
+    cycle = cycle_service.create_cycle(TESTS_ACTOR, builders.award(AWARD), 2027,
+                                       deadline=datetime.now(UTC) + timedelta(days=30))
+    db.session.commit()
+    return cycle
+
+
+@pytest.fixture
+def secretariat(make_user, auth):
+    user = make_user("admin@example.org", roles=("admin",), name="Sam Secretariat")
+    auth.login("admin@example.org")
+    return user
+
+
+def _form(client, cycle) -> dict:
+    """What the page's form sends as it stands (its fields' current values)."""
+    from html.parser import HTMLParser
+
+    found: dict = {}
+
+    class Reader(HTMLParser):
+        select = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name") and "disabled" not in a:
+                if a.get("type") in ("radio", "checkbox"):
+                    if "checked" in a:
+                        found.setdefault(a["name"], []).append(a.get("value"))
+                else:
+                    found[a["name"]] = a.get("value") or ""
+            elif tag == "select":
+                self.select = a.get("name")
+                found.setdefault(self.select, "")
+            elif tag == "option" and self.select and "selected" in a:
+                found[self.select] = a.get("value")
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+
+    page = client.get(f"/cycles/{cycle.id}/settings")
+    assert page.status_code == 200
+    Reader().feed(page.get_data(as_text=True))
+    return found
+
+
+def _stored(cycle_id) -> dict:
+    db.session.expire_all()
+    return dict(db.session.get(Cycle, cycle_id).settings)
+
+
+def test_the_secretariat_sets_rules_and_sees_them_on_the_cycle_page(client, draft, secretariat):
+    page = client.get(f"/cycles/{draft.id}").get_data(as_text=True)
+    assert f"/cycles/{draft.id}/settings" in page
+    form = _form(client, draft)
+    assert form["identity_threshold"] == "90" and form["aggregation_method"] == "weighted_mean"
+    form.update(identity_threshold="85", board_quorum="5", aggregation_method="zscore")
+    response = client.post(f"/cycles/{draft.id}/settings", data=form)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    stored = _stored(draft.id)
+    assert stored["identity_threshold"] == 85 and stored["board_quorum"] == 5
+    assert stored["aggregation"]["method"] == "zscore"
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "cycle.settings_changed")).all()
+    assert len(events) == 1
+    assert set(events[0].payload["after"]) == {"identity_threshold", "board_quorum", "aggregation"}
+    assert events[0].payload["before"]["board_quorum"] == 3
+    shown = client.get(f"/cycles/{draft.id}").get_data(as_text=True)
+    assert "Standardised scores (z-scores)" in shown and "85" in shown
+    again = client.get(f"/cycles/{draft.id}/settings").get_data(as_text=True)
+    assert "this cycle differs" in again and "default: 90" in again, again[again.find("setting-identity"):][:1500]
+
+
+@pytest.mark.parametrize("field, value, rule", [
+    ("board_quorum", "0", "settings.board_quorum"),
+    ("board_majority", "1.5", "settings.board_majority"),
+    ("identity_threshold", "70", "settings.identity_threshold"),
+    ("aggregation_method", "coin_toss", "settings.aggregation.method"),
+    ("panel_min_size", "9", "settings.panel_size"),
+])
+def test_bad_input_is_refused_at_its_field_and_nothing_is_saved(client, draft, secretariat, field, value, rule):
+    before = _stored(draft.id)
+    form = _form(client, draft)
+    if field != "board_quorum":
+        form["board_quorum"] = "4"  # a good change beside the bad one, not saved either
+    if field == "panel_min_size":
+        form["panel_max_size"] = "5"
+    form[field] = value
+    response = client.post(f"/cycles/{draft.id}/settings", data=form)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f'id="{field}-error"' in page and rule in page and "There is a problem" in page
+    # What was typed is kept (a select offers only known methods: the good change beside it is kept).
+    assert f'value="{value}"' in page or field == "aggregation_method"
+    assert field == "board_quorum" or 'name="board_quorum" step="1" type="number" value="4"' in page
+    assert _stored(draft.id) == before
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "cycle.settings_changed")).all() == []
+
+
+def test_several_problems_are_refused_at_once(client, draft, secretariat):
+    form = {**_form(client, draft), "board_quorum": "0", "identity_threshold": "70"}
+    page = client.post(f"/cycles/{draft.id}/settings", data=form).get_data(as_text=True)
+    assert 'id="board_quorum-error"' in page and 'id="identity_threshold-error"' in page
+
+
+def test_after_the_call_opens_a_rule_of_the_call_is_frozen(client, draft, secretariat):
+    for step in ("publish_criteria", "open_call"):
+        transitions.fire_cycle_event(TESTS_ACTOR, draft, step, as_role="admin")
+    db.session.commit()
+    page = client.get(f"/cycles/{draft.id}/settings").get_data(as_text=True)
+    assert "Frozen" in page and "approval" in page, page[page.find('setting-max_attachments'):][:800]
+    with pytest.raises(cycle_service.ServiceError) as refused:
+        cycle_service.update_settings(secretariat, draft, {"max_attachments": 3})
+    assert refused.value.rule == "settings.frozen" and refused.value.field == "max_attachments"
+    assert "call_open" in refused.value.message
+    db.session.rollback()
+    # The panel's rules still change until judging opens.
+    form = {**_form(client, draft), "judges_per_nomination": "4", "max_attachments": "3"}
+    assert client.post(f"/cycles/{draft.id}/settings", data=form).status_code == 303
+    stored = _stored(draft.id)
+    assert stored["judges_per_nomination"] == 4 and stored.get("max_attachments", 10) == 10
+
+
+def test_a_rubric_stage_setting_is_refused_through_the_page_after_the_call_opens(client, draft, secretariat):
+    form = _form(client, draft)
+    for step in ("publish_criteria", "open_call"):
+        transitions.fire_cycle_event(TESTS_ACTOR, draft, step, as_role="admin")
+    db.session.commit()
+    response = client.post(f"/cycles/{draft.id}/settings", data={**form, "version": str(draft.version),
+                                                                   "endorsement_valid_days": "20"})
+    # A frozen field is not offered by the page; one sent anyway is left as it was.
+    assert response.status_code == 303
+    assert _stored(draft.id).get("endorsement_valid_days", 14) == 14
+
+
+def test_the_settings_page_is_the_secretariats_only(client, draft, make_user, auth):
+    make_user("chair@example.org", roles=("chair",))
+    make_user("nominator@example.org", roles=("nominator",))
+    for who in ("chair@example.org", "nominator@example.org"):
+        auth.login(who)
+        assert client.get(f"/cycles/{draft.id}/settings").status_code == 404
+        assert client.post(f"/cycles/{draft.id}/settings", data={"board_quorum": "1"}).status_code == 404
+        auth.logout()
+    assert _stored(draft.id)["board_quorum"] == 3
