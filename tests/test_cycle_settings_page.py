@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from awards_app.extensions import db
 from awards_app.models import AuditEvent, Cycle
-from awards_app.services import transitions
 from awards_app.services import cycles as cycle_service
+from awards_app.services import transitions
 from tests import builders
 from tests.factories import TESTS_ACTOR
 
@@ -163,3 +163,56 @@ def test_the_settings_page_is_the_secretariats_only(client, draft, make_user, au
         assert client.post(f"/cycles/{draft.id}/settings", data={"board_quorum": "1"}).status_code == 404
         auth.logout()
     assert _stored(draft.id)["board_quorum"] == 3
+
+
+def _token(user) -> str:
+    from awards_app.services import tokens as token_service
+
+    _row, token = token_service.create(user, "tests")
+    db.session.commit()
+    return token
+
+
+def test_the_api_patches_settings_with_the_same_service_and_rule_ids(client, draft, make_user):
+    admin = make_user("admin@example.org", roles=("admin",))
+    chair = make_user("chair@example.org", roles=("chair",))
+    headers = {"Authorization": f"Bearer {_token(admin)}"}
+    url = f"/api/v1/cycles/{draft.id}/settings"
+    good = client.patch(url, headers=headers, json={"settings": {"board_quorum": 4,
+                                                                  "aggregation": {"method": "median"}}})
+    assert good.status_code == 200, good.get_json()
+    assert good.get_json()["settings"]["board_quorum"] == 4
+    assert good.get_json()["settings"]["aggregation"] == {"method": "median"}
+    bad = client.patch(url, headers=headers, json={"settings": {
+        "board_majority": 1.5, "panel_min_size": 9, "panel_max_size": 5, "aggregation": {"method": "coin_toss"}}})
+    assert bad.status_code == 422
+    body = bad.get_json()
+    assert body["errors"]["board_majority"][0]["rule"] == "settings.board_majority"
+    assert body["errors"]["aggregation_method"][0]["rule"] == "settings.aggregation.method"
+    assert {e["rule"] for e in body["errors"]["panel_min_size"]} == {"settings.panel_size"}
+    assert _stored(draft.id)["board_majority"] == 0.5
+    read_only = client.patch(url, headers=headers, json={"settings": {"candidate_kind": "project"}})
+    assert read_only.status_code == 422 and read_only.get_json()["code"] == "settings.read_only"
+    refused = client.patch(url, headers={"Authorization": f"Bearer {_token(chair)}"},
+                           json={"settings": {"board_quorum": 1}})
+    assert refused.status_code == 403
+    assert _stored(draft.id)["board_quorum"] == 4
+
+
+def test_a_setting_freezes_when_its_step_begins_whatever_the_award():
+    from workflows import REGISTRY
+    from workflows.settings import SETTINGS, may_change
+
+    standard = REGISTRY["derek_gray_medal"].cycle_states
+    assert may_change("max_attachments", "criteria_published", standard)
+    assert not may_change("max_attachments", "call_open", standard)
+    assert may_change("judges_per_nomination", "screening", standard)
+    assert not may_change("judges_per_nomination", "judging", standard)
+    assert may_change("aggregation", "judging", standard) and not may_change("aggregation", "deliberation", standard)
+    assert may_change("board_quorum", "deliberation", standard)
+    assert not may_change("board_quorum", "recommended", standard)
+    assert not may_change("board_quorum", "cancelled", standard)
+    milset = REGISTRY["milset_award"].cycle_states  # no call: only its first state
+    assert may_change("max_attachments", "draft", milset) and not may_change("max_attachments", "designated", milset)
+    assert not any(may_change(s.name, "draft", standard) for s in SETTINGS if s.internal)
+    assert not may_change("candidate_kind", "draft", standard)

@@ -446,6 +446,9 @@ POST_PAGES = {
 API_WRITES = {
     "POST api_catalogue.create_cycle": (api_only(ADMIN, status=201, others=403),
                                         lambda ids: {"award": "derek_gray_medal", "year": 2031}),
+    # The cycle is judging: the panel's rules are frozen (422 settings.frozen).
+    "PATCH api_catalogue.update_cycle_settings": (api_only(ADMIN, status=Refused(422), others=403),
+                                                  lambda ids: {"settings": {"judges_per_nomination": 4}}),
     # Closing scoring is the chair of this panel's (a guard then refuses: sheets are missing).
     "POST api_catalogue.fire_cycle_event": ({ANON: 401, **{w: 403 for w in LOGGED_IN}, CHAIR: Refused(409)},
                                             lambda ids: {"event": "close_scoring"}),

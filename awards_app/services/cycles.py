@@ -130,10 +130,10 @@ def _aggregation_problems(value, criteria_codes: set[str]) -> list[ServiceError]
             "Each tie-break step is the panel's vote or one of the cycle's criteria, each at most once."),
             field="aggregation_tie_break"))
     for part, low in (("resamples", 0), ("seed", 0)):
-        number = value.get(part)
-        if number is None and part == "seed":
-            continue  # the cycle's id
-        if number is None or isinstance(number, bool) or not isinstance(number, int) or number < low:
+        if part not in value:
+            continue  # the aggregation's default (the seed: the cycle's id)
+        number = value[part]
+        if isinstance(number, bool) or not isinstance(number, int) or number < low:
             problems.append(ServiceError(f"settings.aggregation.{part}", Message(
                 N_("The %(part)s must be a whole number of at least %(low)s."), part=part, low=low),
                 field=f"aggregation_{part}"))

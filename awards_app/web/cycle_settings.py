@@ -21,7 +21,6 @@ from awards_app.services import cycles as cycle_service
 from awards_app.web import carry_out, form_field, refusal_text
 from awards_app.web.forms import Form
 from judging import aggregation, expertise
-from workflows.base import NOMINATOR_KINDS
 from workflows.settings import CHANGEABLE_UNTIL_CALL, SET_BY_THE_AWARD, SETTINGS, changeable_until, setting
 
 bp = Blueprint("cycle_settings", __name__, url_prefix="/cycles")
@@ -168,9 +167,16 @@ def _values(form, cycle: Cycle) -> dict:
                 value.pop("seed", None)
             else:
                 value["seed"] = form.aggregation_seed.data
-            if value.get("trim") is None:
-                value.pop("trim")
-            values["aggregation"] = value
+            for part in ("trim", "resamples"):  # left empty: the aggregation's default
+                if value.get(part) is None:
+                    value.pop(part)
+            # What equals the aggregation's own default is left out, so an
+            # unchanged mapping stays as the award wrote it.
+            # (Not the seed: the application's default is the cycle's id, not the aggregation's 0.)
+            defaults = {"method": aggregation.METHODS[0], "trim": aggregation.DEFAULT_SETTINGS["trim"],
+                        "resamples": aggregation.DEFAULT_SETTINGS["resamples"],
+                        "tie_break": list(aggregation.DEFAULT_SETTINGS["tie_break"])}
+            values["aggregation"] = {k: v for k, v in value.items() if k not in defaults or v != defaults[k]}
         elif s.kind == "bool":
             values[s.name] = field.data == "yes" if field.data in ("yes", "no") else field.data
         elif s.kind == "number":
