@@ -194,15 +194,15 @@ def _plain(number):
 def _shown(name: str, value) -> str:
     if name == "required_fields" and value:
         return ", ".join(expertise.label(f, str(get_locale())) for f in value)
-    if name == "nominators" and value:
-        return ", ".join(str(NOMINATOR_WORDS.get(k, k)) for k in value)
+    if name == "nominators":
+        return ", ".join(str(NOMINATOR_WORDS.get(k, k)) for k in value) if value else _("Every nominator")
     if name == "aggregation":
         merged = {"method": aggregation.METHODS[0], **{k: v for k, v in value.items() if k != "panel_votes"}}
         return labels.readable(merged)
     return labels.readable(value)
 
 
-def _rows(form, cycle: Cycle) -> list[tuple[str, list[Row]]]:
+def _rows(form, cycle: Cycle) -> list[tuple[str, bool, list[Row]]]:
     """The page's sections, by when their settings stop changing, in that order."""
     award_defaults = cycle.award_type.default_settings or {}
     sections: dict[str, list[Row]] = {until: [] for until in UNTIL_WORDS}
@@ -221,7 +221,9 @@ def _rows(form, cycle: Cycle) -> list[tuple[str, list[Row]]]:
             name=s.name, fields=fields, default=_shown(s.name, default), differs=current != default,
             frozen=not cycle_service.may_change_setting(cycle, s.name), current=_shown(s.name, current),
             description=_(s.description), until=changeable_until(s.name), label=labels.setting_label(s.name)))
-    return [(str(UNTIL_WORDS.get(until, until)), rows) for until, rows in sections.items() if rows]
+    # The settings of one section stop changing together: the section says so once.
+    return [(str(UNTIL_WORDS.get(until, until)), all(r.frozen for r in rows), rows)
+            for until, rows in sections.items() if rows]
 
 
 def _render(form, cycle: Cycle, status: int = 200):
