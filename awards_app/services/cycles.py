@@ -129,14 +129,13 @@ def _aggregation_problems(value, criteria_codes: set[str]) -> list[ServiceError]
         problems.append(ServiceError("settings.aggregation.tie_break", N_(
             "Each tie-break step is the panel's vote or one of the cycle's criteria, each at most once."),
             field="aggregation_tie_break"))
-    for part, low in (("resamples", 0), ("seed", 0)):
+    for part, message in (("resamples", N_("The bootstrap's resamples are a whole number of at least 0.")),
+                          ("seed", N_("The random seed is a whole number of at least 0."))):
         if part not in value:
             continue  # the aggregation's default (the seed: the cycle's id)
         number = value[part]
-        if isinstance(number, bool) or not isinstance(number, int) or number < low:
-            problems.append(ServiceError(f"settings.aggregation.{part}", Message(
-                N_("The %(part)s must be a whole number of at least %(low)s."), part=part, low=low),
-                field=f"aggregation_{part}"))
+        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+            problems.append(ServiceError(f"settings.aggregation.{part}", message, field=f"aggregation_{part}"))
     return problems
 
 
