@@ -100,7 +100,7 @@ class SettingsRefused(ServiceError):
 AGGREGATION_KEYS = ("method", "trim", "tie_break", "resamples", "seed")
 
 
-def _aggregation_problems(value, criteria_codes: set[str]) -> list[ServiceError]:
+def _aggregation_problems(value, before: dict, criteria_codes: set[str]) -> list[ServiceError]:
     """What the aggregation would refuse, at the field of each part, before
     the ranking ever runs on it."""
     from judging import aggregation
@@ -109,6 +109,8 @@ def _aggregation_problems(value, criteria_codes: set[str]) -> list[ServiceError]
         return []  # check_settings refuses the kind
     problems = []
     unknown = sorted(set(value) - set(AGGREGATION_KEYS) - {"panel_votes"})
+    if value.get("panel_votes") != (before or {}).get("panel_votes"):
+        unknown.append("panel_votes")  # the panel's recorded tie vote, never typed in
     if unknown:
         problems.append(ServiceError("settings.aggregation.unknown", Message(
             N_("The aggregation has no part called %(names)s."), names=", ".join(unknown)), field="aggregation"))
@@ -184,7 +186,12 @@ def update_settings(actor, cycle: Cycle, values: dict, *, expected_version: int 
         if field is not None:  # a rule broken before this change is not this change's problem
             problems.append(ServiceError(result.rule, result.message, field=field))
     if "aggregation" in changed:
-        problems += _aggregation_problems(changed["aggregation"], {c.code for c in cycle.criteria})
+        problems += _aggregation_problems(changed["aggregation"], cycle.setting("aggregation"),
+                                          {c.code for c in cycle.criteria})
+    if "max_laureates" in changed and isinstance(changed["max_laureates"], int) and changed["max_laureates"] > 50:
+        # The same bound as a new cycle's form: the number is also a column of the cycle's row.
+        problems.append(ServiceError("settings.max_laureates", N_("A cycle allows at most 50 laureates."),
+                                     field="max_laureates"))
     if problems:
         raise SettingsRefused(problems)
     if not changed:
