@@ -216,3 +216,13 @@ def test_a_setting_freezes_when_its_step_begins_whatever_the_award():
     assert may_change("max_attachments", "draft", milset) and not may_change("max_attachments", "designated", milset)
     assert not any(may_change(s.name, "draft", standard) for s in SETTINGS if s.internal)
     assert not may_change("candidate_kind", "draft", standard)
+
+
+def test_laureates_follow_the_setting_and_a_stale_page_is_refused(client, draft, secretariat):
+    form = _form(client, draft)
+    assert client.post(f"/cycles/{draft.id}/settings", data={**form, "max_laureates": "2"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Cycle, draft.id).max_laureates == 2  # what the recommendation and the board read
+    stale = client.post(f"/cycles/{draft.id}/settings", data={**form, "max_laureates": "3"})
+    assert stale.status_code == 409 and "edit.stale" in stale.get_data(as_text=True)
+    assert _stored(draft.id)["max_laureates"] == 2
