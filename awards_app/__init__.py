@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
         awards,
         board,
         chair,
+        cycle_settings,
         cycles,
         delegations,
         endorse,
@@ -93,7 +94,7 @@ def register_blueprints(app: Flask) -> None:
         volunteer,
     )
 
-    for module in (main, auth, awards, cycles, nominate, endorse, screening, delegations, judges,
+    for module in (main, auth, awards, cycles, cycle_settings, nominate, endorse, screening, delegations, judges,
                    judging, panels, chair, board, reports, admin, account, reference, laureates, mailbox,
                    settings, language, volunteer):
         app.register_blueprint(module.bp)

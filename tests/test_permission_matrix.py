@@ -70,6 +70,7 @@ PAGES = {
     "chair.tie": only(CHAIR, status=303),  # no tie in this cycle: back to the chair's view
     "cycles.new": only(ADMIN),
     "cycles.show": EVERYONE,
+    "cycle_settings.edit": only(ADMIN),
     # The confirmation page of a cycle event (close_scoring): offered to no one while sheets
     # are awaited, so everyone is sent back to the cycle's page.
     "cycles.fire": only(*LOGGED_IN, status=303),
@@ -372,6 +373,8 @@ POST_PAGES = {
     "cycles.fire": ({ANON: 302, **{w: Refused(303) for w in LOGGED_IN}}, NO_FORM),
     # An award tied to no ESI: created with no event (an ESI award needs the ESI of its year).
     "cycles.new": (only(ADMIN, status=303), _form(award="derek_gray_medal", year=2031, event=0)),
+    # The cycle is judging: what may still change (the laureates, say) cannot be left empty.
+    "cycle_settings.edit": (only(ADMIN, status=Refused(400)), NO_FORM),
     "delegations.import_participants": (only(ADMIN, status=400), NO_FORM),
     "delegations.new": (only(ADMIN, status=400), NO_FORM),
     "judges.add_expertise": (only(*ANY_JUDGE, status=303),
@@ -444,6 +447,9 @@ POST_PAGES = {
 API_WRITES = {
     "POST api_catalogue.create_cycle": (api_only(ADMIN, status=201, others=403),
                                         lambda ids: {"award": "derek_gray_medal", "year": 2031}),
+    # The cycle is judging: the panel's rules are frozen (422 settings.frozen).
+    "PATCH api_catalogue.update_cycle_settings": (api_only(ADMIN, status=Refused(422), others=403),
+                                                  lambda ids: {"settings": {"judges_per_nomination": 4}}),
     # Closing scoring is the chair of this panel's (a guard then refuses: sheets are missing).
     "POST api_catalogue.fire_cycle_event": ({ANON: 401, **{w: 403 for w in LOGGED_IN}, CHAIR: Refused(409)},
                                             lambda ids: {"event": "close_scoring"}),

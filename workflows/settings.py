@@ -111,59 +111,60 @@ _YOUNG_AGES = "settings.young_age_range"
 
 SETTINGS: tuple[Setting, ...] = (
     # --- the award and its laureates
-    Setting("candidate_kind", "str", AWARD_SETS, "What the award goes to: an individual, a delegation, an "
-            "organisation or a project (never a project at an ESI).", choices=CANDIDATE_KINDS),
-    Setting("max_laureates", "int", 1, "How many laureates the panel may recommend.", minimum=1),
+    Setting("candidate_kind", "str", AWARD_SETS, N_("What the award goes to: an individual, a delegation, an "
+            "organisation or a project (never a project at an ESI)."), choices=CANDIDATE_KINDS),
+    Setting("max_laureates", "int", 1, N_("How many laureates the panel may recommend."), minimum=1),
     # --- the panel
-    Setting("panel_min_size", "int", 3, "The fewest judges the panel may have when judging opens.",
+    Setting("panel_min_size", "int", 3, N_("The fewest judges the panel may have when judging opens."),
             minimum=1, rule=_PANEL_SIZE),
-    Setting("panel_max_size", "int", None, "The most judges the panel may have when judging opens; "
-            "empty for no limit.", minimum=1, empty=True, rule=_PANEL_SIZE),
-    Setting("chair_must_be_board", "bool", False, "Whether the panel's chair must be a member of the "
-            "Executive Committee."),
-    Setting("required_fields", "names", [], "The fields of expertise the panel must cover, and that the "
-            "assignment of judges matches against."),
-    Setting("judges_per_nomination", "int", 3, "How many judges the assignment gives each nomination.",
+    Setting("panel_max_size", "int", None, N_("The most judges the panel may have when judging opens; "
+            "empty for no limit."), minimum=1, empty=True, rule=_PANEL_SIZE),
+    Setting("chair_must_be_board", "bool", False, N_("Whether the panel's chair must be a member of the "
+            "Executive Committee.")),
+    Setting("required_fields", "names", [], N_("The fields of expertise the panel must cover, and that the "
+            "assignment of judges matches against.")),
+    Setting("judges_per_nomination", "int", 3, N_("How many judges the assignment gives each nomination."),
             minimum=0),
-    Setting("max_load_per_judge", "int", None, "The most nominations one judge is given; empty to share "
-            "them out evenly.", minimum=1, empty=True),
-    Setting("cover_fields", "bool", False, "Whether the assignment must give every nomination a judge for "
-            "each required field."),
-    Setting("detect_same_country", "bool", True, "Whether a judge from the candidate's country is flagged "
-            "as a possible conflict of interest."),
-    Setting("identity_threshold", "number", 90, "How alike, out of 100, two differently written names must "
-            "be for detection to raise a possible conflict for the chair to decide (judging.identity).",
+    Setting("max_load_per_judge", "int", None, N_("The most nominations one judge is given; empty to share "
+            "them out evenly."), minimum=1, empty=True),
+    Setting("cover_fields", "bool", False, N_("Whether the assignment must give every nomination a judge for "
+            "each required field.")),
+    Setting("detect_same_country", "bool", True, N_("Whether a judge from the candidate's country is flagged "
+            "as a possible conflict of interest.")),
+    Setting("identity_threshold", "number", 90, N_("How alike, out of 100, two differently written names must "
+            "be for detection to raise a possible conflict for the chair to decide (judging.identity)."),
             minimum=80, below=100.01),
-    Setting("hide_nominator_from_judges", "bool", False, "Whether judges' score sheets leave out who "
-            "nominated the candidate."),
+    Setting("hide_nominator_from_judges", "bool", False, N_("Whether judges' score sheets leave out who "
+            "nominated the candidate.")),
     # --- the board
-    Setting("board_quorum", "int", 3, "How many Executive Committee votes (abstentions included) a "
-            "decision needs.", minimum=1),
-    Setting("board_majority", "number", 0.5, "The share of the votes for or against that a decision must "
-            "exceed.", minimum=0.5, below=1),
+    Setting("board_quorum", "int", 3, N_("How many Executive Committee votes (abstentions included) a "
+            "decision needs."), minimum=1),
+    Setting("board_majority", "number", 0.5, N_("The share of the votes for or against that a decision must "
+            "exceed."), minimum=0.5, below=1),
     # --- nominations
-    Setting("nominators", "names", [], "Who may nominate, where MILSET's rules say (e.g. member "
-            "organisations, regional offices, board members); empty for every nominator."),
-    Setting("endorsement_valid_days", "int", 14, "How many days an endorsement request stays open.",
+    Setting("nominators", "names", [], N_("Who may nominate, where MILSET's rules say (e.g. member "
+            "organisations, regional offices, board members); empty for every nominator.")),
+    Setting("endorsement_valid_days", "int", 14, N_("How many days an endorsement request stays open."),
             minimum=1),
-    Setting("max_attachments", "int", 10, "How many files a nomination may carry.", minimum=0),
-    Setting("max_attachment_bytes", "int", 10 * 1024 * 1024, "The largest file a nomination may carry, in "
-            "bytes.", minimum=1),
+    Setting("max_attachments", "int", 10, N_("How many files a nomination may carry."), minimum=0),
+    Setting("max_attachment_bytes", "int", 10 * 1024 * 1024, N_("The largest file a nomination may carry, in "
+            "bytes."), minimum=1),
     # --- eligibility (the Volunteer and Young Scientists awards)
-    Setting("max_age", "int", 30, "The Volunteer Award's nominee must be younger than this.", minimum=1),
-    Setting("age_reference", "str", "nomination_deadline", "The day ages are measured on; MILSET does not "
-            "say, so the nomination deadline by default.", choices=("nomination_deadline", "event_start")),
-    Setting("min_volunteer_years", "number", 5, "The fewest years the Volunteer Award's nominee must have "
-            "volunteered.", minimum=0),
-    Setting("odd_years_only", "bool", True, "Whether the Volunteer Award runs only in odd years (the "
-            "board may override it, with a reason on record)."),
-    Setting("young_age_min", "int", 9, "The youngest age of the Young Scientists age group.", minimum=0,
+    Setting("max_age", "int", 30, N_("The Volunteer Award's nominee must be younger than this."), minimum=1),
+    Setting("age_reference", "str", "nomination_deadline", N_("The day ages are measured on; MILSET does not "
+            "say, so the nomination deadline by default."), choices=("nomination_deadline", "event_start")),
+    Setting("min_volunteer_years", "number", 5, N_("The fewest years the Volunteer Award's nominee must have "
+            "volunteered."), minimum=0),
+    Setting("odd_years_only", "bool", True, N_("Whether the Volunteer Award runs only in odd years (the "
+            "board may override it, with a reason on record).")),
+    Setting("young_age_min", "int", 9, N_("The youngest age of the Young Scientists age group."), minimum=0,
             rule=_YOUNG_AGES),
-    Setting("young_age_max", "int", 12, "The oldest age of the Young Scientists age group.", minimum=0,
+    Setting("young_age_max", "int", 12, N_("The oldest age of the Young Scientists age group."), minimum=0,
             rule=_YOUNG_AGES),
     # --- the panel's result
-    Setting("aggregation", "mapping", {}, "How the scores are aggregated: method, trim, tie_break, "
-            "resamples, seed, panel_votes (judging/aggregation fills in what is left out)."),
+    Setting("aggregation", "mapping", {}, N_("How the panel's scores are combined into a ranking: the "
+            "method, the share trimmed, the tie-break chain, the bootstrap's resamples and seed "
+            "(judging/aggregation fills in what is left out).")),
     # --- bookkeeping
     Setting("generated", "str", None, "Marks a cycle the scale demo generated.", empty=True, internal=True),
     Setting("scale_index", "int", None, "The scale demo's slot for a generated cycle.", minimum=0, empty=True,
@@ -171,6 +172,52 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 DECLARED: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+# Settings the award fixes for every cycle: shown, never changed on a cycle.
+SET_BY_THE_AWARD = frozenset({"candidate_kind"})
+
+# When a setting stops changing: the last cycle state in which it may still
+# change. A setting not named here governs the call (who may nominate, what
+# a nomination carries, who is eligible) and may change until the call opens.
+# The others govern a later step and may change until that step starts: the
+# panel and the assignment until judging opens, the aggregation and the
+# number of laureates until scoring closes, the board's vote until the panel
+# recommends. A cycle whose graph lacks the state (the MILSET Award's has no
+# call) may change the setting only in its first state.
+CHANGEABLE_UNTIL_CALL = "criteria_published"
+CHANGEABLE_UNTIL: dict[str, str] = {
+    "panel_min_size": "screening",
+    "panel_max_size": "screening",
+    "chair_must_be_board": "screening",
+    "required_fields": "screening",
+    "judges_per_nomination": "screening",
+    "max_load_per_judge": "screening",
+    "cover_fields": "screening",
+    "detect_same_country": "screening",
+    "identity_threshold": "screening",
+    "hide_nominator_from_judges": "screening",
+    "aggregation": "judging",
+    "max_laureates": "judging",
+    "board_quorum": "deliberation",
+    "board_majority": "deliberation",
+}
+
+
+def changeable_until(name: str) -> str:
+    """The last cycle state in which setting ``name`` may change."""
+    declaration(name)
+    return CHANGEABLE_UNTIL.get(name, CHANGEABLE_UNTIL_CALL)
+
+
+def may_change(name: str, state: str, states: tuple[str, ...]) -> bool:
+    """May setting ``name`` change in a cycle now in ``state``, whose graph
+    declares ``states`` in order (the first is where a cycle starts)?"""
+    if name in SET_BY_THE_AWARD or declaration(name).internal:
+        return False
+    last = changeable_until(name)
+    if last not in states:
+        return state == states[0]
+    return state in states and states.index(state) <= states.index(last)
 
 # The messages of the rules that check several settings or say more than the
 # generic sentence (their wording predates this list; refusals keep it).

@@ -80,6 +80,19 @@ def get_cycle(cycle_id: int):
     return cycle_or_404(cycle_id)
 
 
+@bp.route("/cycles/<int:cycle_id>/settings", methods=["PATCH"])
+@write()
+@bp.arguments(schemas.CycleSettingsChange)
+@bp.response(200, schemas.Cycle)
+def update_cycle_settings(data, cycle_id: int):
+    """The secretariat changes some of a cycle's settings (admin); 422 lists
+    every problem under its setting's name with its rule id (settings.frozen
+    once the step the setting governs has begun)."""
+    cycle = cycle_or_404(cycle_id)
+    cycle_service.update_settings(current_user, cycle, data["settings"], expected_version=data["version"])
+    return cycle
+
+
 @bp.route("/cycles/<int:cycle_id>/transitions", methods=["POST"])
 @write()
 @bp.arguments(schemas.CycleTransition)

@@ -85,6 +85,12 @@ class CycleCreate(Strict):
                                    validate=validate.Range(1, 50))
 
 
+class CycleSettingsChange(Strict):
+    settings = fields.Dict(keys=fields.String(), required=True, metadata={
+        "description": "The settings to change, by name (workflows/settings.py), as JSON values; the others stay"})
+    version = fields.Integer(load_default=None, allow_none=True, **VERSION)
+
+
 class CycleQuery(Strict):
     award = fields.String(validate=validate.OneOf(sorted(workflows.REGISTRY)))
     state = fields.String(validate=validate.OneOf(sorted(workflows.CYCLE_STATES)))
