@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from awards_app.extensions import db
+from awards_app.i18n import rule_message
 from awards_app.models import AuditEvent, Cycle
 from awards_app.services import cycles as cycle_service
 from awards_app.services import transitions
@@ -124,7 +125,7 @@ def test_several_problems_are_refused_at_once(client, draft, secretariat):
     assert 'id="board_quorum-error"' in page and 'id="identity_threshold-error"' in page
 
 
-def test_after_the_call_opens_a_rule_of_the_call_is_frozen(client, draft, secretariat):
+def test_after_the_call_opens_a_rule_of_the_call_is_frozen(client, draft, secretariat, app):
     for step in ("publish_criteria", "open_call"):
         transitions.fire_cycle_event(TESTS_ACTOR, draft, step, as_role="admin")
     db.session.commit()
@@ -134,6 +135,9 @@ def test_after_the_call_opens_a_rule_of_the_call_is_frozen(client, draft, secret
         cycle_service.update_settings(secretariat, draft, {"max_attachments": 3})
     assert refused.value.rule == "settings.frozen" and refused.value.field == "max_attachments"
     assert "call_open" in refused.value.message
+    with app.test_request_context():  # a reader is told the setting and the steps in words
+        shown = rule_message(refused.value.message)
+    assert "“Files per nomination”" in shown and "“Call open”" in shown and "call_open" not in shown
     db.session.rollback()
     # The panel's rules still change until judging opens.
     form = {**_form(client, draft), "judges_per_nomination": "4", "max_attachments": "3"}

@@ -37,5 +37,18 @@ def rule_message(message, template=None, values=None) -> str:
     if not template:  # a stored result passes its template and values
         template, values = getattr(message, "template", None), getattr(message, "values", None)
     if template:
-        return gettext(template, **(values or {}))
+        return gettext(template, **_in_words(values or {}))
     return gettext(str(message))
+
+
+# Message values that are codes, and how a reader names them: a setting
+# refused on the settings page reads "Board quorum (votes)", not board_quorum;
+# a cycle's state "In judging", not judging.
+_WORDS = {"setting": "setting_label", "state": "state_label", "until_state": "state_label"}
+
+
+def _in_words(values: dict) -> dict:
+    from awards_app.i18n import labels
+
+    return {key: getattr(labels, _WORDS[key])(value) if key in _WORDS and isinstance(value, str) else value
+            for key, value in values.items()}

@@ -174,8 +174,9 @@ def update_settings(actor, cycle: Cycle, values: dict, *, expected_version: int 
     for name in sorted(changed):
         if not may_change_setting(cycle, name):
             problems.append(ServiceError("settings.frozen", Message(
-                N_("The %(setting)s setting can no longer change: the cycle is %(state)s, and it may change "
-                   "only until %(last)s."), setting=name, state=cycle.state, last=changeable_until(name)),
+                N_("The setting “%(setting)s” can no longer change: the cycle is at “%(state)s”, and it may "
+                   "change only until “%(until_state)s”."), setting=name, state=cycle.state,
+                until_state=changeable_until(name)),
                 field=name))
     merged = {**wf.settings_for(cycle.settings), **changed}
     for result in wf.validate_settings(merged, event_is_esi=cycle.event is not None):
