@@ -2,13 +2,24 @@
 
 from awards_app.models.audit import (
     AuditCheckpoint,
+    AuditCosignature,
     AuditEvent,
     AuditHead,
     AuditSignedCheckpoint,
     AuditSubtree,
     OutboxMessage,
+    PersonalValue,
+    WitnessKey,
 )
-from awards_app.models.awards import AwardType, Criterion, Cycle, PastLaureate
+from awards_app.models.awards import (
+    AwardType,
+    Criterion,
+    Cycle,
+    PastLaureate,
+    ReminderSent,
+    SettingsChange,
+    SettingsChangeVote,
+)
 from awards_app.models.decisions import BoardVote, Decision, Recommendation, Score, TieVote
 from awards_app.models.events import Delegation, Event, Participant
 from awards_app.models.judging import (
@@ -28,12 +39,12 @@ from awards_app.models.tokens import ApiToken, IdempotencyRecord
 
 __all__ = [
     "ROLES", "AccountLink", "ApiToken", "Assignment", "Attachment", "AuditCheckpoint", "AuditEvent", "AuditHead",
-    "AuditSignedCheckpoint", "AuditSubtree",
+    "AuditCosignature", "AuditSignedCheckpoint", "AuditSubtree",
     "AwardType",
     "BoardVote",
     "ConflictAttestation", "ConflictOfInterest", "Country", "Criterion", "Cycle", "Decision",
     "Delegation", "Endorsement", "Event", "Expertise", "IdempotencyRecord", "JudgeProfile", "Nomination",
     "Organisation", "OrganisationAlias", "OutboxMessage", "Panel", "PanelMember", "Participant",
-    "PastLaureate", "Person", "RecoveryCode", "Recommendation", "Region", "Score", "SiteSetting", "TieVote", "User",
-    "UserRole",
+    "PastLaureate", "Person", "PersonalValue", "RecoveryCode", "Recommendation", "Region", "ReminderSent", "Score",
+    "SettingsChange", "SettingsChangeVote", "SiteSetting", "TieVote", "User", "UserRole", "WitnessKey",
 ]

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from awards_app.extensions import db
@@ -119,3 +119,46 @@ class OutboxMessage(db.Model):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WitnessKey(db.Model):
+    """A board member's Ed25519 public key (a signed-note verifier key) for
+    cosigning the log's checkpoints; the private key never reaches the app."""
+
+    __tablename__ = "witness_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    verifier_key: Mapped[str] = mapped_column(String(200), unique=True)  # name+hash+base64
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditCosignature(db.Model):
+    """A witness's signature line over one signed checkpoint's text."""
+
+    __tablename__ = "audit_cosignature"
+    __table_args__ = (UniqueConstraint("checkpoint_id", "witness_key_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("audit_signed_checkpoint.id"), index=True)
+    witness_key_id: Mapped[int] = mapped_column(ForeignKey("witness_key.id"))
+    signature: Mapped[str] = mapped_column(Text)  # the signed note's line, "— name base64"
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PersonalValue(db.Model):
+    """A personal value an audit event refers to by a salted commitment
+    (issue 19): the event's hashed form holds only
+    sha256(salt || value), so deleting this row (erasure, retention) forgets
+    the value and leaves the log verifying. Kept apart from the events so
+    that nothing hashed ever needs to change."""
+
+    __tablename__ = "personal_value"
+
+    commitment: Mapped[str] = mapped_column(String(64), primary_key=True)  # hex
+    salt: Mapped[str] = mapped_column(String(64))  # hex, 32 random bytes
+    value: Mapped[object] = mapped_column(JSONType())
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # email, address, name, note, text
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

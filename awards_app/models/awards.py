@@ -69,6 +69,7 @@ class Cycle(db.Model):
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     judging_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    board_vote_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     criteria_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     odd_year_override_reason: Mapped[str | None] = mapped_column(Text)
     close_reason: Mapped[str | None] = mapped_column(Text)
@@ -111,6 +112,7 @@ class Criterion(db.Model):
         UniqueConstraint("cycle_id", "code"),
         CheckConstraint("scale_min < scale_max", name="scale"),
         CheckConstraint("weight > 0", name="weight_positive"),
+        CheckConstraint("scale_step > 0", name="scale_step_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,9 +121,16 @@ class Criterion(db.Model):
     name_en: Mapped[str] = mapped_column(String(200))
     name_fr: Mapped[str] = mapped_column(String(200))
     name_es: Mapped[str] = mapped_column(String(200))
+    description_en: Mapped[str | None] = mapped_column(Text)
+    description_fr: Mapped[str | None] = mapped_column(Text)
+    description_es: Mapped[str | None] = mapped_column(Text)
     weight: Mapped[float] = mapped_column(default=1.0)
     scale_min: Mapped[int] = mapped_column(default=0)
     scale_max: Mapped[int] = mapped_column(default=10)
+    scale_step: Mapped[float] = mapped_column(default=1.0, server_default="1")
+    # What a score in each band of the scale means, shown on the judge's
+    # sheet: [{"min": 0, "max": 3, "en": ..., "fr": ..., "es": ...}, ...].
+    descriptors: Mapped[list | None] = mapped_column(JSONType())
     comment_required: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
 
@@ -161,3 +170,63 @@ class PastLaureate(db.Model):
     award_type: Mapped[AwardType] = relationship()
     country: Mapped[Country | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
+
+
+SETTINGS_CHANGE_STATUSES = ("pending", "approved", "rejected", "withdrawn")
+
+
+class SettingsChange(db.Model):
+    """A change to a cycle's frozen settings or rubric, proposed with its
+    reason; it takes effect only when the board approves it, and the replay
+    reads the settings in force at each step from these rows' audit events."""
+
+    __tablename__ = "settings_change"
+    __table_args__ = (CheckConstraint(check_in("status", SETTINGS_CHANGE_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"), index=True)
+    # {"settings": {name: value}, "criteria": [criterion dicts]}: what would be in force after.
+    changes: Mapped[dict] = mapped_column(JSONType(), default=dict)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    cycle: Mapped[Cycle] = relationship()
+    votes: Mapped[list["SettingsChangeVote"]] = relationship(
+        back_populates="change", cascade="all, delete-orphan", order_by="SettingsChangeVote.id")
+
+
+class SettingsChangeVote(db.Model):
+    """One board member's vote on a settings change."""
+
+    __tablename__ = "settings_change_vote"
+    __table_args__ = (
+        UniqueConstraint("change_id", "user_id"),
+        CheckConstraint("vote IN ('for', 'against', 'abstain')", name="vote"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("settings_change.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    vote: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    change: Mapped[SettingsChange] = relationship(back_populates="votes")
+
+
+class ReminderSent(db.Model):
+    """A deadline reminder sent to one person for one cycle's deadline, so
+    the scheduled command sends each reminder once however often it runs."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("cycle_id", "user_id", "kind", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # which deadline: judging_deadline, ...
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -52,6 +52,9 @@ class User(UserMixin, db.Model):
     # be recalled, so the server must be able to refuse them.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The secret in the address of the person's calendar feed (iCalendar):
+    # calendar programs cannot sign in, so the address itself is the key.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Second factor (RFC 6238 TOTP). The secret is written at enrolment and
     # counts only once a code made from it was accepted (totp_enabled_at).
     totp_secret: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,45 @@
+"""Personal data out of the audit log's hashed form (issue 19): events carry
+salted commitments, the values live in personal_value, which erasure and
+retention delete without touching the log.
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-03
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import awards_app.models.types
+
+
+# revision identifiers, used by Alembic.
+revision = '0011'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('personal_value',
+    sa.Column('commitment', sa.String(length=64), nullable=False),
+    sa.Column('salt', sa.String(length=64), nullable=False),
+    sa.Column('value', awards_app.models.types.JSONType(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', awards_app.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_personal_value_person_id_person')),
+    sa.PrimaryKeyConstraint('commitment', name=op.f('pk_personal_value'))
+    )
+    with op.batch_alter_table('personal_value', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_personal_value_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_personal_value_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_personal_value_recorded_at'), ['recorded_at'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('personal_value', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_personal_value_recorded_at'))
+        batch_op.drop_index(batch_op.f('ix_personal_value_person_id'))
+        batch_op.drop_index(batch_op.f('ix_personal_value_kind'))
+
+    op.drop_table('personal_value')
