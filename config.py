@@ -103,6 +103,11 @@ class Config:
     AUDIT_SIGNING_KEY_FILE = os.environ.get("AUDIT_SIGNING_KEY_FILE")
     AUDIT_VERIFIER_KEYS = os.environ.get("AUDIT_VERIFIER_KEYS", "")
     AUDIT_ORIGIN = os.environ.get("AUDIT_ORIGIN")
+    # Retention (`flask privacy retention`, daily): the login addresses the
+    # audit log commits to are forgotten after this many days; a candidate
+    # never chosen is erased this many years after their last cycle's year.
+    RETENTION_LOGIN_ADDRESS_DAYS = int(os.environ.get("RETENTION_LOGIN_ADDRESS_DAYS", "90"))
+    RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "5"))
     # What the secretariat changes on its Settings page (services/site.py);
     # the environment gives only the value used until it does, so a new
     # install shows the right name in its first notice.

@@ -571,7 +571,23 @@ def grant_runtime(role):
     click.echo(f"{role} has the runtime rights.")
 
 
-privacy_cli = AppGroup("privacy", help="A person's data: their right of access (GDPR art. 15 and 20).")
+privacy_cli = AppGroup("privacy", help="A person's data: access (GDPR art. 15, 20), erasure (art. 17), retention.")
+
+
+def _person(who: str):
+    """A person by id, by an account's email or by their own email."""
+    from sqlalchemy import func, select
+
+    from awards_app.models import Person, User
+
+    address = who.strip().lower()
+    person = (db.session.get(Person, int(who)) if who.isdigit() else
+              db.session.scalar(select(Person).join(User, User.person_id == Person.id)
+                                .where(func.lower(User.email) == address))
+              or db.session.scalar(select(Person).where(func.lower(Person.email) == address)))
+    if person is None:
+        raise click.ClickException(f"No person is {who}.")
+    return person
 
 
 @privacy_cli.command("export")
@@ -580,20 +596,47 @@ def privacy_export(who):
     """Print everything held about a person (an account's email or a person's id) as JSON."""
     import json
 
-    from sqlalchemy import func, select
-
-    from awards_app.models import Person, User
     from awards_app.services import privacy
 
-    person = (db.session.get(Person, int(who)) if who.isdigit() else
-              db.session.scalar(select(Person).join(User, User.person_id == Person.id)
-                                .where(func.lower(User.email) == who.strip().lower()))
-              or db.session.scalar(select(Person).where(func.lower(Person.email) == who.strip().lower())))
-    if person is None:
-        raise click.ClickException(f"No person is {who}.")
-    document = privacy.export(CLI_ACTOR, person)
+    document = privacy.export(CLI_ACTOR, _person(who))
     db.session.commit()
     click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
+@privacy_cli.command("erase")
+@click.argument("who")
+@click.option("--reason", required=True, help="Why (their request and its date); not their name.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def privacy_erase(who, reason, yes):
+    """Forget a person: their values and salts deleted, decisions and scores kept under a pseudonym; the
+    audit log still verifies."""
+    from awards_app.services import erasure
+
+    person = _person(who)
+    if not yes:
+        click.confirm(f"Erase every personal value of person {person.id}? This cannot be undone", abort=True)
+    result = erasure.erase(CLI_ACTOR, person, reason)
+    db.session.commit()
+    done = ", ".join(f"{what}: {n}" for what, n in sorted(result.counts.items())) or "nothing else held"
+    click.echo(f"Person {person.id} is now {erasure.pseudonym(person.id)} ({done}).")
+
+
+@privacy_cli.command("retention")
+@click.option("--now", "now", default=None, help="The moment to apply the rules at (ISO 8601; default now).")
+def privacy_retention(now):
+    """Apply the retention rules (cron, daily): login addresses after RETENTION_LOGIN_ADDRESS_DAYS,
+    candidates not chosen RETENTION_YEARS after their last cycle."""
+    from datetime import UTC, datetime
+
+    from awards_app.services import erasure
+
+    moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    run = erasure.run_retention(moment)
+    db.session.commit()
+    click.echo(f"{run.addresses} login addresses forgotten; {len(run.people)} people erased"
+               + (f" ({', '.join(map(str, run.people))})" if run.people else "") + ".")
 
 
 def register(app) -> None:

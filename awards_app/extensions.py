@@ -43,8 +43,13 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, _record) -> None:
     connection asks: without it a recusal left the judge's scores behind, and
     a new sheet that reused the row id came pre-filled with them. Every
     engine, the owner's included; the migrations turn it off while they copy
-    tables (migrations/env.py)."""
+    tables (migrations/env.py).
+
+    secure_delete: a deleted row's bytes are overwritten, not left in a
+    free page that the file and every backup taken afterwards would still
+    carry (an erased person's data, issue 19)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()

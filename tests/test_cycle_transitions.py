@@ -125,7 +125,7 @@ def test_volunteer_award_in_an_even_year_needs_the_boards_recorded_override(ctx)
     db.session.commit()
     assert cycle.state == "criteria_published"
     override = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "cycle.odd_year_override"))
-    assert override.actor == members[-1].email and "2012" in override.payload["reason"]
+    assert override.actor == f"user:{members[-1].id}" and "2012" in override.payload["reason"]
     assert override.payload["approved_by"] == [m.id for m in members]
 
 

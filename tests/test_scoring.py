@@ -103,7 +103,7 @@ def test_only_the_chair_reopens_a_locked_sheet_with_a_reason(judging):
     db.session.commit()
     assert sheet.sheet_state == "open"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "score.reopened"))
-    assert event.payload["reason"] == "The judge mis-keyed criterion 2." and event.actor == judges[0].email
+    assert event.payload["reason"] == "The judge mis-keyed criterion 2." and event.actor == f"user:{judges[0].id}"
 
 
 def test_no_scoring_before_the_conflict_attestation(ctx):

@@ -520,9 +520,27 @@ class AuditEvent(Strict):
     object_type = fields.String()
     object_id = fields.String(allow_none=True)
     cycle_id = fields.Integer(allow_none=True)
-    payload = fields.Dict(keys=fields.String())
+    payload = fields.Dict(keys=fields.String())  # as hashed: personal values as "pv:" commitments
     prev_hash = fields.String()
     hash = fields.String()
+    disclosed_payload = fields.Dict(keys=fields.String(), dump_only=True, metadata={
+        "description": "The payload with its personal values opened, for the secretariat, auditors and the "
+                       "event's own actor; absent for other readers."})
+
+    @post_dump(pass_collection=True)
+    def _disclosed(self, data, many, **kwargs):
+        """The payload with its personal values opened, for the readers who
+        may see them: the secretariat and auditors, and each person in the
+        events they made themselves. The value is checked against its
+        commitment; an erased one reads {"erased": true}."""
+        from awards_app.services import personal_values
+
+        rows = data if many else [data]
+        everyone = current_user.has_role("admin", "auditor")
+        opened = [row for row in rows if everyone or row.get("actor_id") == current_user.id]
+        for row, payload in zip(opened, personal_values.reveal([row["payload"] for row in opened]), strict=True):
+            row["disclosed_payload"] = payload
+        return data
 
 
 class AuditQuery(Strict):

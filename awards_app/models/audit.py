@@ -159,6 +159,7 @@ class PersonalValue(db.Model):
     commitment: Mapped[str] = mapped_column(String(64), primary_key=True)  # hex
     salt: Mapped[str] = mapped_column(String(64))  # hex, 32 random bytes
     value: Mapped[object] = mapped_column(JSONType())
-    kind: Mapped[str] = mapped_column(String(16), index=True)  # email, address, name, note, text
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # personal_values.KINDS
+    event_seq: Mapped[int] = mapped_column(BigInteger, index=True)  # the event that commits to it
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -65,6 +65,7 @@ class NominationRow:
 class CycleReport:
     cycle: Cycle
     timeline: list = field(default_factory=list)
+    actors: dict = field(default_factory=dict)  # the timeline's user ids -> their names today
     members: list = field(default_factory=list)
     expertise: dict = field(default_factory=dict)
     conflicts: list = field(default_factory=list)
@@ -119,6 +120,11 @@ def build(cycle: Cycle) -> CycleReport:
     report.timeline = db.session.scalars(
         select(AuditEvent).where(AuditEvent.cycle_id == cycle.id, AuditEvent.action.in_(TIMELINE_ACTIONS))
         .order_by(AuditEvent.seq)).all()
+    # The log names a user by id (no personal data in its hashed form): the
+    # name is read now, so an erased person shows as their pseudonym.
+    report.actors = dict(db.session.execute(
+        select(User.id, Person.name).join(Person, Person.id == User.person_id)
+        .where(User.id.in_({e.actor_id for e in report.timeline if e.actor_id}))).all())
     panel = panels.panel_of(cycle)
     report.members = panel.members if panel else []
     report.expertise = panels.expertise_of([m.user_id for m in report.members])

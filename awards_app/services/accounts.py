@@ -18,6 +18,7 @@ from awards_app.extensions import db
 from awards_app.i18n.labels import role_label
 from awards_app.models import AccountLink, OutboxMessage, User, UserRole
 from awards_app.services import N_, Forbidden, ServiceError, actors, audit, links, outbox, passwords, users
+from awards_app.services.personal_values import ADDRESS, personal
 
 LINK_INVALID = N_("This link does not work: it was already used, replaced by a newer one, or it has expired. "
                   "Ask for a new one.")
@@ -193,7 +194,8 @@ def request_reset(email: str, *, remote_addr: str | None = None) -> None:
                  "minutes):\n%(link)s\n\nIf you did not ask, ignore this message: your password stays as it "
                  "is.\n"),
               link=link, name=user.name, minutes=minutes)
-    audit.record(actors.SYSTEM, "user.password_reset_requested", user, {"sent": sent, "remote_addr": remote_addr})
+    audit.record(actors.SYSTEM, "user.password_reset_requested", user, {"sent": sent,
+                  "remote_addr": personal(remote_addr, ADDRESS, user.person_id if user else None)})
 
 
 def change_password(user: User, current: str, new: str) -> None:

@@ -47,4 +47,6 @@ def audit_fields(actor) -> tuple[int | None, str]:
         return None, actor.name
     if actor is None or isinstance(actor, str):
         raise TypeError(f"the actor must be a user or a SystemActor, not {actor!r}")
-    return actor.id, actor.email
+    # The label is the account's id, not its address: the hashed form keeps
+    # no personal data, and the id reads the person's current name.
+    return actor.id, f"user:{actor.id}"

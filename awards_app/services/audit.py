@@ -15,7 +15,7 @@ from sqlalchemy import DateTime, Text, cast, or_, select, type_coerce, update
 from awards_app import audit_chain, audit_tree
 from awards_app.extensions import db
 from awards_app.models import AuditCheckpoint, AuditEvent, AuditHead, AuditSubtree
-from awards_app.services import actors
+from awards_app.services import actors, personal_values
 
 
 def record(actor, action: str, obj=None, payload: dict | None = None, *,
@@ -60,7 +60,7 @@ def record_many(actor, entries: list[PendingEvent]) -> list[AuditEvent]:
     head = _lock_head(session)
     seq, prev = head.seq, head.hash
     tree = TreeExtension(head)
-    rows = []
+    rows, values = [], []
     for entry in entries:
         object_type, object_id = entry.object_type, entry.object_id
         if entry.obj is not None:
@@ -71,10 +71,11 @@ def record_many(actor, entries: list[PendingEvent]) -> list[AuditEvent]:
         event = audit_chain.canonical_event(
             seq=seq, at=at, actor_id=actor_id, actor=actor_label, action=entry.action,
             object_type=object_type or "system", object_id=object_id, cycle_id=entry.cycle_id,
-            payload=_as_stored(entry.payload or {}), prev_hash=prev)
+            payload=_as_stored(personal_values.commit(entry.payload or {}, values, seq, at)), prev_hash=prev)
         event["hash"] = prev = audit_chain.event_hash(event)
         tree.append(audit_tree.event_leaf_hash(event))
         rows.append(AuditEvent(**{**event, "at": at}))
+    personal_values.store(values)
     session.add_all(rows)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev, **tree.head_values()))
     tree.store_subtrees(session)

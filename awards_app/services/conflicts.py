@@ -31,6 +31,7 @@ from awards_app.permissions import (  # noqa: F401 - hides and is_hidden_from: r
     may_resolve_conflict,
 )
 from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, locks
+from awards_app.services.personal_values import EVIDENCE, NOTE, personal
 from judging import conflicts as conflict_rules
 
 # What a conflict hides is a permission question, answered in awards_app.permissions;
@@ -195,7 +196,7 @@ def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[Confli
     audit.record_many(actor, [audit.PendingEvent(
         "conflict.detected", row,
         {"judge_id": row.judge_id, "nomination_id": row.nomination_id, "kind": row.kind,
-         "rule": row.rule, "tier": row.tier, "evidence": row.evidence, "status": row.status},
+         "rule": row.rule, "tier": row.tier, "evidence": personal(row.evidence, EVIDENCE), "status": row.status},
         cycle_id=cycle.id) for row in changed])
     return changed
 
@@ -233,7 +234,7 @@ def declare(judge, nomination: Nomination, kind: str, note: str | None = None) -
                                  rule="coi.declared")
         _insert([row], ALREADY_DECLARED)
         audit.record(judge, "conflict.declared", row,
-                     {"nomination_id": nomination.id, "kind": kind, "note": row.note},
+                     {"nomination_id": nomination.id, "kind": kind, "note": personal(row.note, NOTE, judge.person_id)},
                      cycle_id=nomination.cycle_id)
     return row
 

@@ -18,6 +18,7 @@ from awards_app.services import conflicts as conflict_service
 from awards_app.services import text as text_rules
 from awards_app.services.links import public_url
 from awards_app.services.organisations import name_key
+from awards_app.services.personal_values import EMAIL, NAME, personal
 
 # Each request emails the nominator's words to an address they choose: bounded,
 # so the engine cannot be used to send mail to anyone at will.
@@ -57,7 +58,7 @@ def request(actor, nomination: Nomination, email: str, *,
                      "Answer here (the link works once, for %(days)s days): %(link)s"),
                   secret=link, nominator=actor.name, candidate=str(nomination.candidate), days=days, link=link)
     audit.record(actor, "endorsement.requested", endorsement,
-                 {"nomination_id": nomination.id, "email": email},
+                 {"nomination_id": nomination.id, "email": personal(email, EMAIL)},
                  cycle_id=nomination.cycle_id)
     return endorsement, token
 
@@ -116,9 +117,9 @@ def respond(token: str, *, name: str, organisation: str, role: str, text: str) -
     nomination = endorsement.nomination
     endorsement.from_candidate_organisation = speaks_for_candidate_organisation(endorsement)
     db.session.flush()
-    endorser = actors.SystemActor(f"endorser:{endorsement.email}")
+    endorser = actors.SystemActor(f"endorser:{endorsement.id}")
     audit.record(endorser, "endorsement.received", endorsement,
-                 {"nomination_id": nomination.id, "name": endorsement.endorser_name,
+                 {"nomination_id": nomination.id, "name": personal(endorsement.endorser_name, NAME),
                   "organisation": endorsement.endorser_organisation,
                   "from_candidate_organisation": endorsement.from_candidate_organisation},
                  cycle_id=nomination.cycle_id)

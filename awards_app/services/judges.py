@@ -10,6 +10,7 @@ from awards_app.models import Cycle, Expertise, JudgeProfile, Panel, PanelMember
 from awards_app.models.judging import CONFLICT_KINDS
 from awards_app.services import N_, Message, ServiceError, audit
 from awards_app.services import conflicts as conflict_service
+from awards_app.services.personal_values import RELATION, personal
 from judging import expertise
 
 
@@ -77,7 +78,7 @@ def add_relation(actor, profile: JudgeProfile, name: str, email: str | None, kin
         raise ServiceError("judge.relation_name", N_("Give the person's name."), field="name")
     relation = {"name": name.strip(), "email": (email or "").strip().lower() or None, "kind": kind}
     profile.relations = [*profile.relations, relation]
-    _changed(actor, profile, "relation_declared", {"relation": relation})
+    _changed(actor, profile, "relation_declared", {"relation": personal(relation, RELATION)})
 
 
 def vet(actor, profile: JudgeProfile) -> None:

@@ -14,6 +14,7 @@ from awards_app.models import Country, Cycle, Delegation, Nomination, Organisati
 from awards_app.services import N_, Refusal, ServiceError, audit, facts, outbox, text, transitions
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import eligibility as eligibility_service
+from awards_app.services.personal_values import KEY, personal
 from judging.names import normalise_name
 
 
@@ -165,7 +166,7 @@ def create_draft(actor, cycle: Cycle, *, candidate, statement: str = "",
         raise ServiceError("nomination.duplicate",
                            N_("You have already nominated this candidate in this cycle.")) from None
     audit.record(actor, "nomination.created", nomination,
-                 {"candidate_kind": kind, "candidate_key": nomination.candidate_key,
+                 {"candidate_kind": kind, "candidate_key": personal(nomination.candidate_key, KEY),
                   "declared_relations": len(relations)},
                  cycle_id=cycle.id)
     return nomination

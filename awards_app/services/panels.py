@@ -68,7 +68,7 @@ def add_member(actor, cycle: Cycle, user: User, role: str = "member") -> list:
     db.session.add(member)
     db.session.flush()
     audit.record(actor, "panel.member_added", member,
-                 {"user_id": user.id, "email": user.email, "role": role}, cycle_id=cycle.id)
+                 {"user_id": user.id, "role": role}, cycle_id=cycle.id)
     return conflict_service.detect(actor, cycle, judges=[user])
 
 

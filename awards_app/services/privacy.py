@@ -25,10 +25,11 @@ from awards_app.models import (
     Nomination,
     PanelMember,
     Person,
+    PersonalValue,
     Score,
     User,
 )
-from awards_app.services import N_, Forbidden, audit
+from awards_app.services import N_, Forbidden, audit, personal_values
 
 FORMAT = "milset-personal-data/1"
 # Columns that open an account rather than describe a person.
@@ -69,12 +70,19 @@ def _named_in(emails: set[str]) -> list[dict]:
     return found
 
 
-def _audit_events(user_ids: list[int], emails: set[str]) -> list[dict]:
-    """Events the person made, and events whose payload holds one of their addresses."""
-    mentions = [func.lower(cast(AuditEvent.payload, String)).contains(email, autoescape=True) for email in emails]
-    condition = or_(AuditEvent.actor_id.in_(user_ids or [-1]), *mentions)
-    return [_row(event, leave_out=("id",)) for event in
-            db.session.scalars(select(AuditEvent).where(condition).order_by(AuditEvent.seq))]
+def _audit_events(person: Person, user_ids: list[int], emails: set[str]) -> list[dict]:
+    """Events the person made, and events committing to a value about them
+    (recorded as theirs, or holding one of their addresses), with the
+    values opened."""
+    text = func.lower(cast(PersonalValue.value, String))
+    about_them = select(PersonalValue.event_seq).where(or_(
+        PersonalValue.person_id == person.id, *[text.contains(email, autoescape=True) for email in emails]))
+    condition = or_(AuditEvent.actor_id.in_(user_ids or [-1]), AuditEvent.seq.in_(about_them))
+    events = [_row(event, leave_out=("id",)) for event in
+              db.session.scalars(select(AuditEvent).where(condition).order_by(AuditEvent.seq))]
+    for event, opened in zip(events, personal_values.reveal([e["payload"] for e in events]), strict=True):
+        event["payload"] = opened
+    return events
 
 
 def export(actor, person: Person) -> dict:
@@ -108,7 +116,7 @@ def export(actor, person: Person) -> dict:
                           .order_by(ConflictOfInterest.id)),
         "board_votes": _all(select(BoardVote).where(BoardVote.user_id.in_(any_user)).order_by(BoardVote.id)),
         "named_by_others": _named_in(emails),
-        "audit_events": _audit_events(user_ids, emails),
+        "audit_events": _audit_events(person, user_ids, emails),
     }
     audit.record(actor, "privacy.exported", person, {"person_id": person.id})
     return document

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, or_, select, update
 from awards_app.extensions import db
 from awards_app.models import RecoveryCode, User
 from awards_app.services import N_, Forbidden, ServiceError, actors, audit, users
+from awards_app.services.personal_values import ADDRESS, personal
 
 ISSUER = "MILSET Awards"
 RECOVERY_CODES = 10
@@ -141,7 +142,8 @@ def complete_login(user: User, code: str, *, remote_addr: str | None = None) -> 
         users.record_login(user, remote_addr, second_factor="recovery_code",
                            recovery_codes_left=recovery_codes_left(user))
         return True
-    audit.record(actors.SYSTEM, "auth.second_factor_failed", user, {"remote_addr": remote_addr})
+    audit.record(actors.SYSTEM, "auth.second_factor_failed", user,
+                 {"remote_addr": personal(remote_addr, ADDRESS, user.person_id)})
     return False
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from awards_app.extensions import db
 from awards_app.models import ROLES, ApiToken, Person, User, UserRole
 from awards_app.services import N_, Message, ServiceError, actors, audit, passwords, site
+from awards_app.services.personal_values import ADDRESS, EMAIL, personal
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -54,7 +55,8 @@ def create_user(actor, email: str, name: str, roles, password: str | None = None
     user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
     db.session.add(user)
     db.session.flush()
-    audit.record(actor, "user.created", user, {"email": email, "roles": sorted(set(roles))})
+    audit.record(actor, "user.created", user, {"email": personal(email, EMAIL, user.person_id),
+                                               "roles": sorted(set(roles))})
     return user
 
 
@@ -120,12 +122,13 @@ def authenticate(email: str, password: str, *, remote_addr: str | None = None) -
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(password)
         if user.has_second_factor:
-            audit.record(user, "auth.password_accepted", user, {"remote_addr": remote_addr})
+            audit.record(user, "auth.password_accepted", user,
+                         {"remote_addr": personal(remote_addr, ADDRESS, user.person_id)})
         else:
             record_login(user, remote_addr)
         return user
-    audit.record(actors.SYSTEM, "auth.login_failed", None, {"email": email.strip().lower()[:254],
-                                                   "remote_addr": remote_addr},
+    audit.record(actors.SYSTEM, "auth.login_failed", None, {"email": personal(email.strip().lower()[:254], EMAIL),
+                                                   "remote_addr": personal(remote_addr, ADDRESS)},
                  object_type="user_account")
     return None
 
@@ -133,12 +136,13 @@ def authenticate(email: str, password: str, *, remote_addr: str | None = None) -
 def record_login(user: User, remote_addr: str | None, **how) -> None:
     """The login is complete (password, and the second factor if any)."""
     user.last_login_at = datetime.now(UTC)
-    audit.record(user, "auth.login", user, {"remote_addr": remote_addr, **how})
+    audit.record(user, "auth.login", user, {"remote_addr": personal(remote_addr, ADDRESS, user.person_id), **how})
 
 
 def record_login_limited(email: str, remote_addr: str | None, limit: str) -> None:
     """A login refused by a rate limit, before any password was checked."""
-    audit.record(actors.SYSTEM, "auth.login_limited", None, {"email": email, "remote_addr": remote_addr,
+    audit.record(actors.SYSTEM, "auth.login_limited", None, {"email": personal(email, EMAIL),
+                                                    "remote_addr": personal(remote_addr, ADDRESS),
                                                     "limit": limit}, object_type="user_account")
 
 

@@ -15,6 +15,7 @@ from awards_app.extensions import db
 from awards_app.models import AuditEvent, Cycle, User
 from awards_app.services import N_, Forbidden, Message, Refusal, ServiceError, audit, transitions
 from awards_app.services import text as text_rules
+from awards_app.services.personal_values import NOTE, personal
 
 MINUTES_MAX = 20000
 
@@ -73,7 +74,8 @@ def record_hearing(actor, cycle: Cycle, *, held_on: date | None, present: list[U
     cycle.hearing_notes = minutes
     db.session.flush()
     audit.record(actor, "cycle.hearing_held", cycle,
-                 {"held_on": held_on.isoformat(), "present": sorted({u.id for u in present}), "notes": minutes},
+                 {"held_on": held_on.isoformat(), "present": sorted({u.id for u in present}),
+                  "notes": personal(minutes, NOTE)},
                  cycle_id=cycle.id)
     return cycle
 

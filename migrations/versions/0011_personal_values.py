@@ -25,12 +25,14 @@ def upgrade():
     sa.Column('salt', sa.String(length=64), nullable=False),
     sa.Column('value', awards_app.models.types.JSONType(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('event_seq', sa.BigInteger(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('recorded_at', awards_app.models.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_personal_value_person_id_person')),
     sa.PrimaryKeyConstraint('commitment', name=op.f('pk_personal_value'))
     )
     with op.batch_alter_table('personal_value', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_personal_value_event_seq'), ['event_seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_personal_value_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_personal_value_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_personal_value_recorded_at'), ['recorded_at'], unique=False)
@@ -41,5 +43,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_personal_value_recorded_at'))
         batch_op.drop_index(batch_op.f('ix_personal_value_person_id'))
         batch_op.drop_index(batch_op.f('ix_personal_value_kind'))
+        batch_op.drop_index(batch_op.f('ix_personal_value_event_seq'))
 
     op.drop_table('personal_value')

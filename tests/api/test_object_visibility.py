@@ -80,7 +80,8 @@ def test_once_results_are_visible_a_judging_reader_gets_the_scores_not_the_other
     # The auditor, who judges nothing, reads all of it.
     auditor_sees = _events(api, world.tokens["auditor"], cycle_id=cycle.id)
     declared = [e for e in auditor_sees if e["action"] == "conflict.declared"]
-    assert declared and declared[0]["payload"]["note"] == "My cousin leads it."
+    assert declared and declared[0]["disclosed_payload"]["note"] == "My cousin leads it."
+    assert declared[0]["payload"]["note"].startswith("pv:")  # the hashed form holds only the commitment
 
 
 def test_a_board_member_judging_the_cycle_reads_neither_its_report_nor_its_bundle_before_results(
