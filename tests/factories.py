@@ -449,6 +449,81 @@ class AuditSignedCheckpointFactory(factory.Factory):
     _build = _create
 
 
+
+class PersonalValueFactory(factory.Factory):
+    """Personal values only come with the event that commits to them."""
+
+    class Meta:
+        model = models.PersonalValue
+
+    value = "someone@example.org"
+
+    @classmethod
+    def _create(cls, model_class, value):
+        from sqlalchemy import select
+
+        from awards_app.extensions import db
+        from awards_app.services import audit
+        from awards_app.services.personal_values import EMAIL, personal
+
+        event = audit.record(TESTS_ACTOR, "test.event", None, {"email": personal(value, EMAIL)}, object_type="test")
+        return db.session.scalar(select(model_class).where(model_class.event_seq == event.seq))
+
+    _build = _create
+
+
+class WitnessKeyFactory(BaseFactory):
+    class Meta:
+        model = models.WitnessKey
+
+    user_id = factory.LazyFunction(lambda: UserFactory(roles=("board",)).id)
+    verifier_key = factory.LazyFunction(lambda: _new_key_pair("witness")[1])
+
+
+class AuditCosignatureFactory(BaseFactory):
+    class Meta:
+        model = models.AuditCosignature
+
+    checkpoint_id = factory.LazyFunction(lambda: AuditSignedCheckpointFactory().id)
+    witness_key_id = factory.LazyFunction(lambda: WitnessKeyFactory().id)
+    signature = "\u2014 witness AAAA"
+
+
+class SettingsChangeFactory(BaseFactory):
+    class Meta:
+        model = models.SettingsChange
+
+    cycle = factory.SubFactory(CycleFactory)
+    changes = factory.LazyFunction(lambda: {"settings": {"board_quorum": 4}})
+    reason = "The board asked for a larger quorum."
+    proposed_by_id = factory.LazyFunction(lambda: UserFactory(roles=("admin",)).id)
+
+
+class SettingsChangeVoteFactory(BaseFactory):
+    class Meta:
+        model = models.SettingsChangeVote
+
+    change = factory.SubFactory(SettingsChangeFactory)
+    user_id = factory.LazyFunction(lambda: UserFactory(roles=("board",)).id)
+    vote = "for"
+
+
+class ReminderSentFactory(BaseFactory):
+    class Meta:
+        model = models.ReminderSent
+
+    cycle_id = factory.LazyFunction(lambda: CycleFactory().id)
+    user_id = factory.LazyFunction(lambda: UserFactory(roles=("judge",)).id)
+    kind = "judging_deadline"
+    due_at = factory.LazyFunction(lambda: datetime.now(UTC) + timedelta(days=3))
+
+
+def _new_key_pair(name: str) -> tuple[str, str]:
+    from awards_app import audit_tree
+
+    return audit_tree.generate_key(name)
+
+
 @functools.cache
 def _test_signer_key() -> str:
     from awards_app import audit_tree
@@ -466,4 +541,6 @@ ALL_FACTORIES = [
     DecisionFactory, OutboxMessageFactory, AuditEventFactory, AuditCheckpointFactory, AuditSignedCheckpointFactory,
     ApiTokenFactory,
     IdempotencyRecordFactory, SiteSettingFactory, PastLaureateFactory, AccountLinkFactory, RecoveryCodeFactory,
+    PersonalValueFactory, WitnessKeyFactory, AuditCosignatureFactory, SettingsChangeFactory, SettingsChangeVoteFactory,
+    ReminderSentFactory,
 ]

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from awards_app.extensions import db
 from awards_app.models import AuditEvent, ConflictAttestation, ConflictOfInterest
-from awards_app.services import Forbidden, Refusal, ServiceError, conflicts, panels, transitions
+from awards_app.services import Forbidden, Refusal, ServiceError, conflicts, panels, personal_values, transitions
 from tests import builders, factories
 from tests.factories import TESTS_ACTOR
 
@@ -31,7 +31,7 @@ def test_inviting_a_judge_detects_their_conflicts_at_once(cycle):
     kinds = {(c.kind, c.rule, c.nomination_id) for c in found}
     assert ("same_organisation", "coi.same_organisation", nomination.id) in kinds
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "conflict.detected")).all()
-    evidence = {e.payload["kind"]: e.payload["evidence"] for e in events}
+    evidence = {e["kind"]: e["evidence"] for e in personal_values.reveal([e.payload for e in events])}
     assert evidence["same_organisation"] == {"organisation_id": org.id}
 
 

@@ -65,12 +65,13 @@ from awards_app.models import (
     Country,
     Cycle,
     Organisation,
+    PersonalValue,
     Region,
     User,
 )
 from awards_app.models.types import UTCDateTime
 from awards_app.services import audit as audit_service
-from awards_app.services import passwords
+from awards_app.services import passwords, personal_values
 from awards_app.services.actors import SystemActor
 from judging import conflicts as conflict_rules
 from judging import expertise
@@ -245,10 +246,12 @@ class _Chain:
         self.seq, self.hash = head.seq, head.hash
         self.tree = audit_service.TreeExtension(head)  # the Merkle tree grows with the chain
         self.table = AuditEvent.__table__
+        self.values: list[dict] = []  # personal values the events commit to
 
     def append(self, at: datetime, actor, action: str, object_type: str, object_id,
                payload: dict, cycle_id: int | None) -> None:
-        actor_id, label = (None, actor.name) if isinstance(actor, SystemActor) else actor  # else (id, email)
+        actor_id, label = (None, actor.name) if isinstance(actor, SystemActor) else (actor[0], f"user:{actor[0]}")
+        payload = personal_values.to_commitments(personal_values.mark(action, payload), self.values, self.seq + 1, at)
         event = audit_chain.canonical_event(
             seq=self.seq + 1, at=at, actor_id=actor_id, actor=label, action=action, object_type=object_type,
             object_id=object_id, cycle_id=cycle_id, payload=payload, prev_hash=self.hash)
@@ -256,12 +259,20 @@ class _Chain:
         self.tree.append(audit_tree.event_leaf_hash(event))
         if len(self.tree.subtrees) >= BATCH_ROWS:
             self.tree.store_subtrees(self.writer.conn)
+        if len(self.values) >= BATCH_ROWS:
+            self._store_values()
         self.seq, self.hash = event["seq"], event["hash"]
         event["at"] = at  # the row holds the datetime; the hash was taken over its text
         self.writer.add(self.table, event)
 
+    def _store_values(self) -> None:
+        if self.values:
+            self.writer.conn.execute(PersonalValue.__table__.insert(), self.values)
+            self.values = []
+
     def close(self) -> None:
         self.writer.flush()
+        self._store_values()
         self.tree.store_subtrees(self.writer.conn)
         self.writer.conn.execute(update(AuditHead).where(AuditHead.id == 1)
                                  .values(seq=self.seq, hash=self.hash, **self.tree.head_values()))
@@ -653,7 +664,7 @@ class _CycleBuilder:
 
         call.add(n.nominator.ref, "endorsement.requested", "endorsement", row["id"],
                  {"nomination_id": n.id, "email": email}, requested)
-        call.add(SystemActor(f"endorser:{email}"), "endorsement.received", "endorsement", row["id"],
+        call.add(SystemActor(f"endorser:{row['id']}"), "endorsement.received", "endorsement", row["id"],
                  {"nomination_id": n.id, "name": endorser, "organisation": row["endorser_organisation"],
                   "from_candidate_organisation": own},
                  received)

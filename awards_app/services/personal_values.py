@@ -45,6 +45,48 @@ class Personal:
     person_id: int | None = None
 
 
+# Where each action's payload holds personal values, and of which kind:
+# what the services mark with personal() where they record. Read to rewrite
+# events recorded before values were kept apart (migration 0011) and by the
+# scale demo's bulk writer; tests/test_privacy_erasure.py checks that no
+# event of a whole season holds a personal value in the clear. None: the
+# field is left out (an id beside it says who).
+PERSONAL_FIELDS = {
+    "user.created": {"email": EMAIL},
+    "auth.login": {"remote_addr": ADDRESS},
+    "auth.password_accepted": {"remote_addr": ADDRESS},
+    "auth.login_failed": {"email": EMAIL, "remote_addr": ADDRESS},
+    "auth.login_limited": {"email": EMAIL, "remote_addr": ADDRESS},
+    "auth.second_factor_failed": {"remote_addr": ADDRESS},
+    "user.password_reset_requested": {"remote_addr": ADDRESS},
+    "endorsement.requested": {"email": EMAIL},
+    "endorsement.received": {"name": NAME},
+    "cycle.hearing_held": {"notes": NOTE},
+    "conflict.detected": {"evidence": EVIDENCE},
+    "conflict.declared": {"note": NOTE},
+    "panel.member_added": {"email": None},
+    "judge_profile.relation_declared": {"relation": RELATION},
+    "nomination.created": {"candidate_key": KEY},
+}
+
+
+def mark(action: str, payload: dict, person_id: int | None = None) -> dict:
+    """`payload` with the fields PERSONAL_FIELDS declares for `action`
+    marked personal (values already committed, "pv:...", stay)."""
+    fields = PERSONAL_FIELDS.get(action)
+    if not fields or not isinstance(payload, dict):
+        return payload
+    marked = {}
+    for key, value in payload.items():
+        if key not in fields:
+            marked[key] = value
+        elif fields[key] is not None:
+            committed = isinstance(value, str) and _COMMITMENT.match(value)
+            marked[key] = value if committed or isinstance(value, Personal) else personal(
+                value, fields[key], person_id)
+    return marked
+
+
 def personal(value, kind: str, person_id: int | None = None):
     """`value` marked as personal data; an absent value (None, "") stays as it is."""
     if value is None or value == "":
@@ -60,7 +102,7 @@ def commitment_of(value, salt: bytes) -> str:
     return hashlib.sha256(_DOMAIN + salt + canonical).hexdigest()
 
 
-def commit(payload, rows: list, seq: int, at: datetime):
+def to_commitments(payload, rows: list, seq: int, at: datetime):
     """The payload of event `seq` with every Personal replaced by its
     commitment string; the personal_value rows to insert are appended to `rows`."""
     if isinstance(payload, Personal):
@@ -70,9 +112,9 @@ def commit(payload, rows: list, seq: int, at: datetime):
                      "event_seq": seq, "person_id": payload.person_id, "recorded_at": at})
         return PREFIX + digest
     if isinstance(payload, dict):
-        return {key: commit(item, rows, seq, at) for key, item in payload.items()}
+        return {key: to_commitments(item, rows, seq, at) for key, item in payload.items()}
     if isinstance(payload, list | tuple):
-        return [commit(item, rows, seq, at) for item in payload]
+        return [to_commitments(item, rows, seq, at) for item in payload]
     return payload
 
 
