@@ -5,6 +5,10 @@ retention delete without touching the log.
 Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-03
+
+Nothing is in production yet: a log already there is rewritten from genesis
+in the new form (awards_app.services.audit_rebuild), its checkpoints, which
+certify the old form, deleted; sign a new one after (flask audit checkpoint).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -36,6 +40,12 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_personal_value_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_personal_value_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_personal_value_recorded_at'), ['recorded_at'], unique=False)
+
+    conn = op.get_bind()
+    if conn.execute(sa.text("SELECT count(*) FROM audit_event")).scalar():
+        from awards_app.services import audit_rebuild
+
+        audit_rebuild.personal_values_apart(conn)
 
 
 def downgrade():
