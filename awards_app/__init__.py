@@ -33,6 +33,7 @@ def register_extensions(app: Flask) -> None:
         kind_label,
         language_name,
         method_label,
+        personal_kind_label,
         proposal_kind_label,
         proposal_status_label,
         readable,
@@ -64,7 +65,8 @@ def register_extensions(app: Flask) -> None:
                                  method_label=method_label, vote_label=vote_label, readable=readable,
                                  language_name=language_name, datetimeformat=datetime_with_zone,
                                  proposal_kind_label=proposal_kind_label,
-                                 proposal_status_label=proposal_status_label, form_problems=problems)
+                                 proposal_status_label=proposal_status_label, form_problems=problems,
+                                 personal_kind_label=personal_kind_label)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -87,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
         main,
         nominate,
         panels,
+        people,
         reference,
         reports,
         screening,
@@ -95,7 +98,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (main, auth, awards, cycles, cycle_settings, nominate, endorse, screening, delegations, judges,
-                   judging, panels, chair, board, reports, admin, account, reference, laureates, mailbox,
+                   judging, panels, chair, board, reports, admin, people, account, reference, laureates, mailbox,
                    settings, language, volunteer):
         app.register_blueprint(module.bp)
     _register_api(app)

@@ -60,6 +60,9 @@ PAGES = {
     "admin.users": only(ADMIN),
     "admin.invite": only(ADMIN),
     "admin.user": only(ADMIN),
+    "people.index": only(ADMIN),
+    "people.person": only(ADMIN),
+    "people.erase": only(ADMIN),
     "board.index": only(BOARD),
     "board.cycle": only(BOARD),
     # No decision on the page world's cycle: nothing to amend, for anyone.
@@ -168,6 +171,7 @@ def _build_world():
     past = laureates.add(TESTS_ACTOR, cycle.award_type, year=2019, kind="delegation", name="Delegation of Peru")
     # What the delegation's organisation may be merged into (registered twice).
     spare = factories.OrganisationFactory(country=nomination.candidate_delegation.organisation.country)
+    someone = factories.PersonFactory(name="Someone Withoutaccount", email="someone.withoutaccount@example.org")
     db.session.commit()
     ids = {"laureate_id": past.id, "cycle_id": cycle.id, "nomination_id": nomination.id, "event_id": cycle.event_id,
            "delegation_id": nomination.candidate_delegation_id, "attachment_id": attachment.id,
@@ -175,7 +179,7 @@ def _build_world():
            "event": "close_scoring", "organisation_id": nomination.candidate_delegation.organisation_id,
            "country_id": nomination.candidate_delegation.organisation.country_id, "user_id": people[STRANGER_N].id,
            "member_id": db.session.scalar(select(PanelMember.id).where(PanelMember.user_id == people[JUDGE].id)),
-           "spare_organisation_id": spare.id}
+           "spare_organisation_id": spare.id, "person_id": someone.id}
     return people, ids
 
 
@@ -356,6 +360,8 @@ POST_PAGES = {
     "admin.set_roles": (only(ADMIN, status=303), _form(roles=["nominator", "judge"])),
     "admin.deactivate": (only(ADMIN, status=303), NO_FORM),
     "admin.personal_data": (only(ADMIN), NO_FORM),  # the JSON file itself
+    "people.download": (only(ADMIN), NO_FORM),
+    "people.erase": (only(ADMIN, status=303), _form(reason="Their request of 1 December.", understood="y")),
     # The account is active, has its password and no second factor: each is refused.
     "admin.reactivate": (only(ADMIN, status=Refused(303)), NO_FORM),
     "admin.resend_invitation": (only(ADMIN, status=Refused(303)), NO_FORM),

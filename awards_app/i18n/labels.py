@@ -259,6 +259,17 @@ def proposal_status_label(code: str) -> str:
     return str(PROPOSAL_STATUSES.get(code, code))
 
 
+PERSONAL_KINDS = {
+    "email": _l("email addresses"), "address": _l("login addresses (IP)"), "name": _l("names"),
+    "note": _l("notes"), "relation": _l("declared relations"), "evidence": _l("conflict evidence"),
+    "key": _l("candidate keys"),
+}
+
+
+def personal_kind_label(code: str) -> str:
+    return str(PERSONAL_KINDS.get(code, code))
+
+
 def vote_label(code: str) -> str:
     return str(VOTES.get(code, code))
 

@@ -120,3 +120,48 @@ def export(actor, person: Person) -> dict:
     }
     audit.record(actor, "privacy.exported", person, {"person_id": person.id})
     return document
+
+
+def find(actor, query: str, limit: int = 50) -> list[Person]:
+    """People whose name or address contains `query` (two characters at least), accounts' addresses included."""
+    require_secretariat(actor)
+    query = (query or "").strip().lower()
+    if len(query) < 2:
+        return []
+    accounts = select(User.person_id).where(func.lower(User.email).contains(query, autoescape=True))
+    return list(db.session.scalars(select(Person).where(or_(
+        func.lower(Person.name).contains(query, autoescape=True),
+        func.lower(Person.email).contains(query, autoescape=True), Person.id.in_(accounts)))
+        .order_by(Person.name, Person.id).limit(limit)))
+
+
+def overview(actor, person: Person) -> dict:
+    """What the secretariat's page shows before an export or an erasure: the
+    person's records and accounts, where they appear, and the personal
+    values the audit log commits to, by kind. Not audited: it is the
+    secretariat's working view, not a copy leaving the engine."""
+    require_secretariat(actor)
+    address = (person.email or "").strip().lower()
+    records = [person, *db.session.scalars(select(Person).where(
+        func.lower(Person.email) == address, Person.id != person.id).order_by(Person.id))] if address else [person]
+    ids = [r.id for r in records]
+    users = list(db.session.scalars(select(User).where(User.person_id.in_(ids)).order_by(User.id)))
+    user_ids = [u.id for u in users] or [-1]
+    emails = {e for e in (address, *(u.email.lower() for u in users)) if e}
+    values = dict(db.session.execute(select(PersonalValue.kind, func.count()).where(
+        PersonalValue.person_id.in_(ids)).group_by(PersonalValue.kind)).all())
+    as_candidate = list(db.session.scalars(select(Nomination).where(Nomination.candidate_person_id.in_(ids))
+                                           .order_by(Nomination.id)))
+    return {
+        "records": records,
+        "accounts": users,
+        "as_candidate": as_candidate,
+        "laureate": any(n.state == "laureate" for n in as_candidate),
+        "nominations_made": db.session.scalar(select(func.count()).select_from(Nomination).where(
+            Nomination.nominator_id.in_(user_ids))),
+        "endorsements": db.session.scalar(select(func.count()).select_from(Endorsement).where(
+            func.lower(Endorsement.email).in_(emails or {""}))),
+        "named_by_others": len(_named_in(emails)),
+        "audit_values": values,
+        "erased": person.name.startswith("Erased person ") and not person.email,
+    }
