@@ -2,6 +2,9 @@
 the clock the tests control, the scheduled run (`flask calendar run`) and
 each person's iCalendar feed."""
 
+import os
+import signal
+import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +19,7 @@ from awards_app.services import Forbidden, calendar, clock, nominations
 from awards_app.services.calendar import DatesRefused
 from tests import builders, factories
 from tests.conftest import PASSWORD
+from tests.test_outbox_worker import smtp  # noqa: F401 - the fake mail server, a fixture
 
 DAY = timedelta(days=1)
 
@@ -370,3 +374,26 @@ def test_the_dates_page_is_the_secretariats(client, auth, ctx):
         cycle, judging_deadline="2040-01-01T10:00")).status_code == 404
     db.session.expire_all()
     assert db.session.get(Cycle, cycle.id).judging_deadline is None
+
+
+def test_the_outbox_worker_runs_the_calendar_when_asked(app, runner, smtp, cycle):  # noqa: F811 - the fixture
+    nominator = factories.UserFactory(roles=("nominator",))
+    nominations.create_draft(nominator, cycle, candidate=factories.PersonFactory(), statement="Clubs.")
+    db.session.commit()
+    cycle_id, email = cycle.id, nominator.email  # the worker ends the session these belong to
+    app.config["CLOCK_NOW"] = (cycle.deadline + timedelta(minutes=1)).isoformat()
+    previous = signal.getsignal(signal.SIGINT)
+    # Stopped once the lapsed draft's notice is sent (or, should the calendar not run, after 20 s).
+    smtp.on_send = lambda: os.kill(os.getpid(), signal.SIGINT)
+    guard = threading.Timer(20, lambda: os.kill(os.getpid(), signal.SIGINT))
+    guard.start()
+    try:
+        result = runner.invoke(args=["outbox", "worker", "--interval", "0.1", "--calendar", "60"])
+    finally:
+        guard.cancel()
+        signal.signal(signal.SIGINT, previous)
+        del app.config["CLOCK_NOW"]
+    assert result.exit_code == 0, result.output
+    assert "Calendar: 1 step(s) taken" in result.output
+    assert db.session.get(Cycle, cycle_id).state == "screening"
+    assert [m["To"] for m in smtp.sent] == [email]
