@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         awards,
         board,
+        calendar,
         chair,
         cycle_settings,
         cycles,
@@ -99,7 +100,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (main, auth, awards, cycles, cycle_settings, nominate, endorse, screening, delegations, judges,
                    judging, panels, chair, board, reports, admin, people, account, reference, laureates, mailbox,
-                   settings, language, volunteer):
+                   settings, language, volunteer, calendar):
         app.register_blueprint(module.bp)
     _register_api(app)
 

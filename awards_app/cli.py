@@ -22,6 +22,7 @@ outbox_cli = AppGroup("outbox", help="Notices waiting to be sent.")
 cycles_cli = AppGroup("cycles", help="Award cycles.")
 workflows_cli = AppGroup("workflows", help="The award state machines.")
 backup_cli = AppGroup("backup", help="Back up and restore the whole database.")
+calendar_cli = AppGroup("calendar", help="The cycles' dates: steps and reminders that happen by themselves.")
 
 
 @backup_cli.command("create")
@@ -389,7 +390,9 @@ def _summary(sent: int, failed: int) -> str:
               help="Seconds to sleep when nothing is due.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
               help="Notices claimed at a time.")
-def outbox_worker(once, interval, limit):
+@click.option("--calendar", "calendar_every", default=0.0, type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Also run the calendar (`flask calendar run`) every SECONDS; 0 (the default): cron does.")
+def outbox_worker(once, interval, limit, calendar_every=0.0):
     """Send due notices by SMTP (MAIL_SERVER), or print them (development).
 
     Runs until SIGTERM or SIGINT, finishing the notice in hand; several may
@@ -411,8 +414,16 @@ def outbox_worker(once, interval, limit):
         signal.signal(signum, lambda *_: stop.update(requested=True))
     stopping = lambda: stop["requested"]  # noqa: E731
     click.echo(f"Outbox worker {worker}: sending every {interval:g}s when idle; stop with SIGTERM or Ctrl-C.")
+    next_calendar = time.monotonic()
     while not stopping():
         try:
+            if calendar_every and time.monotonic() >= next_calendar:
+                from awards_app.services import clock, schedule
+
+                next_calendar = time.monotonic() + calendar_every
+                report = calendar_pass(clock.now())
+                if report.fired or report.refused or report.reminded or report.failed:
+                    click.echo("Calendar: " + schedule.summary(report))
             claimed, sent, failed = outbox_pass(worker, limit=limit, echo=echo, stopping=stopping)
         except DBAPIError:
             db.session.rollback()
@@ -436,6 +447,48 @@ def outbox_worker(once, interval, limit):
 def outbox_send(ctx, limit):
     """The same as `flask outbox worker --once`."""
     ctx.invoke(outbox_worker, once=True, interval=30.0, limit=limit)
+
+
+def calendar_pass(moment):
+    """One run of the calendar over every cycle at ``moment``, each cycle
+    committed on its own; a cycle that fails is rolled back and reported,
+    and the others still get their run."""
+    from awards_app.services import schedule
+
+    report = schedule.Report()
+    for cycle_id in schedule.due_cycles():
+        try:
+            schedule.run_cycle(schedule.CALENDAR, cycle_id, moment, report)
+            db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - reported, and the command exits 1
+            db.session.rollback()
+            report.failed.append((cycle_id, f"{type(exc).__name__}: {exc}"))
+    return report
+
+
+@calendar_cli.command("run")
+@click.option("--now", "at", metavar="ISO", help="Act as if it were this moment (e.g. 2027-03-31T23:59Z); "
+              "default: the clock's.")
+def calendar_run(at):
+    """Take the dated steps whose date has passed and send the reminders due (cron: every few minutes).
+
+    Each cycle is committed on its own; running twice does nothing more."""
+    from awards_app.services import clock, schedule
+
+    try:
+        moment = clock.aware(at) if at else clock.now()
+    except ValueError:
+        raise click.BadParameter(f"{at!r} is not an ISO 8601 moment.", param_hint="--now") from None
+    with clock.frozen(moment):
+        report = calendar_pass(moment)
+    for cycle_id, event in report.fired:
+        click.echo(f"Cycle {cycle_id}: {event}.")
+    for cycle_id, event, rules in report.refused:
+        click.echo(f"Cycle {cycle_id}: {event} refused ({', '.join(rules)}); the secretariat is told.")
+    for cycle_id, problem in report.failed:
+        click.echo(f"Cycle {cycle_id}: failed: {problem}", err=True)
+    click.echo(schedule.summary(report))
+    sys.exit(1 if report.failed else 0)
 
 
 @cycles_cli.command("create")
@@ -646,3 +699,4 @@ def register(app) -> None:
     for group in (users_cli, demo_cli, audit_cli, outbox_cli, cycles_cli, workflows_cli, backup_cli, privacy_cli):
         app.cli.add_command(group)
     app.cli.add_command(setup)
+    app.cli.add_command(calendar_cli)

@@ -74,6 +74,8 @@ PAGES = {
     "cycles.new": only(ADMIN),
     "cycles.show": EVERYONE,
     "cycle_settings.edit": only(ADMIN),
+    "calendar.dates": only(ADMIN),
+    "calendar.feed": {w: 404 for w in WHO},  # only a real feed address opens it, signed in or not
     # The confirmation page of a cycle event (close_scoring): offered to no one while sheets
     # are awaited, so everyone is sent back to the cycle's page.
     "cycles.fire": only(*LOGGED_IN, status=303),
@@ -381,6 +383,9 @@ POST_PAGES = {
     "cycles.new": (only(ADMIN, status=303), _form(award="derek_gray_medal", year=2031, event=0)),
     # The cycle is judging: what may still change (the laureates, say) cannot be left empty.
     "cycle_settings.edit": (only(ADMIN, status=Refused(400)), NO_FORM),
+    # A date in the past: refused at its field, for the secretariat too.
+    "calendar.dates": (only(ADMIN, status=Refused(400)), _form(judging_deadline="2001-01-01T10:00")),
+    "calendar.new_link": (only(*LOGGED_IN, status=303), NO_FORM),
     "delegations.import_participants": (only(ADMIN, status=400), NO_FORM),
     "delegations.new": (only(ADMIN, status=400), NO_FORM),
     "judges.add_expertise": (only(*ANY_JUDGE, status=303),

@@ -161,6 +161,9 @@ SETTINGS: tuple[Setting, ...] = (
             rule=_YOUNG_AGES),
     Setting("young_age_max", "int", 12, N_("The oldest age of the Young Scientists age group."), minimum=0,
             rule=_YOUNG_AGES),
+    Setting("reminder_days_before", "int", 3, N_("How many days before the judging deadline judges with "
+            "sheets still open are reminded (once), and board members who have not voted before the board's "
+            "vote date."), minimum=1),
     # --- the panel's result
     Setting("aggregation", "mapping", {}, N_("How the panel's scores are combined into a ranking: the "
             "method, the share trimmed, the tie-break chain, the bootstrap's resamples and seed "
@@ -197,6 +200,7 @@ CHANGEABLE_UNTIL: dict[str, str] = {
     "identity_threshold": "screening",
     "hide_nominator_from_judges": "screening",
     "aggregation": "judging",
+    "reminder_days_before": "judging",
     "max_laureates": "judging",
     "board_quorum": "deliberation",
     "board_majority": "deliberation",

@@ -132,6 +132,7 @@ SETTINGS = {
     "young_age_min": _l("Youngest age of the group"),
     "young_age_max": _l("Oldest age of the group"),
     "aggregation": _l("How scores are combined"),
+    "reminder_days_before": _l("Days before a deadline that reminders go out"),
     # inside "aggregation"
     "method": _l("Method"),
     "trim": _l("Share trimmed at each end"),

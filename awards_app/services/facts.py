@@ -5,15 +5,13 @@ apart from the services that fire events, so that reading a cycle's facts
 never needs the code that changes the cycle.
 """
 
-from datetime import UTC, datetime
-
 from sqlalchemy import func, select
 
 import workflows
 from awards_app.extensions import db
 from awards_app.models import Assignment, BoardVote, Cycle, Nomination, Organisation, Person, Recommendation, User
 from awards_app.models.decisions import VOTES
-from awards_app.services import conflicts, panels
+from awards_app.services import clock, conflicts, panels
 
 
 def current_recommendation(cycle: Cycle) -> Recommendation | None:
@@ -124,7 +122,7 @@ def nominator_standing(user) -> tuple[str, ...]:
 
 def nomination_facts(nomination: Nomination, results=()) -> "workflows.NominationFacts":
     cycle = nomination.cycle
-    deadline_passed = cycle.deadline is not None and datetime.now(UTC) > cycle.deadline
+    deadline_passed = cycle.deadline is not None and clock.now() > cycle.deadline
     return workflows.NominationFacts(
         settings=cycle.settings, deadline_passed=deadline_passed, eligibility=tuple(results),
         deadline=f"{cycle.deadline:%Y-%m-%d %H:%M}" if cycle.deadline else None,

@@ -54,8 +54,11 @@ def _second_factor_gate():
 @bp.route("/")
 @login_required
 def index():
+    from awards_app.web.calendar import LinkForm, feed_url
+
     return render_template("account/index.html", required=second_factor.required_for(current_user),
-                           status=accounts.status(current_user))
+                           status=accounts.status(current_user), feed_url=feed_url(current_user),
+                           link_form=LinkForm())
 
 
 @bp.route("/password", methods=["GET", "POST"])
