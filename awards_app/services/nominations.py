@@ -165,9 +165,10 @@ def create_draft(actor, cycle: Cycle, *, candidate, statement: str = "",
         # A concurrent request (a double click) created it first.
         raise ServiceError("nomination.duplicate",
                            N_("You have already nominated this candidate in this cycle.")) from None
+    key = nomination.candidate_key  # an individual's holds their address or name
     audit.record(actor, "nomination.created", nomination,
-                 {"candidate_kind": kind, "candidate_key": personal(nomination.candidate_key, KEY),
-                  "declared_relations": len(relations)},
+                 {"candidate_kind": kind, "declared_relations": len(relations),
+                  "candidate_key": personal(key, KEY, nomination.candidate_person_id) if kind == "individual" else key},
                  cycle_id=cycle.id)
     return nomination
 

@@ -148,8 +148,10 @@ def overview(actor, person: Person) -> dict:
     users = list(db.session.scalars(select(User).where(User.person_id.in_(ids)).order_by(User.id)))
     user_ids = [u.id for u in users] or [-1]
     emails = {e for e in (address, *(u.email.lower() for u in users)) if e}
-    values = dict(db.session.execute(select(PersonalValue.kind, func.count()).where(
-        PersonalValue.person_id.in_(ids)).group_by(PersonalValue.kind)).all())
+    text = func.lower(cast(PersonalValue.value, String))
+    values = dict(db.session.execute(select(PersonalValue.kind, func.count()).where(or_(
+        PersonalValue.person_id.in_(ids), *[text.contains(e, autoescape=True) for e in emails]))
+        .group_by(PersonalValue.kind)).all())
     as_candidate = list(db.session.scalars(select(Nomination).where(Nomination.candidate_person_id.in_(ids))
                                            .order_by(Nomination.id)))
     return {
