@@ -92,11 +92,12 @@ def register_blueprints(app: Flask) -> None:
         screening,
         settings,
         volunteer,
+        witness,
     )
 
     for module in (main, auth, awards, cycles, cycle_settings, nominate, endorse, screening, delegations, judges,
                    judging, panels, chair, board, reports, admin, account, reference, laureates, mailbox,
-                   settings, language, volunteer):
+                   settings, language, volunteer, witness):
         app.register_blueprint(module.bp)
     _register_api(app)
 

@@ -208,7 +208,8 @@ def verify_log(outside: str | None = None, outside_keys=()) -> LogVerification:
     """Recompute every leaf from the events (one pass, with the chain's own
     check) and check the tree against the head, the stored subtrees, every
     stored signed checkpoint (signature, root at its size, consistency with
-    the one before) and, when given, a signed checkpoint held outside.
+    the one before), every witness's cosignature (with the witness's key)
+    and, when given, a signed checkpoint held outside.
 
     outside: a signed note; its signature is checked with `outside_keys`
     only (verifier key texts), so nothing from the database is trusted for
@@ -246,6 +247,9 @@ def verify_log(outside: str | None = None, outside_keys=()) -> LogVerification:
     elif head_root != root:
         failures.append(f"the head's tree (size {size}) has root {head_root.hex()}, the events give {root.hex()}")
     failures.extend(_check_stored(stored, walk, size, trusted if outside_keys else configured))
+    from awards_app.services import witnesses  # it reads this module's keys
+
+    failures.extend(witnesses.problems())
     if outside_checkpoint is not None:
         failures.extend(_check_outside(outside_checkpoint, walk, size, head_size))
     return LogVerification(chain, size, root, len(stored), outside_checkpoint, failures)
