@@ -62,7 +62,9 @@ class CheckpointCheck:
 
     @property
     def ok(self) -> bool:
-        return self.row is not None and not self.failures
+        """Everything checked and holding; a signature left unchecked is not ok."""
+        checked = [s for s in (self.signature, self.latest_signature) if s is not None]
+        return self.row is not None and not self.failures and bool(checked) and all(s.ok for s in checked)
 
 
 def _recorded(decision) -> dict | None:
@@ -110,7 +112,7 @@ def _cosigners(row: AuditSignedCheckpoint) -> list[Cosigner]:
     for cosignature in witnesses.cosignatures_of([row.id])[row.id]:
         key, user = witnesses.witness_of(cosignature)
         found.append(Cosigner(user.name if user else "?", key.verifier_key.split("+", 1)[0] if key else "?",
-                              cosignature.signed_at, witnesses.check(cosignature, row, key)))
+                              cosignature.signed_at, audit_log.check_cosignature(cosignature, row, key)))
     return found
 
 

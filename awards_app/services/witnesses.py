@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from awards_app import audit_tree
 from awards_app.extensions import db
 from awards_app.models import AuditCosignature, AuditSignedCheckpoint, User, WitnessKey
-from awards_app.services import N_, Forbidden, Message, NotFound, ServiceError, audit, audit_log
+from awards_app.services import N_, Forbidden, Message, NotFound, ServiceError, audit, audit_log, decision_checkpoints
 
 KEY_MAX = 200  # WitnessKey.verifier_key's width
 
@@ -93,8 +93,6 @@ def retire_key(actor, key: WitnessKey) -> WitnessKey:
 def to_cosign() -> AuditSignedCheckpoint | None:
     """The checkpoint the profile page offers: the latest one that verifies
     with the log's key (never a row slipped in without it)."""
-    from awards_app.services import decision_checkpoints
-
     return decision_checkpoints.latest_trusted()
 
 
@@ -151,7 +149,7 @@ def cosign(actor, checkpoint: AuditSignedCheckpoint | None, signature_line: str)
     return row
 
 
-# ---------------------------------------------------------------- checking
+# ---------------------------------------------------------------- reading
 
 
 def cosignatures_of(checkpoint_ids) -> dict[int, list[AuditCosignature]]:
@@ -170,41 +168,3 @@ def witness_of(cosignature: AuditCosignature) -> tuple[WitnessKey | None, User |
     user = db.session.scalar(select(User).where(User.id == key.user_id).options(selectinload(User.person))) \
         if key is not None else None
     return key, user
-
-
-def check(cosignature: AuditCosignature, checkpoint: AuditSignedCheckpoint, key: WitnessKey | None) -> str | None:
-    """Why this cosignature does not hold over the checkpoint's text with
-    its witness key, or None."""
-    if key is None:
-        return "its witness key is not stored"
-    try:
-        text = audit_tree.parse_note(checkpoint.note).text
-        checked = audit_tree.verify_note(text + "\n" + cosignature.signature.rstrip("\n") + "\n",
-                                         [key.verifier_key])
-    except audit_tree.VerificationFailed as exc:
-        return str(exc)
-    if not checked.signature_checked:
-        return checked.reason
-    return None
-
-
-def problems() -> list[str]:
-    """Every stored cosignature checked (what `flask audit verify` adds):
-    one line per bad one, naming it, its checkpoint and its key."""
-    failures = []
-    keys = {k.id: k for k in db.session.scalars(select(WitnessKey))}
-    checkpoints = {c.id: c for c in db.session.scalars(select(AuditSignedCheckpoint))}
-    for row in db.session.scalars(select(AuditCosignature).order_by(AuditCosignature.id)):
-        checkpoint = checkpoints.get(row.checkpoint_id)
-        key = keys.get(row.witness_key_id)
-        name = f"cosignature {row.id} by witness key {row.witness_key_id}"
-        if key is not None:
-            name += f" ({key.verifier_key.split('+', 1)[0]})"
-        if checkpoint is None:
-            failures.append(f"{name}: its checkpoint {row.checkpoint_id} is not stored")
-            continue
-        problem = check(row, checkpoint, key)
-        if problem:
-            failures.append(f"{name} on checkpoint {checkpoint.id} (size {checkpoint.size}): {problem}")
-    return failures
-
