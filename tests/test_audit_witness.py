@@ -360,11 +360,12 @@ def test_the_report_shows_the_checkpoint_the_decision_was_decided_under(delibera
     page = _as(client, auth, board[1]).get(f"/reports/cycles/{cycle.id}").get_data(as_text=True)
     section = page[page.index('id="checkpoint"'):page.index('id="time-h"')]
     assert "The checkpoint the decision was decided under, signed right after it" in section
-    assert checkpoint.root in section and f"{checkpoint.size} events" in section
+    assert checkpoint.root in section and f"<dd>{checkpoint.size}</dd>" in section
     assert "Its signature verifies with the log's verifier key (awards.test)" in section
     assert "extends it: the log was only appended to since" in section
     assert board[0].name in section and "bruno-keller" in section
-    assert "✗" not in section
+    assert "✓ The checkpoint holds" in section and "✗" not in section
+    assert client.get(f"/reports/cycles/{cycle.id}/report.pdf").status_code == 200  # the same section, printed
 
 
 def test_the_report_shows_a_forged_checkpoint_as_failing(deliberating, client, auth, log_key):
@@ -381,6 +382,7 @@ def test_the_report_shows_a_forged_checkpoint_as_failing(deliberating, client, a
     db.session.commit()
     page = _as(client, auth, board[0]).get(f"/reports/cycles/{cycle.id}").get_data(as_text=True)
     section = page[page.index('id="checkpoint"'):page.index('id="time-h"')]
+    assert "✗ The checkpoint does not hold" in section
     assert f"✗ The latest checkpoint (log size {size}) does not verify" in section
     assert "no signature by a trusted key" in section
     # A forged checkpoint of a rewritten log: signed with the stranger's key and not consistent.
