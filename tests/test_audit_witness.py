@@ -295,6 +295,7 @@ def test_verify_checks_every_cosignature_and_names_a_bad_one(ctx, client, auth, 
     checkpoint, _member = _cosigned(client, auth)
     good = runner.invoke(args=["audit", "verify"])
     assert good.exit_code == 0, good.output
+    assert "Cosignatures by the board's witnesses verified: 1." in good.output
     stored = db.session.scalars(select(AuditCosignature)).one()
     # Another checkpoint's cosignature put in its place: well formed, but not over this text.
     other = audit_tree.Checkpoint(ORIGIN, checkpoint.size, b"\x02" * 32).body()

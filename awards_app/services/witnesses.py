@@ -153,7 +153,7 @@ def cosign(actor, checkpoint: AuditSignedCheckpoint | None, signature_line: str)
 
 
 def cosignatures_of(checkpoint_ids) -> dict[int, list[AuditCosignature]]:
-    """checkpoint id -> its cosignatures, with their keys and the keys' users."""
+    """checkpoint id -> its cosignatures, oldest first."""
     found = {i: [] for i in checkpoint_ids}
     if not found:
         return found

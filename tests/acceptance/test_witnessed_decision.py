@@ -123,3 +123,4 @@ def test_the_board_keeps_a_signed_checkpoint_of_its_decision_and_cosigns_the_log
     snap(member, "witness-report")
     out = season.install.flask("audit", "verify")
     assert "Audit chain intact" in out and "signed checkpoints verified" in out
+    assert "Cosignatures by the board's witnesses verified: 1." in out
