@@ -96,11 +96,12 @@ def register_blueprints(app: Flask) -> None:
         screening,
         settings,
         volunteer,
+        witness,
     )
 
     for module in (main, auth, awards, cycles, cycle_settings, nominate, endorse, screening, delegations, judges,
                    judging, panels, chair, board, reports, admin, people, account, reference, laureates, mailbox,
-                   settings, language, volunteer, calendar):
+                   settings, language, volunteer, calendar, witness):
         app.register_blueprint(module.bp)
     _register_api(app)
 

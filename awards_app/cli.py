@@ -247,6 +247,13 @@ def audit_verify(held, keys):
     click.echo(f"Audit chain intact: {count} events, head {head}")
     click.echo(f"Merkle tree intact: size {log.size}, root {log.root.hex()}; "
                f"{log.checkpoints} signed checkpoints verified")
+    from sqlalchemy import func, select
+
+    from awards_app.models import AuditCosignature
+
+    cosigned = db.session.scalar(select(func.count()).select_from(AuditCosignature))
+    if cosigned:
+        click.echo(f"Cosignatures by the board's witnesses verified: {cosigned}.")
     if log.outside is not None:
         click.echo(f"Consistent with the outside checkpoint of size {log.outside.size}.")
     click.echo(f"Head at seq {count}; verified at {count / max(seconds, 1e-9):,.0f} events/s ({seconds:.1f} s).")

@@ -5,6 +5,7 @@ row in the table fails this test until someone decides who may see it."""
 import pytest
 from flask import url_for
 
+from awards_app import audit_tree
 from awards_app.extensions import db
 from awards_app.services import users
 from tests import builders, factories
@@ -29,6 +30,11 @@ def only(*allowed, status=200, others=404):
 
 
 EVERYONE = only(*LOGGED_IN)
+# The log's key that signed the world's checkpoint, the board member's
+# witness key, and another key to register.
+WORLD_LOG_SIGNER = audit_tree.generate_key("awards.test")[0]
+WORLD_WITNESS_VERIFIER = audit_tree.generate_key("board-witness")[1]
+ANOTHER_WITNESS_VERIFIER = audit_tree.generate_key("board-witness-2")[1]
 ANY_JUDGE = (JUDGE, STRANGER_J, CHAIR, CHAIR_ELSEWHERE, JUDGE_ELSEWHERE)
 PUBLIC = {w: 200 for w in WHO}
 
@@ -57,6 +63,8 @@ PAGES = {
     "awards.index": EVERYONE,
     "awards.show": EVERYONE,
     "board.laureates": PUBLIC,
+    "board.checkpoint_note": PUBLIC,  # a size, a root and signatures: published to be kept
+    "witness.index": only(BOARD),
     "admin.users": only(ADMIN),
     "admin.invite": only(ADMIN),
     "admin.user": only(ADMIN),
@@ -136,7 +144,8 @@ def world(ctx, app):
 def _build_world():
     from sqlalchemy import select
 
-    from awards_app.models import PanelMember
+    from awards_app import audit_tree
+    from awards_app.models import AuditSignedCheckpoint, PanelMember, WitnessKey
     from awards_app.services import attachments
 
     cycle, judges, noms = builders.judging_cycle()
@@ -174,6 +183,11 @@ def _build_world():
     # What the delegation's organisation may be merged into (registered twice).
     spare = factories.OrganisationFactory(country=nomination.candidate_delegation.organisation.country)
     someone = factories.PersonFactory(name="Someone Withoutaccount", email="someone.withoutaccount@example.org")
+    # A signed checkpoint of the log (public) and the board member's witness key.
+    checkpoint = AuditSignedCheckpoint(size=1, root="00" * 32, note=audit_tree.sign_checkpoint(
+        audit_tree.Checkpoint("awards.test/audit", 1, bytes(32)), [WORLD_LOG_SIGNER]))
+    witness_key = WitnessKey(user_id=people[BOARD].id, verifier_key=WORLD_WITNESS_VERIFIER)
+    db.session.add_all([checkpoint, witness_key])
     db.session.commit()
     ids = {"laureate_id": past.id, "cycle_id": cycle.id, "nomination_id": nomination.id, "event_id": cycle.event_id,
            "delegation_id": nomination.candidate_delegation_id, "attachment_id": attachment.id,
@@ -181,7 +195,8 @@ def _build_world():
            "event": "close_scoring", "organisation_id": nomination.candidate_delegation.organisation_id,
            "country_id": nomination.candidate_delegation.organisation.country_id, "user_id": people[STRANGER_N].id,
            "member_id": db.session.scalar(select(PanelMember.id).where(PanelMember.user_id == people[JUDGE].id)),
-           "spare_organisation_id": spare.id, "person_id": someone.id}
+           "spare_organisation_id": spare.id, "person_id": someone.id, "checkpoint_id": checkpoint.id,
+           "key_id": witness_key.id}
     return people, ids
 
 
@@ -354,6 +369,11 @@ POST_PAGES = {
     "account.password": (only(*LOGGED_IN, status=303), _form(current_password=factories.PASSWORD,
                                                              password=NEW_PASSWORD, password_again=NEW_PASSWORD)),
     "account.start_second_factor": (only(*LOGGED_IN, status=303), NO_FORM),
+    "witness.add_key": (only(BOARD, status=303), _form(verifier_key=ANOTHER_WITNESS_VERIFIER)),
+    "witness.retire_key": (only(BOARD, status=303), NO_FORM),  # the board member's own key
+    # Not a signature line: refused at the field (witness.signature_malformed).
+    "witness.cosign": (only(BOARD, status=Refused(400)), _form(checkpoint_id=lambda ids: ids["checkpoint_id"],
+                                                               signature="-- board-witness AAAA")),
     # Not started, not on: refused at the code's field.
     "account.confirm_second_factor": (only(*LOGGED_IN, status=Refused(400)), _form(code="123456")),
     "account.disable_second_factor": (only(*LOGGED_IN, status=Refused(400)), _form(code="123456")),

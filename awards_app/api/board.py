@@ -11,7 +11,7 @@ from awards_app.api.catalogue import cycle_or_404
 from awards_app.api.core import SelectPage, api_blueprint, forbidden, not_found, write
 from awards_app.extensions import db
 from awards_app.models import AuditEvent, BoardVote, Cycle, Decision, Recommendation
-from awards_app.services import N_, Refusal, audit, decisions, recommendations
+from awards_app.services import N_, Refusal, audit_bundles, decisions, recommendations
 
 bp = api_blueprint("api_board", "Recommendations, board votes, decisions, the audit trail and reports.")
 
@@ -160,10 +160,14 @@ def list_audit_events(query):
 @bp.route("/cycles/<int:cycle_id>/report-bundle", methods=["GET"])
 @bp.response(200, schemas.ReportBundle)
 def report_bundle(cycle_id: int):
-    """The cycle's audit bundle: verifiable offline with audit_chain.py (board
-    and auditors; not to one who judges the cycle while its results are hidden)."""
+    """The cycle's audit bundle, as the report page gives it (board and
+    auditors; not to one who judges the cycle while its results are hidden):
+    once the log has a signed checkpoint, milset-audit-bundle/2 (the cycle's
+    events with inclusion proofs, the signed checkpoints and their
+    cosignatures; verify with audit_bundle.py), before that the chain
+    (milset-audit-bundle/1; audit_chain.py)."""
     cycle = cycle_or_404(cycle_id)
     if (not current_user.has_role("board", "auditor")
             or permissions.judges_while_results_hidden(current_user, cycle)):
         not_found()
-    return audit.export_bundle(cycle)
+    return audit_bundles.current(cycle)

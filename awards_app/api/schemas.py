@@ -549,11 +549,20 @@ class AuditQuery(Strict):
 
 
 class ReportBundle(ma.Schema):
-    """The exported chain (milset-audit-bundle/1); verify it with audit_chain.py."""
+    """A cycle's audit bundle. milset-audit-bundle/2 (once the log has a
+    signed checkpoint): origin, checkpoint, latest, consistency,
+    cosignatures, and the events each with its inclusion proof; verify it
+    with audit_bundle.py. milset-audit-bundle/1: the chain (chain,
+    cycle_event_seqs, events); verify it with audit_chain.py."""
 
     format = fields.String()
     cycle = fields.Dict(keys=fields.String())
     chain = fields.Dict(keys=fields.String())
     cycle_event_seqs = fields.List(fields.Integer())
+    origin = fields.String()
+    checkpoint = fields.String()
+    latest = fields.String(allow_none=True)
+    consistency = fields.List(fields.String())
+    cosignatures = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     verify_with = fields.String()
     events = fields.List(fields.Dict(keys=fields.String()))

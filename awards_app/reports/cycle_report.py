@@ -26,7 +26,7 @@ from awards_app.models import (
     Score,
     User,
 )
-from awards_app.reports import charts
+from awards_app.reports import charts, checkpoint_check
 from awards_app.services import audit, decisions, panels, recommendations
 from awards_app.services import nominations as nomination_service
 from judging import aggregation
@@ -77,6 +77,7 @@ class CycleReport:
     replay: dict | None = None
     tie_vote: object = None  # the panel's latest recorded vote on a boundary tie
     chain: audit_chain.Verification | None = None
+    checkpoint: checkpoint_check.CheckpointCheck | None = None
     distribution_chart: object = None
     distribution_count: int = 0  # candidates in the distribution chart
     severity_charts: list = field(default_factory=list)
@@ -152,6 +153,7 @@ def build(cycle: Cycle) -> CycleReport:
     # re-verified there (and by the bundle's standalone verifier), not on
     # every view of a report.
     report.chain = audit.chain_status()
+    report.checkpoint = checkpoint_check.check(report.decision)
     return report
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from awards_app import audit_bundle, audit_tree
 from awards_app.extensions import db
 from awards_app.models import AuditEvent, AuditSignedCheckpoint
-from awards_app.services import N_, ServiceError
+from awards_app.services import N_, ServiceError, witnesses
 from awards_app.services.audit import as_dict
 
 NO_CHECKPOINT = "audit.no_signed_checkpoint"
@@ -57,6 +57,7 @@ def build(cycle, checkpoint: AuditSignedCheckpoint | None = None) -> dict:
     events = [{**_event(row), "proof": [h.hex() for h in tree.inclusion_proof(row.seq - 1, checkpoint.size)]}
               for row in rows]
     note = audit_tree.parse_note(checkpoint.note)
+    cosigned = witnesses.cosignatures_of({checkpoint.id, latest.id})
     return {
         "format": audit_bundle.FORMAT,
         "origin": audit_tree.parse_checkpoint(note.text).origin,
@@ -65,6 +66,20 @@ def build(cycle, checkpoint: AuditSignedCheckpoint | None = None) -> dict:
         "latest": latest.note if latest.id != checkpoint.id else None,
         "consistency": [h.hex() for h in tree.consistency_proof(checkpoint.size, latest.size)]
         if latest.size != checkpoint.size else [],
-        "verify_with": "python3 audit_bundle.py BUNDLE.json --key VERIFIER_KEY [--checkpoint HELD.txt]",
+        # The board's witnesses' signature lines over each checkpoint's text.
+        "cosignatures": {"checkpoint": [c.signature for c in cosigned[checkpoint.id]],
+                         "latest": [c.signature for c in cosigned[latest.id]] if latest.id != checkpoint.id else []},
+        "verify_with": "python3 audit_bundle.py BUNDLE.json --key VERIFIER_KEY [--checkpoint HELD.txt] "
+                       "[--witness WITNESS_KEY ...]",
         "events": events,
     }
+
+
+def current(cycle) -> dict:
+    """What the report page and the API hand out: the Merkle bundle once the
+    log has a signed checkpoint, before that the chain bundle (format 1)."""
+    from awards_app.services import audit
+
+    if db.session.scalar(select(AuditSignedCheckpoint.id).limit(1)) is None:
+        return audit.export_bundle(cycle)
+    return build(cycle)

@@ -23,7 +23,14 @@ from sqlalchemy import select
 
 from awards_app import audit_chain, audit_tree
 from awards_app.extensions import db
-from awards_app.models import AuditEvent, AuditHead, AuditSignedCheckpoint, AuditSubtree
+from awards_app.models import (
+    AuditCosignature,
+    AuditEvent,
+    AuditHead,
+    AuditSignedCheckpoint,
+    AuditSubtree,
+    WitnessKey,
+)
 from awards_app.services import audit
 
 
@@ -208,7 +215,8 @@ def verify_log(outside: str | None = None, outside_keys=()) -> LogVerification:
     """Recompute every leaf from the events (one pass, with the chain's own
     check) and check the tree against the head, the stored subtrees, every
     stored signed checkpoint (signature, root at its size, consistency with
-    the one before) and, when given, a signed checkpoint held outside.
+    the one before), every witness's cosignature (with the witness's key)
+    and, when given, a signed checkpoint held outside.
 
     outside: a signed note; its signature is checked with `outside_keys`
     only (verifier key texts), so nothing from the database is trusted for
@@ -246,6 +254,7 @@ def verify_log(outside: str | None = None, outside_keys=()) -> LogVerification:
     elif head_root != root:
         failures.append(f"the head's tree (size {size}) has root {head_root.hex()}, the events give {root.hex()}")
     failures.extend(_check_stored(stored, walk, size, trusted if outside_keys else configured))
+    failures.extend(cosignature_problems())
     if outside_checkpoint is not None:
         failures.extend(_check_outside(outside_checkpoint, walk, size, head_size))
     return LogVerification(chain, size, root, len(stored), outside_checkpoint, failures)
@@ -337,4 +346,45 @@ def _check_outside(checkpoint: audit_tree.Checkpoint, walk: _TreeWalk, size: int
                         f"1..{checkpoint.size} was changed, removed or reordered")
     if head_size < checkpoint.size:
         failures.append(f"{name}: the stored head (size {head_size}) is behind it")
+    return failures
+
+
+# ---------------------------------------------------------------- the board's cosignatures
+
+
+def check_cosignature(cosignature: AuditCosignature, checkpoint: AuditSignedCheckpoint,
+                      key: WitnessKey | None) -> str | None:
+    """Why this cosignature does not hold over the checkpoint's text with
+    its witness key, or None."""
+    if key is None:
+        return "its witness key is not stored"
+    try:
+        text = audit_tree.parse_note(checkpoint.note).text
+        checked = audit_tree.verify_note(text + "\n" + cosignature.signature.rstrip("\n") + "\n",
+                                         [key.verifier_key])
+    except audit_tree.VerificationFailed as exc:
+        return str(exc)
+    if not checked.signature_checked:
+        return checked.reason
+    return None
+
+
+def cosignature_problems() -> list[str]:
+    """Every stored cosignature checked (what `flask audit verify` adds):
+    one line per bad one, naming it, its checkpoint and its key."""
+    failures = []
+    keys = {k.id: k for k in db.session.scalars(select(WitnessKey))}
+    checkpoints = {c.id: c for c in db.session.scalars(select(AuditSignedCheckpoint))}
+    for row in db.session.scalars(select(AuditCosignature).order_by(AuditCosignature.id)):
+        checkpoint = checkpoints.get(row.checkpoint_id)
+        key = keys.get(row.witness_key_id)
+        name = f"cosignature {row.id} by witness key {row.witness_key_id}"
+        if key is not None:
+            name += f" ({key.verifier_key.split('+', 1)[0]})"
+        if checkpoint is None:
+            failures.append(f"{name}: its checkpoint {row.checkpoint_id} is not stored")
+            continue
+        problem = check_cosignature(row, checkpoint, key)
+        if problem:
+            failures.append(f"{name} on checkpoint {checkpoint.id} (size {checkpoint.size}): {problem}")
     return failures

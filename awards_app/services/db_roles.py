@@ -16,14 +16,16 @@ from awards_app.extensions import db
 # What the runtime role may do to each table; SELECT, INSERT, UPDATE and
 # DELETE on every other. The audit tables are only ever inserted (migrations
 # 0002, 0003 and 0009 add triggers refusing the rest, even to their owner;
-# the subtree hashes, a cache, have none, and are only inserted); every
-# append updates the one head row, which is never deleted; the migrations
-# alone write alembic_version. Never TRUNCATE, REFERENCES or TRIGGER.
+# the subtree hashes, a cache, and the witnesses' cosignatures, each
+# checked against its key by `flask audit verify`, have none, and are only
+# inserted); every append updates the one head row, which is never deleted;
+# the migrations alone write alembic_version. Never TRUNCATE, REFERENCES or TRIGGER.
 TABLE_RIGHTS = {
     "audit_event": "SELECT, INSERT",
     "audit_checkpoint": "SELECT, INSERT",
     "audit_subtree": "SELECT, INSERT",
     "audit_signed_checkpoint": "SELECT, INSERT",
+    "audit_cosignature": "SELECT, INSERT",  # the board's cosignatures: kept as given
     "audit_head": "SELECT, INSERT, UPDATE",
     "alembic_version": "SELECT",
 }

@@ -26,6 +26,7 @@ from awards_app.services import (
     ServiceError,
     audit,
     conflicts,
+    decision_checkpoints,
     facts,
     outbox,
     transitions,
@@ -215,6 +216,8 @@ def _record_decision(actor, cycle: Cycle, proposal: Recommendation) -> Decision:
         audit.record(actor, "decision.ratified", decision,
                      {"laureates": after, "inputs_hash": decision.inputs_hash,
                       "recommendation_id": proposal.id, "votes": vote_counts(proposal)}, cycle_id=cycle.id)
+    # Last: the checkpoint signed here covers every event of the ratification.
+    decision_checkpoints.seal(actor, cycle, decision)
     return decision
 
 
@@ -303,8 +306,8 @@ def final_decision(cycle: Cycle) -> Decision | None:
                              .order_by(Decision.id.desc()))
 
 
-def announced_laureates() -> list[tuple[Cycle, list[Nomination]]]:
-    """For the public page: announced cycles and their laureates, nothing else."""
+def announced_laureates() -> list[tuple[Cycle, Decision, list[Nomination]]]:
+    """For the public page: announced cycles, their decision and its laureates, nothing else."""
     result = []
     for cycle in db.session.scalars(select(Cycle).where(Cycle.state == "announced")
                                     .order_by(Cycle.year.desc(), Cycle.id)):
@@ -313,5 +316,5 @@ def announced_laureates() -> list[tuple[Cycle, list[Nomination]]]:
             continue
         laureates = list(db.session.scalars(select(Nomination).where(
             Nomination.id.in_(decision.laureate_nomination_ids))))
-        result.append((cycle, laureates))
+        result.append((cycle, decision, laureates))
     return result

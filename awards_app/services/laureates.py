@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from awards_app.extensions import db
-from awards_app.models import AwardType, Country, Organisation, OrganisationAlias, PastLaureate
+from awards_app.models import AuditSignedCheckpoint, AwardType, Country, Organisation, OrganisationAlias, PastLaureate
 from awards_app.models.awards import LAUREATE_KINDS
-from awards_app.services import N_, Forbidden, Message, ServiceError, audit, csv_import, decisions
+from awards_app.services import N_, Forbidden, Message, ServiceError, audit, csv_import, decision_checkpoints, decisions
 from awards_app.services.csv_import import ImportRefused, RowError
 from judging.names import normalise_name
 
@@ -79,6 +79,10 @@ class PublicEntry:
     year: int
     name: str
     country: Country | None
+    # The signed checkpoint the engine's decision was decided under (None
+    # for the registry's entries), and whether the decision came after it.
+    checkpoint: AuditSignedCheckpoint | None = None
+    decided_after: bool = False
 
 
 def _country_of(candidate) -> Country | None:
@@ -92,11 +96,15 @@ def public_list() -> list[tuple[AwardType, list[PublicEntry]]]:
     """Per award, the registry's laureates and the engine's announced ones,
     in year order; an entry the registry repeats from the engine shows once."""
     entries: dict[int, dict[tuple, PublicEntry]] = {}
-    for cycle, nominations in decisions.announced_laureates():
+    announced = decisions.announced_laureates()
+    checkpoints = decision_checkpoints.decided_under(decision.id for _, decision, _ in announced)
+    for cycle, decision, nominations in announced:
+        checkpoint, covers = checkpoints.get(decision.id, (None, False))
         for nomination in nominations:
             name = str(nomination.candidate)
             entries.setdefault(cycle.award_type_id, {})[(cycle.year, normalise_name(name))] = PublicEntry(
-                cycle.year, name, _country_of(nomination.candidate))
+                cycle.year, name, _country_of(nomination.candidate), checkpoint,
+                checkpoint is not None and not covers)
     for entry in db.session.scalars(select(PastLaureate).options(selectinload(PastLaureate.country))):
         entries.setdefault(entry.award_type_id, {}).setdefault(
             (entry.year, entry.name_key), PublicEntry(entry.year, entry.name, entry.country))

@@ -3,7 +3,7 @@ panel's recommendation, an amendment, the MILSET Award's host), the votes,
 the history of past proposals, amendments, and the public list of
 announced laureates."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from awards_app.extensions import db
 from awards_app.i18n import labels
-from awards_app.models import Cycle, Nomination
+from awards_app.models import AuditSignedCheckpoint, Cycle, Nomination
 from awards_app.permissions import role_required
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import decisions
@@ -158,3 +158,14 @@ def amendment(cycle_id: int):
 def laureates():
     """Public: announced laureates and the registry's past ones; no scores, no private data."""
     return render_template("board/laureates.html", rows=laureate_registry.public_list())
+
+
+@bp.route("/laureates/checkpoints/<int:checkpoint_id>.txt")
+def checkpoint_note(checkpoint_id: int):
+    """Public: a signed checkpoint of the audit log as published (a size, a
+    root and signatures, nothing about anyone), for readers to keep and to
+    check a decision's record against with the log's verifier key."""
+    row = db.get_or_404(AuditSignedCheckpoint, checkpoint_id)
+    return Response(row.note, mimetype="text/plain", headers={
+        "Content-Disposition": f'attachment; filename="checkpoint-{row.size}.txt"',
+        "X-Content-Type-Options": "nosniff"})

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from awards_app import audit_bundle, audit_chain, audit_tree
 from awards_app.extensions import db
-from awards_app.models import AuditSignedCheckpoint, Cycle
+from awards_app.models import Cycle
 from awards_app.permissions import judges_while_results_hidden, role_required
 from awards_app.reports import cycle_report
-from awards_app.services import audit, audit_bundles
+from awards_app.services import audit_bundles
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -63,8 +63,7 @@ def bundle(cycle_id: int):
     """The Merkle bundle (that cycle's events, proved against a signed
     checkpoint) once the log has one; before that, the chain bundle."""
     cycle = _cycle_or_404(cycle_id)
-    signed = db.session.scalar(select(AuditSignedCheckpoint.id).limit(1)) is not None
-    document = audit_bundles.build(cycle) if signed else audit.export_bundle(cycle)
+    document = audit_bundles.current(cycle)
     body = json.dumps(document, ensure_ascii=False, indent=1)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="audit-cycle-{cycle.id}.json"',
