@@ -175,6 +175,9 @@ def test_the_erasure_needs_the_secretariat_and_a_reason(ctx):
     with pytest.raises(ServiceError) as refused:
         erasure.erase(admin, candidate, "  ")
     assert refused.value.rule == "privacy.reason_required"
+    with pytest.raises(ServiceError) as refused:
+        erasure.erase(admin, admin.person, "my own request")
+    assert refused.value.rule == "privacy.not_oneself"
 
 
 def test_retention_forgets_old_login_addresses_and_old_candidates_never_chosen(ctx, runner):

@@ -81,6 +81,9 @@ def erase(actor, person: Person, reason: str) -> Erasure:
                                                          "a retention rule); do not write their name."),
                            field="reason")
     people = _records_of(person)
+    if getattr(actor, "person_id", None) in {p.id for p in people}:
+        raise ServiceError("privacy.not_oneself", N_("Your own data is erased by another member of the secretariat: "
+                                                     "erasing it would close the account you are using."))
     users = list(db.session.scalars(select(User).where(User.person_id.in_([p.id for p in people]))))
     emails = {e.strip().lower() for e in (*(p.email for p in people), *(u.email for u in users)) if e}
     names = {p.name.strip() for p in people if p.name and len(p.name.strip()) >= SHORTEST_NAME}
