@@ -67,9 +67,11 @@ def _pages_behind_login(app):
     from flask import url_for
 
     # Public by design: the login page and its second step, a forgotten password, the health check,
-    # the single-use links (an endorser's, an invitation or a reset) and the laureates.
+    # the single-use links (an endorser's, an invitation or a reset), the laureates and the signed
+    # checkpoints they were decided under, and a calendar feed (its address is its key).
     open_pages = {"auth.login", "auth.second_step", "auth.forgot", "main.index", "main.healthz", "static",
-                  "endorse.respond", "auth.use_link", "board.laureates"}
+                  "endorse.respond", "auth.use_link", "board.laureates", "board.checkpoint_note",
+                  "calendar.feed"}
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if rule.endpoint in open_pages or "GET" not in rule.methods or rule.rule.startswith("/api/"):

@@ -5,8 +5,10 @@ checkpoint with the consistency proof from the first to it. The board
 member checks it with audit_bundle.py and the log's verifier key, without
 the database and without other cycles' events or anyone else's data.
 
-The proofs are made from the leaves recomputed from the events; the stored
-subtrees (AuditSubtree) will let a large log answer without rereading it.
+The proofs come from the stored subtrees (AuditSubtree) and the few leaves
+around the cycle's own events (audit_log.PrefetchedTree), so a large log
+is not reread: the bundle's verifier checks every hash against the signed
+root, whatever the database says.
 """
 
 from sqlalchemy import select
@@ -14,7 +16,7 @@ from sqlalchemy import select
 from awards_app import audit_bundle, audit_tree
 from awards_app.extensions import db
 from awards_app.models import AuditEvent, AuditSignedCheckpoint
-from awards_app.services import N_, ServiceError, witnesses
+from awards_app.services import N_, ServiceError, audit_log, witnesses
 from awards_app.services.audit import as_dict
 
 NO_CHECKPOINT = "audit.no_signed_checkpoint"
@@ -33,10 +35,6 @@ def _leaf_hashes(size: int) -> list[bytes]:
     return leaves
 
 
-def _event(row) -> dict:
-    event = as_dict(row)
-    return {name: event[name] for name in audit_tree.LEAF_FIELDS}
-
 
 def build(cycle, checkpoint: AuditSignedCheckpoint | None = None) -> dict:
     """The bundle of `cycle` proved against `checkpoint` (by default the
@@ -49,13 +47,15 @@ def build(cycle, checkpoint: AuditSignedCheckpoint | None = None) -> dict:
         raise ServiceError(NO_CHECKPOINT, N_("The audit log has no signed checkpoint yet: the secretariat "
                                              "runs flask audit checkpoint."))
     checkpoint = checkpoint or latest
-    leaves = _leaf_hashes(latest.size)
-    tree = audit_tree.CachedTree(leaves)
     table = AuditEvent.__table__
     rows = db.session.execute(select(table).where(table.c.cycle_id == cycle.id, table.c.seq <= checkpoint.size)
                               .order_by(table.c.seq)).all()
-    events = [{**_event(row), "proof": [h.hex() for h in tree.inclusion_proof(row.seq - 1, checkpoint.size)]}
-              for row in rows]
+    own = {row.seq - 1: as_dict(row) for row in rows}
+    tree = audit_log.PrefetchedTree(latest.size, {i: audit_tree.event_leaf_hash(e) for i, e in own.items()})
+    tree.prefetch_inclusion(own, checkpoint.size)
+    events = [{**{name: event[name] for name in audit_tree.LEAF_FIELDS},
+               "proof": [h.hex() for h in audit_tree.inclusion_proof(i, checkpoint.size, tree.hash_range)]}
+              for i, event in own.items()]
     note = audit_tree.parse_note(checkpoint.note)
     cosigned = witnesses.cosignatures_of({checkpoint.id, latest.id})
     return {
@@ -64,7 +64,7 @@ def build(cycle, checkpoint: AuditSignedCheckpoint | None = None) -> dict:
         "cycle": {"id": cycle.id, "title": cycle.title, "state": cycle.state},
         "checkpoint": checkpoint.note,
         "latest": latest.note if latest.id != checkpoint.id else None,
-        "consistency": [h.hex() for h in tree.consistency_proof(checkpoint.size, latest.size)]
+        "consistency": [h.hex() for h in audit_tree.consistency_proof(checkpoint.size, latest.size, tree.hash_range)]
         if latest.size != checkpoint.size else [],
         # The board's witnesses' signature lines over each checkpoint's text.
         "cosignatures": {"checkpoint": [c.signature for c in cosigned[checkpoint.id]],

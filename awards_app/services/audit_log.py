@@ -125,6 +125,88 @@ class StoredTree:
         return [audit_tree.event_leaf_hash(audit.as_dict(row)) for row in rows]
 
 
+
+class PrefetchedTree(StoredTree):
+    """A StoredTree for many proofs at once (a cycle's bundle): the stored
+    subtrees and the leaves the proofs will need are read first in a few
+    bulk queries, and every range hashed once."""
+
+    BATCH = 5_000
+
+    def __init__(self, size: int, leaves: dict[int, bytes] | None = None):
+        super().__init__(size)
+        self.leaves = dict(leaves or {})  # leaf index -> leaf hash, those already at hand
+        self.subtrees: dict[tuple[int, int], bytes] = {}
+        self.memo: dict[tuple[int, int], bytes] = {}
+
+    def prefetch_inclusion(self, indices, size: int) -> None:
+        """Read what the inclusion proofs of these leaves at `size` ask for."""
+        subtrees, leaves, seen = set(), set(), set()
+
+        def collect(lo, hi):
+            if (lo, hi) in seen:
+                return
+            seen.add((lo, hi))
+            n = hi - lo
+            if n & (n - 1) == 0 and lo % n == 0:
+                level = n.bit_length() - 1
+                if level < audit.SUBTREE_MIN_LEVEL:
+                    leaves.update(range(lo, hi))
+                else:
+                    subtrees.add((level, lo // n))
+                return
+            k = 1 << ((n - 1).bit_length() - 1)
+            collect(lo, lo + k)
+            collect(lo + k, hi)
+
+        for index in indices:
+            lo, hi = 0, size
+            while hi - lo > 1:
+                k = 1 << ((hi - lo - 1).bit_length() - 1)
+                if index < lo + k:
+                    collect(lo + k, hi)
+                    hi = lo + k
+                else:
+                    collect(lo, lo + k)
+                    lo += k
+        self._read_subtrees(subtrees - self.subtrees.keys())
+        self._read_leaves(sorted(leaves - self.leaves.keys()))
+
+    def _read_subtrees(self, wanted) -> None:
+        by_level: dict[int, list[int]] = {}
+        for level, idx in wanted:
+            by_level.setdefault(level, []).append(idx)
+        for level, indices in by_level.items():
+            for start in range(0, len(indices), self.BATCH):
+                chunk = indices[start:start + self.BATCH]
+                for idx, digest in db.session.execute(select(AuditSubtree.idx, AuditSubtree.hash).where(
+                        AuditSubtree.level == level, AuditSubtree.idx.in_(chunk))):
+                    self.subtrees[(level, idx)] = bytes.fromhex(digest)
+
+    def _read_leaves(self, indices) -> None:
+        table = AuditEvent.__table__
+        for start in range(0, len(indices), self.BATCH):
+            seqs = [i + 1 for i in indices[start:start + self.BATCH]]
+            for row in db.session.execute(select(table).where(table.c.seq.in_(seqs))):
+                self.leaves[row.seq - 1] = audit_tree.event_leaf_hash(audit.as_dict(row))
+
+    def hash_range(self, lo: int, hi: int) -> bytes:
+        found = self.memo.get((lo, hi))
+        if found is not None:
+            return found
+        n = hi - lo
+        aligned = n & (n - 1) == 0 and lo % n == 0
+        level = n.bit_length() - 1
+        if aligned and level < audit.SUBTREE_MIN_LEVEL and all(i in self.leaves for i in range(lo, hi)):
+            found = audit_tree.root([self.leaves[i] for i in range(lo, hi)])
+        elif aligned and (level, lo // n) in self.subtrees:
+            found = self.subtrees[(level, lo // n)]
+        else:  # not prefetched: the stored tree's own way, one look-up at a time
+            found = super().hash_range(lo, hi)
+        self.memo[(lo, hi)] = found
+        return found
+
+
 def head() -> tuple[int, bytes]:
     """The stored head's (tree size, root), from its right edge."""
     row = db.session.execute(select(AuditHead.tree_size, AuditHead.frontier).where(AuditHead.id == 1)).first()
