@@ -89,14 +89,16 @@ def register_blueprints(app: Flask) -> None:
         panels,
         reference,
         reports,
+        rubric,
         screening,
         settings,
+        settings_changes,
         volunteer,
     )
 
     for module in (main, auth, awards, cycles, cycle_settings, nominate, endorse, screening, delegations, judges,
                    judging, panels, chair, board, reports, admin, account, reference, laureates, mailbox,
-                   settings, language, volunteer):
+                   settings, language, volunteer, rubric, settings_changes):
         app.register_blueprint(module.bp)
     _register_api(app)
 

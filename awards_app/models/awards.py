@@ -139,6 +139,9 @@ class Criterion(db.Model):
     def name(self, locale: str = "en") -> str:
         return getattr(self, f"name_{locale}", None) or self.name_en
 
+    def description(self, locale: str = "en") -> str:
+        return getattr(self, f"description_{locale}", None) or self.description_en or ""
+
 
 LAUREATE_KINDS = ("individual", "organisation", "delegation")
 
