@@ -71,6 +71,10 @@ PAGES = {
     "cycles.new": only(ADMIN),
     "cycles.show": EVERYONE,
     "cycle_settings.edit": only(ADMIN),
+    "cycle_settings.propose": only(ADMIN),  # the frozen settings, to propose to the board
+    "rubric.edit": only(ADMIN),
+    # A proposed change of the rules: the secretariat follows it, the board votes on it.
+    "settings_changes.show": only(ADMIN, BOARD),
     # The confirmation page of a cycle event (close_scoring): offered to no one while sheets
     # are awaited, so everyone is sent back to the cycle's page.
     "cycles.fire": only(*LOGGED_IN, status=303),
@@ -168,6 +172,10 @@ def _build_world():
     past = laureates.add(TESTS_ACTOR, cycle.award_type, year=2019, kind="delegation", name="Delegation of Peru")
     # What the delegation's organisation may be merged into (registered twice).
     spare = factories.OrganisationFactory(country=nomination.candidate_delegation.organisation.country)
+    from awards_app.services import settings_changes
+
+    change = settings_changes.propose(people[ADMIN], cycle, reason="Severities differ.",
+                                      settings={"aggregation": {"method": "zscore"}})
     db.session.commit()
     ids = {"laureate_id": past.id, "cycle_id": cycle.id, "nomination_id": nomination.id, "event_id": cycle.event_id,
            "delegation_id": nomination.candidate_delegation_id, "attachment_id": attachment.id,
@@ -175,7 +183,7 @@ def _build_world():
            "event": "close_scoring", "organisation_id": nomination.candidate_delegation.organisation_id,
            "country_id": nomination.candidate_delegation.organisation.country_id, "user_id": people[STRANGER_N].id,
            "member_id": db.session.scalar(select(PanelMember.id).where(PanelMember.user_id == people[JUDGE].id)),
-           "spare_organisation_id": spare.id}
+           "spare_organisation_id": spare.id, "change_id": change.id}
     return people, ids
 
 
@@ -375,6 +383,13 @@ POST_PAGES = {
     "cycles.new": (only(ADMIN, status=303), _form(award="derek_gray_medal", year=2031, event=0)),
     # The cycle is judging: what may still change (the laureates, say) cannot be left empty.
     "cycle_settings.edit": (only(ADMIN, status=Refused(400)), NO_FORM),
+    # No reason, and the frozen settings left empty: refused at the fields.
+    "cycle_settings.propose": (only(ADMIN, status=Refused(400)), NO_FORM),
+    # The rubric froze when the call opened (and a rubric needs a criterion).
+    "rubric.edit": (only(ADMIN, status=Refused(400)), NO_FORM),
+    # A board member's vote (the quorum is not reached); the secretariat follows, may not vote.
+    "settings_changes.show": (only(BOARD, status=303) | {ADMIN: 403}, _form(vote="for")),
+    "settings_changes.withdraw": (only(ADMIN, status=303), NO_FORM),
     "delegations.import_participants": (only(ADMIN, status=400), NO_FORM),
     "delegations.new": (only(ADMIN, status=400), NO_FORM),
     "judges.add_expertise": (only(*ANY_JUDGE, status=303),

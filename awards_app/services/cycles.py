@@ -143,6 +143,13 @@ def _aggregation_problems(value, before: dict, criteria_codes: set[str]) -> list
     return problems
 
 
+def _same(declared, before, after) -> bool:
+    """A list of names is a set: the same names in another order change nothing."""
+    if declared.kind == "names" and isinstance(before, list) and isinstance(after, list):
+        return sorted(map(str, before)) == sorted(map(str, after))
+    return before == after
+
+
 def may_change_setting(cycle: Cycle, name: str) -> bool:
     """May ``name`` still change in this cycle's state (workflows.settings.CHANGEABLE_UNTIL)?"""
     return may_change(name, cycle.state, cycle.award_type.workflow.cycle_states)
@@ -187,7 +194,7 @@ def settings_problems(cycle: Cycle, values: dict, *, past_freezing: bool = False
                 N_("The %(setting)s setting is set by the award, not by a cycle."), setting=name), field=name))
     if problems:
         return {}, problems
-    changed = {name: value for name, value in values.items() if cycle.setting(name) != value}
+    changed = {name: value for name, value in values.items() if not _same(DECLARED[name], cycle.setting(name), value)}
     for name in sorted(changed):
         if not past_freezing and not may_change_setting(cycle, name):
             problems.append(ServiceError("settings.frozen", Message(

@@ -137,7 +137,8 @@ def normalise(rows: list[dict]) -> tuple[list[dict], list[ServiceError]]:
                 N_("The step must divide the scale's range (%(range)s) into whole steps."), range=_whole(high - low)))
         out["scale_step"] = _whole(step) if step is not None else None
         out["comment_required"] = row.get("comment_required") in (True, "y", "yes", "on", "true", "1", 1)
-        bands, message = _bands(row.get("descriptors") or [], low if scale_ok else None, high if scale_ok else None)
+        scale = (low, high) if scale_ok and low < high else (None, None)  # bands are checked on a sound scale
+        bands, message = _bands(row.get("descriptors") or [], *scale)
         if message:
             refuse(i, "descriptors", "rubric.bands", message)
         out["descriptors"] = bands
