@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from awards_app.extensions import db
 from awards_app.models import AuditEvent, Criterion, Cycle
-from awards_app.services import ServiceError
+from awards_app.services import ServiceError, rubric
 from awards_app.services import cycles as cycle_service
-from awards_app.services import rubric
 from awards_app.services.cycles import SettingsRefused
 from tests import builders
 from tests.factories import TESTS_ACTOR, UserFactory
