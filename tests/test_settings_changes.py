@@ -141,7 +141,11 @@ def test_the_replay_ranks_with_the_method_in_force_when_the_panel_recommended(pe
         decisions.cast_vote(member, recommendation, "approve")
     db.session.commit()
     report = cycle_report.build(db.session.get(Cycle, cycle.id))
-    assert report.replay["matches"], report.replay
+    assert report.replay["matches"] and report.replay["stored_rules_match"], report.replay
+    # A weight changed behind the application's back: the rules stored differ from the trail's.
+    db.session.get(Cycle, cycle.id).criteria[0].weight = 9
+    db.session.commit()
+    assert not cycle_report.build(db.session.get(Cycle, cycle.id)).replay["stored_rules_match"]
 
 
 # --- the pages ------------------------------------------------------------------------------

@@ -216,6 +216,7 @@ def _replay(cycle: Cycle, report: CycleReport, stored_sheets: list) -> dict:
     submitted = {(s["nomination_id"], s["judge_id"]): s["scores"] for s in from_audit}
     return {"matches": matches, "recomputed": recomputed, "inputs_hash": report.decision.inputs_hash,
             "stored_scores_match": stored == submitted,
+            "stored_rules_match": rules_history.for_replay(cycle, None)[2],
             "changed_sheets": sorted(k for k in stored.keys() | submitted.keys()
                                      if stored.get(k) != submitted.get(k))}
 
@@ -242,7 +243,7 @@ def _recompute(cycle: Cycle, sheet_dicts: list[dict], ratified=None):
     those are what the ratified hash covers."""
     if not sheet_dicts:
         return None, None
-    stored, rows = rules_history.in_force_before(cycle, _recommended_at(cycle, ratified))
+    stored, rows, _ = rules_history.for_replay(cycle, _recommended_at(cycle, ratified))
     criteria, method = recommendations.criteria_of(cycle, rows), recommendations.method_of(cycle, stored)
     declared = recommendations.settings_of(cycle, stored=stored)
     sheets = [aggregation.Sheet(judge_id=s["judge_id"], nomination_id=s["nomination_id"], scores=s["scores"])

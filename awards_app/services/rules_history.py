@@ -12,11 +12,29 @@ from awards_app.models import AuditEvent, Cycle
 from awards_app.services import rubric as rubric_service
 
 ACTIONS = ("cycle.created", "cycle.settings_changed", "rubric.changed")
+LATEST = float("inf")
 
 
-def in_force_before(cycle: Cycle, seq: int | None) -> tuple[dict, list[dict]]:
-    """(the cycle's stored settings, its rubric rows) as they stood just
-    before audit event ``seq`` (None: as they stand now)."""
+def for_replay(cycle: Cycle, seq: int | None) -> tuple[dict, list[dict], bool]:
+    """(the settings, the rubric rows) to replay the step at audit event
+    ``seq`` with, and whether the rules stored today are those the trail
+    says are in force. When no recorded change came after the step, the
+    rules stored today are replayed, so that a rule changed behind the
+    application's back shows as a different result; after an approved
+    change, the rules the trail says were in force at the step."""
+    stored = in_force_before(cycle, None)
+    recorded = in_force_before(cycle, LATEST)
+    at_step = in_force_before(cycle, seq) if seq is not None else recorded
+    settings, rows = stored if at_step == recorded else at_step
+    return settings, rows, stored == recorded
+
+
+def in_force_before(cycle: Cycle, seq: float | None) -> tuple[dict, list[dict]]:
+    """(the cycle's stored settings, its rubric rows) as the audit trail says
+    they stood just before audit event ``seq`` (None: as they stand now in
+    the cycle's row; ``LATEST``: as the trail says they stand now). What the
+    trail does not record (a cycle created before its events carried the
+    rubric) is read from the cycle as it stands."""
     if seq is None:
         return dict(cycle.settings), rubric_service.as_rows(cycle)
     settings, rubric_after, rubric_later = None, None, None
@@ -29,6 +47,7 @@ def in_force_before(cycle: Cycle, seq: int | None) -> tuple[dict, list[dict]]:
             continue
         if action == "cycle.created":
             settings = dict(payload.get("settings") or {})
+            rubric_after = payload.get("rubric", rubric_after)
         elif action == "cycle.settings_changed":
             # Events before the whole settings were recorded carry the changed ones only.
             settings = dict(payload["settings"]) if "settings" in payload else {**(settings or {}),
