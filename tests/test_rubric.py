@@ -275,3 +275,24 @@ def test_a_change_after_the_call_opened_is_refused_and_offered_to_the_board(clie
     assert refused.status_code == 400 and "[rubric.frozen]" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Cycle, cycle.id).criteria[0].weight == 1
+
+
+def test_the_api_sets_the_rubric_through_the_settings_endpoint_with_the_same_rule_ids(client, draft, make_user):
+    from tests.test_cycle_settings_page import _token
+
+    admin = make_user("api-admin@example.org", roles=("admin",))
+    headers = {"Authorization": f"Bearer {_token(admin)}"}
+    url = f"/api/v1/cycles/{draft.id}/settings"
+    bad = client.patch(url, headers=headers, json={"settings": {"board_quorum": 0},
+                                                   "criteria": [{**SOUND, "weight": -2}]})
+    assert bad.status_code == 422
+    errors = bad.get_json()["errors"]
+    assert errors["criteria.0.weight"][0]["rule"] == "rubric.weight"
+    assert errors["board_quorum"][0]["rule"] == "settings.board_quorum"
+    db.session.expire_all()
+    assert rubric.as_rows(db.session.get(Cycle, draft.id))[0]["code"] == draft.criteria[0].code
+    good = client.patch(url, headers=headers, json={"settings": {"board_quorum": 4}, "criteria": [SOUND]})
+    assert good.status_code == 200, good.get_json()
+    [criterion] = good.get_json()["criteria"]
+    assert criterion["scale_step"] == 0.5 and criterion["descriptors"][1]["fr"] == "Fort"
+    assert good.get_json()["settings"]["board_quorum"] == 4

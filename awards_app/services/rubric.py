@@ -92,7 +92,10 @@ def normalise(rows: list[dict]) -> tuple[list[dict], list[ServiceError]]:
     for i, row in enumerate(rows):
         out = {"code": _text(row.get("code")).lower(), **{t: _text(row.get(t)) for t in TEXTS}}
         if "id" in row and row["id"] not in (None, ""):
-            out["id"] = int(row["id"])
+            if isinstance(row["id"], bool) or not str(row["id"]).isdigit():
+                refuse(i, "code", "rubric.unknown_criterion", N_("This criterion is not one of the cycle's."))
+            else:
+                out["id"] = int(row["id"])
         if not CODE.match(out["code"]):
             refuse(i, "code", "rubric.code", N_("A code is 1 to 40 lowercase letters, digits or underscores, "
                                                 "starting with a letter."))
