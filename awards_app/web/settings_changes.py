@@ -74,7 +74,7 @@ def _rubric_lines(change: SettingsChange) -> list[Line]:
     lines, seen = [], set()
     for n, row in enumerate(proposed, 1):
         before = current.get(row.get("id")) or next((r for r in current.values() if r["code"] == row["code"]), None)
-        title = f"{row['code']} · {row.get('name_en', '')}"
+        title = f"{row.get('name_' + str(get_locale())) or row.get('name_en', '')} ({row['code']})"
         if before is None:
             lines.append(Line(title, _("(new)"), _("added at place %(n)s", n=n)))
             continue
@@ -85,7 +85,8 @@ def _rubric_lines(change: SettingsChange) -> list[Line]:
                 lines.append(Line(f"{title} · {label}", _shown(part, old), _shown(part, new)))
     for criterion_id, row in current.items():
         if criterion_id not in seen:
-            lines.append(Line(f"{row['code']} · {row['name_en']}", _("in force"), _("removed")))
+            lines.append(Line(f"{row.get('name_' + str(get_locale())) or row['name_en']} ({row['code']})",
+                              _("in force"), _("removed")))
     return lines
 
 

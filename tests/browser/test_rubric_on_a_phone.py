@@ -78,3 +78,37 @@ def test_a_judge_reads_the_descriptors_in_french_on_a_phone_scores_first(pages, 
         login(desktop, "judge")
         desktop.goto(f"/judge/nominations/{nomination_id}")
         desktop.screenshot(path=f"{folder}/judge-sheet-desktop.png", full_page=True)
+
+
+def test_the_secretariat_proposes_a_late_rubric_change_and_the_board_reads_it(pages, start_site):
+    """The rubric editor and the proposal's page, as the secretariat and a
+    board member see them: no serious accessibility problem, no sideways
+    scroll on a phone."""
+    site = start_site("rubric-proposal")
+    cycle_id = site.cycle_id("derek_gray_medal", 2027)  # its call is open: the rubric froze
+    admin = pages.open(site, label="secretariat")
+    login(admin, "admin")
+    admin.goto(f"/cycles/{cycle_id}/settings")
+    with admin.expect_navigation():
+        admin.locator(f"main a[href='/cycles/{cycle_id}/rubric']").click()
+    assert not [v for v in axe.run(admin) if v["impact"] in axe.BLOCKING]
+    folder = os.environ.get("RUBRIC_SCREENSHOTS")
+    if folder:
+        admin.screenshot(path=f"{folder}/rubric-editor-frozen.png", full_page=True)
+    admin.fill("main input[name=criteria-1-weight]", "2")
+    admin.fill("main textarea[name=reason]", "The board asked for long-term commitment to weigh double.")
+    assert post(admin, f"main form[action='/cycles/{cycle_id}/rubric']",
+                "button[name=action][value=propose]") == 200
+    assert "/changes/" in admin.url
+    path = admin.url.split(site.url, 1)[1]
+
+    member = pages.open(site, "fr-FR", phone=True, label="board-phone")
+    login(member, "board")
+    member.goto("/board/")
+    with member.expect_navigation():
+        member.locator(f"main a[href='{path}']").click()
+    assert "weigh double" in member.locator("main").inner_text()
+    assert horizontal_overflow(member) == 0, "the proposal's page scrolls sideways on a phone"
+    assert not [v for v in axe.run(member) if v["impact"] in axe.BLOCKING]
+    if folder:
+        member.screenshot(path=f"{folder}/proposal-board-360.png", full_page=True)
