@@ -296,3 +296,16 @@ def test_the_api_sets_the_rubric_through_the_settings_endpoint_with_the_same_rul
     [criterion] = good.get_json()["criteria"]
     assert criterion["scale_step"] == 0.5 and criterion["descriptors"][1]["fr"] == "Fort"
     assert good.get_json()["settings"]["board_quorum"] == 4
+
+
+def test_the_settings_page_offers_every_method_the_aggregation_knows(client, draft, secretariat):
+    from judging import aggregation
+
+    page = client.get(f"/cycles/{draft.id}/settings").get_data(as_text=True)
+    select = page[page.index('name="aggregation_method"'):]
+    select = select[:select.index("</select>")]
+    assert [m for m in aggregation.METHODS if f'value="{m}"' in select] == list(aggregation.METHODS)
+    assert set(aggregation.METHODS) == {"weighted_mean", "trimmed_mean", "median", "zscore"}
+    for name in ("aggregation_tie_break_1", "board_quorum", "board_majority", "max_laureates", "panel_min_size",
+                 "panel_max_size", "judges_per_nomination"):
+        assert f'name="{name}"' in page
