@@ -60,11 +60,9 @@ def create_cycle(actor, award: AwardType, year: int, *, event: Event | None = No
             position=position))
     db.session.add(cycle)
     db.session.flush()
-    from awards_app.services import rubric  # rubric imports this module
-
     audit.record(actor, "cycle.created", cycle,
                  {"award": award.code, "year": year, "settings": merged,
-                  "criteria": [c.code for c in cycle.criteria], "rubric": rubric.as_rows(cycle)},
+                  "criteria": [c.code for c in cycle.criteria], "rubric": cycle.rubric()},
                  cycle_id=cycle.id)
     return cycle
 

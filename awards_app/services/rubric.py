@@ -18,12 +18,13 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from awards_app.extensions import db
 from awards_app.models import Criterion, Cycle, Score
+from awards_app.models.awards import RUBRIC_TEXTS
 from awards_app.services import N_, Forbidden, Message, ServiceError, audit
 from awards_app.services.cycles import SettingsRefused, check_version
 from workflows.settings import RUBRIC_CHANGEABLE_UNTIL, may_change_rubric
 
 LANGUAGES = ("en", "fr", "es")
-TEXTS = tuple(f"{part}_{lang}" for part in ("name", "description") for lang in LANGUAGES)
+TEXTS = RUBRIC_TEXTS
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 NAME_LENGTH = 200  # the columns' length
 TEXT_LENGTH = 5000
@@ -33,15 +34,12 @@ EPSILON = 1e-9
 
 def as_row(c: Criterion) -> dict:
     """One criterion as the rubric's plain dict."""
-    return {"id": c.id, "code": c.code, **{t: getattr(c, t) or "" for t in TEXTS},
-            "weight": c.weight, "scale_min": c.scale_min, "scale_max": c.scale_max,
-            "scale_step": c.scale_step, "comment_required": bool(c.comment_required),
-            "descriptors": [dict(b) for b in c.descriptors or []]}
+    return c.as_row()
 
 
 def as_rows(cycle: Cycle) -> list[dict]:
     """The cycle's rubric in order, as the audit trail records it (no ids)."""
-    return [{k: v for k, v in as_row(c).items() if k != "id"} for c in cycle.criteria]
+    return cycle.rubric()
 
 
 def descriptor_text(band: dict, locale: str) -> str:
