@@ -93,15 +93,17 @@ def register_blueprints(app: Flask) -> None:
         people,
         reference,
         reports,
+        rubric,
         screening,
         settings,
+        settings_changes,
         volunteer,
         witness,
     )
 
     for module in (main, auth, awards, cycles, cycle_settings, nominate, endorse, screening, delegations, judges,
                    judging, panels, chair, board, reports, admin, people, account, reference, laureates, mailbox,
-                   settings, language, volunteer, calendar, witness):
+                   settings, language, volunteer, calendar, witness, rubric, settings_changes):
         app.register_blueprint(module.bp)
     _register_api(app)
 

@@ -212,7 +212,7 @@ def test_a_setting_freezes_when_its_step_begins_whatever_the_award():
     assert not may_change("max_attachments", "call_open", standard)
     assert may_change("judges_per_nomination", "screening", standard)
     assert not may_change("judges_per_nomination", "judging", standard)
-    assert may_change("aggregation", "judging", standard) and not may_change("aggregation", "deliberation", standard)
+    assert may_change("aggregation", "screening", standard) and not may_change("aggregation", "judging", standard)
     assert may_change("board_quorum", "deliberation", standard)
     assert not may_change("board_quorum", "recommended", standard)
     assert not may_change("board_quorum", "cancelled", standard)

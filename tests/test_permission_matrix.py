@@ -84,6 +84,10 @@ PAGES = {
     "cycle_settings.edit": only(ADMIN),
     "calendar.dates": only(ADMIN),
     "calendar.feed": {w: 404 for w in WHO},  # only a real feed address opens it, signed in or not
+    "cycle_settings.propose": only(ADMIN),  # the frozen settings, to propose to the board
+    "rubric.edit": only(ADMIN),
+    # A proposed change of the rules: the secretariat follows it, the board votes on it.
+    "settings_changes.show": only(ADMIN, BOARD),
     # The confirmation page of a cycle event (close_scoring): offered to no one while sheets
     # are awaited, so everyone is sent back to the cycle's page.
     "cycles.fire": only(*LOGGED_IN, status=303),
@@ -188,6 +192,10 @@ def _build_world():
         audit_tree.Checkpoint("awards.test/audit", 1, bytes(32)), [WORLD_LOG_SIGNER]))
     witness_key = WitnessKey(user_id=people[BOARD].id, verifier_key=WORLD_WITNESS_VERIFIER)
     db.session.add_all([checkpoint, witness_key])
+    from awards_app.services import settings_changes
+
+    change = settings_changes.propose(people[ADMIN], cycle, reason="Severities differ.",
+                                      settings={"aggregation": {"method": "zscore"}})
     db.session.commit()
     ids = {"laureate_id": past.id, "cycle_id": cycle.id, "nomination_id": nomination.id, "event_id": cycle.event_id,
            "delegation_id": nomination.candidate_delegation_id, "attachment_id": attachment.id,
@@ -196,7 +204,7 @@ def _build_world():
            "country_id": nomination.candidate_delegation.organisation.country_id, "user_id": people[STRANGER_N].id,
            "member_id": db.session.scalar(select(PanelMember.id).where(PanelMember.user_id == people[JUDGE].id)),
            "spare_organisation_id": spare.id, "person_id": someone.id, "checkpoint_id": checkpoint.id,
-           "key_id": witness_key.id}
+           "key_id": witness_key.id, "change_id": change.id}
     return people, ids
 
 
@@ -406,6 +414,13 @@ POST_PAGES = {
     # A date in the past: refused at its field, for the secretariat too.
     "calendar.dates": (only(ADMIN, status=Refused(400)), _form(judging_deadline="2001-01-01T10:00")),
     "calendar.new_link": (only(*LOGGED_IN, status=303), NO_FORM),
+    # No reason, and the frozen settings left empty: refused at the fields.
+    "cycle_settings.propose": (only(ADMIN, status=Refused(400)), NO_FORM),
+    # The rubric froze when the call opened (and a rubric needs a criterion).
+    "rubric.edit": (only(ADMIN, status=Refused(400)), NO_FORM),
+    # A board member's vote (the quorum is not reached); the secretariat follows, may not vote.
+    "settings_changes.show": (only(BOARD, status=303) | {ADMIN: 403}, _form(vote="for")),
+    "settings_changes.withdraw": (only(ADMIN, status=303), NO_FORM),
     "delegations.import_participants": (only(ADMIN, status=400), NO_FORM),
     "delegations.new": (only(ADMIN, status=400), NO_FORM),
     "judges.add_expertise": (only(*ANY_JUDGE, status=303),

@@ -185,8 +185,10 @@ SET_BY_THE_AWARD = frozenset({"candidate_kind"})
 # The others govern a later step and may change until that step starts: the
 # panel and the assignment until judging opens, the aggregation and the
 # number of laureates until scoring closes, the board's vote until the panel
-# recommends. A cycle whose graph lacks the state (the MILSET Award's has no
-# call) may change the setting only in its first state.
+# recommends; the deciding method (the aggregation) until judging opens, so
+# no judge scores under one method and is ranked by another. A cycle whose
+# graph lacks the state (the MILSET Award's has no call) may change the
+# setting only in its first state.
 CHANGEABLE_UNTIL_CALL = "criteria_published"
 CHANGEABLE_UNTIL: dict[str, str] = {
     "panel_min_size": "screening",
@@ -199,7 +201,7 @@ CHANGEABLE_UNTIL: dict[str, str] = {
     "detect_same_country": "screening",
     "identity_threshold": "screening",
     "hide_nominator_from_judges": "screening",
-    "aggregation": "judging",
+    "aggregation": "screening",
     "reminder_days_before": "judging",
     "max_laureates": "judging",
     "board_quorum": "deliberation",
@@ -218,7 +220,20 @@ def may_change(name: str, state: str, states: tuple[str, ...]) -> bool:
     declares ``states`` in order (the first is where a cycle starts)?"""
     if name in SET_BY_THE_AWARD or declaration(name).internal:
         return False
-    last = changeable_until(name)
+    return _not_past(changeable_until(name), state, states)
+
+
+# The rubric (criteria, weights, scales, descriptors) is no setting but
+# freezes like one: nominators write to it, so it stops when the call opens.
+RUBRIC_CHANGEABLE_UNTIL = CHANGEABLE_UNTIL_CALL
+
+
+def may_change_rubric(state: str, states: tuple[str, ...]) -> bool:
+    """May the rubric change in a cycle now in ``state``?"""
+    return _not_past(RUBRIC_CHANGEABLE_UNTIL, state, states)
+
+
+def _not_past(last: str, state: str, states: tuple[str, ...]) -> bool:
     if last not in states:
         return state == states[0]
     return state in states and states.index(state) <= states.index(last)

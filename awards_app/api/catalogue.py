@@ -9,7 +9,7 @@ from awards_app.api.core import SelectPage, abort_json, api_blueprint, forbidden
 from awards_app.extensions import db
 from awards_app.models import AwardType, Cycle, Delegation, Event
 from awards_app.services import cycles as cycle_service
-from awards_app.services import steps
+from awards_app.services import rubric, steps
 
 bp = api_blueprint("api_catalogue", "Awards, their cycles and the delegations at each ESI.")
 
@@ -85,11 +85,24 @@ def get_cycle(cycle_id: int):
 @bp.arguments(schemas.CycleSettingsChange)
 @bp.response(200, schemas.Cycle)
 def update_cycle_settings(data, cycle_id: int):
-    """The secretariat changes some of a cycle's settings (admin); 422 lists
-    every problem under its setting's name with its rule id (settings.frozen
-    once the step the setting governs has begun)."""
+    """The secretariat changes some of a cycle's settings and/or its rubric
+    (admin); 422 lists every problem under its setting's name (a criterion's:
+    criteria.<n>.<field>) with its rule id (settings.frozen once the step the
+    setting governs has begun, rubric.frozen once the call opened). Nothing
+    is saved when anything is refused."""
     cycle = cycle_or_404(cycle_id)
-    cycle_service.update_settings(current_user, cycle, data["settings"], expected_version=data["version"])
+    problems = []
+    try:
+        cycle_service.update_settings(current_user, cycle, data["settings"], expected_version=data["version"])
+    except cycle_service.SettingsRefused as refused:
+        problems += refused.problems
+    if data["criteria"] is not None:
+        try:  # the version was checked above; the settings just saved have moved it
+            rubric.update(current_user, cycle, data["criteria"])
+        except cycle_service.SettingsRefused as refused:
+            problems += refused.problems
+    if problems:
+        raise cycle_service.SettingsRefused(problems)
     return cycle
 
 

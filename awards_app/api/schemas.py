@@ -44,10 +44,18 @@ class Criterion(Strict):
     id = fields.Integer()
     code = fields.String()
     name = fields.Function(lambda c: c.name_en)
+    name_fr = fields.String()
+    name_es = fields.String()
+    description_en = fields.String(allow_none=True)
+    description_fr = fields.String(allow_none=True)
+    description_es = fields.String(allow_none=True)
     weight = fields.Float()
     scale_min = fields.Integer()
     scale_max = fields.Integer()
+    scale_step = fields.Float()
     comment_required = fields.Boolean()
+    descriptors = fields.List(fields.Dict(keys=fields.String()), allow_none=True, metadata={
+        "description": "What a score in each band means: {min, max, en, fr, es}, lowest band first"})
 
 
 class Award(Strict):
@@ -86,8 +94,12 @@ class CycleCreate(Strict):
 
 
 class CycleSettingsChange(Strict):
-    settings = fields.Dict(keys=fields.String(), required=True, metadata={
+    settings = fields.Dict(keys=fields.String(), load_default=dict, metadata={
         "description": "The settings to change, by name (workflows/settings.py), as JSON values; the others stay"})
+    criteria = fields.List(fields.Dict(keys=fields.String()), load_default=None, allow_none=True, metadata={
+        "description": "The whole rubric, in order, replacing the cycle's (services/rubric.py): each criterion's "
+                       "id (to keep it), code, name_en/fr/es, description_en/fr/es, weight, scale_min, scale_max, "
+                       "scale_step, comment_required and descriptors; left out, the rubric stays"})
     version = fields.Integer(load_default=None, allow_none=True, **VERSION)
 
 

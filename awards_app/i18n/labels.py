@@ -172,6 +172,7 @@ PROPOSAL_KINDS = {
 PROPOSAL_STATUSES = {
     "pending": _l("Awaiting the board's votes"),
     "ratified": _l("Ratified"),
+    "approved": _l("Approved by the board"),  # a change of the rules (models.awards.SettingsChange)
     "rejected": _l("Rejected by the board"),
     "withdrawn": _l("Withdrawn"),
 }
@@ -181,6 +182,9 @@ VOTES = {
     "reject": _l("Reject"),
     "abstain": _l("Abstain"),
     "recused": _l("Recused"),
+    # on a change of the rules
+    "for": _l("For"),
+    "against": _l("Against"),
 }
 
 # How detection matched two spellings (judging.identity), as the chair reads it.

@@ -93,6 +93,11 @@ class Cycle(db.Model):
     def title_in(self, locale: str) -> str:
         return f"{self.award_type.name(locale)} {self.year}"
 
+    def rubric(self) -> list[dict]:
+        """The criteria in order as plain dicts (Criterion.as_row, without
+        their ids): what the audit trail records of the rubric."""
+        return [{k: v for k, v in c.as_row().items() if k != "id"} for c in self.criteria]
+
     def setting(self, name: str):
         """One of the rules in force for this cycle: the stored value, else
         the award's default, else the one declared in workflows/settings.py
@@ -102,6 +107,10 @@ class Cycle(db.Model):
 
     def __str__(self):
         return self.title
+
+
+# A criterion's texts, each in the three languages.
+RUBRIC_TEXTS = tuple(f"{part}_{lang}" for part in ("name", "description") for lang in ("en", "fr", "es"))
 
 
 class Criterion(db.Model):
@@ -138,6 +147,16 @@ class Criterion(db.Model):
 
     def name(self, locale: str = "en") -> str:
         return getattr(self, f"name_{locale}", None) or self.name_en
+
+    def description(self, locale: str = "en") -> str:
+        return getattr(self, f"description_{locale}", None) or self.description_en or ""
+
+    def as_row(self) -> dict:
+        """The criterion as the rubric's plain dict (services.rubric)."""
+        return {"id": self.id, "code": self.code, **{t: getattr(self, t) or "" for t in RUBRIC_TEXTS},
+                "weight": self.weight, "scale_min": self.scale_min, "scale_max": self.scale_max,
+                "scale_step": self.scale_step, "comment_required": bool(self.comment_required),
+                "descriptors": [dict(b) for b in self.descriptors or []]}
 
 
 LAUREATE_KINDS = ("individual", "organisation", "delegation")

@@ -27,7 +27,7 @@ from awards_app.models import (
     User,
 )
 from awards_app.reports import charts, checkpoint_check
-from awards_app.services import audit, decisions, panels, recommendations
+from awards_app.services import audit, decisions, panels, recommendations, rules_history
 from awards_app.services import nominations as nomination_service
 from judging import aggregation
 
@@ -214,7 +214,7 @@ def _replay(cycle: Cycle, report: CycleReport, stored_sheets: list) -> dict:
     # The panel's recommendation the board ratified: an amendment after it is
     # a decision of its own, with no ranking to recompute.
     ratified = report.recommendation or report.decision.recommendation
-    recomputed, digest = _recompute(cycle, from_audit)
+    recomputed, digest = _recompute(cycle, from_audit, ratified)
     matches = (recomputed is not None and ratified is not None
                and list(recomputed.laureates) == list(ratified.laureate_nomination_ids)
                and digest == ratified.inputs_hash)
@@ -224,12 +224,25 @@ def _replay(cycle: Cycle, report: CycleReport, stored_sheets: list) -> dict:
     submitted = {(s["nomination_id"], s["judge_id"]): s["scores"] for s in from_audit}
     return {"matches": matches, "recomputed": recomputed, "inputs_hash": report.decision.inputs_hash,
             "stored_scores_match": stored == submitted,
+            "stored_rules_match": rules_history.for_replay(cycle, None)[2],
             "changed_sheets": sorted(k for k in stored.keys() | submitted.keys()
                                      if stored.get(k) != submitted.get(k))}
 
 
-def _recompute(cycle: Cycle, sheet_dicts: list[dict]):
-    """(the ranking, its inputs hash) from the sheets the audit trail recorded.
+def _recommended_at(cycle: Cycle, recommendation) -> int | None:
+    """The audit sequence number of the recommendation the board ratified."""
+    if recommendation is None:
+        return None
+    return db.session.scalar(select(AuditEvent.seq).where(
+        AuditEvent.cycle_id == cycle.id, AuditEvent.action == "recommendation.made",
+        AuditEvent.object_id == str(recommendation.id)).order_by(AuditEvent.seq.desc()).limit(1))
+
+
+def _recompute(cycle: Cycle, sheet_dicts: list[dict], ratified=None):
+    """(the ranking, its inputs hash) from the sheets the audit trail recorded,
+    with the rubric and the method in force when the panel recommended
+    (services.rules_history: a change the board approved later does not
+    rewrite it).
 
     The ranking runs without the bootstrap: the resamples only estimate each
     nomination's confidence, they change neither the laureates nor the
@@ -238,8 +251,9 @@ def _recompute(cycle: Cycle, sheet_dicts: list[dict]):
     those are what the ratified hash covers."""
     if not sheet_dicts:
         return None, None
-    criteria, method = recommendations.criteria_of(cycle), recommendations.method_of(cycle)
-    declared = recommendations.settings_of(cycle)
+    stored, rows, _ = rules_history.for_replay(cycle, _recommended_at(cycle, ratified))
+    criteria, method = recommendations.criteria_of(cycle, rows), recommendations.method_of(cycle, stored)
+    declared = recommendations.settings_of(cycle, stored=stored)
     sheets = [aggregation.Sheet(judge_id=s["judge_id"], nomination_id=s["nomination_id"], scores=s["scores"])
               for s in sheet_dicts]
     ranking = aggregation.rank(criteria, sheets, method, {**declared, "resamples": 0})

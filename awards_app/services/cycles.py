@@ -37,6 +37,8 @@ def create_cycle(actor, award: AwardType, year: int, *, event: Event | None = No
     award's defaults never rewrite it."""
     wf = award.workflow
     merged = {**award.default_settings, **(settings or {})}
+    if max_laureates:  # the column and the setting say the same, so a replay of the settings reads it
+        merged["max_laureates"] = max_laureates
     refusals = [r for r in wf.validate_settings(merged, event_is_esi=event is not None) if not r.ok]
     if refusals:
         raise ServiceError(refusals[0].rule, refusals[0].message)
@@ -60,7 +62,8 @@ def create_cycle(actor, award: AwardType, year: int, *, event: Event | None = No
     db.session.flush()
     audit.record(actor, "cycle.created", cycle,
                  {"award": award.code, "year": year, "settings": merged,
-                  "criteria": [c.code for c in cycle.criteria]}, cycle_id=cycle.id)
+                  "criteria": [c.code for c in cycle.criteria], "rubric": cycle.rubric()},
+                 cycle_id=cycle.id)
     return cycle
 
 
@@ -141,6 +144,13 @@ def _aggregation_problems(value, before: dict, criteria_codes: set[str]) -> list
     return problems
 
 
+def _same(declared, before, after) -> bool:
+    """A list of names is a set: the same names in another order change nothing."""
+    if declared.kind == "names" and isinstance(before, list) and isinstance(after, list):
+        return sorted(map(str, before)) == sorted(map(str, after))
+    return before == after
+
+
 def may_change_setting(cycle: Cycle, name: str) -> bool:
     """May ``name`` still change in this cycle's state (workflows.settings.CHANGEABLE_UNTIL)?"""
     return may_change(name, cycle.state, cycle.award_type.workflow.cycle_states)
@@ -150,15 +160,30 @@ def update_settings(actor, cycle: Cycle, values: dict, *, expected_version: int 
     """Change some of a cycle's settings (the secretariat's). ``values`` maps
     setting names to their new values; those equal to the value in force are
     left alone. Every problem is refused at once, each at its setting's field
-    with its rule id (settings.frozen for a setting whose step has started),
-    and nothing is saved. Returns {name: (before, after)} of what changed,
+    with its rule id (settings.frozen for a setting whose step has started:
+    the board approves such a change, services.settings_changes), and
+    nothing is saved. Returns {name: (before, after)} of what changed,
     audited as one cycle.settings_changed event."""
     if not actor.has_role("admin"):
         raise Forbidden("cycle.admin_only", N_("Only the secretariat changes a cycle's settings."))
+    check_version(cycle, expected_version)
+    changed, problems = settings_problems(cycle, values)
+    if problems:
+        raise SettingsRefused(problems)
+    return apply_settings(actor, cycle, changed)
+
+
+def check_version(cycle: Cycle, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != cycle.version:
         raise Refusal([{"rule": "edit.stale",
                         "message": N_("Someone changed this cycle's settings since you opened the page: "
                                       "reload it and try again.")}])
+
+
+def settings_problems(cycle: Cycle, values: dict, *, past_freezing: bool = False) -> tuple[dict, list]:
+    """(the settings ``values`` would change, every problem with them). With
+    ``past_freezing`` a setting whose step has started is no problem: the
+    board is approving the change."""
     wf = cycle.award_type.workflow
     problems = []
     for name in sorted(values):
@@ -169,13 +194,14 @@ def update_settings(actor, cycle: Cycle, values: dict, *, expected_version: int 
             problems.append(ServiceError("settings.read_only", Message(
                 N_("The %(setting)s setting is set by the award, not by a cycle."), setting=name), field=name))
     if problems:
-        raise SettingsRefused(problems)
-    changed = {name: value for name, value in values.items() if cycle.setting(name) != value}
+        return {}, problems
+    changed = {name: value for name, value in values.items() if not _same(DECLARED[name], cycle.setting(name), value)}
     for name in sorted(changed):
-        if not may_change_setting(cycle, name):
+        if not past_freezing and not may_change_setting(cycle, name):
             problems.append(ServiceError("settings.frozen", Message(
                 N_("The setting “%(setting)s” can no longer change: the cycle is at “%(state)s”, and it may "
-                   "change only until “%(until_state)s”."), setting=name, state=cycle.state,
+                   "change only until “%(until_state)s”. Propose the change to the board instead: it applies "
+                   "once the board approves it."), setting=name, state=cycle.state,
                 until_state=changeable_until(name)),
                 field=name))
     merged = {**wf.settings_for(cycle.settings), **changed}
@@ -193,8 +219,14 @@ def update_settings(actor, cycle: Cycle, values: dict, *, expected_version: int 
         # The same bound as a new cycle's form: the number is also a column of the cycle's row.
         problems.append(ServiceError("settings.max_laureates", N_("A cycle allows at most 50 laureates."),
                                      field="max_laureates"))
-    if problems:
-        raise SettingsRefused(problems)
+    return changed, problems
+
+
+def apply_settings(actor, cycle: Cycle, changed: dict, *, approved: dict | None = None) -> dict:
+    """Write settings already checked (settings_problems) and audit them with
+    the whole stored settings after the change, which the report's replay
+    reads as the settings in force from then on. ``approved``: the board's
+    approval it follows ({"change_id", "reason"})."""
     if not changed:
         return {}
     before = {name: cycle.setting(name) for name in changed}
@@ -203,5 +235,6 @@ def update_settings(actor, cycle: Cycle, values: dict, *, expected_version: int 
         cycle.max_laureates = changed["max_laureates"]  # what the recommendation and the board read
     db.session.flush()
     audit.record(actor, "cycle.settings_changed", cycle,
-                 {"before": before, "after": changed}, cycle_id=cycle.id)
+                 {"before": before, "after": changed, "settings": dict(cycle.settings), **(approved or {})},
+                 cycle_id=cycle.id)
     return {name: (before[name], changed[name]) for name in changed}

@@ -14,7 +14,12 @@ from judging import aggregation
 DEFAULT_METHOD = "weighted_mean"
 
 
-def criteria_of(cycle: Cycle) -> list:
+def criteria_of(cycle: Cycle, rows: list[dict] | None = None) -> list:
+    """The aggregation's criteria: the cycle's, or those of a rubric given as
+    rows (services.rubric.as_rows: the rubric in force at an earlier step)."""
+    if rows is not None:
+        return [aggregation.Criterion(code=r["code"], weight=r["weight"], scale_min=r["scale_min"],
+                                      scale_max=r["scale_max"]) for r in rows]
     return [aggregation.Criterion(code=c.code, weight=c.weight, scale_min=c.scale_min,
                                   scale_max=c.scale_max) for c in cycle.criteria]
 
@@ -39,9 +44,12 @@ def submitted_sheets(cycle: Cycle) -> list:
     return [aggregation.Sheet(judge_id=j, nomination_id=n, scores=s) for (j, n), s in sheets.items()]
 
 
-def _aggregation_settings(cycle: Cycle) -> dict:
+def _aggregation_settings(cycle: Cycle, stored: dict | None = None) -> dict:
     """The cycle's settings["aggregation"]: method, trim, tie_break chain,
-    resamples, seed and panel votes, as the secretariat declared them."""
+    resamples, seed and panel votes, as the secretariat declared them (or as
+    ``stored``, the cycle's settings at an earlier step, held them)."""
+    if stored is not None:
+        return dict(cycle.award_type.workflow.setting(stored, "aggregation") or {})
     return dict(cycle.setting("aggregation") or {})
 
 
@@ -49,23 +57,25 @@ def latest_tie_vote(cycle: Cycle) -> TieVote | None:
     return db.session.scalar(select(TieVote).where(TieVote.cycle_id == cycle.id).order_by(TieVote.id.desc()))
 
 
-def settings_of(cycle: Cycle, *, with_tie_vote: bool = True) -> dict:
+def settings_of(cycle: Cycle, *, with_tie_vote: bool = True, stored: dict | None = None) -> dict:
     """The aggregation's settings: the declared ones, the cycle's laureates
     and, as ``panel_votes``, the counts of the panel's latest recorded tie
     vote (services.ties), so every ranking, the report's replay included,
-    breaks the tie the way the panel voted."""
-    declared = _aggregation_settings(cycle)
+    breaks the tie the way the panel voted. ``stored``: the cycle's settings
+    as they stood at an earlier step (the replay's)."""
+    declared = _aggregation_settings(cycle, stored)
     declared.pop("method", None)
     if not with_tie_vote:
         declared.pop("panel_votes", None)
     vote = latest_tie_vote(cycle) if with_tie_vote else None
     if vote is not None:
         declared.update(panel_votes={int(n): count for n, count in vote.votes.items()})
-    return {"seed": cycle.id, **declared, "laureates": cycle.max_laureates}
+    laureates = cycle.max_laureates if stored is None else cycle.award_type.workflow.setting(stored, "max_laureates")
+    return {"seed": cycle.id, **declared, "laureates": laureates}
 
 
-def method_of(cycle: Cycle) -> str:
-    return _aggregation_settings(cycle).get("method", DEFAULT_METHOD)
+def method_of(cycle: Cycle, stored: dict | None = None) -> str:
+    return _aggregation_settings(cycle, stored).get("method", DEFAULT_METHOD)
 
 
 def _entry(entry) -> dict:

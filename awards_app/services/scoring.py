@@ -87,28 +87,60 @@ def _can_score(assignment: Assignment, *, hidden: bool, attested: bool) -> None:
         raise Refusal([{"rule": r.rule, "message": r.message} for r in refusals])
 
 
+def _problem(rule: str, template: str, **values) -> Message:
+    """A score's problem: its message, which also carries its rule id."""
+    message = Message(template, **values)
+    message.rule = rule
+    return message
+
+
+# A score is on the scale's steps when it is this close to one (0.1 steps are not exact in binary).
+STEP_TOLERANCE = 1e-9
+
+
+def on_step(c: Criterion, number: float) -> bool:
+    steps = (number - c.scale_min) / (c.scale_step or 1)
+    return abs(steps - round(steps)) < STEP_TOLERANCE * max(1.0, abs(steps))
+
+
+def scale_points(c: Criterion) -> list[float]:
+    """Every score the criterion's scale allows, lowest first."""
+    step = c.scale_step or 1
+    count = round((c.scale_max - c.scale_min) / step)
+    return [round(c.scale_min + k * step, 9) for k in range(count + 1)]
+
+
 def _parse(criteria: list[Criterion], raw: dict, *, complete: bool):
     """raw: {criterion_code: (value text or number, comment)}. Returns
-    ({criterion_id: (value, comment)}, errors)."""
+    ({criterion_id: (value, comment)}, errors); each error's ``rule`` names
+    its rule (scoring.required, scoring.number, scoring.range, scoring.step,
+    scoring.comment_required)."""
     parsed, errors = {}, {}
     for c in criteria:
         value, comment = raw.get(c.code, (None, ""))
         comment = (comment or "").strip()
         if value is None or str(value).strip() == "":
             if complete:
-                errors.setdefault(c.code, []).append(N_("Give a score."))
+                errors.setdefault(c.code, []).append(_problem("scoring.required", N_("Give a score.")))
             continue
         try:
             number = float(str(value).replace(",", "."))
         except ValueError:
-            errors.setdefault(c.code, []).append(N_("Enter a number."))
+            errors.setdefault(c.code, []).append(_problem("scoring.number", N_("Enter a number.")))
             continue
         if number != number or not c.scale_min <= number <= c.scale_max:  # NaN fails too
-            errors.setdefault(c.code, []).append(
-                Message(N_("Enter a score from %(low)s to %(high)s."), low=c.scale_min, high=c.scale_max))
+            errors.setdefault(c.code, []).append(_problem(
+                "scoring.range", N_("Enter a score from %(low)s to %(high)s."), low=c.scale_min, high=c.scale_max))
+            continue
+        if not on_step(c, number):
+            step = c.scale_step
+            errors.setdefault(c.code, []).append(_problem(
+                "scoring.step", N_("Scores on this criterion go in steps of %(step)s from %(low)s."),
+                step=int(step) if float(step).is_integer() else step, low=c.scale_min))
             continue
         if complete and c.comment_required and not comment:
-            errors.setdefault(c.code, []).append(N_("A comment is required for this criterion."))
+            errors.setdefault(c.code, []).append(_problem("scoring.comment_required",
+                                                          N_("A comment is required for this criterion.")))
             continue
         parsed[c.id] = (number, comment)
     return parsed, errors
@@ -205,6 +237,18 @@ def reopen(actor, assignment: Assignment, reason: str) -> None:
     audit.record(actor, "score.reopened", assignment,
                  {"nomination_id": assignment.nomination_id, "judge_id": assignment.judge_id,
                   "reason": reason.strip()}, cycle_id=cycle.id)
+
+
+def next_open_sheet(judge, nomination: Nomination) -> int | None:
+    """The nomination of the judge's next sheet still open in the same cycle
+    (after this one by number, then from the start), or None when none is."""
+    rows = db.session.scalars(
+        select(Nomination.id).join(Assignment, Assignment.nomination_id == Nomination.id)
+        .where(Assignment.judge_id == judge.id, Assignment.sheet_state == "open",
+               Nomination.cycle_id == nomination.cycle_id, Nomination.id != nomination.id,
+               ~conflict_service.hides(judge.id, Nomination.id))
+        .order_by(Nomination.id < nomination.id, Nomination.id).limit(1))
+    return rows.first()
 
 
 def may_see_other_scores(judge, assignment: Assignment) -> bool:

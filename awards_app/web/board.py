@@ -18,7 +18,7 @@ from awards_app.i18n import labels
 from awards_app.models import AuditSignedCheckpoint, Cycle, Nomination
 from awards_app.permissions import role_required
 from awards_app.services import conflicts as conflict_service
-from awards_app.services import decisions
+from awards_app.services import decisions, settings_changes
 from awards_app.services import laureates as laureate_registry
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
@@ -53,7 +53,7 @@ class AmendmentForm(Form):
 @role_required("board")
 def index():
     return render_template("board/index.html", cycles=decisions.awaiting_board(),
-                           current=decisions.current_recommendation)
+                           current=decisions.current_recommendation, changes=settings_changes.pending())
 
 
 def _conflict_reasons(proposal) -> list[str]:

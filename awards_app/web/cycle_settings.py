@@ -9,7 +9,15 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import FloatField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField
+from wtforms import (
+    FloatField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -18,6 +26,8 @@ from awards_app.i18n import labels
 from awards_app.models import Cycle
 from awards_app.permissions import role_required
 from awards_app.services import cycles as cycle_service
+from awards_app.services import rubric as rubric_service
+from awards_app.services import settings_changes
 from awards_app.web import carry_out, form_field, refusal_text
 from awards_app.web.forms import Form
 from judging import aggregation, expertise
@@ -150,12 +160,13 @@ def _data(cycle: Cycle) -> dict:
     return data
 
 
-def _values(form, cycle: Cycle) -> dict:
-    """The settings the form sends, as the service takes them; frozen ones left out."""
+def _values(form, cycle: Cycle, *, frozen: bool = False) -> dict:
+    """The settings the form sends, as the service takes them: those that may
+    still change, or (``frozen``, a proposal to the board) those that may not."""
     values = {}
     for s in SETTINGS:
         field = getattr(form, s.name, None) if s.name != "aggregation" else form.aggregation_method
-        if field is None or not cycle_service.may_change_setting(cycle, s.name):
+        if field is None or cycle_service.may_change_setting(cycle, s.name) == frozen:
             continue
         if s.name == "aggregation":
             kept = cycle.setting("aggregation")
@@ -226,10 +237,24 @@ def _rows(form, cycle: Cycle) -> list[tuple[str, bool, list[Row]]]:
             for until, rows in sections.items() if rows]
 
 
-def _render(form, cycle: Cycle, status: int = 200):
+def _render(form, cycle: Cycle, status: int = 200, *, proposing: bool = False):
     return render_template("cycles/settings.html", form=form, cycle=cycle, sections=_rows(form, cycle),
                            until_words=UNTIL_WORDS, award_sets=[(labels.setting_label(n), _shown(
-                               n, cycle.setting(n))) for n in sorted(SET_BY_THE_AWARD)]), status
+                               n, cycle.setting(n))) for n in sorted(SET_BY_THE_AWARD)],
+                           proposing=proposing, proposals=settings_changes.of_cycle(cycle),
+                           rubric_frozen=not rubric_service.may_change(cycle)), status
+
+
+def _show_problems(form, outcome) -> None:
+    for problem in getattr(outcome, "problems", [outcome]):
+        name = _FIELD_OF.get(problem.field, problem.field)
+        target = form_field(form, name) if name else None
+        if target is not None:
+            target.errors = [*target.errors, refusal_text(problem)]
+        else:
+            from awards_app.web import flash_refusal
+
+            flash_refusal(problem)
 
 
 @bp.route("/<int:cycle_id>/settings", methods=["GET", "POST"])
@@ -248,16 +273,38 @@ def edit(cycle_id: int):
         current_user, cycle, values, expected_version=form.version.data and int(form.version.data)),
         show=False)
     if not ok:
-        for problem in getattr(outcome, "problems", [outcome]):
-            name = _FIELD_OF.get(problem.field, problem.field)
-            target = form_field(form, name) if name else None
-            if target is not None:
-                target.errors = [*target.errors, refusal_text(problem)]
-            else:
-                from awards_app.web import flash_refusal
-
-                flash_refusal(problem)
+        _show_problems(form, outcome)
         return _render(form, cycle, 409 if outcome.status == 409 else 400)
     flash(_("Settings saved: %(names)s.", names=", ".join(labels.setting_label(n) for n in outcome))
           if outcome else _("Nothing changed."), "success")
     return redirect(url_for("cycles.show", cycle_id=cycle.id), 303)
+
+
+def _proposal_form_class(cycle: Cycle):
+    class ProposalForm(_form_class(cycle)):
+        reason = TextAreaField(_l("Reason for the change (the board reads it)"), validators=[Optional()])
+
+    return ProposalForm
+
+
+@bp.route("/<int:cycle_id>/settings/propose", methods=["GET", "POST"])
+@role_required("admin")
+def propose(cycle_id: int):
+    """The settings that froze, to change with the board's approval: GET the
+    form, POST the proposal with its reason (nothing applies until the board
+    approves it)."""
+    cycle = db.get_or_404(Cycle, cycle_id)
+    form_class = _proposal_form_class(cycle)
+    if request.method == "GET":
+        return _render(form_class(data=_data(cycle)), cycle, proposing=True)
+    form = form_class()
+    if not form.validate():
+        return _render(form, cycle, 400, proposing=True)
+    values = _values(form, cycle, frozen=True)
+    ok, outcome = carry_out(lambda: settings_changes.propose(current_user, cycle, settings=values,
+                                                             reason=form.reason.data), show=False)
+    if not ok:
+        _show_problems(form, outcome)
+        return _render(form, cycle, 409 if outcome.status == 409 else 400, proposing=True)
+    flash(_("Your proposal is before the board; it applies once the board approves it."), "success")
+    return redirect(url_for("settings_changes.show", change_id=outcome.id), 303)

@@ -21,7 +21,7 @@ from awards_app.models import (
     User,
 )
 from awards_app.permissions import role_required
-from awards_app.services import NotFound, scoring
+from awards_app.services import NotFound, rubric, scoring
 from awards_app.services import conflicts as conflict_service
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
@@ -122,7 +122,10 @@ def _render_sheet(sheet: scoring.ScoreSheet, *, values=None, errors=None, status
     return render_template("judging/sheet.html", nomination=nomination, cycle=nomination.cycle,
                            assignment=assignment, values=values, errors=errors or {},
                            others=others, other_scores=other_scores, attested=sheet.attested,
-                           dossier=dossier), status
+                           dossier=dossier, next_id=scoring.next_open_sheet(current_user, nomination),
+                           points={c.code: [_shown(p) for p in scoring.scale_points(c)]
+                                   for c in nomination.cycle.criteria},
+                           descriptor=rubric.descriptor_text, shown=_shown), status
 
 
 @bp.route("/nominations/<int:nomination_id>")
