@@ -164,6 +164,22 @@ class Appender:
         self.size = index + 1
         return index
 
+    def append_subtree(self, level: int, subtree_hash: bytes) -> None:
+        """Add 2**level leaves at once by the root of their perfect subtree
+        (built elsewhere: a verifier's batch); the size must be a multiple
+        of 2**level, so the subtree stays aligned."""
+        width = 1 << level
+        if self.size % width or len(subtree_hash) != HASH_SIZE:
+            raise ValueError(f"a subtree of {width} leaves cannot start at leaf {self.size}")
+        index, h = self.size >> level, subtree_hash
+        while index & 1:
+            h = node_hash(self._edge.pop(), h)
+            level, index = level + 1, index >> 1
+            if self._on_subtree is not None:
+                self._on_subtree(level, index, h)
+        self._edge.append(h)
+        self.size += width
+
     def root(self) -> bytes:
         if not self._edge:
             return EMPTY_ROOT

@@ -359,3 +359,26 @@ def test_checkpoint_refuses_to_sign_a_log_that_no_longer_extends_the_last_one(ru
     assert refused.exit_code != 0
     assert "not consistent with checkpoint" in refused.output and "(size 40)" in refused.output
     assert db.session.scalars(select(AuditSignedCheckpoint.size)).all() == [40]
+
+
+def _bulk(n, start=0):
+    for first in range(start, start + n, 1000):
+        audit.record_many(TESTS_ACTOR, [audit.PendingEvent("test.bulk", payload={"i": i}, object_type="test")
+                                        for i in range(first, min(first + 1000, start + n))])
+        db.session.commit()
+
+
+def test_a_log_of_several_chunks_verifies_and_an_edit_in_a_chunk_is_named(runner, ctx, signing):
+    """Past 4,096 events the verifier builds the tree a chunk at a time; a
+    checkpoint inside a chunk still gets its root, and an edit inside a
+    chunk is found by the chain, the stored subtrees and every root."""
+    _bulk(5_000)
+    _checkpoint(runner)
+    _bulk(4_200, start=5_000)
+    _checkpoint(runner)
+    result = _verify(runner)
+    assert result.exit_code == 0, result.output
+    assert "Merkle tree intact: size 9200" in result.output and "2 signed checkpoints verified" in result.output
+    _behind_the_apps_back("UPDATE audit_event SET action = 'forged' WHERE seq = 100")
+    _broken(_verify(runner), "event seq 100: hash does not match its content", "events seq 97..112",
+            "(size 5000): the events give another root")

@@ -297,7 +297,8 @@ class _Prefetch:
         self._thread.join()
 
 
-def _verify_batches(batches, prev: str, expected_seq: int, leaves=None) -> audit_chain.Verification:
+def _verify_batches(batches, prev: str, expected_seq: int, leaves=None,
+                    batch_done=None) -> audit_chain.Verification:
     """audit_chain.verify's walk over the stream's tuples, hashing with orjson.
 
     The body is audit_chain.canonical_event's dict, written out here with
@@ -306,7 +307,9 @@ def _verify_batches(batches, prev: str, expected_seq: int, leaves=None) -> audit
 
     leaves: when given, called with every row's Merkle leaf hash (the
     tree's walk, services.audit_log), and the walk goes on to the last row
-    after the chain breaks, the verdict still naming the first bad event.
+    after the chain breaks, the verdict still naming the first bad event;
+    batch_done, when given, after each batch (the walk builds its tree a
+    batch at a time).
     """
     loads, dumps, sha256, count = orjson.loads, orjson.dumps, hashlib.sha256, 0
     broken = None
@@ -336,6 +339,8 @@ def _verify_batches(batches, prev: str, expected_seq: int, leaves=None) -> audit
                     prev, expected_seq, count = stored, expected_seq + 1, count + 1
             if leaves is not None:
                 leaves(_leaf_hash(encoded) if faithful else audit_tree.event_leaf_hash(_reference_event(row)))
+        if batch_done is not None:
+            batch_done()
     return broken or audit_chain.Verification(True, count, expected_seq - 1, prev)
 
 

@@ -13,6 +13,7 @@ and the checkpoint would no longer be of its head. The signed rows are
 their own record (append-only on PostgreSQL).
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -326,7 +327,9 @@ def verify_log(outside: str | None = None, outside_keys=()) -> LogVerification:
         wanted.add(outside_checkpoint.size)
     walk = _TreeWalk(wanted)
     with audit._stream_batches(0) as batches:
-        chain = audit._verify_batches(batches, audit_chain.GENESIS, 1, leaves=walk.append)
+        chain = audit._verify_batches(batches, audit_chain.GENESIS, 1, leaves=walk.append,
+                                      batch_done=walk.batch_done)
+    walk.finish()
     size, root = walk.appender.size, walk.appender.root()
     if not chain.ok:
         failures.append(f"{chain.problem} (the chain's own check)")
@@ -343,24 +346,66 @@ def verify_log(outside: str | None = None, outside_keys=()) -> LogVerification:
 
 
 class _TreeWalk:
-    """The tree rebuilt leaf by leaf, its roots kept at the sizes asked, its
-    complete subtrees compared with the stored ones as they complete."""
+    """The tree rebuilt from the leaves, its roots kept at the sizes asked,
+    its complete subtrees compared with the stored ones.
+
+    The leaves are taken a chunk of 2**CHUNK_LEVEL at a time: each chunk's
+    subtrees are hashed level by level in list comprehensions and handed to
+    the right edge as one subtree, several times faster than a leaf at a
+    time (what `flask audit verify`'s rate was spent on). A chunk holding a
+    size whose root is wanted, and the tail, go a leaf at a time."""
+
+    CHUNK_LEVEL = 12
 
     def __init__(self, sizes):
         self.sizes = set(sizes)
         self.roots = {0: audit_tree.EMPTY_ROOT}
-        self.stored = {(level, idx): h for level, idx, h in db.session.execute(
+        self.stored = {(level, idx): bytes.fromhex(h) for level, idx, h in db.session.execute(
             select(AuditSubtree.level, AuditSubtree.idx, AuditSubtree.hash))}
         self.differing = []
         self.appender = audit_tree.Appender(self._subtree)
+        self.pending: list[bytes] = []
+        self.append = self.pending.append  # per event: the leaf is only queued
 
     def _subtree(self, level, index, digest):
-        if level >= audit.SUBTREE_MIN_LEVEL:
-            if self.stored.pop((level, index), None) != digest.hex():
-                self.differing.append((level, index))
+        if level >= audit.SUBTREE_MIN_LEVEL and self.stored.pop((level, index), None) != digest:
+            self.differing.append((level, index))
 
-    def append(self, leaf_hash: bytes) -> None:
+    def batch_done(self) -> None:
+        width = 1 << self.CHUNK_LEVEL
+        taken = 0
+        while len(self.pending) - taken >= width:
+            self._chunk(self.pending[taken:taken + width])
+            taken += width
+        del self.pending[:taken]
+
+    def finish(self) -> None:
+        for leaf in self.pending:
+            self._leaf(leaf)
+        self.pending.clear()
+
+    def _leaf(self, leaf_hash: bytes) -> None:
         self.appender.append(leaf_hash)
+        if self.appender.size in self.sizes:
+            self.roots[self.appender.size] = self.appender.root()
+
+    def _chunk(self, leaves: list[bytes]) -> None:
+        start = self.appender.size
+        if any(start < size < start + len(leaves) for size in self.sizes):
+            for leaf in leaves:
+                self._leaf(leaf)
+            return
+        sha256, level, hashes = hashlib.sha256, 0, leaves
+        while len(hashes) > 1:
+            pairs = zip(hashes[::2], hashes[1::2], strict=True)
+            hashes = [sha256(b"\x01" + left + right).digest() for left, right in pairs]
+            level += 1
+            if level >= audit.SUBTREE_MIN_LEVEL:
+                base = start >> level
+                for offset, digest in enumerate(hashes):
+                    if self.stored.pop((level, base + offset), None) != digest:
+                        self.differing.append((level, base + offset))
+        self.appender.append_subtree(level, hashes[0])
         if self.appender.size in self.sizes:
             self.roots[self.appender.size] = self.appender.root()
 
@@ -368,7 +413,7 @@ class _TreeWalk:
         """The lowest differing stored subtree names the fewest events."""
         problems = []
         if self.differing:
-            level, index = min(self.differing, key=lambda key: (key[1] << key[0], key[0]))
+            level, index = min(self.differing, key=lambda key: (key[0], key[1]))
             first, last = index * 2 ** level + 1, (index + 1) * 2 ** level
             problems.append(f"events seq {first}..{last}: their tree differs from the one stored as they were "
                             f"appended ({len(self.differing)} stored subtrees differ)")
