@@ -15,13 +15,17 @@ and the board's witness tools (these need `cryptography`):
         on your profile page; with --log-key, only after the log's own
         signature on it verifies
 
-A bundle holds one cycle's events, each with its inclusion proof against a
-signed checkpoint of the whole log, that checkpoint, and the latest signed
+A bundle holds one cycle's events, proved together against a signed
+checkpoint of the whole log by one multiproof (the hash of every range of
+the tree that holds none of them), that checkpoint, and the latest signed
 checkpoint with the consistency proof between the two. Nothing in the
 bundle is taken on its word: the tree size and root come only from a
 checkpoint whose signature the given key verifies (or that the reader holds
 from elsewhere, e.g. a ratification notice), every event's leaf is hashed
-again from its fields, and every proof is checked against that root.
+again from its fields, the events are hashed up the tree with the proof's
+ranges (never a given hash over a range holding an event) and must reach
+that root. An event whose fields no longer give the leaf the server
+computed is named; otherwise a changed bundle fails at the root.
 
 What a bundle cannot show: that it holds every event of its cycle. The
 server proves each event it includes; an event left out is seen only by
@@ -43,7 +47,7 @@ try:
 except ImportError:  # run beside audit_tree.py, outside the package
     import audit_tree  # type: ignore[no-redef]
 
-FORMAT = "milset-audit-bundle/2"
+FORMAT = "milset-audit-bundle/3"
 
 
 @dataclass
@@ -140,22 +144,44 @@ def verify(bundle: dict, keys=(), held: str | None = None, witnesses=()) -> Resu
     except (KeyError, TypeError, ValueError) as exc:
         return result.fail(f"malformed bundle: {exc}")
     result.size = proved.size
+    return _check_events(bundle, proved, result)
+
+
+def _check_events(bundle: dict, proved, result: Result) -> Result:
+    """Every event's leaf from its fields, all of them hashed up the tree
+    with the proof's ranges to the trusted root."""
     cycle_id = (bundle.get("cycle") or {}).get("id")
-    for event in bundle.get("events") or []:
+    events, given = bundle.get("events") or [], bundle.get("leaves")
+    if given is not None and len(given) != len(events):
+        return result.fail(f"{len(events)} events but {len(given)} leaves")
+    leaves = {}
+    for position, event in enumerate(events):
         seq = event.get("seq")
+        if event.get("cycle_id") != cycle_id:
+            return result.fail(f"event seq {seq}: of cycle {event.get('cycle_id')}, not of cycle {cycle_id}")
+        if not isinstance(seq, int) or not 1 <= seq <= proved.size:
+            return result.fail(f"event seq {seq}: not in the log of size {proved.size}")
+        if seq - 1 in leaves:
+            return result.fail(f"event seq {seq}: twice in the bundle")
         try:
-            if event.get("cycle_id") != cycle_id:
-                return result.fail(f"event seq {seq}: of cycle {event.get('cycle_id')}, not of cycle {cycle_id}")
-            if not isinstance(seq, int) or not 1 <= seq <= proved.size:
-                return result.fail(f"event seq {seq}: not in the log of size {proved.size}")
             leaf = audit_tree.event_leaf_hash(event)
-            audit_tree.verify_inclusion(leaf, seq - 1, proved.size, [bytes.fromhex(h) for h in event["proof"]],
-                                        proved.root)
-        except audit_tree.VerificationFailed as exc:
-            return result.fail(f"event seq {seq}: {exc}")
-        except (KeyError, TypeError, ValueError) as exc:
+        except (TypeError, ValueError) as exc:
             return result.fail(f"event seq {seq}: malformed ({exc})")
-        result.events += 1
+        if given is not None and given[position] != leaf.hex():
+            return result.fail(f"event seq {seq}: its fields do not give its leaf (changed after it was logged)")
+        leaves[seq - 1] = leaf
+    try:
+        nodes = {(int(lo), int(hi)): bytes.fromhex(h) for lo, hi, h in bundle.get("proof") or []}
+        root = audit_tree.multiproof_root(leaves, proved.size, nodes)
+    except audit_tree.VerificationFailed as exc:
+        return result.fail(str(exc))
+    except (TypeError, ValueError) as exc:
+        return result.fail(f"malformed proof: {exc}")
+    if root != proved.root:
+        first, last = (min(leaves) + 1, max(leaves) + 1) if leaves else (0, 0)
+        return result.fail(f"events seq {first}..{last} do not give the checkpoint's root (size {proved.size}): "
+                           "an event was changed, added, removed or moved")
+    result.events = len(leaves)
     return result
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import hashlib
 from dataclasses import dataclass, field
 
@@ -379,6 +380,61 @@ def verify_inclusion(leaf_hash_: bytes, index: int, size: int, proof, root_: byt
         raise InclusionProofFailed("proof_length", f"{what}: the proof has {len(proof)} hashes, too few")
     if r != root_:
         raise InclusionProofFailed("root_mismatch", f"{what}: the computed root differs from the given root")
+
+
+# ---------------------------------------------------------- many leaves at once
+#
+# A cycle's bundle proves thousands of events of one log: one proof per
+# event repeats the same upper hashes thousands of times (165 MB and 5 s to
+# check for 100,000 events). A multiproof gives instead, once, the hash of
+# every range of the tree that holds none of the proved leaves; the
+# verifier hashes the proved leaves up with them, on RFC 9162's own splits,
+# and must reach the signed root. A range holding a proved leaf is always
+# computed, never taken from the proof, so no given hash can stand in for
+# an event.
+
+
+def multiproof_ranges(indices, size: int) -> list:
+    """The (lo, hi) ranges, leaf upward order irrelevant, whose hashes prove
+    the leaves at `indices` (sorted, distinct) in a tree of `size`."""
+    ranges = []
+
+    def walk(lo, hi, first, last):
+        if first == last:
+            ranges.append((lo, hi))
+        elif hi - lo > 1:
+            middle = lo + _split(hi - lo)
+            cut = bisect.bisect_left(indices, middle, first, last)
+            walk(lo, middle, first, cut)
+            walk(middle, hi, cut, last)
+
+    if size:
+        walk(0, size, 0, len(indices))
+    return ranges
+
+
+def multiproof_root(leaves: dict, size: int, nodes: dict) -> bytes:
+    """The root of a tree of `size` from the proved leaves ({index: leaf
+    hash}) and the hashes of the ranges holding none ({(lo, hi): hash}).
+    Raises InclusionProofFailed naming the first range nothing covers."""
+    indices = sorted(leaves)
+    if indices and not (0 <= indices[0] and indices[-1] < size):
+        raise InclusionProofFailed("index_out_of_range", f"a leaf lies outside the tree of size {size}")
+
+    def hash_of(lo, hi, first, last):
+        if first == last:
+            given = nodes.get((lo, hi))
+            if given is None:
+                raise InclusionProofFailed("missing_node", f"nothing covers leaves {lo + 1}..{hi} (seq): an "
+                                                           "event was left out, or the proof is not this tree's")
+            return given
+        if hi - lo == 1:
+            return leaves[lo]
+        middle = lo + _split(hi - lo)
+        cut = bisect.bisect_left(indices, middle, first, last)
+        return node_hash(hash_of(lo, middle, first, cut), hash_of(middle, hi, cut, last))
+
+    return hash_of(0, size, 0, len(indices)) if size else EMPTY_ROOT
 
 
 def verify_consistency(old_size: int, old_root: bytes, new_size: int, new_root: bytes, proof) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from awards_app import audit_bundle, audit_tree
 from awards_app.extensions import db
 from awards_app.models import AuditEvent, AuditSignedCheckpoint
-from awards_app.services import ServiceError, audit, audit_bundles
+from awards_app.services import ServiceError, audit, audit_bundles, audit_log
 from tests import builders
 from tests.factories import TESTS_ACTOR
 
@@ -26,8 +26,7 @@ OTHER_SIGNER, OTHER_VERIFIER = audit_tree.generate_key(ORIGIN)
 
 def _sign(signer=SIGNER) -> AuditSignedCheckpoint:
     """What `flask audit checkpoint` stores: the head, signed."""
-    size = db.session.scalar(select(func.count()).select_from(AuditEvent))
-    root = audit_tree.root(audit_bundles._leaf_hashes(size))
+    size, root = audit_log.head()  # what `flask audit checkpoint` signs
     note = audit_tree.sign_checkpoint(audit_tree.Checkpoint(ORIGIN, size, root), [audit_tree.parse_signer_key(signer)])
     row = AuditSignedCheckpoint(size=size, root=root.hex(), note=note)
     db.session.add(row)
@@ -60,7 +59,10 @@ def test_a_bundle_holds_its_cycles_events_only_and_verifies(two_cycles):
     (lambda b: b["events"][0]["payload"].update(note="rewritten"), "event seq"),
     (lambda b: b["events"][0].update(seq=b["events"][0]["seq"] + 1), "event seq"),
     (lambda b: b["events"][0].update(cycle_id=b["cycle"]["id"] + 1), "not of cycle"),
-    (lambda b: b["events"][0]["proof"].pop(), "event seq"),
+    (lambda b: b["proof"].pop(), "nothing covers leaves"),
+    (lambda b: b["events"].pop() and b["leaves"].pop(), "nothing covers leaves"),  # an event left out
+    (lambda b: b.pop("leaves") and b["events"][0].update(action="forged"), "do not give the checkpoint's root"),
+    (lambda b: b["proof"][0].__setitem__(2, "00" * 32), "do not give the checkpoint's root"),
     (lambda b: b.update(origin="elsewhere.example/audit"), "origin"),
     (lambda b: b.update(checkpoint=b["checkpoint"].replace("\n\n", "\n\nx")), ""),
 ])

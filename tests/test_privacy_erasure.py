@@ -28,6 +28,7 @@ from awards_app.services import (
     ServiceError,
     audit,
     audit_bundles,
+    audit_log,
     conflicts,
     endorsements,
     erasure,
@@ -85,8 +86,7 @@ def _mentions(dump: dict, *needles) -> dict[str, list[str]]:
 
 
 def _sign():
-    size = db.session.scalar(select(func.count()).select_from(AuditEvent))
-    root = audit_tree.root(audit_bundles._leaf_hashes(size))
+    size, root = audit_log.head()  # what `flask audit checkpoint` signs
     note = audit_tree.sign_checkpoint(audit_tree.Checkpoint(ORIGIN, size, root), [audit_tree.parse_signer_key(SIGNER)])
     db.session.add(AuditSignedCheckpoint(size=size, root=root.hex(), note=note))
     db.session.commit()

@@ -561,11 +561,13 @@ class AuditQuery(Strict):
 
 
 class ReportBundle(ma.Schema):
-    """A cycle's audit bundle. milset-audit-bundle/2 (once the log has a
+    """A cycle's audit bundle. milset-audit-bundle/3 (once the log has a
     signed checkpoint): origin, checkpoint, latest, consistency,
-    cosignatures, and the events each with its inclusion proof; verify it
-    with audit_bundle.py. milset-audit-bundle/1: the chain (chain,
-    cycle_event_seqs, events); verify it with audit_chain.py."""
+    cosignatures, the events and their leaf hashes (leaves), and one multiproof
+    for all of them (proof: [lo, hi, hash] of every range of the tree that
+    holds none of them); verify it with audit_bundle.py.
+    milset-audit-bundle/1: the chain (chain, cycle_event_seqs, events);
+    verify it with audit_chain.py."""
 
     format = fields.String()
     cycle = fields.Dict(keys=fields.String())
@@ -578,3 +580,5 @@ class ReportBundle(ma.Schema):
     cosignatures = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     verify_with = fields.String()
     events = fields.List(fields.Dict(keys=fields.String()))
+    leaves = fields.List(fields.String())
+    proof = fields.List(fields.Tuple((fields.Integer(), fields.Integer(), fields.String())))

@@ -311,23 +311,12 @@ def _verify_batches(batches, prev: str, expected_seq: int, leaves=None,
     batch_done, when given, after each batch (the walk builds its tree a
     batch at a time).
     """
-    loads, dumps, sha256, count = orjson.loads, orjson.dumps, hashlib.sha256, 0
-    broken = None
+    count, broken = 0, None
     for rows in batches:
         for row in rows:
-            seq, at, actor_id, actor, action, object_type, object_id, cycle_id, payload, prev_hash, stored = row
-            try:
-                body = {"seq": seq, "at": at if at.microsecond else _isoformat_utc(at), "actor_id": actor_id,
-                        "actor": actor, "action": action, "object_type": object_type, "object_id": object_id,
-                        "cycle_id": cycle_id, "payload": loads(payload), "prev_hash": prev_hash}
-                encoded = dumps(body, option=_ORJSON_OPTIONS)
-                # orjson reads an integer beyond 64 bits as a float, which it
-                # writes with an exponent, where json.loads keeps the int: an
-                # event with "e+" in it is left to the reference (so are the
-                # rare floats from 1e16 up and texts that contain "e+").
-                faithful = sha256(encoded).hexdigest() == stored and b"e+" not in encoded
-            except (TypeError, ValueError):  # what orjson cannot read or write: the reference decides
-                faithful = False
+            seq, prev_hash, stored = row[0], row[9], row[10]
+            encoded, _payload = _encoded(row)
+            faithful = encoded is not None
             if broken is None:
                 if not (faithful and seq == expected_seq and prev_hash == prev):
                     reference = audit_chain.verify([_reference_event(row)], prev, expected_seq)
@@ -344,13 +333,63 @@ def _verify_batches(batches, prev: str, expected_seq: int, leaves=None,
     return broken or audit_chain.Verification(True, count, expected_seq - 1, prev)
 
 
+def _encoded(row, loads=orjson.loads, dumps=orjson.dumps, sha256=hashlib.sha256):
+    """(canonical bytes, payload) of a stream tuple when orjson's bytes give
+    the stored hash, which proves them the canonical form; (None, None)
+    when they do not, and the reference encoder must decide."""
+    seq, at, actor_id, actor, action, object_type, object_id, cycle_id, payload, prev_hash, stored = row
+    try:
+        payload = loads(payload)
+        body = {"seq": seq, "at": at if at.microsecond else _isoformat_utc(at), "actor_id": actor_id,
+                "actor": actor, "action": action, "object_type": object_type, "object_id": object_id,
+                "cycle_id": cycle_id, "payload": payload, "prev_hash": prev_hash}
+        encoded = dumps(body, option=_ORJSON_OPTIONS)
+    except (TypeError, ValueError):  # what orjson cannot read or write
+        return None, None
+    # orjson reads an integer beyond 64 bits as a float, which it writes
+    # with an exponent, where json.loads keeps the int: an event with "e+"
+    # in it is left to the reference (so are the rare floats from 1e16 up
+    # and texts that contain "e+").
+    if sha256(encoded).hexdigest() != stored or b"e+" in encoded:
+        return None, None
+    return encoded, payload
+
+
+def events_with_leaves(condition) -> list[tuple[dict, bytes]]:
+    """The events matching `condition`, in chain order, each as its leaf's
+    fields (what a bundle carries) with its Merkle leaf hash, read and
+    hashed as the verifier's fast path does (the reference decides where
+    orjson's bytes do not give the stored hash)."""
+    table = AuditEvent.__table__
+    found = []
+    for row in db.session.execute(select(*_stream_columns()).where(condition).order_by(table.c.seq)).all():
+        encoded, payload = _encoded(row)
+        if encoded is None:
+            event = _reference_event(row)
+            found.append(({name: event[name] for name in audit_tree.LEAF_FIELDS}, audit_tree.event_leaf_hash(event)))
+            continue
+        seq, at, actor_id, actor, action, object_type, object_id, cycle_id = row[:8]
+        # audit_chain.canonical_event's fields less prev_hash; `at` stored naive UTC.
+        found.append(({"seq": seq, "at": at.isoformat(timespec="microseconds") + "+00:00", "actor_id": actor_id,
+                       "actor": actor, "action": action, "object_type": object_type,
+                       "object_id": None if object_id is None else str(object_id), "cycle_id": cycle_id,
+                       "payload": payload}, _leaf_hash(encoded)))
+    return found
+
+
 def _leaf_hash(encoded: bytes) -> bytes:
     """The Merkle leaf hash of an event from its canonical bytes, when those
     are proven (they gave the stored hash): the same bytes less the
     top-level prev_hash, which sorts last but one, before seq. Searched from
-    the end, so a "prev_hash" inside the payload (written before) is not met."""
-    cut = encoded.rindex(b',"prev_hash":')
-    return audit_tree.leaf_hash(encoded[:cut] + encoded[encoded.rindex(b',"seq":'):])
+    the end, so a "prev_hash" inside the payload (written before) is not
+    met. Hashed in two pieces, as leaf_hash(0x00 || leaf) would be, without
+    copying the event's bytes twice."""
+    cut, rest = encoded.rindex(b',"prev_hash":'), encoded.rindex(b',"seq":')
+    view = memoryview(encoded)
+    digest = hashlib.sha256(b"\x00")
+    digest.update(view[:cut])
+    digest.update(view[rest:])
+    return digest.digest()
 
 
 def _isoformat_utc(at: datetime) -> str:

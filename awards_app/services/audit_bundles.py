@@ -1,13 +1,14 @@
-"""A cycle's audit bundle in the Merkle form (issue 19, milset-audit-bundle/2):
-that cycle's events only, each with its inclusion proof against a signed
-checkpoint of the whole log, that checkpoint, and the latest signed
-checkpoint with the consistency proof from the first to it. The board
+"""A cycle's audit bundle in the Merkle form (issue 19, milset-audit-bundle/3):
+that cycle's events only, proved together against a signed checkpoint of
+the whole log by one multiproof (the hash of each range of the tree that
+holds none of them), that checkpoint, and the latest signed checkpoint with
+the consistency proof from the first to it. The board
 member checks it with audit_bundle.py and the log's verifier key, without
 the database and without other cycles' events or anyone else's data.
 
-The proofs come from the stored subtrees (AuditSubtree) and the few leaves
-around the cycle's own events (audit_log.PrefetchedTree), so a large log
-is not reread: the bundle's verifier checks every hash against the signed
+The ranges' hashes come from the stored subtrees (AuditSubtree) and the
+few leaves beside the cycle's own events (audit_log.PrefetchedTree), so a
+large log is not reread; the verifier checks them all against the signed
 root, whatever the database says.
 """
 
@@ -16,23 +17,10 @@ from sqlalchemy import select
 from awards_app import audit_bundle, audit_tree
 from awards_app.extensions import db
 from awards_app.models import AuditEvent, AuditSignedCheckpoint
-from awards_app.services import N_, ServiceError, audit_log, witnesses
-from awards_app.services.audit import as_dict
+from awards_app.services import N_, ServiceError, audit, audit_log, witnesses
 
 NO_CHECKPOINT = "audit.no_signed_checkpoint"
 
-
-def _leaf_hashes(size: int) -> list[bytes]:
-    table = AuditEvent.__table__
-    leaves, after = [], 0
-    while len(leaves) < size:
-        rows = db.session.execute(select(table).where(table.c.seq > after, table.c.seq <= size)
-                                  .order_by(table.c.seq).limit(5000)).all()
-        if not rows:
-            break
-        leaves += [audit_tree.event_leaf_hash(as_dict(row)) for row in rows]
-        after = rows[-1].seq
-    return leaves
 
 
 
@@ -48,14 +36,11 @@ def build(cycle, checkpoint: AuditSignedCheckpoint | None = None) -> dict:
                                              "runs flask audit checkpoint."))
     checkpoint = checkpoint or latest
     table = AuditEvent.__table__
-    rows = db.session.execute(select(table).where(table.c.cycle_id == cycle.id, table.c.seq <= checkpoint.size)
-                              .order_by(table.c.seq)).all()
-    own = {row.seq - 1: as_dict(row) for row in rows}
-    tree = audit_log.PrefetchedTree(latest.size, {i: audit_tree.event_leaf_hash(e) for i, e in own.items()})
-    tree.prefetch_inclusion(own, checkpoint.size)
-    events = [{**{name: event[name] for name in audit_tree.LEAF_FIELDS},
-               "proof": [h.hex() for h in audit_tree.inclusion_proof(i, checkpoint.size, tree.hash_range)]}
-              for i, event in own.items()]
+    own = audit.events_with_leaves((table.c.cycle_id == cycle.id) & (table.c.seq <= checkpoint.size))
+    tree = audit_log.PrefetchedTree(latest.size, {event["seq"] - 1: leaf for event, leaf in own})
+    ranges = audit_tree.multiproof_ranges([event["seq"] - 1 for event, _leaf in own], checkpoint.size)
+    tree.prefetch(ranges)
+    events = [event for event, _leaf in own]
     note = audit_tree.parse_note(checkpoint.note)
     cosigned = witnesses.cosignatures_of({checkpoint.id, latest.id})
     return {
@@ -72,6 +57,13 @@ def build(cycle, checkpoint: AuditSignedCheckpoint | None = None) -> dict:
         "verify_with": "python3 audit_bundle.py BUNDLE.json --key VERIFIER_KEY [--checkpoint HELD.txt] "
                        "[--witness WITNESS_KEY ...]",
         "events": events,
+        # Each event's leaf hash as the server computed it: an event whose
+        # fields no longer give it is named by the verifier.
+        "leaves": [leaf.hex() for _event, leaf in own],
+        # The hash of every range of the tree holding none of these events
+        # (audit_tree.multiproof_ranges): with the events' leaves they give
+        # the checkpoint's root, each range once.
+        "proof": [[lo, hi, tree.hash_range(lo, hi).hex()] for lo, hi in ranges],
     }
 
 

@@ -140,8 +140,9 @@ class PrefetchedTree(StoredTree):
         self.subtrees: dict[tuple[int, int], bytes] = {}
         self.memo: dict[tuple[int, int], bytes] = {}
 
-    def prefetch_inclusion(self, indices, size: int) -> None:
-        """Read what the inclusion proofs of these leaves at `size` ask for."""
+    def prefetch(self, ranges) -> None:
+        """Read what hashing these (lo, hi) ranges will ask for: the stored
+        subtrees they are made of, and the leaves of the smaller pieces."""
         subtrees, leaves, seen = set(), set(), set()
 
         def collect(lo, hi):
@@ -160,16 +161,8 @@ class PrefetchedTree(StoredTree):
             collect(lo, lo + k)
             collect(lo + k, hi)
 
-        for index in indices:
-            lo, hi = 0, size
-            while hi - lo > 1:
-                k = 1 << ((hi - lo - 1).bit_length() - 1)
-                if index < lo + k:
-                    collect(lo + k, hi)
-                    hi = lo + k
-                else:
-                    collect(lo, lo + k)
-                    lo += k
+        for lo, hi in ranges:
+            collect(lo, hi)
         self._read_subtrees(subtrees - self.subtrees.keys())
         self._read_leaves(sorted(leaves - self.leaves.keys()))
 
