@@ -382,3 +382,29 @@ def test_a_log_of_several_chunks_verifies_and_an_edit_in_a_chunk_is_named(runner
     _behind_the_apps_back("UPDATE audit_event SET action = 'forged' WHERE seq = 100")
     _broken(_verify(runner), "event seq 100: hash does not match its content", "events seq 97..112",
             "(size 5000): the events give another root")
+
+
+def test_on_two_cores_the_log_is_walked_in_two_parts_and_a_break_in_either_is_named(runner, ctx, signing,
+                                                                                  monkeypatch):
+    """On PostgreSQL a large log is cut at a power of two and its right part
+    walked by a second process (services.audit_walk): here from 1,024
+    events, so 9,200 are cut at 8,192, with a checkpoint on each side."""
+    from awards_app.services import audit_walk
+
+    if db.session.connection().dialect.name != "postgresql":
+        pytest.skip("the log is walked in two parts on PostgreSQL only")
+    monkeypatch.setattr(audit_walk, "SPLIT_FROM", 1_024)
+    _bulk(5_000)
+    _checkpoint(runner)
+    _bulk(4_200, start=5_000)
+    _checkpoint(runner)
+    result = _verify(runner)
+    assert result.exit_code == 0, result.output
+    assert "Merkle tree intact: size 9200" in result.output and "2 signed checkpoints verified" in result.output
+    _behind_the_apps_back("UPDATE audit_event SET action = 'forged' WHERE seq = 9000")
+    _broken(_verify(runner), "event seq 9000: hash does not match its content", "events seq 8993..9008",
+            "(size 9200): the events give another root")
+    _behind_the_apps_back("UPDATE audit_event SET action = 'forged' WHERE seq = 100")
+    output = _broken(_verify(runner), "event seq 100: hash does not match its content", "events seq 97..112",
+                     "(size 5000): the events give another root")
+    assert "event seq 9000" not in output  # the first break in chain order is the one named

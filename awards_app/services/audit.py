@@ -222,12 +222,14 @@ def _stream_columns():
 
 
 @contextmanager
-def _stream_batches(after_seq: int):
-    """Lists of event tuples after `after_seq`, in chain order: one query,
-    streamed STREAM_BATCH rows at a time."""
+def _stream_batches(after_seq: int, until_seq: int | None = None, connection=None):
+    """Lists of event tuples after `after_seq` (up to `until_seq`), in chain
+    order: one query, streamed STREAM_BATCH rows at a time."""
     table = AuditEvent.__table__
     statement = select(*_stream_columns()).where(table.c.seq > after_seq).order_by(table.c.seq)
-    connection = db.session.connection()
+    if until_seq is not None:
+        statement = statement.where(table.c.seq <= until_seq)
+    connection = connection or db.session.connection()
     if connection.dialect.name == "postgresql":
         with _postgres_batches(connection, statement) as batches:
             yield batches

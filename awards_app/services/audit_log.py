@@ -318,15 +318,13 @@ def verify_log(outside: str | None = None, outside_keys=()) -> LogVerification:
     wanted = {row.size for row in stored} | {head_size}
     if outside_checkpoint is not None:
         wanted.add(outside_checkpoint.size)
-    walk = _TreeWalk(wanted)
-    with audit._stream_batches(0) as batches:
-        chain = audit._verify_batches(batches, audit_chain.GENESIS, 1, leaves=walk.append,
-                                      batch_done=walk.batch_done)
-    walk.finish()
-    size, root = walk.appender.size, walk.appender.root()
+    from awards_app.services import audit_walk
+
+    chain, walk = audit_walk.walk_log(wanted)
+    size, root = walk.size, walk.root
     if not chain.ok:
         failures.append(f"{chain.problem} (the chain's own check)")
-    failures.extend(walk.subtree_problems())
+    failures.extend(subtree_problems(walk.differing, walk.left_over))
     if head_size != size:
         failures.append(f"the head's tree has {head_size} events, the log {size}")
     elif head_root != root:
@@ -338,7 +336,7 @@ def verify_log(outside: str | None = None, outside_keys=()) -> LogVerification:
     return LogVerification(chain, size, root, len(stored), outside_checkpoint, failures)
 
 
-class _TreeWalk:
+class TreeWalk:
     """The tree rebuilt from the leaves, its roots kept at the sizes asked,
     its complete subtrees compared with the stored ones.
 
@@ -350,21 +348,26 @@ class _TreeWalk:
 
     CHUNK_LEVEL = 12
 
-    def __init__(self, sizes):
-        self.sizes = set(sizes)
-        self.roots = {0: audit_tree.EMPTY_ROOT}
+    def __init__(self, sizes, offset: int = 0, end: int | None = None, connection=None):
+        """The leaves from index `offset` (a power of two, or 0) to `end` (or
+        the last): roots are kept by absolute size, the tree's own relative
+        to `offset`; stored subtrees wholly in that range are compared."""
+        self.sizes, self.offset = set(sizes), offset
+        self.roots = {0: audit_tree.EMPTY_ROOT} if offset == 0 else {}
         # Keyed by one int (idx << 6 | level), not a tuple: a million events
         # store 125,000 subtrees, and the tuples alone would be 15 MB.
         # Streamed: a buffered result of 125,000 rows would hold 80 MB for a moment.
-        rows = db.session.execute(select(AuditSubtree.level, AuditSubtree.idx, AuditSubtree.hash)
-                                  .execution_options(yield_per=10_000))
-        self.stored = {idx << 6 | level: bytes.fromhex(h) for level, idx, h in rows}
+        rows = (connection or db.session).execute(
+            select(AuditSubtree.level, AuditSubtree.idx, AuditSubtree.hash).execution_options(yield_per=10_000))
+        self.stored = {idx << 6 | level: bytes.fromhex(h) for level, idx, h in rows
+                       if idx << level >= offset and (end is None or (idx + 1) << level <= end)}
         self.differing = []
         self.appender = audit_tree.Appender(self._subtree)
         self.pending: list[bytes] = []
         self.append = self.pending.append  # per event: the leaf is only queued
 
     def _subtree(self, level, index, digest):
+        index += self.offset >> level
         if level >= audit.SUBTREE_MIN_LEVEL and self.stored.pop(index << 6 | level, None) != digest:
             self.differing.append((level, index))
 
@@ -383,11 +386,11 @@ class _TreeWalk:
 
     def _leaf(self, leaf_hash: bytes) -> None:
         self.appender.append(leaf_hash)
-        if self.appender.size in self.sizes:
-            self.roots[self.appender.size] = self.appender.root()
+        if self.offset + self.appender.size in self.sizes:
+            self.roots[self.offset + self.appender.size] = self.appender.root()
 
     def _chunk(self, leaves: list[bytes]) -> None:
-        start = self.appender.size
+        start = self.offset + self.appender.size
         if any(start < size < start + len(leaves) for size in self.sizes):
             for leaf in leaves:
                 self._leaf(leaf)
@@ -403,25 +406,28 @@ class _TreeWalk:
                     if self.stored.pop((base + offset) << 6 | level, None) != digest:
                         self.differing.append((level, base + offset))
         self.appender.append_subtree(level, hashes[0])
-        if self.appender.size in self.sizes:
-            self.roots[self.appender.size] = self.appender.root()
-
-    def subtree_problems(self) -> list[str]:
-        """The lowest differing stored subtree names the fewest events."""
-        problems = []
-        if self.differing:
-            level, index = min(self.differing, key=lambda key: (key[0], key[1]))
-            first, last = index * 2 ** level + 1, (index + 1) * 2 ** level
-            problems.append(f"events seq {first}..{last}: their tree differs from the one stored as they were "
-                            f"appended ({len(self.differing)} stored subtrees differ)")
-        if self.stored:  # subtrees over events no longer there
-            level, index = min(((key & 63, key >> 6) for key in self.stored), key=lambda k: (k[1] << k[0], k[0]))
-            problems.append(f"events seq {index * 2 ** level + 1}..{(index + 1) * 2 ** level}: in the stored tree "
-                            f"but not in the log (missing or truncated; {len(self.stored)} stored subtrees left over)")
-        return problems
+        if self.offset + self.appender.size in self.sizes:
+            self.roots[self.offset + self.appender.size] = self.appender.root()
 
 
-def _check_stored(rows, walk: _TreeWalk, size: int, keys) -> list[str]:
+def subtree_problems(differing, left_over) -> list[str]:
+    """What the stored subtrees say: the lowest differing one names the
+    fewest events; left_over (int keys, idx << 6 | level) lie over events
+    no longer there."""
+    problems = []
+    if differing:
+        level, index = min(differing, key=lambda key: (key[0], key[1]))
+        first, last = index * 2 ** level + 1, (index + 1) * 2 ** level
+        problems.append(f"events seq {first}..{last}: their tree differs from the one stored as they were "
+                        f"appended ({len(differing)} stored subtrees differ)")
+    if left_over:
+        level, index = min(((key & 63, key >> 6) for key in left_over), key=lambda k: (k[1] << k[0], k[0]))
+        problems.append(f"events seq {index * 2 ** level + 1}..{(index + 1) * 2 ** level}: in the stored tree "
+                        f"but not in the log (missing or truncated; {len(left_over)} stored subtrees left over)")
+    return problems
+
+
+def _check_stored(rows, walk, size: int, keys) -> list[str]:
     """Each stored checkpoint: its signature, its root against the events,
     and its consistency proof from the checkpoint before it."""
     failures, previous = [], None
@@ -460,7 +466,7 @@ def _check_stored(rows, walk: _TreeWalk, size: int, keys) -> list[str]:
     return failures
 
 
-def _check_outside(checkpoint: audit_tree.Checkpoint, walk: _TreeWalk, size: int, head_size: int) -> list[str]:
+def _check_outside(checkpoint: audit_tree.Checkpoint, walk, size: int, head_size: int) -> list[str]:
     name = f"outside checkpoint (size {checkpoint.size})"
     if checkpoint.size > size:
         return [f"{name}: the log has only {size} events (events seq {size + 1}..{checkpoint.size} missing)"]
