@@ -95,6 +95,7 @@ def main(argv=None) -> int:
         _run("identity", bench_identity.run, results, log)
     if "audit" in only:
         _run("audit", lambda: targets.audit_verify(url), results, log)
+        _run("audit_bundle", lambda: targets.audit_bundle(url), results, log)
     if "report" in only:
         _run("report", lambda: targets.report("html", url), results, log)
     if "pdf" in only:

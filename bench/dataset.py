@@ -19,6 +19,11 @@ from sqlalchemy.engine import make_url
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/awards_bench"
 PASSWORD = "bench violet kettle 2027"  # noqa: S105 - the DEMO_PASSWORD of a local benchmark database
+# The audit log's key pair of the local benchmark database only (its
+# checkpoints are signed with it, and `flask audit verify` checks them):
+# fixed, since every stored checkpoint must verify with the configured key.
+AUDIT_SIGNER = "PRIVATE+KEY+bench.awards.local/audit+8c12c12a+Aagx5gnd90FcpmJ9LsAI/HoBJ1SIINeTywXU50gnHjMf"
+AUDIT_VERIFIER = "bench.awards.local/audit+8c12c12a+ASr9Zno9pu6Q8DHIMLnj9a4+bhrdiyBVVkKXcuWbWhsm"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -29,6 +34,8 @@ def bench_url() -> str:
 def env(url: str | None = None) -> dict:
     """The environment of every process the benchmark starts."""
     return {**os.environ, "DATABASE_URL": url or bench_url(), "DEMO_PASSWORD": PASSWORD,
+            "AUDIT_SIGNING_KEY": AUDIT_SIGNER, "AUDIT_VERIFIER_KEYS": AUDIT_VERIFIER,
+            "AUDIT_ORIGIN": "bench.awards.local/audit",
             "SECRET_KEY": os.environ.get("SECRET_KEY", "benchmark-only-secret-key"),
             "APP_ENV": "development", "PYTHONPATH": ROOT}
 

@@ -4,6 +4,7 @@
 """
 
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -127,10 +128,13 @@ def conflicts_service(url: str | None = None) -> dict:
 
 
 def audit_verify(url: str | None = None) -> dict:
-    """`flask audit verify` as its own process: wall time (the app's start
-    included), events per second, peak RSS (sampled, see _measure_child),
-    and the rate the command itself reports for the verification alone.
-    Each run that verifies also records a checkpoint."""
+    """`flask audit verify` as its own process, after `flask audit checkpoint`
+    signed the head (so the signatures and the consistency proofs are
+    checked too): wall time (the app's start included), events per second,
+    peak memory (sampled, see _measure_child), and the rate the command
+    itself reports for the verification alone. Each run that verifies also
+    records a checkpoint."""
+    dataset.flask("audit", "checkpoint", url=url, capture_output=True)
     result = _measure_child([sys.executable, "-m", "flask", "--app", "wsgi", "audit", "verify"], url,
                             lambda out: int(out.split("intact: ")[1].split(" ")[0]) if "intact" in out else None)
     if " events/s" in result["output"]:  # "...; verified at 210,811 events/s (4.7 s)."
@@ -140,10 +144,11 @@ def audit_verify(url: str | None = None) -> dict:
 
 
 def _measure_child(argv, url, count_events) -> dict:
-    """Run a command; wall time and the peak RSS of it and its children,
-    sampled every 20 ms with psutil. (wait4's ru_maxrss would keep the
-    forking parent's size across exec, which is this runner's, not the
-    command's.)"""
+    """Run a command; wall time and the peak memory of it and its children,
+    sampled every 20 ms with psutil: the sum of their proportional set sizes
+    (PSS), so pages a forked child shares with its parent count once, not
+    twice as a sum of RSS would. (wait4's ru_maxrss would keep the forking
+    parent's size across exec, which is this runner's, not the command's.)"""
     import psutil
 
     start = time.perf_counter()
@@ -153,7 +158,7 @@ def _measure_child(argv, url, count_events) -> dict:
     while process.poll() is None:
         try:
             tree = [watched, *watched.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree))
+            peak = max(peak, sum(_pss(p) for p in tree))
         except psutil.Error:
             pass
         time.sleep(0.02)
@@ -163,6 +168,65 @@ def _measure_child(argv, url, count_events) -> dict:
     return {"ok": process.returncode == 0, "events": events, "seconds": seconds,
             "events_per_second": events / seconds if events else None,
             "peak_rss_mb": peak / 2**20, "output": (out or err).strip()[-300:]}
+
+
+def _pss(process) -> int:
+    try:
+        return process.memory_full_info().pss
+    except (AttributeError, OSError):  # no smaps: the RSS, which may count shared pages twice
+        return process.memory_info().rss
+
+
+_BUNDLE_CHILD = r"""
+import json, os, sys, time
+from sqlalchemy import func, select
+from awards_app import create_app
+from awards_app.extensions import db
+from awards_app.models import AuditEvent, Cycle
+from awards_app.services import audit_bundles
+app = create_app("development", SQLALCHEMY_DATABASE_URI=sys.argv[1])
+with app.app_context():
+    cycle = next(c for c in db.session.scalars(select(Cycle).order_by(Cycle.id))
+                 if c.settings.get("scale_index") == 1)
+    start = time.perf_counter()
+    bundle = audit_bundles.build(cycle)
+    built = time.perf_counter() - start
+    text = json.dumps(bundle, default=str)
+    with_json = time.perf_counter() - start
+with open(sys.argv[2], "w") as out:
+    out.write(text)
+print(json.dumps({"cycle_id": cycle.id, "events": len(bundle["events"]), "proof_ranges": len(bundle["proof"]),
+                  "build_seconds": built, "build_and_json_seconds": with_json, "bytes": len(text)}))
+"""
+
+
+def audit_bundle(url: str | None = None) -> dict:
+    """A finished 2,000-nomination cycle's bundle (scale index 1): built by
+    the service in a fresh process (and written as JSON), then checked by the
+    standalone verifier as a board member runs it (python3 audit_bundle.py
+    beside audit_tree.py and audit_chain.py, with the log's verifier key)."""
+    import shutil as shell
+
+    workdir = tempfile.mkdtemp(prefix="bench-bundle-")
+    try:
+        path = os.path.join(workdir, "bundle.json")
+        dataset.flask("audit", "checkpoint", url=url, capture_output=True)
+        done = subprocess.run([sys.executable, "-c", _BUNDLE_CHILD, url or dataset.bench_url(), path],  # noqa: S603
+                              cwd=dataset.ROOT, env=dataset.env(url), capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            return {"error": done.stderr.strip()[-500:]}
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        for name in ("audit_bundle.py", "audit_tree.py", "audit_chain.py"):
+            shell.copy(os.path.join(dataset.ROOT, "awards_app", name), workdir)
+        start = time.perf_counter()
+        checked = subprocess.run([sys.executable, "audit_bundle.py", "bundle.json", "--key",  # noqa: S603
+                                  dataset.AUDIT_VERIFIER], cwd=workdir, capture_output=True, text=True, check=False)
+        figures["verify_seconds"] = time.perf_counter() - start
+        figures["verified"] = checked.returncode == 0
+        figures["verifier_output"] = (checked.stdout or checked.stderr).strip()[-300:]
+        return figures
+    finally:
+        shell.rmtree(workdir, ignore_errors=True)
 
 
 # ------------------------------------------------------------------ report

@@ -196,7 +196,7 @@ def _line(signer, note) -> str:
     ("bruno+1234abcd+AAAA", "witness.key_malformed"),
     (WITNESS_SIGNER, "witness.private_key"),
     (LOG_VERIFIER, "witness.key_is_the_logs"),
-])
+], ids=["empty", "malformed", "private key", "the log's key"])  # the keys are made per run: xdist's workers must agree
 def test_a_key_that_is_not_a_witness_verifier_key_is_refused_with_its_rule(ctx, client, auth, log_key, key, rule):
     member = _board_member()
     answer = _register(_as(client, auth, member), key)
