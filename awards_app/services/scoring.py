@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 import workflows
@@ -34,6 +34,7 @@ class ScoreSheet:
     nomination: Nomination
     assignment: Assignment
     attested: bool  # the judge has stated no conflict with this nomination
+    next_id: int | None = None  # the nomination of the judge's next open sheet (next_open_sheet)
 
 
 # What the sheet shows beside the scores, joined into the one statement that
@@ -53,7 +54,8 @@ def sheet_for(judge, nomination_id: int) -> ScoreSheet:
     """The judge's sheet for this nomination; NotFound when there is none or
     a conflict hides the nomination from them (the same answer as a missing id)."""
     row = db.session.execute(
-        select(Nomination, Assignment, permissions.attested(judge.id, Nomination.id))
+        select(Nomination, Assignment, permissions.attested(judge.id, Nomination.id),
+               _next_open(judge.id, nomination_id))
         .join(Assignment, and_(Assignment.nomination_id == Nomination.id, Assignment.judge_id == judge.id))
         .where(Nomination.id == nomination_id, ~conflict_service.hides(judge.id, Nomination.id))
         .options(*_SHEET_LOADS)).first()
@@ -239,16 +241,17 @@ def reopen(actor, assignment: Assignment, reason: str) -> None:
                   "reason": reason.strip()}, cycle_id=cycle.id)
 
 
-def next_open_sheet(judge, nomination: Nomination) -> int | None:
+def _next_open(judge_id: int, nomination_id: int):
     """The nomination of the judge's next sheet still open in the same cycle
-    (after this one by number, then from the start), or None when none is."""
-    rows = db.session.scalars(
-        select(Nomination.id).join(Assignment, Assignment.nomination_id == Nomination.id)
-        .where(Assignment.judge_id == judge.id, Assignment.sheet_state == "open",
-               Nomination.cycle_id == nomination.cycle_id, Nomination.id != nomination.id,
-               ~conflict_service.hides(judge.id, Nomination.id))
-        .order_by(Nomination.id < nomination.id, Nomination.id).limit(1))
-    return rows.first()
+    as this one (after it by number, then from the start), or NULL: a column
+    of the statement that finds the sheet, not a statement of its own."""
+    other, sheet, this = aliased(Nomination), aliased(Assignment), aliased(Nomination)
+    cycle_id = select(this.cycle_id).where(this.id == nomination_id).scalar_subquery()
+    return (select(other.id).join(sheet, sheet.nomination_id == other.id)
+            .where(sheet.judge_id == judge_id, sheet.sheet_state == "open",
+                   other.cycle_id == cycle_id, other.id != nomination_id,
+                   ~conflict_service.hides(judge_id, other.id))
+            .order_by(other.id < nomination_id, other.id).limit(1).scalar_subquery())
 
 
 def may_see_other_scores(judge, assignment: Assignment) -> bool:

@@ -122,7 +122,7 @@ def _render_sheet(sheet: scoring.ScoreSheet, *, values=None, errors=None, status
     return render_template("judging/sheet.html", nomination=nomination, cycle=nomination.cycle,
                            assignment=assignment, values=values, errors=errors or {},
                            others=others, other_scores=other_scores, attested=sheet.attested,
-                           dossier=dossier, next_id=scoring.next_open_sheet(current_user, nomination),
+                           dossier=dossier, next_id=sheet.next_id,
                            points={c.code: [_shown(p) for p in scoring.scale_points(c)]
                                    for c in nomination.cycle.criteria},
                            descriptor=rubric.descriptor_text, shown=_shown), status
