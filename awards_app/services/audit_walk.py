@@ -11,6 +11,7 @@ builds its own subtree; the right part's chain starts from the stored hash
 of the last left event, which the left walk proves or names as broken.
 """
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -41,10 +42,17 @@ class Walked:
 
 
 def _walk(sizes, prev: str, offset: int = 0, end: int | None = None, connection=None):
-    tree = TreeWalk(sizes, offset, end, connection)
-    with audit._stream_batches(offset, end, connection) as batches:
-        chain = audit._verify_batches(batches, prev, offset + 1, leaves=tree.append, batch_done=tree.batch_done)
-    tree.finish()
+    # The walk makes a dict and a few strings per event and no reference
+    # cycles: the cyclic collector would only rescan the heap, over and over.
+    gc.disable()
+    try:
+        tree = TreeWalk(sizes, offset, end, connection)
+        with audit._stream_batches(offset, end, connection) as batches:
+            chain = audit._verify_batches(batches, prev, offset + 1, leaves=tree.append,
+                                          batch_done=tree.batch_done)
+        tree.finish()
+    finally:
+        gc.enable()
     return chain, Walked(tree.appender.size, tree.appender.root(), tree.roots, tree.differing, list(tree.stored))
 
 
@@ -56,6 +64,10 @@ def walk_log(sizes) -> tuple[audit_chain.Verification, Walked]:
     cut = 1 << ((last - 1).bit_length() - 1)
     prev = db.session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == cut)) or audit_chain.GENESIS
     url = db.engine.url.render_as_string(hide_password=False)
+    # The app's objects are shared with the child page for page until one
+    # side writes to them; frozen, the collector does not (a forked child
+    # otherwise copies much of the parent's memory as it runs).
+    gc.freeze()
     fork = multiprocessing.get_context("fork")
     receiving, sending = fork.Pipe(duplex=False)
     child = fork.Process(target=_right_part, args=(url, sizes, prev, cut, sending), daemon=True)
@@ -66,6 +78,7 @@ def walk_log(sizes) -> tuple[audit_chain.Verification, Walked]:
         right = receiving.recv()
     finally:
         child.join()
+        gc.unfreeze()
     if isinstance(right, BaseException):
         raise right
     right_chain, right_walk = right
