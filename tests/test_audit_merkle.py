@@ -368,10 +368,8 @@ def _bulk(n, start=0):
         db.session.commit()
 
 
-def test_a_log_of_several_chunks_verifies_and_an_edit_in_a_chunk_is_named(runner, ctx, signing):
-    """Past 4,096 events the verifier builds the tree a chunk at a time; a
-    checkpoint inside a chunk still gets its root, and an edit inside a
-    chunk is found by the chain, the stored subtrees and every root."""
+def _two_checkpointed_parts(runner):
+    """9,200 events, checkpoints signed at 5,000 and 9,200; the log verifies."""
     _bulk(5_000)
     _checkpoint(runner)
     _bulk(4_200, start=5_000)
@@ -379,6 +377,13 @@ def test_a_log_of_several_chunks_verifies_and_an_edit_in_a_chunk_is_named(runner
     result = _verify(runner)
     assert result.exit_code == 0, result.output
     assert "Merkle tree intact: size 9200" in result.output and "2 signed checkpoints verified" in result.output
+
+
+def test_a_log_of_several_chunks_verifies_and_an_edit_in_a_chunk_is_named(runner, ctx, signing):
+    """Past 4,096 events the verifier builds the tree a chunk at a time; a
+    checkpoint inside a chunk still gets its root, and an edit inside a
+    chunk is found by the chain, the stored subtrees and every root."""
+    _two_checkpointed_parts(runner)
     _behind_the_apps_back("UPDATE audit_event SET action = 'forged' WHERE seq = 100")
     _broken(_verify(runner), "event seq 100: hash does not match its content", "events seq 97..112",
             "(size 5000): the events give another root")
@@ -394,13 +399,7 @@ def test_on_two_cores_the_log_is_walked_in_two_parts_and_a_break_in_either_is_na
     if db.session.connection().dialect.name != "postgresql":
         pytest.skip("the log is walked in two parts on PostgreSQL only")
     monkeypatch.setattr(audit_walk, "SPLIT_FROM", 1_024)
-    _bulk(5_000)
-    _checkpoint(runner)
-    _bulk(4_200, start=5_000)
-    _checkpoint(runner)
-    result = _verify(runner)
-    assert result.exit_code == 0, result.output
-    assert "Merkle tree intact: size 9200" in result.output and "2 signed checkpoints verified" in result.output
+    _two_checkpointed_parts(runner)
     _behind_the_apps_back("UPDATE audit_event SET action = 'forged' WHERE seq = 9000")
     _broken(_verify(runner), "event seq 9000: hash does not match its content", "events seq 8993..9008",
             "(size 9200): the events give another root")

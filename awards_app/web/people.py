@@ -28,13 +28,6 @@ class EraseForm(Form):
                               validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
-def _person(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        abort(404)
-    return person
-
-
 @bp.route("")
 @role_required("admin")
 def index():
@@ -45,7 +38,7 @@ def index():
 @bp.route("/<int:person_id>")
 @role_required("admin")
 def person(person_id: int):
-    person = _person(person_id)
+    person = db.get_or_404(Person, person_id)
     return render_template("people/person.html", person=person, held=privacy.overview(current_user, person),
                            action_form=ActionForm())
 
@@ -54,7 +47,7 @@ def person(person_id: int):
 @role_required("admin")
 def download(person_id: int):
     """Everything held about the person, as a JSON file; the export is audited."""
-    person = _person(person_id)
+    person = db.get_or_404(Person, person_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     ok, document = carry_out(lambda: privacy.export(current_user, person))
@@ -67,7 +60,7 @@ def download(person_id: int):
 @bp.route("/<int:person_id>/erase", methods=["GET", "POST"])
 @role_required("admin")
 def erase(person_id: int):
-    person = _person(person_id)
+    person = db.get_or_404(Person, person_id)
     held = privacy.overview(current_user, person)
     if held["erased"]:
         flash(_("This person's data has already been erased."), "info")
