@@ -163,3 +163,23 @@ def test_postgres_refuses_to_change_a_checkpoint(runner, postgres, statement):
             conn.execute(text(statement))
     checkpoint = db.session.scalars(select(AuditCheckpoint)).one()
     assert checkpoint.hash == db.session.get(AuditHead, 1).hash
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_cosignature SET signature = 'forged'",
+    "DELETE FROM audit_cosignature",
+    "TRUNCATE audit_cosignature",
+])
+def test_postgres_refuses_to_change_a_cosignature(postgres, statement):
+    from sqlalchemy.exc import DBAPIError
+
+    from awards_app.models import AuditCosignature
+    from tests.factories import AuditCosignatureFactory
+
+    AuditCosignatureFactory()
+    db.session.commit()
+    with pytest.raises(DBAPIError, match="append-only"):
+        with owner_engine().begin() as conn:
+            conn.execute(text(statement))
+    assert db.session.scalars(select(AuditCosignature.signature)).one() != "forged"

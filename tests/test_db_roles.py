@@ -109,12 +109,11 @@ def test_every_table_with_an_append_only_trigger_is_insert_only_for_the_runtime_
         guarded = set(conn.scalars(text(
             "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
             "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname LIKE '%refuse_change'")))
-    assert guarded == {"audit_event", "audit_checkpoint", "audit_signed_checkpoint"}
-    # The stored subtree hashes are a cache a verifier recomputes, and the
-    # witnesses' cosignatures are checked against their keys, without a
+    assert guarded == {"audit_event", "audit_checkpoint", "audit_signed_checkpoint", "audit_cosignature"}
+    # The stored subtree hashes are a cache a verifier recomputes, without a
     # trigger; the app still only ever inserts them.
     insert_only = {table for table, rights in TABLE_RIGHTS.items() if rights == "SELECT, INSERT"}
-    assert insert_only == guarded | {"audit_subtree", "audit_cosignature"}
+    assert insert_only == guarded | {"audit_subtree"}
 
 
 def test_grant_runtime_is_idempotent_and_refuses_roles_that_could_undo_it(postgres, runner):

@@ -24,7 +24,7 @@ from awards_app.services.audit import SUBTREE_MIN_LEVEL
 from awards_app.services.personal_values import mark, to_commitments
 
 BATCH = 2_000
-APPEND_ONLY = ("audit_event", "audit_checkpoint", "audit_signed_checkpoint")
+APPEND_ONLY = ("audit_event", "audit_checkpoint", "audit_signed_checkpoint", "audit_cosignature")
 
 
 def rebuild(conn, rewrite) -> int:
