@@ -71,7 +71,8 @@ def record_many(actor, entries: list[PendingEvent]) -> list[AuditEvent]:
         event = audit_chain.canonical_event(
             seq=seq, at=at, actor_id=actor_id, actor=actor_label, action=entry.action,
             object_type=object_type or "system", object_id=object_id, cycle_id=entry.cycle_id,
-            payload=_as_stored(personal_values.to_commitments(entry.payload or {}, values, seq, at)), prev_hash=prev)
+            payload=_as_stored(personal_values.to_commitments(
+                personal_values.mark(entry.action, entry.payload or {}), values, seq, at)), prev_hash=prev)
         event["hash"] = prev = audit_chain.event_hash(event)
         tree.append(audit_tree.event_leaf_hash(event))
         rows.append(AuditEvent(**{**event, "at": at}))

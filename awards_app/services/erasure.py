@@ -45,7 +45,7 @@ from awards_app.models import (
 )
 from awards_app.services import N_, ServiceError, actors, audit
 from awards_app.services.personal_values import ADDRESS
-from awards_app.services.privacy import require_secretariat
+from awards_app.services.privacy import PSEUDONYM, pseudonym, require_secretariat
 
 MENTION = "[erased]"
 # Tables whose text is never rewritten: the log's hashed form (it holds no
@@ -66,10 +66,6 @@ class Erasure:
     def count(self, what: str, n: int) -> None:
         if n:
             self.counts[what] = self.counts.get(what, 0) + n
-
-
-def pseudonym(person_id: int) -> str:
-    return f"Erased person {person_id}"
 
 
 def erase(actor, person: Person, reason: str) -> Erasure:
@@ -256,7 +252,7 @@ def run_retention(now: datetime | None = None) -> RetentionRun:
                           func.sum(_flag(Nomination.state == "laureate")) == 0))
     has_account = select(User.person_id)
     due = select(Person).where(Person.id.in_(candidates), Person.id.notin_(has_account),
-                               ~Person.name.startswith(pseudonym(0)[:-1]))  # not erased already
+                               ~Person.name.startswith(PSEUDONYM))  # not erased already
     reason = f"retention: a candidate not chosen, {config['RETENTION_YEARS']} years after their last cycle"
     for person in db.session.scalars(due.order_by(Person.id)):
         erase(RETENTION_SYSTEM, person, reason)

@@ -45,12 +45,14 @@ class Personal:
     person_id: int | None = None
 
 
-# Where each action's payload holds personal values, and of which kind:
-# what the services mark with personal() where they record. Read to rewrite
-# events recorded before values were kept apart (migration 0011) and by the
-# scale demo's bulk writer; tests/test_privacy_erasure.py checks that no
-# event of a whole season holds a personal value in the clear. None: the
-# field is left out (an id beside it says who).
+# Where each action's payload holds personal values, and of which kind.
+# Every append applies it (services.audit.record_many, the scale demo's bulk
+# writer, migration 0011's rewrite), so a field declared here is never
+# hashed in the clear even where a service forgets to mark it; a service
+# that marks it with personal() adds the person it is about, for erasure.
+# tests/test_privacy_erasure.py checks that no event of a season holds a
+# personal value in the clear. None: the field is left out (an id beside
+# it says who).
 PERSONAL_FIELDS = {
     "user.created": {"email": EMAIL},
     "auth.login": {"remote_addr": ADDRESS},

@@ -36,6 +36,13 @@ FORMAT = "milset-personal-data/1"
 SECRETS = frozenset({"password_hash", "totp_secret", "token_hash", "session_epoch"})
 
 
+PSEUDONYM = "Erased person "  # + the record's id: what an erased person's name becomes
+
+
+def pseudonym(person_id: int) -> str:
+    return f"{PSEUDONYM}{person_id}"
+
+
 def require_secretariat(actor) -> None:
     if not actor.has_role("admin"):
         raise Forbidden("privacy.secretariat_only", N_("Only the secretariat answers requests about personal data."))
@@ -122,17 +129,20 @@ def export(actor, person: Person) -> dict:
     return document
 
 
-def find(actor, query: str, limit: int = 50) -> list[Person]:
-    """People whose name or address contains `query` (two characters at least), accounts' addresses included."""
+def find(actor, query: str, limit: int = 50) -> list[tuple[Person, str | None]]:
+    """(person, their account's address or None) for the people whose name
+    or address contains `query` (two characters at least), accounts'
+    addresses included: one statement."""
     require_secretariat(actor)
     query = (query or "").strip().lower()
     if len(query) < 2:
         return []
-    accounts = select(User.person_id).where(func.lower(User.email).contains(query, autoescape=True))
-    return list(db.session.scalars(select(Person).where(or_(
-        func.lower(Person.name).contains(query, autoescape=True),
-        func.lower(Person.email).contains(query, autoescape=True), Person.id.in_(accounts)))
-        .order_by(Person.name, Person.id).limit(limit)))
+    return [tuple(row) for row in db.session.execute(
+        select(Person, User.email).outerjoin(User, User.person_id == Person.id).where(or_(
+            func.lower(Person.name).contains(query, autoescape=True),
+            func.lower(Person.email).contains(query, autoescape=True),
+            func.lower(User.email).contains(query, autoescape=True)))
+        .order_by(Person.name, Person.id).limit(limit))]
 
 
 def overview(actor, person: Person) -> dict:
@@ -165,5 +175,5 @@ def overview(actor, person: Person) -> dict:
             func.lower(Endorsement.email).in_(emails or {""}))),
         "named_by_others": len(_named_in(emails)),
         "audit_values": values,
-        "erased": person.name.startswith("Erased person ") and not person.email,
+        "erased": person.name == pseudonym(person.id),
     }

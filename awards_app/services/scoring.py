@@ -5,7 +5,7 @@ reason on the record."""
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, null, select
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -50,12 +50,14 @@ _SHEET_LOADS = (
 )
 
 
-def sheet_for(judge, nomination_id: int) -> ScoreSheet:
+def sheet_for(judge, nomination_id: int, *, with_next: bool = False) -> ScoreSheet:
     """The judge's sheet for this nomination; NotFound when there is none or
-    a conflict hides the nomination from them (the same answer as a missing id)."""
+    a conflict hides the nomination from them (the same answer as a missing id).
+    with_next: also the judge's next open sheet (the page's link; the API
+    and the scoring itself need not look for it)."""
+    next_open = _next_open(judge.id, nomination_id) if with_next else null()
     row = db.session.execute(
-        select(Nomination, Assignment, permissions.attested(judge.id, Nomination.id),
-               _next_open(judge.id, nomination_id))
+        select(Nomination, Assignment, permissions.attested(judge.id, Nomination.id), next_open)
         .join(Assignment, and_(Assignment.nomination_id == Nomination.id, Assignment.judge_id == judge.id))
         .where(Nomination.id == nomination_id, ~conflict_service.hides(judge.id, Nomination.id))
         .options(*_SHEET_LOADS)).first()

@@ -92,7 +92,7 @@ def dashboard():
 
 def _sheet_or_404(nomination_id: int) -> scoring.ScoreSheet:
     try:
-        return scoring.sheet_for(current_user, nomination_id)
+        return scoring.sheet_for(current_user, nomination_id, with_next=True)
     except NotFound:
         abort(404)
 
