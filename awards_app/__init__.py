@@ -38,6 +38,7 @@ def register_extensions(app: Flask) -> None:
         proposal_status_label,
         readable,
         role_label,
+        round_label,
         setting_label,
         state_label,
         vote_label,
@@ -66,7 +67,7 @@ def register_extensions(app: Flask) -> None:
                                  language_name=language_name, datetimeformat=datetime_with_zone,
                                  proposal_kind_label=proposal_kind_label,
                                  proposal_status_label=proposal_status_label, form_problems=problems,
-                                 personal_kind_label=personal_kind_label)
+                                 personal_kind_label=personal_kind_label, round_label=round_label)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -97,13 +98,14 @@ def register_blueprints(app: Flask) -> None:
         screening,
         settings,
         settings_changes,
+        shortlist,
         volunteer,
         witness,
     )
 
     for module in (main, auth, awards, cycles, cycle_settings, nominate, endorse, screening, delegations, judges,
                    judging, panels, chair, board, reports, admin, people, account, reference, laureates, mailbox,
-                   settings, language, volunteer, calendar, witness, rubric, settings_changes):
+                   settings, language, volunteer, calendar, witness, rubric, settings_changes, shortlist):
         app.register_blueprint(module.bp)
     _register_api(app)
 

@@ -72,14 +72,16 @@ def is_hidden_from(user, nomination) -> bool:
 
 # --- panels ------------------------------------------------------------------------
 
-def on_panel(user_id: int, cycle_id_column):
-    """SQL: true where the user sits on the panel of the cycle (chair or member)."""
-    return exists().where(PanelMember.user_id == user_id, PanelMember.panel_id == Panel.id,
-                          Panel.cycle_id == cycle_id_column)
+def on_panel(user_id: int, cycle_id_column, round: str | None = None):
+    """SQL: true where the user sits on a panel of the cycle (chair or
+    member; ``round``: on that round's)."""
+    condition = exists().where(PanelMember.user_id == user_id, PanelMember.panel_id == Panel.id,
+                               Panel.cycle_id == cycle_id_column)
+    return condition.where(Panel.round == round) if round is not None else condition
 
 
-def sits_on_panel(user, cycle) -> bool:
-    return _true(on_panel(user.id, cycle.id))
+def sits_on_panel(user, cycle, round: str | None = None) -> bool:
+    return _true(on_panel(user.id, cycle.id, round))
 
 
 def is_panel_judge(user, cycle) -> bool:
@@ -89,16 +91,22 @@ def is_panel_judge(user, cycle) -> bool:
     return user.is_authenticated and user.has_role(*JUDGE_ROLES) and sits_on_panel(user, cycle)
 
 
-def chairs(user_id: int, cycle_id_column):
-    """SQL: true where the user chairs the panel of the cycle."""
-    return exists().where(PanelMember.user_id == user_id, PanelMember.role == "chair",
-                          PanelMember.panel_id == Panel.id, Panel.cycle_id == cycle_id_column)
+def chairs(user_id: int, cycle_id_column, round: str | None = None):
+    """SQL: true where the user chairs a panel of the cycle (``round``: that round's)."""
+    condition = exists().where(PanelMember.user_id == user_id, PanelMember.role == "chair",
+                               PanelMember.panel_id == Panel.id, Panel.cycle_id == cycle_id_column)
+    return condition.where(Panel.round == round) if round is not None else condition
 
 
-def is_chair_of(user, cycle) -> bool:
-    """The chair of this cycle's panel (the global "chair" role alone is not enough)."""
+def is_chair_of(user, cycle, round: str | None = None) -> bool:
+    """The chair of this cycle's panel for ``round``, by default the round
+    the cycle is at (the global "chair" role alone is not enough; nor is
+    chairing the other round)."""
     # A SystemActor has no id: it chairs nothing, whatever roles it holds.
-    return user.is_authenticated and getattr(user, "id", None) is not None and _true(chairs(user.id, cycle.id))
+    if not user.is_authenticated or getattr(user, "id", None) is None:
+        return False
+    round = round or cycle.award_type.workflow.round_in_play(cycle.state, cycle.settings)  # services.rounds.in_play
+    return _true(chairs(user.id, cycle.id, round))
 
 
 def holds_role_on(user, role: str, cycle) -> bool:

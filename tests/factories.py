@@ -499,6 +499,21 @@ class SettingsChangeFactory(BaseFactory):
     proposed_by_id = factory.LazyFunction(lambda: UserFactory(roles=("admin",)).id)
 
 
+class ShortlistDecisionFactory(BaseFactory):
+    class Meta:
+        model = models.ShortlistDecision
+
+    cycle = factory.SubFactory(CycleFactory, settings={"shortlist_round": True})
+    basis = "rank"
+    cutoff = 3
+    method = "weighted_mean"
+    ranking = factory.LazyFunction(list)
+    nomination_ids = factory.LazyFunction(list)
+    inputs_hash = "0" * 64
+    reason = "The top three of the shortlist round go on."
+    decided_by_id = factory.LazyFunction(lambda: UserFactory(roles=("chair",)).id)
+
+
 class SettingsChangeVoteFactory(BaseFactory):
     class Meta:
         model = models.SettingsChangeVote
@@ -542,5 +557,5 @@ ALL_FACTORIES = [
     ApiTokenFactory,
     IdempotencyRecordFactory, SiteSettingFactory, PastLaureateFactory, AccountLinkFactory, RecoveryCodeFactory,
     PersonalValueFactory, WitnessKeyFactory, AuditCosignatureFactory, SettingsChangeFactory, SettingsChangeVoteFactory,
-    ReminderSentFactory,
+    ReminderSentFactory, ShortlistDecisionFactory,
 ]

@@ -79,6 +79,8 @@ PAGES = {
     # Recommending is a step of deliberation: in judging the chair is sent back to their view.
     "chair.recommend": only(CHAIR, status=303),
     "chair.tie": only(CHAIR, status=303),  # no tie in this cycle: back to the chair's view
+    # The page world's cycle has no shortlist round, so nobody chairs one (tests/acceptance plays it).
+    "shortlist.decide": only(CHAIR, status=404),
     "cycles.new": only(ADMIN),
     "cycles.show": EVERYONE,
     "cycle_settings.edit": only(ADMIN),
@@ -404,6 +406,7 @@ POST_PAGES = {
     "chair.notes": (only(CHAIR, status=303), _form(notes="Strong field this year.")),
     "chair.recommend": (only(CHAIR, status=Refused(303)), _form(rationale="The best of the year.")),
     "chair.remind": (only(CHAIR, status=303), NO_FORM),
+    "shortlist.decide": (only(CHAIR, status=404), _form(basis="rank", cutoff="2", reason="Top two.")),
     "chair.tie": (only(CHAIR, status=303), _form(how="counts", minutes="Hands.")),  # no tie: nothing to vote on
     # Every user may ask; the workflow's guards refuse (sheets are still open).
     "cycles.fire": ({ANON: 302, **{w: Refused(303) for w in LOGGED_IN}}, NO_FORM),

@@ -10,6 +10,8 @@ Cycle states (one edition of one award)
     criteria_published  criteria fixed and public; no call yet
     call_open           nominations accepted
     screening           call closed; the secretariat screens eligibility
+    shortlist_scoring   the shortlist round's panel scores (optional round)
+    shortlisting        the chair decides the shortlist for the final round
     judging             the panel scores eligible nominations
     deliberation        scores locked; the chair prepares a recommendation
     recommended         the panel's recommendation awaits the board
@@ -21,6 +23,7 @@ Cycle states (one edition of one award)
 
 Cycle events
     publish_criteria, open_call, close_call, open_judging, close_scoring,
+    open_shortlist, close_shortlist, decide_shortlist (the shortlist round),
     recommend, withdraw_recommendation, ratify, reject, announce, cancel;
     the Volunteer Award adds
     vote (after the hearing); the MILSET Award uses designate_host, confirm
@@ -59,6 +62,23 @@ ADMIN_OR_CHAIR = ADMIN | CHAIR
 
 # The cycle states before scoring starts: a nomination may still be withdrawn.
 BEFORE_JUDGING = ("draft", "criteria_published", "call_open", "screening")
+
+# The judging rounds: an optional shortlist round (its own panel and
+# criteria), then the final round, whose panel recommends to the board.
+SHORTLIST, FINAL = "shortlist", "final"
+ROUNDS = (SHORTLIST, FINAL)
+# The cycle state in which each round's sheets are scored.
+SCORING_STATE = {SHORTLIST: "shortlist_scoring", FINAL: "judging"}
+SHORTLIST_STATES = ("shortlist_scoring", "shortlisting")
+
+
+def round_in_play(state: str, shortlist_round: bool) -> str:
+    """The round a cycle in ``state`` is at, or prepares next: the shortlist
+    round from screening up to the shortlist (when the cycle has one), the
+    final round otherwise."""
+    if state in SHORTLIST_STATES or (shortlist_round and state in BEFORE_JUDGING):
+        return SHORTLIST
+    return FINAL
 
 Severity = Literal["error", "warning"]
 
@@ -179,6 +199,8 @@ class CycleFacts:
     hearing_held: bool = False
     # The latest proposal was withdrawn (a conflict confirmed after it was made).
     recommendation_withdrawn: bool = False
+    # How many nominations the chair's shortlist sends to the final round.
+    shortlist_size: int = 0
 
 
 @dataclass(frozen=True)
@@ -200,6 +222,8 @@ class NominationFacts:
     judge_has_unresolved_conflict: bool = False
     judge_has_attested: bool = False
     screening_reason: str | None = None
+    # The round of the sheet the judge asks to score (SHORTLIST or FINAL).
+    sheet_round: str = FINAL
     # What the nominator is, among the kinds an award's "nominators" setting
     # names (NOMINATOR_KINDS); the service says, the rule decides.
     nominator_standing: tuple[str, ...] = ()

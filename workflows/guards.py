@@ -13,6 +13,7 @@ from workflows.base import (
     ESI_CANDIDATE_KINDS,
     N_,
     NOMINATOR_KINDS,
+    SCORING_STATE,
     CycleFacts,
     Message,
     NominationFacts,
@@ -151,6 +152,33 @@ def recommendation_withdrawn(facts: CycleFacts, settings: Mapping) -> RuleResult
     proposal pending before the board."""
     return check("recommendation.withdrawn_first", facts.recommendation_withdrawn,
                  N_("The cycle returns to deliberation only when its recommendation is withdrawn with a reason."))
+
+
+# --- the shortlist round ----------------------------------------------------------
+
+# The rules that choose between the round a cycle has and the one it has not:
+# a page lists no step as "waiting" only because of them.
+ROUND_CHOICE_RULES = ("rounds.shortlist_round", "rounds.no_shortlist_round")
+
+
+def shortlist_round(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """The shortlist round opens only in a cycle that has one."""
+    return check("rounds.shortlist_round", bool(setting(settings, "shortlist_round")),
+                 N_("This cycle has no shortlist round: open the judging instead."))
+
+
+def no_shortlist_round(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """A cycle with a shortlist round reaches the final round through the
+    chair's shortlist, never straight from screening."""
+    return check("rounds.no_shortlist_round", not setting(settings, "shortlist_round"),
+                 N_("This cycle has a shortlist round: open it first; the final round follows the shortlist."))
+
+
+def shortlist_decided(facts: CycleFacts, settings: Mapping) -> RuleResult:
+    """The final round needs nominations to judge: the shortlist names one at least."""
+    return check("shortlist.empty", facts.shortlist_size > 0,
+                 N_("The shortlist names no nomination: choose a rank or a threshold that keeps at least one."),
+                 shortlist_size=facts.shortlist_size)
 
 
 def all_scores_submitted(facts: CycleFacts, settings: Mapping) -> RuleResult:
@@ -332,9 +360,12 @@ def no_unresolved_conflict(facts: NominationFacts, settings: Mapping) -> RuleRes
 
 
 def scoring_open(facts: NominationFacts, settings: Mapping) -> RuleResult:
-    """Scores are entered only while the cycle is judging."""
-    return check("scoring.cycle_judging", facts.cycle_state == "judging",
-                 N_("Scoring is open only while the cycle is judging."), cycle_state=facts.cycle_state)
+    """Scores are entered only while the sheet's round is scored: the
+    shortlist round's sheets while it runs, the final round's while the cycle
+    is judging."""
+    return check("scoring.cycle_judging", facts.cycle_state == SCORING_STATE[facts.sheet_round],
+                 N_("Scoring is open only while the cycle is judging."), cycle_state=facts.cycle_state,
+                 sheet_round=facts.sheet_round)
 
 
 def conflicts_attested(facts: NominationFacts, settings: Mapping) -> RuleResult:

@@ -18,6 +18,11 @@ class StandardCycle(StateMachine):
     criteria_published = State()
     call_open = State()
     screening = State()
+    # The optional shortlist round (the cycle's shortlist_round setting):
+    # its own panel scores every eligible nomination on its own criteria,
+    # then the chair decides which go on to the final round.
+    shortlist_scoring = State()
+    shortlisting = State()
     judging = State()
     deliberation = State()
     recommended = State()
@@ -29,6 +34,10 @@ class StandardCycle(StateMachine):
     open_call = criteria_published.to(call_open)
     close_call = call_open.to(screening)
     open_judging = screening.to(judging)
+    open_shortlist = screening.to(shortlist_scoring)
+    close_shortlist = shortlist_scoring.to(shortlisting)
+    # The chair's shortlist opens the final round.
+    decide_shortlist = shortlisting.to(judging)
     close_scoring = judging.to(deliberation)
     recommend = deliberation.to(recommended)
     ratify = recommended.to(ratified)
@@ -42,11 +51,17 @@ class StandardCycle(StateMachine):
         | criteria_published.to(cancelled)
         | call_open.to(cancelled)
         | screening.to(cancelled)
+        | shortlist_scoring.to(cancelled)
+        | shortlisting.to(cancelled)
         | judging.to(cancelled)
         | deliberation.to(cancelled)
         | recommended.to(cancelled)
         | ratified.to(cancelled)
     )
+
+
+# The steps of the optional shortlist round: a graph without the round lacks them.
+SHORTLIST_EVENTS = ("open_shortlist", "close_shortlist", "decide_shortlist")
 
 
 # Where the panel's results may be shown on the standard graph: from the close

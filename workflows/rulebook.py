@@ -32,6 +32,11 @@ class Rulebook:
         """A copy whose listed events have these guards instead."""
         return replace(self, guards={**self.guards, **guards})
 
+    def without(self, *events: str) -> "Rulebook":
+        """A copy for a graph that lacks these steps (the Volunteer Award has no shortlist round)."""
+        return replace(self, roles={e: r for e, r in self.roles.items() if e not in events},
+                       guards={e: g for e, g in self.guards.items() if e not in events})
+
     def renamed(self, event: str, new_name: str) -> "Rulebook":
         """A copy for a graph that names the step `event` otherwise, with the same roles and guards."""
         def rename(mapping):
@@ -76,12 +81,33 @@ PANEL_DEFAULTS = {
     "judges_per_nomination": 3,
 }
 
+def panel_ready(size_rule: str = "panel.size", chair_rule: str = "panel.chair_is_board") -> tuple:
+    """What a panel needs before its round opens, with a settled list to
+    judge; an award names the size and chair rules as MILSET's text does."""
+    return (g.eligible_nominations, g.all_screened, g.panel_size_rule(size_rule), g.panel_chair,
+            g.chair_is_board_rule(chair_rule), g.expertise_covers_fields, g.conflicts_resolved)
+
+
+def final_round_rules(**rule_names: str) -> dict:
+    """The guards of the steps that open the final round: straight from
+    screening, or through the shortlist (whose panel facts are the final
+    panel's, services.facts)."""
+    ready = panel_ready(**rule_names)
+    return {"open_judging": (g.no_shortlist_round, *ready),
+            "decide_shortlist": (g.shortlist_decided, *ready[2:])}
+
+
+PANEL_READY = panel_ready()
+
 STANDARD_CYCLE_RULES = Rulebook(
     roles={
         "publish_criteria": ADMIN,
         "open_call": ADMIN,
         "close_call": ADMIN,
         "open_judging": ADMIN_OR_CHAIR,
+        "open_shortlist": ADMIN_OR_CHAIR,
+        "close_shortlist": CHAIR,
+        "decide_shortlist": CHAIR,
         "close_scoring": CHAIR,
         "recommend": CHAIR,
         "withdraw_recommendation": ADMIN_OR_CHAIR,
@@ -93,15 +119,12 @@ STANDARD_CYCLE_RULES = Rulebook(
     guards={
         "publish_criteria": (g.criteria_defined, g.settings_valid, g.esi_event_of_year),
         "open_call": (g.criteria_published,),
-        "open_judging": (
-            g.eligible_nominations,
-            g.all_screened,
-            g.panel_size_rule(),
-            g.panel_chair,
-            g.chair_is_board_rule(),
-            g.expertise_covers_fields,
-            g.conflicts_resolved,
-        ),
+        **final_round_rules(),
+        # The panel facts of a shortlist step are those of the round's own
+        # panel (services.facts reads the panel of the round in play); the
+        # shortlist opens the final round, so the final panel must be ready.
+        "open_shortlist": (g.shortlist_round, *PANEL_READY),
+        "close_shortlist": (g.all_scores_submitted, g.panel_size_rule(), g.conflicts_resolved),
         # From the close of scoring to the ratification nothing passes on
         # conflicted data; a rejection only sends the proposal back, so it may.
         # A judge withdrawn after judging opened leaves the panel short until

@@ -123,6 +123,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Executive Committee.")),
     Setting("required_fields", "names", [], N_("The fields of expertise the panel must cover, and that the "
             "assignment of judges matches against.")),
+    Setting("shortlist_round", "bool", False, N_("Whether a shortlist round, with its own panel and criteria, "
+            "comes before the final round: its chair shortlists by rank or by a threshold score.")),
     Setting("judges_per_nomination", "int", 3, N_("How many judges the assignment gives each nomination."),
             minimum=0),
     Setting("max_load_per_judge", "int", None, N_("The most nominations one judge is given; empty to share "
@@ -196,6 +198,7 @@ CHANGEABLE_UNTIL: dict[str, str] = {
     "chair_must_be_board": "screening",
     "required_fields": "screening",
     "judges_per_nomination": "screening",
+    "shortlist_round": "screening",
     "max_load_per_judge": "screening",
     "cover_fields": "screening",
     "detect_same_country": "screening",

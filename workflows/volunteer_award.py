@@ -19,6 +19,7 @@ from workflows.base import (
     criterion,
 )
 from workflows.eligibility import kind_is
+from workflows.machines import SHORTLIST_EVENTS
 from workflows.rulebook import PANEL_DEFAULTS, STANDARD_CYCLE_RULES
 from workflows.settings import setting
 from workflows.workflow import Workflow
@@ -108,9 +109,10 @@ def endorsed(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
                  passed=N_("The nominee's own organisation has endorsed the candidature."))
 
 
-# The standard rules, with the board's ratification held as a vote after a
+# The standard rules without the shortlist round (the Executive Committee
+# hears every candidate the panel recommends), with the board's ratification held as a vote after a
 # hearing, and the odd-year rule before the criteria and the call.
-RULES = STANDARD_CYCLE_RULES.renamed("ratify", "vote").with_guards(
+RULES = STANDARD_CYCLE_RULES.without(*SHORTLIST_EVENTS).renamed("ratify", "vote").with_guards(
     publish_criteria=(g.criteria_defined, g.settings_valid, odd_year),
     open_call=(g.criteria_published, odd_year),
     vote=(hearing_held, *g.BOARD_DECISION, g.conflicts_resolved),

@@ -22,6 +22,7 @@ from workflows.base import (
     RuleResult,
     check,
     refusal,
+    round_in_play,
 )
 from workflows.eligibility import EligibilityRule
 from workflows.machines import SETTLED_STATES, STANDARD_RESULTS_VISIBLE, NominationMachine
@@ -249,6 +250,16 @@ class Workflow:
         draft is started, so nobody writes a case they could not submit."""
         return g.nominator_allowed(facts, self.settings_for(facts.settings))
 
+    @property
+    def has_shortlist_round(self) -> bool:
+        """Does this award's cycle graph declare the optional shortlist round?"""
+        return "open_shortlist" in _events(self.cycle_machine)
+
+    def round_in_play(self, state: str, settings: Mapping | None) -> str:
+        """The round (base.SHORTLIST or base.FINAL) a cycle in ``state`` with
+        these stored settings is at, or prepares next."""
+        return round_in_play(state, self.has_shortlist_round and bool(self.setting(settings, "shortlist_round")))
+
     def can_score(self, facts: NominationFacts) -> list[RuleResult]:
         """The rules a judge must pass to score this nomination, ok or not:
         the cycle is judging, no unresolved conflict hides the nomination from
@@ -274,7 +285,8 @@ class Workflow:
         for event in _events_from(self.cycle_machine, state):
             if role in self.cycle_rules.roles.get(event, ()):
                 refused = self.cycle_rules.refusals(event, role, facts, settings)
-                if refused:
+                # A step of the round the cycle does not have is no step to wait for.
+                if refused and not any(r.rule in g.ROUND_CHOICE_RULES for r in refused):
                     waiting.append((event, refused))
         return waiting
 

@@ -5,11 +5,10 @@ approves the decision. Several laureates are possible (six in 2013)."""
 
 from collections.abc import Mapping
 
-from workflows import guards as g
 from workflows.base import N_, CandidateFacts, Message, RuleResult, check, criterion
 from workflows.eligibility import at_current_esi, is_member, kind_is, never_won
 from workflows.machines import StandardCycle
-from workflows.rulebook import PANEL_DEFAULTS, STANDARD_CYCLE_RULES
+from workflows.rulebook import PANEL_DEFAULTS, STANDARD_CYCLE_RULES, final_round_rules
 from workflows.settings import setting
 from workflows.workflow import Workflow
 
@@ -32,17 +31,9 @@ def not_host(candidate: CandidateFacts, settings: Mapping) -> RuleResult:
                  passed=N_("The delegation's organisation is not the ESI's host."))
 
 
-RULES = STANDARD_CYCLE_RULES.with_guards(
-    open_judging=(
-        g.eligible_nominations,
-        g.all_screened,
-        g.panel_size_rule("young_scientists.jury_of_three"),
-        g.panel_chair,
-        g.chair_is_board_rule("young_scientists.chair_is_board"),
-        g.expertise_covers_fields,
-        g.conflicts_resolved,
-    ),
-)
+# The jury of three, chaired by the board, is the final round's.
+RULES = STANDARD_CYCLE_RULES.with_guards(**final_round_rules(
+    size_rule="young_scientists.jury_of_three", chair_rule="young_scientists.chair_is_board"))
 
 WORKFLOW = Workflow(
     code="young_scientists_award",

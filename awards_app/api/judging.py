@@ -21,7 +21,7 @@ from awards_app.models import (
     PanelMember,
     User,
 )
-from awards_app.services import NotFound, recusals, scoring
+from awards_app.services import NotFound, recusals, rounds, scoring
 from awards_app.services import assignments as assignment_service
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import judges as judge_service
@@ -49,9 +49,10 @@ def judged_nomination_or_404(nomination_id: int) -> Nomination:
 # --- panels ----------------------------------------------------------------------
 
 def _panel_out(cycle: Cycle) -> dict:
-    panel = panel_service.panel_of(cycle)
+    round = rounds.in_play(cycle)
+    panel = panel_service.panel_of(cycle, round)
     coverage = panel_service.coverage(cycle, panel)
-    return {"cycle_id": cycle.id, "members": panel.members if panel else [],
+    return {"cycle_id": cycle.id, "round": round, "members": panel.members if panel else [],
             "required_fields": coverage.required, "missing_fields": coverage.missing}
 
 
@@ -273,12 +274,12 @@ def _sheet_or_404(nomination_id: int) -> scoring.ScoreSheet:
 def _sheet_out(sheet: scoring.ScoreSheet) -> dict:
     nomination, assignment = sheet.nomination, sheet.assignment
     saved = scoring.scores_of(assignment)
-    return {"nomination_id": nomination.id, "assignment_id": assignment.id,
+    return {"nomination_id": nomination.id, "assignment_id": assignment.id, "round": assignment.round,
             "sheet_state": assignment.sheet_state, "version": assignment.version,
             "submitted_at": assignment.submitted_at, "attested": sheet.attested,
             "scores": {c.code: {"value": saved[c.id].value if c.id in saved else None,
                                 "comment": saved[c.id].comment if c.id in saved else ""}
-                       for c in nomination.cycle.criteria}}
+                       for c in scoring.criteria_of(assignment)}}
 
 
 def _written(action, data: dict, nomination_id: int) -> dict:

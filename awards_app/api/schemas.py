@@ -338,6 +338,7 @@ class JudgeWithdrawn(Strict):
 
 class Panel(Strict):
     cycle_id = fields.Integer()
+    round = fields.String(metadata={"description": "the round whose panel this is: shortlist or final"})
     members = fields.List(fields.Nested(PanelMember))
     required_fields = fields.List(fields.String())
     missing_fields = fields.List(fields.String())
@@ -403,6 +404,7 @@ class Assignment(Strict):
     id = fields.Integer()
     nomination_id = fields.Integer()
     judge_id = fields.Integer()
+    round = fields.String(metadata={"description": "shortlist or final"})
     fit = fields.Float()
     sheet_state = fields.String()
     version = fields.Integer()
@@ -445,6 +447,7 @@ class ScoreOut(Strict):
 class ScoreSheet(Strict):
     nomination_id = fields.Integer()
     assignment_id = fields.Integer()
+    round = fields.String(metadata={"description": "shortlist or final: the round the sheet belongs to"})
     sheet_state = fields.String()
     version = fields.Integer()
     submitted_at = fields.DateTime(allow_none=True)

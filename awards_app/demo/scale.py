@@ -863,7 +863,7 @@ class _CycleBuilder:
         rationale = "The panel agreed with the declared method: the widest and longest-lasting reach."
         recommendation = self._row(
             "recommendation", cycle_id=self.cycle_id, method=result.method,
-            ranking=[recommendations._entry(e) for e in result.entries], laureate_nomination_ids=laureates,
+            ranking=[recommendations.entry_as_json(e) for e in result.entries], laureate_nomination_ids=laureates,
             inputs_hash=result.inputs_hash, rationale=rationale, created_by_id=chair.id,
             created_at=self.dates["board"][0] + timedelta(days=5))
         rec_ns = SimpleNamespace(method=result.method, ranking=recommendation["ranking"],

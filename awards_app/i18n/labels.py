@@ -9,6 +9,8 @@ STATES = {
     "criteria_published": _l("Criteria published"),
     "call_open": _l("Call open"),
     "screening": _l("Screening"),
+    "shortlist_scoring": _l("Shortlist round"),
+    "shortlisting": _l("Shortlisting"),
     "judging": _l("Judging"),
     "deliberation": _l("Deliberation"),
     "recommended": _l("Recommended"),
@@ -34,6 +36,8 @@ EVENTS = {
     "cancel": _l("Cancel the cycle"),
     "close_call": _l("Close the call"),
     "close_scoring": _l("Close scoring"),
+    "close_shortlist": _l("Close the shortlist round"),
+    "decide_shortlist": _l("Decide the shortlist"),
     "confer": _l("Confer"),
     "confirm": _l("Confirm"),
     "deselect": _l("Deselect"),
@@ -43,6 +47,7 @@ EVENTS = {
     "mark_ineligible": _l("Mark not eligible"),
     "open_call": _l("Open the call"),
     "open_judging": _l("Open judging"),
+    "open_shortlist": _l("Open the shortlist round"),
     "present": _l("Present"),
     "publish_criteria": _l("Publish the criteria"),
     "ratify": _l("Ratify"),
@@ -55,6 +60,11 @@ EVENTS = {
     "vote": _l("Record the vote"),
     "withdraw": _l("Withdraw"),
     "withdraw_recommendation": _l("Withdraw the recommendation"),
+}
+
+ROUNDS = {
+    "shortlist": _l("Shortlist round"),
+    "final": _l("Final round"),
 }
 
 CONFLICT_KINDS = {
@@ -96,6 +106,10 @@ def state_label(code: str) -> str:
     return str(STATES.get(code, code.replace("_", " ")))
 
 
+def round_label(code: str) -> str:
+    return str(ROUNDS.get(code, code))
+
+
 def event_label(code: str) -> str:
     return str(EVENTS.get(code, code.replace("_", " ").capitalize()))
 
@@ -114,6 +128,7 @@ SETTINGS = {
     "chair_must_be_board": _l("The chair is a board member"),
     "required_fields": _l("Expertise the panel must cover"),
     "judges_per_nomination": _l("Judges per nomination"),
+    "shortlist_round": _l("Shortlist round"),
     "max_load_per_judge": _l("Most nominations per judge"),
     "cover_fields": _l("Every nomination gets a judge for each required field"),
     "detect_same_country": _l("A judge of the candidate's country is a possible conflict"),

@@ -19,6 +19,7 @@ from awards_app.models.awards import (
     ReminderSent,
     SettingsChange,
     SettingsChangeVote,
+    ShortlistDecision,
 )
 from awards_app.models.decisions import BoardVote, Decision, Recommendation, Score, TieVote
 from awards_app.models.events import Delegation, Event, Participant
@@ -46,5 +47,6 @@ __all__ = [
     "Delegation", "Endorsement", "Event", "Expertise", "IdempotencyRecord", "JudgeProfile", "Nomination",
     "Organisation", "OrganisationAlias", "OutboxMessage", "Panel", "PanelMember", "Participant",
     "PastLaureate", "Person", "PersonalValue", "RecoveryCode", "Recommendation", "Region", "ReminderSent", "Score",
-    "SettingsChange", "SettingsChangeVote", "SiteSetting", "TieVote", "User", "UserRole", "WitnessKey",
+    "SettingsChange", "SettingsChangeVote", "ShortlistDecision", "SiteSetting", "TieVote", "User", "UserRole",
+    "WitnessKey",
 ]

@@ -10,6 +10,7 @@ from awards_app.extensions import db
 from awards_app.models.events import Event
 from awards_app.models.organisations import Country, Organisation
 from awards_app.models.types import JSONType, UTCDateTime, check_in, utcnow
+from workflows.base import FINAL, ROUNDS, SHORTLIST
 
 
 class AwardType(db.Model):
@@ -80,8 +81,15 @@ class Cycle(db.Model):
 
     award_type: Mapped[AwardType] = relationship(back_populates="cycles")
     event: Mapped[Event | None] = relationship()
+    # The final round's criteria (every cycle has them), then the shortlist
+    # round's where the cycle has one: each round is scored on its own rubric.
     criteria: Mapped[list["Criterion"]] = relationship(
-        back_populates="cycle", order_by="Criterion.position", cascade="all, delete-orphan"
+        back_populates="cycle", order_by="Criterion.position", cascade="all, delete-orphan",
+        primaryjoin=f"and_(Cycle.id == Criterion.cycle_id, Criterion.round == '{FINAL}')",
+    )
+    shortlist_criteria: Mapped[list["Criterion"]] = relationship(
+        order_by="Criterion.position", cascade="all, delete-orphan", overlaps="criteria,cycle",
+        primaryjoin=f"and_(Cycle.id == Criterion.cycle_id, Criterion.round == '{SHORTLIST}')",
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -93,10 +101,14 @@ class Cycle(db.Model):
     def title_in(self, locale: str) -> str:
         return f"{self.award_type.name(locale)} {self.year}"
 
-    def rubric(self) -> list[dict]:
-        """The criteria in order as plain dicts (Criterion.as_row, without
-        their ids): what the audit trail records of the rubric."""
-        return [{k: v for k, v in c.as_row().items() if k != "id"} for c in self.criteria]
+    def criteria_of(self, round: str) -> list["Criterion"]:
+        """The criteria a round is scored on."""
+        return self.shortlist_criteria if round == SHORTLIST else self.criteria
+
+    def rubric(self, round: str = FINAL) -> list[dict]:
+        """A round's criteria in order as plain dicts (Criterion.as_row,
+        without their ids): what the audit trail records of the rubric."""
+        return [{k: v for k, v in c.as_row().items() if k != "id"} for c in self.criteria_of(round)]
 
     def setting(self, name: str):
         """One of the rules in force for this cycle: the stored value, else
@@ -118,7 +130,8 @@ class Criterion(db.Model):
 
     __tablename__ = "criterion"
     __table_args__ = (
-        UniqueConstraint("cycle_id", "code"),
+        UniqueConstraint("cycle_id", "round", "code"),
+        CheckConstraint(check_in("round", ROUNDS), name="round"),
         CheckConstraint("scale_min < scale_max", name="scale"),
         CheckConstraint("weight > 0", name="weight_positive"),
         CheckConstraint("scale_step > 0", name="scale_step_positive"),
@@ -126,6 +139,7 @@ class Criterion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"), index=True)
+    round: Mapped[str] = mapped_column(String(16), default=FINAL, server_default=FINAL)
     code: Mapped[str] = mapped_column(String(40))
     name_en: Mapped[str] = mapped_column(String(200))
     name_fr: Mapped[str] = mapped_column(String(200))
@@ -143,7 +157,7 @@ class Criterion(db.Model):
     comment_required: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
 
-    cycle: Mapped[Cycle] = relationship(back_populates="criteria")
+    cycle: Mapped[Cycle] = relationship(back_populates="criteria", overlaps="shortlist_criteria")
 
     def name(self, locale: str = "en") -> str:
         return getattr(self, f"name_{locale}", None) or self.name_en
@@ -249,3 +263,32 @@ class ReminderSent(db.Model):
     kind: Mapped[str] = mapped_column(String(32))  # which deadline: judging_deadline, ...
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+SHORTLIST_BASES = ("rank", "threshold")
+
+
+class ShortlistDecision(db.Model):
+    """The chair's shortlist: which nominations go on from the shortlist
+    round to the final round, on what basis (the top ``cutoff`` places of the
+    round's ranking, ties at the last place kept, or every nomination scoring
+    at least ``cutoff``), from which ranking (its inputs' hash) and why.
+    One per cycle, never edited."""
+
+    __tablename__ = "shortlist_decision"
+    __table_args__ = (CheckConstraint(check_in("basis", SHORTLIST_BASES), name="basis"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"), unique=True)
+    basis: Mapped[str] = mapped_column(String(16))
+    cutoff: Mapped[float]
+    method: Mapped[str] = mapped_column(String(40))
+    # The round's whole ranking as the chair saw it, and who goes on.
+    ranking: Mapped[list] = mapped_column(JSONType(), default=list)
+    nomination_ids: Mapped[list] = mapped_column(JSONType(), default=list)
+    inputs_hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cycle: Mapped[Cycle] = relationship()

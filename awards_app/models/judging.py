@@ -10,6 +10,7 @@ from awards_app.models.awards import Cycle
 from awards_app.models.nominations import Nomination
 from awards_app.models.people import User
 from awards_app.models.types import JSONType, UTCDateTime, check_in, utcnow
+from workflows.base import FINAL, ROUNDS
 
 PANEL_ROLES = ("chair", "member")
 CONFLICT_KINDS = (
@@ -65,10 +66,17 @@ class Expertise(db.Model):
 
 
 class Panel(db.Model):
+    """A round's panel: the final round's, and the shortlist round's where the cycle has one."""
+
     __tablename__ = "panel"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "round"),
+        CheckConstraint(check_in("round", ROUNDS), name="round"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), unique=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    round: Mapped[str] = mapped_column(String(16), default=FINAL, server_default=FINAL)
 
     cycle: Mapped[Cycle] = relationship()
     members: Mapped[list["PanelMember"]] = relationship(
@@ -93,11 +101,12 @@ class PanelMember(db.Model):
 
 
 class Assignment(db.Model):
-    """A judge's score sheet for one nomination."""
+    """A judge's score sheet for one nomination in one round."""
 
     __tablename__ = "assignment"
     __table_args__ = (
-        UniqueConstraint("nomination_id", "judge_id"),
+        UniqueConstraint("nomination_id", "judge_id", "round"),
+        CheckConstraint(check_in("round", ROUNDS), name="round"),
         CheckConstraint(check_in("sheet_state", SHEET_STATES), name="sheet_state"),
         CheckConstraint(
             "sheet_state = 'open' OR submitted_at IS NOT NULL", name="submitted_has_time"
@@ -107,6 +116,7 @@ class Assignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     nomination_id: Mapped[int] = mapped_column(ForeignKey("nomination.id"), index=True)
     judge_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    round: Mapped[str] = mapped_column(String(16), default=FINAL, server_default=FINAL)
     fit: Mapped[float] = mapped_column(default=0.0)
     sheet_state: Mapped[str] = mapped_column(String(16), default="open")
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

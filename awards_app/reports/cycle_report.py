@@ -26,10 +26,11 @@ from awards_app.models import (
     Score,
     User,
 )
-from awards_app.reports import charts, checkpoint_check
+from awards_app.reports import charts, checkpoint_check, scores_from_audit, shortlist_round
 from awards_app.services import audit, decisions, panels, recommendations, rules_history
 from awards_app.services import nominations as nomination_service
 from judging import aggregation
+from workflows.base import FINAL
 
 TIMELINE_ACTIONS = ("cycle.created", "cycle.transition", "cycle.odd_year_override", "cycle.hearing_held",
                     "decision.ratified", "decision.amended")
@@ -81,6 +82,7 @@ class CycleReport:
     distribution_chart: object = None
     distribution_count: int = 0  # candidates in the distribution chart
     severity_charts: list = field(default_factory=list)
+    shortlist: object = None  # the shortlist round (reports.shortlist_round), where the cycle had one
     _labels: dict = field(default_factory=dict, repr=False)
 
     def state_label(self, code: str) -> str:
@@ -126,9 +128,11 @@ def build(cycle: Cycle) -> CycleReport:
     report.actors = dict(db.session.execute(
         select(User.id, Person.name).join(Person, Person.id == User.person_id)
         .where(User.id.in_({e.actor_id for e in report.timeline if e.actor_id}))).all())
-    panel = panels.panel_of(cycle)
+    panel = panels.panel_of(cycle, FINAL)
     report.members = panel.members if panel else []
-    report.expertise = panels.expertise_of([m.user_id for m in report.members])
+    report.shortlist = shortlist_round.section(cycle)
+    shortlisters = report.shortlist.members if report.shortlist else []
+    report.expertise = panels.expertise_of([m.user_id for m in (*report.members, *shortlisters)])
     report.conflicts = db.session.scalars(
         select(ConflictOfInterest).join(Nomination).where(Nomination.cycle_id == cycle.id)
         .options(selectinload(ConflictOfInterest.judge).selectinload(User.person))
@@ -176,7 +180,8 @@ def _rows(cycle: Cycle, report: CycleReport, states: dict, totals: dict) -> list
             select(Assignment.nomination_id, Assignment.judge_id, Person.name, Assignment.fit, Assignment.sheet_state)
             .join(Nomination, Nomination.id == Assignment.nomination_id)
             .join(User, User.id == Assignment.judge_id).join(Person, Person.id == User.person_id)
-            .where(Nomination.cycle_id == cycle.id).order_by(Assignment.nomination_id, Person.name)):
+            .where(Nomination.cycle_id == cycle.id, Assignment.round == FINAL)
+            .order_by(Assignment.nomination_id, Person.name)):
         key = (nomination_id, judge_id)
         rows[nomination_id].sheets.append(SheetLine(
             judge=judge, fit=fit, state=sheet_state, total=totals.get(key),
@@ -190,27 +195,11 @@ def _rows(cycle: Cycle, report: CycleReport, states: dict, totals: dict) -> list
     return ranked + list(rows.values())
 
 
-def submitted_scores_from_audit(cycle: Cycle) -> list[dict]:
-    """The scores as the audit trail recorded them at submission, the last
-    submission of each sheet winning (a reopened sheet is submitted again)."""
-    latest: dict = {}
-    for action, payload in db.session.execute(select(AuditEvent.action, AuditEvent.payload).where(
-            AuditEvent.cycle_id == cycle.id, AuditEvent.action.in_(("score.submitted", "score.reopened",
-                                                                      "assignment.removed")))
-            .order_by(AuditEvent.seq)):
-        key = (payload["nomination_id"], payload["judge_id"])
-        if action == "score.submitted":
-            latest[key] = payload["scores"]
-        else:
-            latest.pop(key, None)
-    return [{"nomination_id": n, "judge_id": j, "scores": s} for (n, j), s in sorted(latest.items())]
-
-
 def _replay(cycle: Cycle, report: CycleReport, stored_sheets: list) -> dict:
     """Recompute the recommendation from the scores in the audit trail and
     compare with what the board ratified; compare the scores stored today
     with those submitted."""
-    from_audit = submitted_scores_from_audit(cycle)
+    from_audit = scores_from_audit.submitted(cycle)
     # The panel's recommendation the board ratified: an amendment after it is
     # a decision of its own, with no ranking to recompute.
     ratified = report.recommendation or report.decision.recommendation
@@ -305,7 +294,7 @@ def score_rows(cycle: Cycle) -> tuple[list[str], list[tuple]] | None:
             .select_from(Score).join(Assignment, Assignment.id == Score.assignment_id)
             .join(Nomination, Nomination.id == Assignment.nomination_id)
             .join(User, User.id == Assignment.judge_id).join(Person, Person.id == User.person_id)
-            .where(Nomination.cycle_id == cycle.id, Assignment.sheet_state == "submitted")):
+            .where(Nomination.cycle_id == cycle.id, Assignment.round == FINAL, Assignment.sheet_state == "submitted")):
         sheet = sheets.setdefault((nomination_id, judge_id), (judge, {}))
         sheet[1][code_of[criterion_id]] = value
     return codes, [(n, candidates[n], judge, [scores.get(c, "") for c in codes])

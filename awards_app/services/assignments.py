@@ -9,7 +9,7 @@ from awards_app import permissions
 from awards_app.extensions import db
 from awards_app.models import Assignment, ConflictOfInterest, Nomination, User
 from awards_app.models.judging import HIDING_STATUSES
-from awards_app.services import N_, Forbidden, Message, Refusal, ServiceError, audit, locks
+from awards_app.services import N_, Forbidden, Message, Refusal, ServiceError, audit, locks, rounds
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
 
@@ -35,10 +35,11 @@ def _hold_assignments(cycle, *, wait: bool) -> None:
 
 def add(actor, nomination: Nomination, judge: User, *, fit: float = 0.0, reasons=(),
         source: str = "manual") -> Assignment:
+    """A sheet for ``judge`` on ``nomination`` in the round the cycle is at."""
     cycle = nomination.cycle
     _may_manage(actor, cycle)
     _hold_assignments(cycle, wait=True)
-    row = _add(actor, cycle, nomination, judge, fit=fit, reasons=reasons, source=source)
+    row = _add(actor, cycle, rounds.in_play(cycle), nomination, judge, fit=fit, reasons=reasons, source=source)
     # Checked again on the facts as they are now (a judge's organisation may
     # have changed). A finding is kept, not refused: a refusal would roll it
     # back with the assignment. Open, it hides the nomination from the judge
@@ -47,8 +48,9 @@ def add(actor, nomination: Nomination, judge: User, *, fit: float = 0.0, reasons
     return row
 
 
-def _add(actor, cycle, nomination: Nomination, judge: User, *, fit: float, reasons, source: str) -> Assignment:
-    if not permissions.sits_on_panel(judge, cycle):
+def _add(actor, cycle, round: str, nomination: Nomination, judge: User, *, fit: float, reasons,
+         source: str) -> Assignment:
+    if not permissions.sits_on_panel(judge, cycle, round):
         raise ServiceError("assignment.not_on_panel",
                            Message(N_("%(judge)s is not on this cycle's panel."), judge=judge.name))
     if permissions.is_hidden_from(judge, nomination):
@@ -56,15 +58,19 @@ def _add(actor, cycle, nomination: Nomination, judge: User, *, fit: float, reaso
                            Message(N_("%(judge)s has a conflict of interest with this nomination."), judge=judge.name))
     if nomination.state not in ("eligible",):
         raise ServiceError("assignment.not_eligible", N_("Only eligible nominations are judged."))
-    if db.session.scalar(select(exists().where(Assignment.judge_id == judge.id,
+    if not db.session.scalar(select(exists().where(Nomination.id == nomination.id,
+                                                   rounds.judged_in(cycle, round)))):
+        raise ServiceError("assignment.not_shortlisted", N_("Only the shortlisted nominations are judged in the "
+                                                            "final round."))
+    if db.session.scalar(select(exists().where(Assignment.judge_id == judge.id, Assignment.round == round,
                                                Assignment.nomination_id == nomination.id))):
         raise ServiceError("assignment.duplicate", Message(N_("%(judge)s is already assigned."), judge=judge.name))
-    row = Assignment(nomination=nomination, judge=judge, fit=fit)
+    row = Assignment(nomination=nomination, judge=judge, fit=fit, round=round)
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "assignment.added", row,
                  {"nomination_id": nomination.id, "judge_id": judge.id, "fit": fit,
-                  "reasons": list(reasons), "source": source}, cycle_id=cycle.id)
+                  "reasons": list(reasons), "source": source, "round": round}, cycle_id=cycle.id)
     return row
 
 
@@ -75,7 +81,7 @@ def remove(actor, assignment: Assignment, reason: str | None = None) -> None:
         raise ServiceError("assignment.submitted", N_("A submitted score sheet cannot be unassigned."))
     audit.record(actor, "assignment.removed", assignment,
                  {"nomination_id": assignment.nomination_id, "judge_id": assignment.judge_id,
-                  "reason": reason}, cycle_id=cycle.id)
+                  "round": assignment.round, "reason": reason}, cycle_id=cycle.id)
     db.session.delete(assignment)
     db.session.flush()
 
@@ -91,10 +97,12 @@ def run(actor, cycle):
 
     _may_manage(actor, cycle)
     _hold_assignments(cycle, wait=False)  # first: what follows reads what the lock's holder committed
-    panel = panel_service.panel_of(cycle)
+    round = rounds.in_play(cycle)
+    panel = panel_service.panel_of(cycle, round)
     members = [m.user for m in panel.members] if panel else []
     nominations = list(db.session.scalars(select(Nomination).where(
-        Nomination.cycle_id == cycle.id, Nomination.state == "eligible").order_by(Nomination.id)))
+        Nomination.cycle_id == cycle.id, Nomination.state == "eligible", rounds.judged_in(cycle, round))
+        .order_by(Nomination.id)))
     if not members or not nominations:
         raise ServiceError("assignment.nothing_to_assign", N_("The cycle needs a panel and eligible nominations."))
     profiles = {p.user_id: p for p in db.session.scalars(select(JudgeProfile).where(
@@ -112,7 +120,7 @@ def run(actor, cycle):
         ConflictOfInterest.nomination_id.in_([n.id for n in nominations]),
         ConflictOfInterest.status.in_(HIDING_STATUSES)))}
     existing = {(a.judge_id, a.nomination_id): a for a in db.session.scalars(select(Assignment).where(
-        Assignment.nomination_id.in_([n.id for n in nominations])))}
+        Assignment.nomination_id.in_([n.id for n in nominations]), Assignment.round == round))}
     k = int(cycle.setting("judges_per_nomination"))
     max_load = int(cycle.setting("max_load_per_judge") or math.ceil(k * len(nominations) / len(members)))
     result = engine.assign(inputs, judges, conflicted, k=k, max_load=max_load,
@@ -123,10 +131,10 @@ def run(actor, cycle):
     for a in result.assignments:
         if (a.judge_id, a.nomination_id) in existing:
             continue
-        _add(actor, cycle, by_id[a.nomination_id], users[a.judge_id], fit=a.fit, reasons=a.reasons,
+        _add(actor, cycle, round, by_id[a.nomination_id], users[a.judge_id], fit=a.fit, reasons=a.reasons,
              source="optimal")
     audit.record(actor, "assignment.run", None,
-                 {"k": k, "max_load": max_load, "feasible": result.feasible, "optimal": result.optimal,
+                 {"round": round, "k": k, "max_load": max_load, "feasible": result.feasible, "optimal": result.optimal,
                   "method": result.method, "total_fit": result.total_fit,
                   "uncovered": [{"nomination_id": u.nomination_id, "rule": u.rule, "reason": u.reason}
                                 for u in result.uncovered]},

@@ -215,6 +215,9 @@ def settings_problems(cycle: Cycle, values: dict, *, past_freezing: bool = False
     if "aggregation" in changed:
         problems += _aggregation_problems(changed["aggregation"], cycle.setting("aggregation"),
                                           {c.code for c in cycle.criteria})
+    if changed.get("shortlist_round") is True and not wf.has_shortlist_round:
+        problems.append(ServiceError("settings.shortlist_round", N_("This award has no shortlist round."),
+                                     field="shortlist_round"))
     if "max_laureates" in changed and isinstance(changed["max_laureates"], int) and changed["max_laureates"] > 50:
         # The same bound as a new cycle's form: the number is also a column of the cycle's row.
         problems.append(ServiceError("settings.max_laureates", N_("A cycle allows at most 50 laureates."),

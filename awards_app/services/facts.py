@@ -11,7 +11,7 @@ import workflows
 from awards_app.extensions import db
 from awards_app.models import Assignment, BoardVote, Cycle, Nomination, Organisation, Person, Recommendation, User
 from awards_app.models.decisions import VOTES
-from awards_app.services import clock, conflicts, panels
+from awards_app.services import clock, conflicts, panels, rounds
 
 
 def current_recommendation(cycle: Cycle) -> Recommendation | None:
@@ -55,12 +55,15 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
     recommended = db.session.scalar(
         select(func.count()).select_from(Nomination)
         .where(Nomination.cycle_id == cycle.id, Nomination.state == "recommended"))
-    panel = panels.panel_of(cycle)
+    # The guards read the panel and the sheets of the round the next step concerns.
+    panel = panels.panel_of(cycle, rounds.panel_round(cycle))
     members = panel.members if panel else []
     chair = next((m.user for m in members if m.role == "chair"), None)
     assignments = db.session.execute(
         select(Assignment.sheet_state, func.count()).join(Nomination)
-        .where(Nomination.cycle_id == cycle.id, conflicts.awaited()).group_by(Assignment.sheet_state)).all()
+        .where(Nomination.cycle_id == cycle.id, Assignment.round == rounds.in_play(cycle), conflicts.awaited())
+        .group_by(Assignment.sheet_state)).all()
+    shortlist = rounds.shortlist_of(cycle) if cycle.state == "shortlisting" else None
     by_state = dict(assignments)
     # Only the pending proposal's votes count: a withdrawn or rejected one's
     # stay in the record and decide nothing.
@@ -76,7 +79,8 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
         is_esi=cycle.event_id is not None,
         event_year=cycle.event.year if cycle.event is not None else None,
         odd_year_override_reason=cycle.odd_year_override_reason,
-        criteria_count=len(cycle.criteria),
+        # Each round is scored on its own criteria: the fewer count.
+        criteria_count=min(len(cycle.criteria_of(r)) for r in rounds.rounds_of(cycle)),
         criteria_published=cycle.criteria_published_at is not None,
         panel_size=len(members),
         panel_has_chair=chair is not None,
@@ -95,6 +99,7 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
         board_votes_abstain=votes.get("abstain", 0),
         hearing_held=cycle.hearing_held_at is not None,
         recommendation_withdrawn=withdrawn,
+        shortlist_size=len(shortlist.nomination_ids) if shortlist else 0,
     )
 
 

@@ -20,8 +20,9 @@ from awards_app.models import (
     User,
 )
 from awards_app.permissions import is_chair_of as is_chair  # noqa: F401 - its callers ask the one predicate
-from awards_app.services import N_, Forbidden, Message, Refusal, ServiceError, accounts, audit
+from awards_app.services import N_, Forbidden, Message, Refusal, ServiceError, accounts, audit, rounds
 from awards_app.services import conflicts as conflict_service
+from workflows.base import BEFORE_JUDGING, SHORTLIST_STATES
 
 NO_SUCH_JUDGE = N_("No such judge.")
 
@@ -33,22 +34,27 @@ class Coverage:
     missing: list[str]
 
 
-def panel_of(cycle: Cycle) -> Panel | None:
-    return db.session.scalar(select(Panel).where(Panel.cycle_id == cycle.id).options(
+def panel_of(cycle: Cycle, round: str | None = None) -> Panel | None:
+    """The panel of ``round``, by default of the round the cycle is at."""
+    return db.session.scalar(select(Panel).where(Panel.cycle_id == cycle.id,
+                                                 Panel.round == (round or rounds.in_play(cycle))).options(
         selectinload(Panel.members).selectinload(PanelMember.user).selectinload(User.person)))
 
 
-def _panel_for_update(cycle: Cycle) -> Panel:
-    panel = panel_of(cycle)
+def _panel_for_update(cycle: Cycle, round: str) -> Panel:
+    if round not in rounds.rounds_of(cycle):
+        raise ServiceError("panel.no_such_round", N_("This cycle has no shortlist round."), field="round")
+    panel = panel_of(cycle, round)
     if panel is None:
-        panel = Panel(cycle=cycle)
+        panel = Panel(cycle=cycle, round=round)
         db.session.add(panel)
         db.session.flush()
     return panel
 
 
-def add_member(actor, cycle: Cycle, user: User, role: str = "member") -> list:
-    """Invite a judge (or name the chair). Conflict detection runs at once for
+def add_member(actor, cycle: Cycle, user: User, role: str = "member", round: str | None = None) -> list:
+    """Invite a judge (or name the chair) to the panel of ``round`` (by
+    default the round the cycle is at). Conflict detection runs at once for
     this judge, so a conflicted invitation is seen before it matters.
 
     An account without a judge role is refused as if it did not exist, by
@@ -58,7 +64,8 @@ def add_member(actor, cycle: Cycle, user: User, role: str = "member") -> list:
         raise ServiceError("panel.no_such_judge", NO_SUCH_JUDGE, field="user")
     if role not in ("chair", "member"):
         raise ServiceError("panel.role", N_("A panel member is a chair or a member."))
-    panel = _panel_for_update(cycle)
+    round = round or rounds.in_play(cycle)
+    panel = _panel_for_update(cycle, round)
     if any(m.user_id == user.id for m in panel.members):
         raise ServiceError("panel.already_member", Message(N_("%(name)s is already on the panel."), name=user.name),
                            field="user")
@@ -68,12 +75,12 @@ def add_member(actor, cycle: Cycle, user: User, role: str = "member") -> list:
     db.session.add(member)
     db.session.flush()
     audit.record(actor, "panel.member_added", member,
-                 {"user_id": user.id, "role": role}, cycle_id=cycle.id)
+                 {"user_id": user.id, "role": role, "round": round}, cycle_id=cycle.id)
     return conflict_service.detect(actor, cycle, judges=[user])
 
 
 def invite_member(actor, cycle: Cycle, email: str, name: str, role: str = "member", *,
-                  locale: str = "en") -> tuple[User, list]:
+                  locale: str = "en", round: str | None = None) -> tuple[User, list]:
     """A judge who has no account yet: the secretariat creates it with the
     judge role, the invitation to choose a password is sent, and the new
     account joins the panel. An address that has an account is refused:
@@ -82,14 +89,16 @@ def invite_member(actor, cycle: Cycle, email: str, name: str, role: str = "membe
         raise ServiceError("panel.role", N_("A panel member is a chair or a member."))
     roles = ("judge", "chair") if role == "chair" else ("judge",)
     user, _message = accounts.invite(actor, email, name, roles, locale=locale)
-    return user, add_member(actor, cycle, user, role)
+    return user, add_member(actor, cycle, user, role, round)
 
 
 def remove_member(actor, cycle: Cycle, member: PanelMember) -> None:
-    if cycle.state not in ("draft", "criteria_published", "call_open", "screening"):
+    # The final round's panel may change while the shortlist round runs.
+    before_its_round = (*BEFORE_JUDGING, *SHORTLIST_STATES) if member.panel.round == rounds.FINAL else BEFORE_JUDGING
+    if cycle.state not in before_its_round:
         raise ServiceError("panel.locked", N_("The panel cannot change once judging has opened."))
     audit.record(actor, "panel.member_removed", member,
-                 {"user_id": member.user_id, "role": member.role}, cycle_id=cycle.id)
+                 {"user_id": member.user_id, "role": member.role, "round": member.panel.round}, cycle_id=cycle.id)
     db.session.delete(member)
     db.session.flush()
 
@@ -117,14 +126,16 @@ def withdraw_judge(actor, cycle: Cycle, member: PanelMember, reason: str) -> lis
                         "message": N_("The board has decided this cycle: a judge can no longer be withdrawn.")}])
     removed = []
     sheets = db.session.scalars(select(Assignment).join(Nomination).where(
-        Nomination.cycle_id == cycle.id, Assignment.judge_id == member.user_id).order_by(Assignment.id)).all()
-    codes = {c.id: c.code for c in cycle.criteria}
+        Nomination.cycle_id == cycle.id, Assignment.judge_id == member.user_id,
+        Assignment.round == member.panel.round).order_by(Assignment.id)).all()
+    codes = rounds.criterion_codes(cycle)
     scores_of: dict[int, list[Score]] = {sheet.id: [] for sheet in sheets}
     for score in db.session.scalars(select(Score).where(Score.assignment_id.in_(scores_of)).order_by(Score.id)):
         scores_of[score.assignment_id].append(score)
     for sheet in sheets:
         scores = scores_of[sheet.id]
-        entry = {"nomination_id": sheet.nomination_id, "judge_id": sheet.judge_id, "sheet_state": sheet.sheet_state,
+        entry = {"nomination_id": sheet.nomination_id, "judge_id": sheet.judge_id, "round": sheet.round,
+                 "sheet_state": sheet.sheet_state,
                  "scores": {codes[s.criterion_id]: s.value for s in scores}, "reason": f"judge withdrawn: {reason}"}
         audit.record(actor, "assignment.removed", sheet, entry, cycle_id=cycle.id)
         removed.append(entry)
@@ -167,11 +178,14 @@ def coverage(cycle: Cycle, panel: Panel | None = None) -> Coverage:
                     missing=[f for f in required if f not in covered])
 
 
-def chair_of(cycle: Cycle) -> User | None:
+def chair_of(cycle: Cycle, round: str | None = None) -> User | None:
+    """The chair of the panel of ``round``, by default of the round the cycle is at."""
     return db.session.scalar(select(User).join(PanelMember, PanelMember.user_id == User.id).join(Panel)
-                             .where(Panel.cycle_id == cycle.id, PanelMember.role == "chair"))
+                             .where(Panel.cycle_id == cycle.id, Panel.round == (round or rounds.in_play(cycle)),
+                                    PanelMember.role == "chair"))
 
 
 def chaired_by(user) -> list[Cycle]:
     return list(db.session.scalars(select(Cycle).join(Panel).join(PanelMember).where(
-        PanelMember.user_id == user.id, PanelMember.role == "chair").order_by(Cycle.year.desc(), Cycle.id)))
+        PanelMember.user_id == user.id, PanelMember.role == "chair").distinct()
+        .order_by(Cycle.year.desc(), Cycle.id)))

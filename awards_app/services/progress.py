@@ -12,7 +12,7 @@ from sqlalchemy import distinct, func, select
 
 from awards_app.extensions import db
 from awards_app.models import Assignment, Cycle, Nomination, Person, User
-from awards_app.services import N_, audit, outbox, recommendations
+from awards_app.services import N_, audit, outbox, recommendations, rounds
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import nominations as nomination_service
 from awards_app.services.conflicts import awaited as not_recused  # a judge with a conflict is not awaited
@@ -26,13 +26,20 @@ def _visible(chair, cycle: Cycle) -> tuple:
     return Nomination.cycle_id == cycle.id, ~conflict_service.hides(chair.id, Nomination.id)
 
 
+def _this_round(cycle: Cycle):
+    """Condition on Assignment: the sheets of the round the cycle is at."""
+    return Assignment.round == rounds.in_play(cycle)
+
+
 def sheet_counts(chair, cycle: Cycle) -> dict[tuple[int, str], int]:
-    """{(judge id, sheet state): score sheets}, in one GROUP BY: the progress
-    and who is late come from it, not from the sheets themselves."""
+    """{(judge id, sheet state): score sheets of the round the cycle is at},
+    in one GROUP BY: the progress and who is late come from it, not from the
+    sheets themselves."""
     return {(judge_id, state): count for judge_id, state, count in db.session.execute(
         select(Assignment.judge_id, Assignment.sheet_state, func.count())
         .join(Nomination, Nomination.id == Assignment.nomination_id)
-        .where(*_visible(chair, cycle), not_recused()).group_by(Assignment.judge_id, Assignment.sheet_state))}
+        .where(*_visible(chair, cycle), _this_round(cycle), not_recused())
+        .group_by(Assignment.judge_id, Assignment.sheet_state))}
 
 
 def late_judges(counts: dict[tuple[int, str], int]) -> list[tuple]:
@@ -114,7 +121,7 @@ def matrix_page(chair, cycle: Cycle, page: str | None, *, awaited_only: bool = F
     # per nomination makes PostgreSQL group every sheet of every cycle, which
     # at a late page costs ten times as much.
     sheets = (select(Assignment.nomination_id).join(Nomination, Nomination.id == Assignment.nomination_id)
-              .where(*_visible(chair, cycle), not_recused(), *which))
+              .where(*_visible(chair, cycle), _this_round(cycle), not_recused(), *which))
     total = db.session.scalar(sheets.with_only_columns(func.count(distinct(Assignment.nomination_id))))
     pages = max(1, -(-total // PAGE_SIZE))
     number = _page_number(page, pages)
@@ -124,7 +131,8 @@ def matrix_page(chair, cycle: Cycle, page: str | None, *, awaited_only: bool = F
         _candidates(chair, cycle).where(Nomination.id.in_(on_page)).order_by(Nomination.id)).all()
     cells = {(n, j): "submitted" if state == "submitted" else "awaited" for n, j, state in db.session.execute(
         select(Assignment.nomination_id, Assignment.judge_id, Assignment.sheet_state)
-        .where(Assignment.nomination_id.in_([n for n, _name in nominations]), not_recused()))} if nominations else {}
+        .where(Assignment.nomination_id.in_([n for n, _name in nominations]), _this_round(cycle),
+               not_recused()))} if nominations else {}
     judges = db.session.execute(
         select(User.id, Person.name).join(User.person).where(User.id.in_({j for _n, j in cells}))
         .order_by(Person.name, User.id)).all() if cells else []

@@ -7,25 +7,25 @@ from sqlalchemy import and_, exists, select
 
 from awards_app.extensions import db
 from awards_app.models import Assignment, ConflictOfInterest, Cycle, Nomination, Recommendation, Score, TieVote
-from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, facts, transitions
+from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, facts, rounds, transitions
 from awards_app.services import panels as panel_service
 from judging import aggregation
 
 DEFAULT_METHOD = "weighted_mean"
 
 
-def criteria_of(cycle: Cycle, rows: list[dict] | None = None) -> list:
-    """The aggregation's criteria: the cycle's, or those of a rubric given as
+def criteria_of(cycle: Cycle, rows: list[dict] | None = None, round: str = rounds.FINAL) -> list:
+    """The aggregation's criteria: the round's, or those of a rubric given as
     rows (services.rubric.as_rows: the rubric in force at an earlier step)."""
     if rows is not None:
         return [aggregation.Criterion(code=r["code"], weight=r["weight"], scale_min=r["scale_min"],
                                       scale_max=r["scale_max"]) for r in rows]
     return [aggregation.Criterion(code=c.code, weight=c.weight, scale_min=c.scale_min,
-                                  scale_max=c.scale_max) for c in cycle.criteria]
+                                  scale_max=c.scale_max) for c in cycle.criteria_of(round)]
 
 
-def submitted_sheets(cycle: Cycle) -> list:
-    """Every submitted sheet of the cycle, except any by a judge with a
+def submitted_sheets(cycle: Cycle, round: str = rounds.FINAL) -> list:
+    """Every submitted sheet of the round, except any by a judge with a
     confirmed conflict on that nomination. The aggregation reads nothing
     else, so such scores cannot enter a result, whoever forgets what."""
     confirmed = exists().where(and_(ConflictOfInterest.judge_id == Assignment.judge_id,
@@ -35,9 +35,10 @@ def submitted_sheets(cycle: Cycle) -> list:
         select(Assignment.judge_id, Assignment.nomination_id, Score.criterion_id, Score.value)
         .join(Nomination, Nomination.id == Assignment.nomination_id)
         .join(Score, Score.assignment_id == Assignment.id)
-        .where(Nomination.cycle_id == cycle.id, Assignment.sheet_state == "submitted", ~confirmed)
+        .where(Nomination.cycle_id == cycle.id, Assignment.round == round, Assignment.sheet_state == "submitted",
+               ~confirmed)
         .order_by(Assignment.nomination_id, Assignment.judge_id)).all()
-    codes = {c.id: c.code for c in cycle.criteria}
+    codes = {c.id: c.code for c in cycle.criteria_of(round)}
     sheets: dict = {}
     for judge_id, nomination_id, criterion_id, value in rows:
         sheets.setdefault((judge_id, nomination_id), {})[codes[criterion_id]] = value
@@ -78,7 +79,7 @@ def method_of(cycle: Cycle, stored: dict | None = None) -> str:
     return _aggregation_settings(cycle, stored).get("method", DEFAULT_METHOD)
 
 
-def _entry(entry) -> dict:
+def entry_as_json(entry) -> dict:
     """An entry as stored with the recommendation (JSON)."""
     return {"nomination_id": entry.nomination_id, "rank": entry.rank, "score": entry.score,
             "n_judges": entry.n_judges, "per_criterion_means": dict(entry.per_criterion_means),
@@ -146,7 +147,7 @@ def recommend(actor, cycle: Cycle, rationale: str, laureate_ids: list[int] | Non
     recommendation = Recommendation(
         cycle=cycle, kind="panel", status="pending", method=result.method, created_by_id=actor.id,
         rationale=rationale.strip(),
-        ranking=[_entry(e) for e in result.entries],
+        ranking=[entry_as_json(e) for e in result.entries],
         laureate_nomination_ids=list(laureate_ids), inputs_hash=result.inputs_hash)
     db.session.add(recommendation)
     db.session.flush()

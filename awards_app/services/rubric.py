@@ -19,8 +19,9 @@ from sqlalchemy.orm.attributes import flag_modified
 from awards_app.extensions import db
 from awards_app.models import Criterion, Cycle, Score
 from awards_app.models.awards import RUBRIC_TEXTS
-from awards_app.services import N_, Forbidden, Message, ServiceError, audit
+from awards_app.services import N_, Forbidden, Message, ServiceError, audit, rounds
 from awards_app.services.cycles import SettingsRefused, check_version
+from workflows.base import FINAL, SHORTLIST
 from workflows.settings import RUBRIC_CHANGEABLE_UNTIL, may_change_rubric
 
 LANGUAGES = ("en", "fr", "es")
@@ -37,9 +38,9 @@ def as_row(c: Criterion) -> dict:
     return c.as_row()
 
 
-def as_rows(cycle: Cycle) -> list[dict]:
-    """The cycle's rubric in order, as the audit trail records it (no ids)."""
-    return cycle.rubric()
+def as_rows(cycle: Cycle, round: str = FINAL) -> list[dict]:
+    """A round's rubric in order, as the audit trail records it (no ids)."""
+    return cycle.rubric(round)
 
 
 def descriptor_text(band: dict, locale: str) -> str:
@@ -182,18 +183,18 @@ def _bands(raw: list, low, high) -> tuple[list[dict], str | None]:
     return bands, None
 
 
-def check(cycle: Cycle, rows: list[dict]) -> tuple[list[dict], list[ServiceError]]:
-    """(the rubric as it would be stored, every problem), including what the
-    cycle's own state refuses: removing a criterion judges have scored, or
-    one the tie-break chain names."""
+def check(cycle: Cycle, rows: list[dict], round: str = FINAL) -> tuple[list[dict], list[ServiceError]]:
+    """(the round's rubric as it would be stored, every problem), including
+    what the cycle's own state refuses: removing a criterion judges have
+    scored, or one the tie-break chain names."""
     clean, problems = normalise(rows)
     kept_ids = {r["id"] for r in clean if "id" in r}
-    known = {c.id: c for c in cycle.criteria}
+    known = {c.id: c for c in cycle.criteria_of(round)}
     for i, row in enumerate(clean):
         if "id" in row and row["id"] not in known:
             problems.append(ServiceError("rubric.unknown_criterion", N_("This criterion is not one of the cycle's."),
                                          field=f"criteria.{i}.code"))
-    removed = [c for c in cycle.criteria if c.id not in kept_ids]
+    removed = [c for c in cycle.criteria_of(round) if c.id not in kept_ids]
     if removed:
         scored = set(db.session.scalars(select(Score.criterion_id).where(
             Score.criterion_id.in_([c.id for c in removed])).group_by(Score.criterion_id)))
@@ -203,7 +204,8 @@ def check(cycle: Cycle, rows: list[dict]) -> tuple[list[dict], list[ServiceError
                     N_("Criterion %(code)s has scores: it cannot be removed."), code=c.code), field="criteria"))
     from judging import aggregation
 
-    chain = (cycle.setting("aggregation") or {}).get("tie_break", [])
+    # The tie-break chain names the final round's criteria (the shortlist keeps ties whole).
+    chain = (cycle.setting("aggregation") or {}).get("tie_break", []) if round == FINAL else []
     codes = {r["code"] for r in clean}
     for step in chain:
         if isinstance(step, str) and step.startswith(aggregation.CRITERION_STEP) \
@@ -214,15 +216,18 @@ def check(cycle: Cycle, rows: list[dict]) -> tuple[list[dict], list[ServiceError
     return clean, problems
 
 
-def update(actor, cycle: Cycle, rows: list[dict], *, expected_version: int | None = None) -> bool:
-    """Set the cycle's rubric to ``rows`` (the secretariat's, until the call
+def update(actor, cycle: Cycle, rows: list[dict], *, expected_version: int | None = None,
+           round: str = FINAL) -> bool:
+    """Set a round's rubric to ``rows`` (the secretariat's, until the call
     opens). Every problem is refused at once (SettingsRefused), nothing is
     saved. Returns whether anything changed; a change is audited as
     rubric.changed with the whole rubric before and after."""
     if not actor.has_role("admin"):
         raise Forbidden("rubric.admin_only", N_("Only the secretariat sets a cycle's rubric."))
     check_version(cycle, expected_version)
-    clean, problems = check(cycle, rows)
+    if round not in rounds.rounds_of(cycle):
+        raise ServiceError("rubric.no_such_round", N_("This cycle has no shortlist round."), field="round")
+    clean, problems = check(cycle, rows, round)
     if not may_change(cycle):
         problems.insert(0, ServiceError("rubric.frozen", Message(
             N_("The rubric can no longer change: the cycle is at “%(state)s”, and the rubric may change only "
@@ -230,19 +235,20 @@ def update(actor, cycle: Cycle, rows: list[dict], *, expected_version: int | Non
                "approves it."), state=cycle.state, until_state=RUBRIC_CHANGEABLE_UNTIL), field="criteria"))
     if problems:
         raise SettingsRefused(problems)
-    return apply(actor, cycle, clean)
+    return apply(actor, cycle, clean, round=round)
 
 
-def apply(actor, cycle: Cycle, clean: list[dict], *, approved: dict | None = None) -> bool:
-    """Write a rubric already checked (``check``) and audit it whole."""
-    before = as_rows(cycle)
+def apply(actor, cycle: Cycle, clean: list[dict], *, approved: dict | None = None, round: str = FINAL) -> bool:
+    """Write a round's rubric already checked (``check``) and audit it whole."""
+    before = as_rows(cycle, round)
     if [{k: v for k, v in r.items() if k != "id"} for r in clean] == before:
         return False
-    by_id = {c.id: c for c in cycle.criteria}
+    current = cycle.criteria_of(round)
+    by_id = {c.id: c for c in current}
     kept = {r["id"] for r in clean if "id" in r}
-    for c in list(cycle.criteria):
+    for c in list(current):
         if c.id not in kept:
-            cycle.criteria.remove(c)
+            current.remove(c)
     # Codes may swap between rows: clear them first so the unique (cycle, code) holds at each flush.
     moving = [by_id[r["id"]] for r in clean if "id" in r and by_id[r["id"]].code != r["code"]]
     for c in moving:
@@ -250,16 +256,17 @@ def apply(actor, cycle: Cycle, clean: list[dict], *, approved: dict | None = Non
     db.session.flush()
     criteria = []
     for position, row in enumerate(clean):
-        c = by_id[row["id"]] if "id" in row else Criterion()
+        c = by_id[row["id"]] if "id" in row else Criterion(round=round)
         for key, value in row.items():
             if key != "id":
                 setattr(c, key, value)
         c.descriptors = row["descriptors"] or None
         c.position = position
         criteria.append(c)
-    cycle.criteria = criteria
+    setattr(cycle, "shortlist_criteria" if round == SHORTLIST else "criteria", criteria)
     flag_modified(cycle, "settings")  # the cycle's version moves: a page opened before is stale
     db.session.flush()
-    audit.record(actor, "rubric.changed", cycle, {"before": before, "after": as_rows(cycle), **(approved or {})},
+    audit.record(actor, "rubric.changed", cycle,
+                 {"round": round, "before": before, "after": as_rows(cycle, round), **(approved or {})},
                  cycle_id=cycle.id)
     return True

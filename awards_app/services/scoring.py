@@ -50,20 +50,29 @@ _SHEET_LOADS = (
 )
 
 
-def sheet_for(judge, nomination_id: int, *, with_next: bool = False) -> ScoreSheet:
-    """The judge's sheet for this nomination; NotFound when there is none or
-    a conflict hides the nomination from them (the same answer as a missing id).
+def sheet_for(judge, nomination_id: int, *, with_next: bool = False, round: str | None = None) -> ScoreSheet:
+    """The judge's sheet for this nomination: of ``round``, by default of the
+    latest round they were given it in; NotFound when there is none or a
+    conflict hides the nomination from them (the same answer as a missing id).
     with_next: also the judge's next open sheet (the page's link; the API
     and the scoring itself need not look for it)."""
     next_open = _next_open(judge.id, nomination_id) if with_next else null()
-    row = db.session.execute(
+    statement = (
         select(Nomination, Assignment, permissions.attested(judge.id, Nomination.id), next_open)
         .join(Assignment, and_(Assignment.nomination_id == Nomination.id, Assignment.judge_id == judge.id))
         .where(Nomination.id == nomination_id, ~conflict_service.hides(judge.id, Nomination.id))
-        .options(*_SHEET_LOADS)).first()
+        .order_by(Assignment.id.desc()).limit(1).options(*_SHEET_LOADS))
+    if round is not None:
+        statement = statement.where(Assignment.round == round)
+    row = db.session.execute(statement).first()
     if row is None:
         raise NotFound("score sheet")
     return ScoreSheet(*row)
+
+
+def criteria_of(assignment: Assignment) -> list[Criterion]:
+    """The criteria the sheet is scored on: its round's."""
+    return assignment.nomination.cycle.criteria_of(assignment.round)
 
 
 def scores_of(assignment: Assignment) -> dict[int, Score]:
@@ -84,7 +93,7 @@ def _can_score(assignment: Assignment, *, hidden: bool, attested: bool) -> None:
     facts read under the sheet's lock."""
     cycle = assignment.nomination.cycle
     wf = cycle.award_type.workflow
-    facts = workflows.NominationFacts(settings=cycle.settings, cycle_state=cycle.state,
+    facts = workflows.NominationFacts(settings=cycle.settings, cycle_state=cycle.state, sheet_round=assignment.round,
                                       judge_has_unresolved_conflict=hidden, judge_has_attested=attested)
     refusals = [r for r in wf.can_score(facts) if not r.ok]
     if refusals:
@@ -191,7 +200,7 @@ def save_draft(judge, assignment: Assignment, raw: dict, *, expected_version: in
     assignment, hidden, attested = _lock_for_scoring(judge, assignment)
     _can_score(assignment, hidden=hidden, attested=attested)
     _check_open(assignment, expected_version)
-    parsed, errors = _parse(assignment.nomination.cycle.criteria, raw, complete=False)
+    parsed, errors = _parse(criteria_of(assignment), raw, complete=False)
     if errors:
         raise SheetErrors(errors)
     _write(assignment, parsed)
@@ -208,7 +217,7 @@ def submit(judge, assignment: Assignment, raw: dict, *, expected_version: int | 
     assignment, hidden, attested = _lock_for_scoring(judge, assignment)
     _can_score(assignment, hidden=hidden, attested=attested)
     _check_open(assignment, expected_version)
-    criteria = assignment.nomination.cycle.criteria
+    criteria = criteria_of(assignment)
     parsed, errors = _parse(criteria, raw, complete=True)
     if errors:
         raise SheetErrors(errors)
@@ -221,7 +230,7 @@ def submit(judge, assignment: Assignment, raw: dict, *, expected_version: int | 
         raise Refusal([{"rule": "scoring.locked", "message": N_("These scores were just submitted.")}]) from None
     by_id = {c.id: c.code for c in criteria}
     audit.record(judge, "score.submitted", assignment,
-                 {"nomination_id": assignment.nomination_id, "judge_id": judge.id,
+                 {"nomination_id": assignment.nomination_id, "judge_id": judge.id, "round": assignment.round,
                   "scores": {by_id[cid]: value for cid, (value, _) in sorted(parsed.items())}},
                  cycle_id=assignment.nomination.cycle_id)
 
@@ -239,18 +248,19 @@ def reopen(actor, assignment: Assignment, reason: str) -> None:
     assignment.submitted_at = None
     db.session.flush()
     audit.record(actor, "score.reopened", assignment,
-                 {"nomination_id": assignment.nomination_id, "judge_id": assignment.judge_id,
+                 {"nomination_id": assignment.nomination_id, "judge_id": assignment.judge_id, "round": assignment.round,
                   "reason": reason.strip()}, cycle_id=cycle.id)
 
 
 def _next_open(judge_id: int, nomination_id: int):
     """The nomination of the judge's next sheet still open in the same cycle
     as this one (after it by number, then from the start), or NULL: a column
-    of the statement that finds the sheet, not a statement of its own."""
+    of the statement that finds the sheet, not a statement of its own, in
+    the round of the sheet it finds (Assignment, correlated)."""
     other, sheet, this = aliased(Nomination), aliased(Assignment), aliased(Nomination)
     cycle_id = select(this.cycle_id).where(this.id == nomination_id).scalar_subquery()
     return (select(other.id).join(sheet, sheet.nomination_id == other.id)
-            .where(sheet.judge_id == judge_id, sheet.sheet_state == "open",
+            .where(sheet.judge_id == judge_id, sheet.sheet_state == "open", sheet.round == Assignment.round,
                    other.cycle_id == cycle_id, other.id != nomination_id,
                    ~conflict_service.hides(judge_id, other.id))
             .order_by(other.id < nomination_id, other.id).limit(1).scalar_subquery())

@@ -21,6 +21,9 @@ def _service_events(cycle: Cycle) -> dict[str, dict]:
     refused["recommend"] = {"rule": "recommendation.by_the_chair",
                             "message": N_("The chair recommends from the chair's view, with the panel's "
                                           "rationale.")}
+    refused["decide_shortlist"] = {"rule": "shortlist.by_the_chair",
+                                   "message": N_("The shortlist round's chair draws the shortlist on the "
+                                                 "shortlist page, with the reason.")}
     return refused
 
 

@@ -102,7 +102,8 @@ def _detect_whole_cycle(actor, cycle: Cycle) -> None:
 
 
 # What an event does once the cycle has moved and the move is audited.
-_CYCLE_AFTERMATH = {"open_judging": _detect_whole_cycle}
+_CYCLE_AFTERMATH = {"open_judging": _detect_whole_cycle, "open_shortlist": _detect_whole_cycle,
+                    "decide_shortlist": _detect_whole_cycle}
 
 
 def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = None,
@@ -114,7 +115,7 @@ def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = N
     cycle = _lock(Cycle, cycle.id, expected_version)
     wf = cycle.award_type.workflow
     before = cycle.state
-    if event == "close_scoring" and reason:
+    if event in ("close_scoring", "close_shortlist") and reason:
         # The chair may close before every sheet is in, with the reason on the record.
         cycle.close_reason = reason
     new_state, role = _fire(wf.fire_cycle, before, event, _roles_on_cycle(actor, cycle, as_role),

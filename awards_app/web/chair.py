@@ -16,11 +16,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from awards_app.extensions import db
 from awards_app.models import Cycle, Nomination
 from awards_app.reports import charts
-from awards_app.services import decisions, progress, recommendations, ties, transitions
+from awards_app.services import decisions, progress, recommendations, rounds, ties, transitions
 from awards_app.services import nominations as nomination_service
 from awards_app.services import panels as panel_service
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
+from workflows.base import SCORING_STATE
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
 
@@ -75,7 +76,9 @@ def cycle(cycle_id: int):
     severity = found.get("severity")
     return render_template(
         "chair/cycle.html", cycle=cycle, done=done, total=sum(counts.values()), show=show,
-        late=progress.late_judges(counts) if cycle.state == "judging" else [],
+        late=progress.late_judges(counts) if cycle.state in SCORING_STATE.values() else [],
+        round=rounds.in_play(cycle), has_shortlist=rounds.has_shortlist(cycle),
+        may_close_shortlist="close_shortlist" in transitions.cycle_events_for(current_user, cycle),
         matrix=_matrix(progress.matrix_page(current_user, cycle, request.args.get("page"),
                                             awaited_only=show == "awaited")),
         declared=recommendations.method_of(cycle), results=found.get("results", {}),

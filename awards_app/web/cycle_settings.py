@@ -78,6 +78,17 @@ class Row:
 _FIELD_OF = {"aggregation": "aggregation_method", "aggregation_tie_break": "aggregation_tie_break_1"}
 
 
+def _on_the_page(cycle: Cycle):
+    """The settings the secretariat sets for this cycle: not the bookkeeping,
+    not what the award fixes, not a round the award's graph does not have."""
+    for s in SETTINGS:
+        if s.internal or s.name in SET_BY_THE_AWARD:
+            continue
+        if s.name == "shortlist_round" and not cycle.award_type.workflow.has_shortlist_round:
+            continue
+        yield s
+
+
 def _yes_no():
     return [("yes", _("Yes")), ("no", _("No"))]
 
@@ -95,9 +106,7 @@ def _form_class(cycle: Cycle):
     class SettingsForm(Form):
         version = HiddenField()
 
-    for s in SETTINGS:
-        if s.internal or s.name in SET_BY_THE_AWARD:
-            continue
+    for s in _on_the_page(cycle):
         label = labels.setting_label(s.name)
         if s.name == "aggregation":
             SettingsForm.aggregation_method = SelectField(
@@ -140,9 +149,7 @@ def _form_class(cycle: Cycle):
 def _data(cycle: Cycle) -> dict:
     """The form's values from the settings in force."""
     data = {"version": cycle.version}
-    for s in SETTINGS:
-        if s.internal or s.name in SET_BY_THE_AWARD:
-            continue
+    for s in _on_the_page(cycle):
         value = cycle.setting(s.name)
         if s.name == "aggregation":
             merged = {**aggregation.DEFAULT_SETTINGS, **value}
@@ -164,7 +171,7 @@ def _values(form, cycle: Cycle, *, frozen: bool = False) -> dict:
     """The settings the form sends, as the service takes them: those that may
     still change, or (``frozen``, a proposal to the board) those that may not."""
     values = {}
-    for s in SETTINGS:
+    for s in _on_the_page(cycle):
         field = getattr(form, s.name, None) if s.name != "aggregation" else form.aggregation_method
         if field is None or cycle_service.may_change_setting(cycle, s.name) == frozen:
             continue
@@ -217,9 +224,7 @@ def _rows(form, cycle: Cycle) -> list[tuple[str, bool, list[Row]]]:
     """The page's sections, by when their settings stop changing, in that order."""
     award_defaults = cycle.award_type.default_settings or {}
     sections: dict[str, list[Row]] = {until: [] for until in UNTIL_WORDS}
-    for s in SETTINGS:
-        if s.internal or s.name in SET_BY_THE_AWARD:
-            continue
+    for s in _on_the_page(cycle):
         if s.name == "aggregation":
             fields = [form.aggregation_method, form.aggregation_trim,
                       *(getattr(form, f"aggregation_tie_break_{n}") for n in range(1, TIE_BREAK_STEPS + 1)),

@@ -77,6 +77,10 @@ CONFIRM = {
                        "or added any more."),
     "close_scoring": _l("No judge can submit or change a score sheet after this; the results are computed "
                         "from the sheets submitted."),
+    "open_shortlist": _l("The shortlist round's panel starts scoring every eligible nomination on the shortlist "
+                         "criteria; no nomination can be screened or added any more."),
+    "close_shortlist": _l("No judge can submit or change a shortlist sheet after this; the chair then draws the "
+                          "shortlist from the round's ranking."),
     "announce": _l("The laureates are published on the public laureates page."),
 }
 

@@ -25,6 +25,7 @@ from awards_app.services import NotFound, rubric, scoring
 from awards_app.services import conflicts as conflict_service
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
+from workflows.base import ROUNDS
 
 bp = Blueprint("judging", __name__, url_prefix="/judge")
 
@@ -91,8 +92,11 @@ def dashboard():
 
 
 def _sheet_or_404(nomination_id: int) -> scoring.ScoreSheet:
+    """The judge's sheet: of the round the link names (?round=shortlist), else of their latest round."""
+    round = request.args.get("round")
     try:
-        return scoring.sheet_for(current_user, nomination_id, with_next=True)
+        return scoring.sheet_for(current_user, nomination_id, with_next=True,
+                                 round=round if round in ROUNDS else None)
     except NotFound:
         abort(404)
 
@@ -104,27 +108,27 @@ def _shown(value: float) -> str:
 
 def _render_sheet(sheet: scoring.ScoreSheet, *, values=None, errors=None, status=200):
     nomination, assignment = sheet.nomination, sheet.assignment
+    criteria = scoring.criteria_of(assignment)
     if values is None:
         saved = scoring.scores_of(assignment)
         values = {c.code: (_shown(saved[c.id].value) if c.id in saved else None,
                            saved[c.id].comment if c.id in saved else "")
-                  for c in nomination.cycle.criteria}
+                  for c in criteria}
     others, other_scores = [], {}
     if scoring.may_see_other_scores(current_user, assignment):
         others = db.session.scalars(select(Assignment).where(
             Assignment.nomination_id == nomination.id, Assignment.id != assignment.id,
-            Assignment.sheet_state == "submitted")
+            Assignment.round == assignment.round, Assignment.sheet_state == "submitted")
             .options(selectinload(Assignment.judge).joinedload(User.person))).all()
         other_scores = scoring.scores_by_sheet(others)
     # The dossier waits for the judge's attestation (permissions.may_read_dossier);
     # an attested judge on their own sheet may read it, so only the others ask.
     dossier = sheet.attested or permissions.may_read_dossier(current_user, nomination)
     return render_template("judging/sheet.html", nomination=nomination, cycle=nomination.cycle,
-                           assignment=assignment, values=values, errors=errors or {},
+                           criteria=criteria, assignment=assignment, values=values, errors=errors or {},
                            others=others, other_scores=other_scores, attested=sheet.attested,
                            dossier=dossier, next_id=sheet.next_id,
-                           points={c.code: [_shown(p) for p in scoring.scale_points(c)]
-                                   for c in nomination.cycle.criteria},
+                           points={c.code: [_shown(p) for p in scoring.scale_points(c)] for c in criteria},
                            descriptor=rubric.descriptor_text, shown=_shown), status
 
 
@@ -140,7 +144,7 @@ def score(nomination_id: int):
     sheet = _sheet_or_404(nomination_id)
     nomination, assignment = sheet.nomination, sheet.assignment
     raw = {c.code: (request.form.get(f"score-{c.code}"), request.form.get(f"comment-{c.code}", ""))
-           for c in nomination.cycle.criteria}
+           for c in scoring.criteria_of(assignment)}
     action = scoring.submit if request.form.get("action") == "submit" else scoring.save_draft
     ok, refused = carry_out(lambda: action(current_user, assignment, raw,
                                            expected_version=request.form.get("version", type=int)))
@@ -149,7 +153,8 @@ def score(nomination_id: int):
                              errors=getattr(refused, "errors", None), status=refused.status)
     flash(_("Scores submitted and locked. Thank you.") if action is scoring.submit
           else _("Draft saved."), "success")
-    return redirect(url_for("judging.sheet", nomination_id=nomination.id), 303)
+    return redirect(url_for("judging.sheet", nomination_id=nomination.id,
+                            round=request.args.get("round") if request.args.get("round") in ROUNDS else None), 303)
 
 
 @bp.route("/cycles/<int:cycle_id>/declarations")

@@ -1,7 +1,7 @@
 """The panel of a cycle: members and their expertise, coverage of the
 award's fields, conflicts and their resolution (secretariat and chair)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,7 +28,7 @@ from awards_app.models import (
 from awards_app.services import assignments as assignment_service
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
-from awards_app.services import recusals, transitions
+from awards_app.services import recusals, rounds, transitions
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
 from judging import expertise
@@ -73,6 +73,18 @@ def _cycle_for_panel(cycle_id: int) -> Cycle:
     if cycle is None or not permissions.may_manage_panel(current_user, cycle):
         abort(404)
     return cycle
+
+
+def _round(cycle: Cycle) -> str:
+    """The round whose panel the page shows (?round=), by default the one the cycle is at."""
+    asked = request.values.get("round")
+    return asked if asked in rounds.rounds_of(cycle) else rounds.in_play(cycle)
+
+
+def _back(cycle: Cycle):
+    """Back to the panel page of the round in hand (the round named only where the cycle has two)."""
+    return redirect(url_for("panels.show", cycle_id=cycle.id,
+                            round=_round(cycle) if rounds.has_shortlist(cycle) else None), 303)
 
 
 def _member_form(panel):
@@ -127,7 +139,8 @@ def _evidence(evidence: dict) -> list[tuple[str, str]]:
 
 
 def _render(cycle: Cycle, new_judge_form=None, status=200):
-    panel = panel_service.panel_of(cycle)
+    round = _round(cycle)
+    panel = panel_service.panel_of(cycle, round)
     members = panel.members if panel else []
     conflicts = db.session.scalars(
         select(ConflictOfInterest).join(Nomination).where(Nomination.cycle_id == cycle.id)
@@ -136,7 +149,7 @@ def _render(cycle: Cycle, new_judge_form=None, status=200):
                  selectinload(ConflictOfInterest.nomination))
         .order_by(ConflictOfInterest.status, ConflictOfInterest.id)).all()
     assigned = db.session.scalars(
-        select(Assignment).join(Nomination).where(Nomination.cycle_id == cycle.id)
+        select(Assignment).join(Nomination).where(Nomination.cycle_id == cycle.id, Assignment.round == round)
         .where(~permissions.hides(current_user.id, Assignment.nomination_id))
         .options(selectinload(Assignment.judge).selectinload(User.person), selectinload(Assignment.nomination))
         .order_by(Assignment.nomination_id, Assignment.judge_id)).all()
@@ -144,8 +157,10 @@ def _render(cycle: Cycle, new_judge_form=None, status=200):
         "panels/show.html", cycle=cycle, members=members, assigned=assigned,
         expertise_by_user=panel_service.expertise_of([m.user_id for m in members]),
         coverage=panel_service.coverage(cycle, panel), conflicts=conflicts,
-        judging_blockers=transitions.preview_cycle_event(cycle, "open_judging", "admin")
-        if cycle.state == "screening" else [],
+        judging_blockers=transitions.preview_cycle_event(
+            cycle, "open_shortlist" if round == rounds.SHORTLIST else "open_judging", "admin")
+        if cycle.state == "screening" and round == rounds.in_play(cycle) else [],
+        round=round, rounds=rounds.rounds_of(cycle), in_play=rounds.in_play(cycle),
         member_form=_member_form(panel), resolve_form=ResolveForm(formdata=None),
         new_judge_form=new_judge_form or NewJudgeForm(formdata=None, prefix=NEW_JUDGE),
         may_invite=current_user.has_role("admin"), label=expertise.label, evidence=_evidence,
@@ -156,16 +171,17 @@ def _render(cycle: Cycle, new_judge_form=None, status=200):
 @login_required
 def add_member(cycle_id: int):
     cycle = _cycle_for_panel(cycle_id)
-    form = _member_form(panel_service.panel_of(cycle))
+    round = _round(cycle)
+    form = _member_form(panel_service.panel_of(cycle, round))
     if not form.validate_on_submit():
         flash(_("Choose a judge."), "error")
-        return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+        return _back(cycle)
     ok, found = carry_out(lambda: panel_service.add_member(current_user, cycle, db.session.get(User, form.user.data),
-                                                           form.role.data))
+                                                           form.role.data, round))
     if ok:
         flash(_("Added to the panel.") + (" " + _("%(n)s conflict(s) found: see below.", n=len(found))
                                           if found else ""), "success")
-    return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+    return _back(cycle)
 
 
 @bp.route("/cycles/<int:cycle_id>/panel/new-judge", methods=["POST"])
@@ -179,14 +195,15 @@ def invite_member(cycle_id: int):
     if not form.validate_on_submit():
         return _render(cycle, form, 400)
     ok, result = carry_out(lambda: panel_service.invite_member(current_user, cycle, form.email.data, form.name.data,
-                                                               form.role.data, locale=form.locale.data), form)
+                                                               form.role.data, locale=form.locale.data,
+                                                               round=_round(cycle)), form)
     if not ok:
         return _render(cycle, form, 400)
     user, found = result
     flash(_("%(name)s is invited and added to the panel: the invitation to choose a password is in the outbox.",
             name=user.name) + (" " + _("%(n)s conflict(s) found: see below.", n=len(found)) if found else ""),
           "success")
-    return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+    return _back(cycle)
 
 
 def _member_or_404(cycle: Cycle, member_id: int) -> PanelMember:
@@ -202,7 +219,7 @@ def remove_member(cycle_id: int, member_id: int):
     cycle = _cycle_for_panel(cycle_id)
     member = _member_or_404(cycle, member_id)
     carry_out(lambda: panel_service.remove_member(current_user, cycle, member))
-    return redirect(url_for("panels.show", cycle_id=cycle.id), 303)
+    return _back(cycle)
 
 
 @bp.route("/cycles/<int:cycle_id>/panel/members/<int:member_id>/withdraw", methods=["GET", "POST"])

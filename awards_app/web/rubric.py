@@ -15,8 +15,8 @@ from wtforms.validators import Optional
 from awards_app.extensions import db
 from awards_app.models import Cycle
 from awards_app.permissions import role_required
+from awards_app.services import rounds, settings_changes
 from awards_app.services import rubric as rubric_service
-from awards_app.services import settings_changes
 from awards_app.web import carry_out, flash_refusal, form_field, refusal_text
 from awards_app.web.forms import Form, Rows
 
@@ -73,9 +73,15 @@ def _shown(number) -> str:
     return "" if number is None else str(int(number)) if float(number).is_integer() else str(number)
 
 
-def _data(cycle: Cycle) -> dict:
+def _round(cycle: Cycle) -> str:
+    """The round whose rubric the page edits (?round=shortlist where the cycle has that round)."""
+    asked = request.values.get("round")
+    return asked if asked in rounds.rounds_of(cycle) else rounds.FINAL
+
+
+def _data(cycle: Cycle, round: str) -> dict:
     rows = []
-    for position, row in enumerate((rubric_service.as_row(c) for c in cycle.criteria), 1):
+    for position, row in enumerate((rubric_service.as_row(c) for c in cycle.criteria_of(round)), 1):
         rows.append({**row, "position": str(position), "weight": _shown(row["weight"]),
                      "scale_min": _shown(row["scale_min"]), "scale_max": _shown(row["scale_max"]),
                      "scale_step": _shown(row["scale_step"]),
@@ -146,7 +152,8 @@ def _show_problems(form, refusal, origin: list[int]) -> None:
 def _render(form, cycle: Cycle, status: int = 200):
     _offer_rows(form)
     return render_template("cycles/rubric.html", form=form, cycle=cycle, frozen=not rubric_service.may_change(cycle),
-                           languages=LANGUAGE_WORDS, proposals=settings_changes.of_cycle(cycle)), status
+                           languages=LANGUAGE_WORDS, proposals=settings_changes.of_cycle(cycle),
+                           round=_round(cycle), rounds=rounds.rounds_of(cycle)), status
 
 
 @bp.route("/<int:cycle_id>/rubric", methods=["GET", "POST"])
@@ -155,8 +162,9 @@ def edit(cycle_id: int):
     """GET: the rubric in force; POST: add a row (nothing saved), save it, or
     propose it to the board once it froze."""
     cycle = db.get_or_404(Cycle, cycle_id)
+    round = _round(cycle)
     if request.method == "GET":
-        return _render(RubricForm(data=_data(cycle)), cycle)
+        return _render(RubricForm(data=_data(cycle, round)), cycle)
     form = RubricForm()
     if not form.validate():
         return _render(form, cycle, 400)
@@ -166,13 +174,14 @@ def edit(cycle_id: int):
             form.criteria.append_entry({**NEW_CRITERION, "position": str(len(form.criteria) + 1)})
         return _render(form, cycle)
     rows, origin = _rows(form)
-    if action == "propose":
+    if action == "propose" and round == rounds.FINAL:
         ok, outcome = carry_out(lambda: settings_changes.propose(current_user, cycle, criteria=rows,
                                                                  reason=form.reason.data), show=False)
     else:
+        action = "save"  # the board's proposals cover the final round's rubric (the one the laureates rest on)
         ok, outcome = carry_out(lambda: rubric_service.update(
-            current_user, cycle, rows, expected_version=int(form.version.data) if form.version.data else None),
-            show=False)
+            current_user, cycle, rows, expected_version=int(form.version.data) if form.version.data else None,
+            round=round), show=False)
     if not ok:
         _show_problems(form, outcome, origin)
         return _render(form, cycle, 409 if outcome.status == 409 else 400)
@@ -180,4 +189,4 @@ def edit(cycle_id: int):
         flash(_("Your proposal is before the board; it applies once the board approves it."), "success")
         return redirect(url_for("settings_changes.show", change_id=outcome.id), 303)
     flash(_("Rubric saved.") if outcome else _("Nothing changed."), "success")
-    return redirect(url_for("rubric.edit", cycle_id=cycle.id), 303)
+    return redirect(url_for("rubric.edit", cycle_id=cycle.id, round=None if round == rounds.FINAL else round), 303)

@@ -10,6 +10,8 @@ from tests.workflows.wf_support import (
     HAPPY_PATHS,
     PANEL_AWARDS,
     PASSING_CYCLE,
+    SHORTLIST_CYCLE,
+    SHORTLIST_PATH,
     STANDARD_AWARDS,
     state_before,
 )
@@ -35,6 +37,33 @@ def test_the_happy_path_runs_to_the_announcement(code):
     assert all(wf.cycle_events(state, role, PASSING_CYCLE) == [] for role in ROLES)
 
 
+@pytest.mark.parametrize("code", STANDARD_AWARDS)
+def test_a_shortlist_round_runs_before_the_final_round(code):
+    wf, state = REGISTRY[code], "draft"
+    for event, role, reached in SHORTLIST_PATH:
+        assert event in wf.cycle_events(state, role, SHORTLIST_CYCLE)
+        state = wf.fire_cycle(state, event, role, SHORTLIST_CYCLE)
+        assert state == reached
+    assert state == "announced"
+
+
+@pytest.mark.parametrize("code", STANDARD_AWARDS)
+def test_a_cycle_takes_the_round_it_has_and_not_the_other(code):
+    wf = REGISTRY[code]
+    assert refused_rules(code, "screening", "open_shortlist", "admin", PASSING_CYCLE) == ["rounds.shortlist_round"]
+    assert refused_rules(code, "screening", "open_judging", "admin", SHORTLIST_CYCLE) == [
+        "rounds.no_shortlist_round"]
+    # Neither is listed as a step waiting for something.
+    assert "open_shortlist" not in dict(wf.cycle_events_waiting("screening", "admin", PASSING_CYCLE))
+    assert "open_judging" not in dict(wf.cycle_events_waiting("screening", "admin", SHORTLIST_CYCLE))
+    empty = replace(SHORTLIST_CYCLE, shortlist_size=0)
+    assert refused_rules(code, "shortlisting", "decide_shortlist", "chair", empty) == ["shortlist.empty"]
+    assert wf.round_in_play("screening", {"shortlist_round": True}) == "shortlist"
+    assert wf.round_in_play("screening", {}) == "final"
+    assert wf.round_in_play("shortlisting", {"shortlist_round": True}) == "shortlist"
+    assert wf.round_in_play("judging", {"shortlist_round": True}) == "final"
+
+
 @pytest.mark.parametrize("code", ALL_AWARDS)
 def test_the_secretariat_can_cancel_from_every_state_but_the_final_ones(code):
     wf = REGISTRY[code]
@@ -51,6 +80,9 @@ def _wrong_state_cases():
     for code in ALL_AWARDS:
         wf = REGISTRY[code]
         legal = {(state_before(code, event), event) for event, _, _ in HAPPY_PATHS[code]}
+        if wf.has_shortlist_round:
+            legal |= {("screening", "open_shortlist"), ("shortlist_scoring", "close_shortlist"),
+                      ("shortlisting", "decide_shortlist")}
         legal |= {(s, "cancel") for s in wf.cycle_states if s not in wf.cycle_final_states}
         if "reject" in wf.cycle_events_all:  # the board's rejection leaves where its ratification does
             legal |= {(s, "reject") for s in wf.awaiting_ratification_states}

@@ -50,6 +50,15 @@ STANDARD_PATH = (
     ("ratify", "board", "ratified"),
     ("announce", "admin", "announced"),
 )
+# The same with the optional shortlist round (the shortlist_round setting).
+SHORTLIST_PATH = (
+    *STANDARD_PATH[:3],
+    ("open_shortlist", "admin", "shortlist_scoring"),
+    ("close_shortlist", "chair", "shortlisting"),
+    ("decide_shortlist", "chair", "judging"),
+    *STANDARD_PATH[4:],
+)
+SHORTLIST_CYCLE = replace(PASSING_CYCLE, settings={"shortlist_round": True}, shortlist_size=2)
 VOLUNTEER_PATH = (
     *STANDARD_PATH[:5],
     ("recommend", "chair", "hearing"),
