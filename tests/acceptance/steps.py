@@ -378,13 +378,17 @@ class Season:
                 vet.first.locator("button[type=submit]").click()
             no_errors(page)
 
-    def add_to_panel(self, judge: Person, role: str = "member") -> None:
+    def add_to_panel(self, judge: Person, role: str = "member", round: str | None = None) -> None:
+        """The secretariat adds a judge to the panel of the round the cycle
+        prepares, or of ``round`` (a cycle with a shortlist round has two)."""
         page = self.admin
-        page.goto(f"/cycles/{self.cycle_id}/panel")
-        form = "main form[action*='/panel/members']"
+        page.goto(f"/cycles/{self.cycle_id}/panel" + (f"?round={round}" if round else ""))
+        form = "main form:has(select[name=user])"
         choose(page, f"{form} select[name=user]", judge.name)
         page.select_option(f"{form} select[name=role]", role)
-        assert submit(page, f"/cycles/{self.cycle_id}/panel/members") == 200
+        with page.expect_navigation() as answer:
+            page.locator(f"{form} button[type=submit]").click()
+        assert answer.value.status == 200
         no_errors(page)
 
     def judging_opens(self, chair: Person, judges, fields: tuple[str, ...], evidence: str) -> None:

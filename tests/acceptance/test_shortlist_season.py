@@ -18,15 +18,15 @@ from tests.acceptance.steps import (
     CHAIR,
     HOST,
     JUDGES,
-    NOMINATOR,
     Person,
     Season,
-    choose,
     no_errors,
     snap,
     submit,
 )
 
+MEMBER = "Association Tunisienne des Jeunes Scientifiques"
+NOMINATOR = Person("nominator@atjs.example", "Leila Ben Salah", ("nominator",), MEMBER)
 FINAL_CHAIR = Person("final.chair@milset.example", "Marta Kowalska", ("chair", "judge"))
 JUGE = Person("juge@milset.example", "Camille Martin", ("judge",), locale="fr")
 FINAL_JUDGE = Person("judge3@milset.example", "Priya Raman", ("judge",))
@@ -39,19 +39,9 @@ def _typed(moment: datetime, zone: ZoneInfo) -> str:
     return f"{moment.astimezone(zone):%Y-%m-%dT%H:%M}"
 
 
-def _add_to_final_panel(season: Season, judge: Person, role: str) -> None:
-    page = season.admin
-    page.goto(f"/cycles/{season.cycle_id}/panel?round=final")
-    form = "main form[action*='/panel/members']"
-    choose(page, f"{form} select[name=user]", judge.name)
-    page.select_option(f"{form} select[name=role]", role)
-    assert submit(page, "/panel/members?round=final") == 200
-    no_errors(page)
-
-
 def test_a_shortlist_round_feeds_the_final_round_and_the_report_replays_both(production_install, people):
     season = Season.begin(production_install, people, esi_host=HOST,
-                          organisations=[(HOST, "Portugal", "accredited")],
+                          organisations=[(MEMBER, "Tunisia", "member"), (HOST, "Portugal", "accredited")],
                           cast=(NOMINATOR, *SHORTLIST_PANEL, *FINAL_PANEL, *BOARD))
     cycle = season.create_cycle("derek_gray_medal", 2027, esi="Lisbon")
     admin = season.admin
@@ -122,9 +112,9 @@ def test_a_shortlist_round_feeds_the_final_round_and_the_report_replays_both(pro
     season.add_to_panel(CHAIR, "chair")  # the round the cycle prepares: the shortlist's
     for judge in JUDGES:
         season.add_to_panel(judge)
-    _add_to_final_panel(season, FINAL_CHAIR, "chair")
+    season.add_to_panel(FINAL_CHAIR, "chair", round="final")
     for judge in (JUGE, FINAL_JUDGE):
-        _add_to_final_panel(season, judge, "member")
+        season.add_to_panel(judge, round="final")
     assert season.install.query(
         "SELECT p.round, count(*) FROM panel_member m JOIN panel p ON p.id = m.panel_id WHERE p.cycle_id = :c "
         "GROUP BY p.round ORDER BY p.round", c=cycle) == [("final", 3), ("shortlist", 3)]
