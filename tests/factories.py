@@ -514,6 +514,35 @@ class ShortlistDecisionFactory(BaseFactory):
     decided_by_id = factory.LazyFunction(lambda: UserFactory(roles=("chair",)).id)
 
 
+class PerformanceFactory(BaseFactory):
+    class Meta:
+        model = models.Performance
+
+    nomination = factory.SubFactory(NominationFactory)
+    cycle = factory.LazyAttribute(lambda p: p.nomination.cycle)
+    position = factory.Sequence(lambda n: n + 1)
+    title = "A dance from the highlands"
+
+
+class CertificateBatchFactory(BaseFactory):
+    class Meta:
+        model = models.CertificateBatch
+
+    event = factory.SubFactory(EventFactory)
+    kind = "participation"
+    requested_by = factory.SubFactory(UserFactory, roles=("admin",))
+
+
+class CertificateFileFactory(BaseFactory):
+    class Meta:
+        model = models.CertificateFile
+
+    batch = factory.SubFactory(CertificateBatchFactory)
+    delegation = factory.SubFactory(DelegationFactory)
+    filename = "participation.pdf"
+    content = b"%PDF-1.7\n"
+
+
 class SettingsChangeVoteFactory(BaseFactory):
     class Meta:
         model = models.SettingsChangeVote
@@ -557,5 +586,6 @@ ALL_FACTORIES = [
     ApiTokenFactory,
     IdempotencyRecordFactory, SiteSettingFactory, PastLaureateFactory, AccountLinkFactory, RecoveryCodeFactory,
     PersonalValueFactory, WitnessKeyFactory, AuditCosignatureFactory, SettingsChangeFactory, SettingsChangeVoteFactory,
-    ReminderSentFactory, ShortlistDecisionFactory,
+    ReminderSentFactory, ShortlistDecisionFactory, PerformanceFactory, CertificateBatchFactory,
+    CertificateFileFactory,
 ]

@@ -162,6 +162,7 @@ def test_the_page_previews_then_decides_and_refuses_a_blank_reason_keeping_what_
     page = f"/chair/cycles/{cycle.id}/shortlist"
     auth.login(finalists[0].email)
     assert client.get(page).status_code == 404  # the final round's chair draws no shortlist
+    assert "Promise" in client.get(f"/cycles/{cycle.id}").get_data(as_text=True)  # each round's criteria are public
     auth.logout()
     auth.login(shortlisters[0].email)
     assert f'href="{page}"' in client.get(f"/chair/cycles/{cycle.id}").get_data(as_text=True)

@@ -23,6 +23,7 @@ from awards_app.models.awards import (
 )
 from awards_app.models.decisions import BoardVote, Decision, Recommendation, Score, TieVote
 from awards_app.models.events import Delegation, Event, Participant
+from awards_app.models.expo import CertificateBatch, CertificateFile, Performance
 from awards_app.models.judging import (
     Assignment,
     ConflictAttestation,
@@ -42,7 +43,7 @@ __all__ = [
     "ROLES", "AccountLink", "ApiToken", "Assignment", "Attachment", "AuditCheckpoint", "AuditEvent", "AuditHead",
     "AuditCosignature", "AuditSignedCheckpoint", "AuditSubtree",
     "AwardType",
-    "BoardVote",
+    "BoardVote", "CertificateBatch", "CertificateFile", "Performance",
     "ConflictAttestation", "ConflictOfInterest", "Country", "Criterion", "Cycle", "Decision",
     "Delegation", "Endorsement", "Event", "Expertise", "IdempotencyRecord", "JudgeProfile", "Nomination",
     "Organisation", "OrganisationAlias", "OutboxMessage", "Panel", "PanelMember", "Participant",
