@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
         mailbox,
         main,
         nominate,
+        offline,
         panels,
         people,
         reference,
@@ -105,7 +106,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (main, auth, awards, cycles, cycle_settings, nominate, endorse, screening, delegations, judges,
                    judging, panels, chair, board, reports, admin, people, account, reference, laureates, mailbox,
-                   settings, language, volunteer, calendar, witness, rubric, settings_changes, shortlist):
+                   settings, language, volunteer, calendar, witness, rubric, settings_changes, shortlist, offline):
         app.register_blueprint(module.bp)
     _register_api(app)
 

@@ -53,6 +53,9 @@ PAGES = {
     "main.index": {w: 302 for w in WHO},
     "main.home": EVERYONE,
     "main.healthz": PUBLIC,
+    # The offline scoring's service worker and the page it shows for a page never kept: no data in either.
+    "offline.service_worker": PUBLIC,
+    "offline.offline": PUBLIC,
     "auth.login": {ANON: 200, **{w: 302 for w in LOGGED_IN}},
     "auth.second_step": {w: 302 for w in WHO},  # no password was accepted: back to the login
     "auth.forgot": {ANON: 200, **{w: 302 for w in LOGGED_IN}},

@@ -298,7 +298,7 @@ def get_score_sheet(nomination_id: int):
 
 
 @bp.route("/nominations/<int:nomination_id>/score-sheet", methods=["PUT"])
-@write()
+@write(idempotent=True)
 @bp.arguments(schemas.ScoreSheetIn)
 @bp.response(200, schemas.ScoreSheet)
 def save_score_sheet(data, nomination_id: int):
@@ -307,7 +307,7 @@ def save_score_sheet(data, nomination_id: int):
 
 
 @bp.route("/nominations/<int:nomination_id>/score-sheet/submission", methods=["POST"])
-@write()
+@write(idempotent=True)
 @bp.arguments(schemas.ScoreSheetIn)
 @bp.response(200, schemas.ScoreSheet)
 def submit_score_sheet(data, nomination_id: int):

@@ -23,7 +23,7 @@ from awards_app.models import (
 from awards_app.permissions import role_required
 from awards_app.services import NotFound, rubric, scoring
 from awards_app.services import conflicts as conflict_service
-from awards_app.web import carry_out
+from awards_app.web import carry_out, offline
 from awards_app.web.forms import Form
 from workflows.base import ROUNDS
 
@@ -88,7 +88,7 @@ def dashboard():
         by_cycle[assignment.nomination.cycle_id].append(assignment)
     rows = [{"cycle": cycle, "owed": owed.get(cycle.id, 0), "assignments": by_cycle[cycle.id],
              "done": sum(1 for a in by_cycle[cycle.id] if a.sheet_state == "submitted")} for cycle in cycles]
-    return render_template("judging/dashboard.html", rows=rows)
+    return render_template("judging/dashboard.html", rows=rows, offline_texts=offline.texts())
 
 
 def _sheet_or_404(nomination_id: int) -> scoring.ScoreSheet:
@@ -129,7 +129,7 @@ def _render_sheet(sheet: scoring.ScoreSheet, *, values=None, errors=None, status
                            others=others, other_scores=other_scores, attested=sheet.attested,
                            dossier=dossier, next_id=sheet.next_id,
                            points={c.code: [_shown(p) for p in scoring.scale_points(c)] for c in criteria},
-                           descriptor=rubric.descriptor_text, shown=_shown), status
+                           descriptor=rubric.descriptor_text, shown=_shown, offline_texts=offline.texts()), status
 
 
 @bp.route("/nominations/<int:nomination_id>")

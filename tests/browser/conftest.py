@@ -256,10 +256,12 @@ class Pages:
         self.contexts = []
         self.pages = []
 
-    def open(self, site: Site, locale: str = "en-GB", *, phone: bool = False, label: str = "page"):
+    def open(self, site: Site, locale: str = "en-GB", *, phone: bool = False, label: str = "page",
+             javascript: bool = True):
         from playwright.sync_api import Route
 
-        options = {"base_url": site.url, "locale": locale, "accept_downloads": True}
+        options = {"base_url": site.url, "locale": locale, "accept_downloads": True,
+                   "java_script_enabled": javascript}
         if phone:
             options.update(PHONE)
         context = self.browser.new_context(**options)
