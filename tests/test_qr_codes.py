@@ -221,7 +221,7 @@ def test_a_code_scanned_from_the_printed_pdf_answers_404_to_a_judge_not_assigned
     pdf = client.get(f"/reference/events/{cycle.event_id}/codes.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     (tmp_path / "codes.pdf").write_bytes(pdf.data)
-    # 150 dpi: a printer's, where a 40 mm code is about 240 pixels.
+    # 150 dpi: a printer's, where a 44 mm code is about 260 pixels.
     subprocess.run(["pdftoppm", "-r", "150", "-png", str(tmp_path / "codes.pdf"), str(tmp_path / "page")],
                    check=True)
     pages = sorted(tmp_path.glob("page*.png"))

@@ -21,7 +21,8 @@ from awards_app.models import Assignment, Cycle, Delegation, Event, Nomination
 from awards_app.services import NotFound, rounds
 from awards_app.services.links import public_url
 
-# M recovers about 15% of a damaged or smudged code; a quiet zone of four
+# M recovers about 15% of a damaged or smudged code (segno raises it to Q or H
+# where that fits in the same symbol); a quiet zone of four
 # modules is what the QR standard asks around the symbol.
 ERROR_CORRECTION = "m"
 QUIET_ZONE = 4

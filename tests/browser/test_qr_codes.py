@@ -58,7 +58,7 @@ def test_a_code_scanned_off_the_printed_sheet_opens_the_assigned_judges_sheet_on
     code = f"{site.url}/go/n/{nomination_id}"
     assert code in scanned, f"{code} not among the {len(scanned)} codes read off the sheet"
     assert any("/go/d/" in url for url in scanned)
-    # Printed at 40 mm, each symbol stays above 3 cm: at 96 px an inch, 3 cm is 113 px.
+    # Printed at 44 mm, each symbol stays above 3 cm: at 96 px an inch, 3 cm is 113 px.
     for result in zxingcpp.read_barcodes(shot):
         assert result.position.top_right.x - result.position.top_left.x >= 113
 
