@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
         board,
         calendar,
         chair,
+        codes,
         cycle_settings,
         cycles,
         delegations,
@@ -106,7 +107,8 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (main, auth, awards, cycles, cycle_settings, nominate, endorse, screening, delegations, judges,
                    judging, panels, chair, board, reports, admin, people, account, reference, laureates, mailbox,
-                   settings, language, volunteer, calendar, witness, rubric, settings_changes, shortlist, offline):
+                   settings, language, volunteer, calendar, witness, rubric, settings_changes, shortlist, offline,
+                   codes):
         app.register_blueprint(module.bp)
     _register_api(app)
 

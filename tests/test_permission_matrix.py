@@ -96,6 +96,12 @@ PAGES = {
     # The confirmation page of a cycle event (close_scoring): offered to no one while sheets
     # are awaited, so everyone is sent back to the cycle's page.
     "cycles.fire": only(*LOGGED_IN, status=303),
+    # A QR code's address: the assigned judges to their sheet, the secretariat and the cycle's
+    # chair to the page they manage (all redirects); anyone else the 404 of a missing id.
+    "codes.nomination": only(ADMIN, JUDGE, CHAIR, status=302),
+    "codes.delegation": only(ADMIN, JUDGE, CHAIR, status=302),
+    "codes.sheet": only(ADMIN),  # the ESI's codes to print
+    "codes.sheet_pdf": only(ADMIN),
     "delegations.index": only(ADMIN),
     "delegations.event": only(ADMIN),
     "delegations.new": only(ADMIN),
