@@ -243,3 +243,30 @@ def test_a_failure_marks_the_batch_failed_with_its_error_not_a_trace(esi, runner
 def test_no_batch_queued_is_said(ctx, runner):
     result = _run(runner)
     assert result.exit_code == 0 and "No batch is queued." in result.output
+
+
+def test_the_outbox_worker_makes_a_queued_batch_between_its_passes(esi, runner, monkeypatch):
+    import os
+    import signal
+
+    event, _delegations, admin = esi
+    batch = certificates.request_batch(admin, event, "participation", "en")
+    db.session.commit()
+    real = certificates.run_next_batch
+
+    def run_then_stop():
+        made = real()
+        if made is not None:
+            os.kill(os.getpid(), signal.SIGINT)  # the worker's handler finishes the pass, then stops
+        return made
+
+    monkeypatch.setattr(certificates, "run_next_batch", run_then_stop)
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        result = runner.invoke(args=["outbox", "worker", "--interval", "0.1"])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert result.exit_code == 0, result.output
+    assert "Certificate batch" in result.output and "3 of 3 files made" in result.output
+    db.session.expire_all()
+    assert db.session.get(CertificateBatch, batch.id).status == "done"
