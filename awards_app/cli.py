@@ -22,6 +22,7 @@ outbox_cli = AppGroup("outbox", help="Notices waiting to be sent.")
 cycles_cli = AppGroup("cycles", help="Award cycles.")
 workflows_cli = AppGroup("workflows", help="The award state machines.")
 backup_cli = AppGroup("backup", help="Back up and restore the whole database.")
+certificates_cli = AppGroup("certificates", help="Certificates and letters of an ESI, made in batches.")
 calendar_cli = AppGroup("calendar", help="The cycles' dates: steps and reminders that happen by themselves.")
 
 
@@ -432,6 +433,10 @@ def outbox_worker(once, interval, limit, calendar_every=0.0):
                 if report.fired or report.refused or report.reminded or report.failed:
                     click.echo("Calendar: " + schedule.summary(report))
             claimed, sent, failed = outbox_pass(worker, limit=limit, echo=echo, stopping=stopping)
+            if not stopping():
+                made = certificates_pass()
+                if made is not None:
+                    click.echo(_batch_summary(made))
         except DBAPIError:
             db.session.rollback()
             current_app.logger.exception("outbox worker: database error; trying again in %ss", interval)
@@ -445,6 +450,35 @@ def outbox_worker(once, interval, limit, calendar_every=0.0):
         while not stopping() and time.monotonic() < idle_until:
             time.sleep(min(0.5, interval))  # short naps: a stop request is seen within half a second
     click.echo("Outbox worker stopped.")
+
+
+def certificates_pass():
+    """One queued certificate batch made, if any (the outbox worker runs it
+    between its passes, so the secretariat's batch needs no other process)."""
+    from awards_app.services import certificates
+
+    return certificates.run_next_batch()
+
+
+def _batch_summary(batch) -> str:
+    if batch.status == "failed":
+        return f"Certificate batch {batch.id}: failed after {batch.done} of {batch.total} files: {batch.error}"
+    return f"Certificate batch {batch.id} ({batch.kind}): {batch.done} of {batch.total} files made."
+
+
+@certificates_cli.command("run")
+def certificates_run():
+    """Make every queued batch of certificates or letters, oldest first (cron, or by hand).
+
+    Exit 1 when a batch failed; its error is on the ESI's certificates page."""
+    failed = count = 0
+    while (batch := certificates_pass()) is not None:
+        count += 1
+        failed += batch.status == "failed"
+        click.echo(_batch_summary(batch), err=batch.status == "failed")
+    if not count:
+        click.echo("No batch is queued.")
+    sys.exit(1 if failed else 0)
 
 
 @outbox_cli.command("send")
@@ -703,7 +737,8 @@ def register(app) -> None:
     from flask_migrate.cli import db as migrate_cli
 
     migrate_cli.add_command(grant_runtime)  # flask db grant-runtime, beside flask db upgrade
-    for group in (users_cli, demo_cli, audit_cli, outbox_cli, cycles_cli, workflows_cli, backup_cli, privacy_cli):
+    for group in (users_cli, demo_cli, audit_cli, outbox_cli, cycles_cli, workflows_cli, backup_cli, privacy_cli,
+                  certificates_cli):
         app.cli.add_command(group)
     app.cli.add_command(setup)
     app.cli.add_command(calendar_cli)

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from bench import dataset, pages, targets
 
-PARTS = ("dataset", "loader", "queries", "pages", "assignment", "conflicts", "identity", "audit", "report", "pdf")
+PARTS = ("dataset", "loader", "queries", "pages", "assignment", "conflicts", "identity", "audit", "report", "pdf",
+         "certificates")
 
 
 def machine() -> dict:
@@ -100,6 +101,10 @@ def main(argv=None) -> int:
         _run("report", lambda: targets.report("html", url), results, log)
     if "pdf" in only:
         _run("pdf", lambda: targets.report("pdf", url, timeout=300), results, log)
+    if "certificates" in only:
+        from bench import bench_certificates
+
+        _run("certificates", bench_certificates.run, results, log)
     if "pages" in only:
         _run("pages", lambda: pages.run(url, args.seconds, args.connections, log), results, log)
     results["machine"]["load_average_end"] = os.getloadavg()

@@ -130,6 +130,15 @@ def _rows(r: dict) -> list[tuple]:
             why = f"stopped after {rep['timed_out']} s" if rep.get("timed_out") else ("not run" + _err(rep))
             rows.append((f"Board report {label}, 2,000-nomination cycle", why, f"< {limit} s",
                          "**MISSED**" if rep.get("timed_out") else "not run"))
+    cert = r.get("certificates") or {}
+    if cert.get("seconds") is not None and cert.get("status") == "done":
+        rows.append((f"Participation certificates, {cert['participants']:,} participants in {cert['delegations']} "
+                     "delegations (`certificates.run_next_batch`, SQLite, a PDF per delegation)",
+                     f"{cert['seconds']:.1f} s ({cert['pages']:,} pages, {cert['per_participant_ms']} ms each, "
+                     f"{cert['megabytes']} MB)", "< 120 s", _verdict(cert["seconds"] < 120)))
+    else:
+        rows.append(("Participation certificates, 2,000 participants", "not run" + _err(cert), "< 120 s",
+                     "not run"))
     rss = p.get("worker_rss_mb")
     rows.append(("RSS of each gunicorn worker after the page benchmark",
                  ", ".join(f"{x:.0f} MB" for x in rss) if rss else "not run", "< 200 MB",

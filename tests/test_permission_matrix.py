@@ -134,6 +134,8 @@ PAGES = {
     "reference.events": only(ADMIN),
     "reference.new_event": only(ADMIN),
     "reference.edit_event": only(ADMIN),
+    "reference.certificates": only(ADMIN),
+    "reference.certificate_file": only(ADMIN),
     "reports.index": only(BOARD, AUDITOR),
     "reports.cycle": only(BOARD, AUDITOR),
     "reports.pdf": only(BOARD, AUDITOR),
@@ -203,6 +205,11 @@ def _build_world():
         audit_tree.Checkpoint("awards.test/audit", 1, bytes(32)), [WORLD_LOG_SIGNER]))
     witness_key = WitnessKey(user_id=people[BOARD].id, verifier_key=WORLD_WITNESS_VERIFIER)
     db.session.add_all([checkpoint, witness_key])
+    # A participant of the delegation, and a batch of certificates already made with its PDF.
+    factories.ParticipantFactory(delegation=nomination.candidate_delegation, name="Inês Carvalho")
+    certificate = factories.CertificateFileFactory(
+        delegation=nomination.candidate_delegation, batch=factories.CertificateBatchFactory(
+            event_id=cycle.event_id, kind="laureate", status="done", total=1, done=1, requested_by=people[ADMIN]))
     from awards_app.services import settings_changes
 
     change = settings_changes.propose(people[ADMIN], cycle, reason="Severities differ.",
@@ -215,7 +222,8 @@ def _build_world():
            "country_id": nomination.candidate_delegation.organisation.country_id, "user_id": people[STRANGER_N].id,
            "member_id": db.session.scalar(select(PanelMember.id).where(PanelMember.user_id == people[JUDGE].id)),
            "spare_organisation_id": spare.id, "person_id": someone.id, "checkpoint_id": checkpoint.id,
-           "key_id": witness_key.id, "change_id": change.id}
+           "key_id": witness_key.id, "change_id": change.id,
+           "file_id": certificate.id}
     return people, ids
 
 
@@ -489,6 +497,8 @@ POST_PAGES = {
     "reference.edit_event": (only(ADMIN, status=303), _form(
         number=78, year=2031, city="Renamed City", country=lambda ids: ids["country_id"], host=0)),
     "reference.event_active": (only(ADMIN, status=303), _form(active="0")),
+    # The delegation's participant is printed; the batch made already was of laureates.
+    "reference.start_certificates": (only(ADMIN, status=303), _form(kind="participation", language="fr")),
     # Screened already: the refusal is shown with the verdict form, keeping what was typed.
     "screening.decide": (only(ADMIN, status=409), _form(verdict="eligible")),
     "settings.edit": (only(ADMIN, status=303), _form(organisation_name="MILSET", contact_email="office@milset.org",

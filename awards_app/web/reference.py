@@ -2,7 +2,7 @@
 create, edit, deactivate, import from CSV), and organisations entered twice
 (the possible duplicates, a merge confirmed on its own page)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,8 @@ from awards_app.extensions import db
 from awards_app.models import Country, Event, Organisation, Region
 from awards_app.models.organisations import ORGANISATION_STATUSES
 from awards_app.permissions import role_required
-from awards_app.services import ServiceError, csv_import
+from awards_app.services import NotFound, ServiceError, csv_import
+from awards_app.services import certificates as certificate_service
 from awards_app.services import events as event_service
 from awards_app.services import organisation_merges as merge_service
 from awards_app.services import organisations as organisation_service
@@ -309,3 +310,57 @@ def event_active(event_id: int):
               _("%(event)s is deactivated: no longer offered in forms; its history stays.", event=event.title),
               "success")
     return redirect(url_for("reference.edit_event", event_id=event.id), 303)
+
+
+# --- certificates and letters of an ESI -------------------------------------------------
+
+KIND_LABELS = {"participation": _l("Participation certificates, one PDF per delegation"),
+               "laureate": _l("Laureate certificates, one PDF per laureate"),
+               "letter": _l("Letters to candidates not selected or not eligible, one PDF per nomination")}
+LANGUAGE_LABELS = {"en": "English", "fr": "Français", "es": "Español"}
+
+
+class CertificateBatchForm(Form):
+    kind = SelectField(_l("What to print"), choices=list(KIND_LABELS.items()))
+    language = SelectField(_l("Language when the recipient's is not recorded"),
+                           choices=list(LANGUAGE_LABELS.items()), default="en")
+
+
+def _render_certificates(event: Event, form: CertificateBatchForm, status=200):
+    batches = certificate_service.batches(current_user, event)
+    files = certificate_service.files(current_user, [b.id for b in batches])
+    working = any(b.status in ("queued", "running") for b in batches)
+    return render_template("reference/certificates.html", event=event, form=form, batches=batches, files=files,
+                           working=working, kind_labels=KIND_LABELS), status
+
+
+@bp.route("/events/<int:event_id>/certificates")
+@role_required("admin")
+def certificates(event_id: int):
+    return _render_certificates(db.get_or_404(Event, event_id), CertificateBatchForm(formdata=None))
+
+
+@bp.route("/events/<int:event_id>/certificates", methods=["POST"])
+@role_required("admin")
+def start_certificates(event_id: int):
+    event = db.get_or_404(Event, event_id)
+    form = CertificateBatchForm()
+    if form.validate():
+        ok, _batch = carry_out(lambda: certificate_service.request_batch(
+            current_user, event, form.kind.data, form.language.data), form, field="kind")
+        if ok:
+            flash(_("The batch is queued: this page follows its progress."), "success")
+            return redirect(url_for("reference.certificates", event_id=event.id), 303)
+    return _render_certificates(event, form, status=400)
+
+
+@bp.route("/certificates/files/<int:file_id>")
+@role_required("admin")
+def certificate_file(file_id: int):
+    try:
+        row = certificate_service.get_file(current_user, file_id)
+    except NotFound:
+        abort(404)
+    return current_app.response_class(row.content, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{row.filename}"',
+        "X-Content-Type-Options": "nosniff"})
