@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
         cycles,
         delegations,
         endorse,
+        evening,
         judges,
         judging,
         language,
@@ -105,7 +106,8 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (main, auth, awards, cycles, cycle_settings, nominate, endorse, screening, delegations, judges,
                    judging, panels, chair, board, reports, admin, people, account, reference, laureates, mailbox,
-                   settings, language, volunteer, calendar, witness, rubric, settings_changes, shortlist):
+                   settings, language, volunteer, calendar, witness, rubric, settings_changes, shortlist,
+                   evening):
         app.register_blueprint(module.bp)
     _register_api(app)
 
