@@ -85,6 +85,9 @@ def running_order(cycle_id: int):
                 return redirect(url_for("evening.running_order", cycle_id=cycle.id), 303)
             errors = {field: [f"{rule_message(p['message'])} [{p['rule']}]" for p in problems]
                       for field, problems in getattr(refused, "errors", {}).items()}
+            # An eligible nomination the page did not list (screened since): its row, to give it a place.
+            listed = {nid for nid, _p, _t in rows}
+            rows += [(str(nid), "", "") for nid, _name in evening_service.candidates(cycle) if str(nid) not in listed]
             if not errors:
                 errors = {"_order": [f"{rule_message(refused.message)} [{refused.rule}]"]}
             status = refused.status

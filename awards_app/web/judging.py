@@ -23,8 +23,8 @@ from awards_app.models import (
 )
 from awards_app.permissions import role_required
 from awards_app.services import NotFound, rubric, scoring
-from awards_app.services import evening as evening_service
 from awards_app.services import conflicts as conflict_service
+from awards_app.services import evening as evening_service
 from awards_app.web import carry_out
 from awards_app.web.forms import Form
 from workflows.base import ROUNDS
