@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
         cycles,
         delegations,
         endorse,
+        evening,
         judges,
         judging,
         language,
@@ -108,7 +109,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (main, auth, awards, cycles, cycle_settings, nominate, endorse, screening, delegations, judges,
                    judging, panels, chair, board, reports, admin, people, account, reference, laureates, mailbox,
                    settings, language, volunteer, calendar, witness, rubric, settings_changes, shortlist, offline,
-                   codes):
+                   codes, evening):
         app.register_blueprint(module.bp)
     _register_api(app)
 

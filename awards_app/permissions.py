@@ -125,6 +125,20 @@ def may_manage_panel(user, cycle) -> bool:
     return user.is_authenticated and (user.has_role("admin") or is_chair_of(user, cycle))
 
 
+# --- the cultural evening ----------------------------------------------------------------
+
+def may_set_running_order(user, cycle) -> bool:
+    """The running order of an award performed live (the workflow's
+    ``has_running_order``), and who is on stage during the evening: the
+    secretariat and the cycle's chair, as for the panel."""
+    return cycle.award_type.workflow.has_running_order and may_manage_panel(user, cycle)
+
+
+def may_follow_evening(user, cycle) -> bool:
+    """The judge's page of the evening: a judge or chair on the cycle's panel."""
+    return cycle.award_type.workflow.has_running_order and is_panel_judge(user, cycle)
+
+
 # --- judging a nomination ------------------------------------------------------------
 
 def _assigned(user_id: int, nomination_id_column):

@@ -150,6 +150,10 @@ PAGES = {
     # This cycle's award has no hearing and no odd-year rule: neither page exists for it.
     "volunteer.hearing": only(),
     "volunteer.override": only(),
+    # The page world's award is not performed on a stage: no running order, no evening, for anyone
+    # (tests/test_cultural_evening.py plays them on a Cultural Award cycle, per role).
+    "evening.running_order": only(),
+    "judging.evening": only(),
 }
 
 
@@ -506,6 +510,9 @@ POST_PAGES = {
     "tokens.create": (only(*LOGGED_IN, status=201), _form(name="my script")),
     "tokens.revoke": (only(OWNER, status=303), NO_FORM),  # one's own only
     "volunteer.hearing": (only(), _form(held_on="2026-01-10", minutes="Heard.")),  # no hearing in this award
+    # No stage in this award (see PAGES; tests/test_cultural_evening.py).
+    "evening.running_order": (only(), NO_FORM),
+    "evening.stage": (only(), _form(direction="next")),
     # The board's decision, and only on a Volunteer cycle: the board is refused on this award.
     "volunteer.override": ({ANON: 302, **{w: 403 for w in LOGGED_IN}, BOARD: Refused(409)},
                            _form(reason="The board agreed.")),

@@ -26,6 +26,7 @@ WORKFLOW = Workflow(
         "max_laureates": 2,
         "required_fields": ["performing_arts", "cultural_heritage"],
     },
+    has_running_order=True,
     default_criteria=(
         criterion("preparation", "Preparation", "Préparation", "Preparación"),
         criterion("practice", "Practice", "Répétition", "Ensayo"),

@@ -76,6 +76,7 @@ class Workflow:
         rejecting_event: str | None = "reject",
         results_visible_states: Sequence[str] = STANDARD_RESULTS_VISIBLE,
         votes_open_when: Sequence = (),
+        has_running_order: bool = False,
     ):
         self.code = code
         self.names = dict(names)
@@ -93,6 +94,9 @@ class Workflow:
         # (None: the cycle stays where it is, only the proposal is rejected).
         self.rejecting_event = rejecting_event
         self.results_visible_states = tuple(results_visible_states)
+        # The candidates perform live, one after another (the Cultural Award's
+        # cultural evening): the cycle has a running order the judges follow.
+        self.has_running_order = has_running_order
         # Cycle guards that must pass before the board may cast a vote at all
         # (the Volunteer Award's hearing), not only before the ratification:
         # for a scored award, no conflict of interest left open.

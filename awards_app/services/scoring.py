@@ -5,14 +5,14 @@ reason on the record."""
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, null, select
+from sqlalchemy import and_, func, null, select
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 import workflows
 from awards_app import permissions
 from awards_app.extensions import db
-from awards_app.models import Assignment, Criterion, Cycle, Nomination, Score, User
+from awards_app.models import Assignment, Criterion, Cycle, Nomination, Performance, Score, User
 from awards_app.services import N_, Forbidden, Message, NotFound, Refusal, ServiceError, audit
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
@@ -254,16 +254,25 @@ def reopen(actor, assignment: Assignment, reason: str) -> None:
 
 def _next_open(judge_id: int, nomination_id: int):
     """The nomination of the judge's next sheet still open in the same cycle
-    as this one (after it by number, then from the start), or NULL: a column
-    of the statement that finds the sheet, not a statement of its own, in
-    the round of the sheet it finds (Assignment, correlated)."""
+    as this one, or NULL: a column of the statement that finds the sheet, not
+    a statement of its own, in the round of the sheet it finds (Assignment,
+    correlated). Where the cycle has a running order (the cultural evening),
+    the next on stage after this one, then from the start of the order (a
+    nomination without a place comes last); otherwise after this one by
+    number, then from the start."""
     other, sheet, this = aliased(Nomination), aliased(Assignment), aliased(Nomination)
     cycle_id = select(this.cycle_id).where(this.id == nomination_id).scalar_subquery()
+    here = aliased(Performance)
+    this_place = select(here.position).where(here.nomination_id == nomination_id).scalar_subquery()
+    # With no running order every place is NULL and the order falls to the numbers.
+    place = Performance.position
     return (select(other.id).join(sheet, sheet.nomination_id == other.id)
+            .outerjoin(Performance, Performance.nomination_id == other.id)
             .where(sheet.judge_id == judge_id, sheet.sheet_state == "open", sheet.round == Assignment.round,
                    other.cycle_id == cycle_id, other.id != nomination_id,
                    ~conflict_service.hides(judge_id, other.id))
-            .order_by(other.id < nomination_id, other.id).limit(1).scalar_subquery())
+            .order_by(place.is_(None), place < func.coalesce(this_place, 0), place,
+                      other.id < nomination_id, other.id).limit(1).scalar_subquery())
 
 
 def may_see_other_scores(judge, assignment: Assignment) -> bool:

@@ -18,11 +18,13 @@ from awards_app.models import (
     ConflictOfInterest,
     Cycle,
     Nomination,
+    Performance,
     User,
 )
 from awards_app.permissions import role_required
 from awards_app.services import NotFound, rubric, scoring
 from awards_app.services import conflicts as conflict_service
+from awards_app.services import evening as evening_service
 from awards_app.web import carry_out, offline
 from awards_app.web.forms import Form
 from workflows.base import ROUNDS
@@ -86,8 +88,12 @@ def dashboard():
                 Nomination.candidate_delegation_id, Nomination.candidate_organisation_id))
             .order_by(Nomination.id)):
         by_cycle[assignment.nomination.cycle_id].append(assignment)
+    # The cycles whose candidates perform live and have a running order: a link to the evening.
+    evenings = set(db.session.scalars(select(Performance.cycle_id).where(Performance.cycle_id.in_(
+        [c.id for c in cycles if c.award_type.workflow.has_running_order])).distinct()))
     rows = [{"cycle": cycle, "owed": owed.get(cycle.id, 0), "assignments": by_cycle[cycle.id],
-             "done": sum(1 for a in by_cycle[cycle.id] if a.sheet_state == "submitted")} for cycle in cycles]
+             "done": sum(1 for a in by_cycle[cycle.id] if a.sheet_state == "submitted"),
+             "evening": cycle.id in evenings} for cycle in cycles]
     return render_template("judging/dashboard.html", rows=rows, offline_texts=offline.texts())
 
 
@@ -128,6 +134,7 @@ def _render_sheet(sheet: scoring.ScoreSheet, *, values=None, errors=None, status
                            criteria=criteria, assignment=assignment, values=values, errors=errors or {},
                            others=others, other_scores=other_scores, attested=sheet.attested,
                            dossier=dossier, next_id=sheet.next_id,
+                           on_stage_order=evening_service.has_running_order(nomination.cycle),
                            points={c.code: [_shown(p) for p in scoring.scale_points(c)] for c in criteria},
                            descriptor=rubric.descriptor_text, shown=_shown, offline_texts=offline.texts()), status
 
@@ -155,6 +162,19 @@ def score(nomination_id: int):
           else _("Draft saved."), "success")
     return redirect(url_for("judging.sheet", nomination_id=nomination.id,
                             round=request.args.get("round") if request.args.get("round") in ROUNDS else None), 303)
+
+
+@bp.route("/cycles/<int:cycle_id>/evening")
+@role_required("judge", "chair")
+def evening(cycle_id: int):
+    """The cultural evening as the judge follows it on a phone: now on stage
+    (with their sheet for it), next, previous, and the whole order with
+    their sheets' states. Only the judges of the cycle's panel."""
+    cycle = db.session.get(Cycle, cycle_id, options=[joinedload(Cycle.award_type)])
+    if cycle is None or not permissions.may_follow_evening(current_user, cycle):
+        abort(404)
+    show = evening_service.evening(current_user, cycle, as_judge=True)
+    return render_template("judging/evening.html", cycle=cycle, show=show)
 
 
 @bp.route("/cycles/<int:cycle_id>/declarations")
