@@ -52,6 +52,8 @@ def test_logout_ends_the_session(client, auth, make_user):
     assert client.get("/home").status_code == 200
     response = auth.logout()
     assert response.status_code == 302
+    # Nothing of the site stays on a shared phone: the offline copies of score sheets, the waiting saves.
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
     assert client.get("/home").status_code == 302
 
 

@@ -154,7 +154,11 @@ def logout():
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # A shared phone keeps no judge's pages (the offline copies of score sheets, with the nominations'
+    # dossiers) nor their waiting saves for the next person: the browser deletes this site's storage.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 # --- a forgotten password, and the links sent by email ---------------------------------

@@ -35,6 +35,8 @@ def texts() -> dict:
         "later": _("The server could not take the saves now; they are kept and sent again shortly."),
         "dismiss": _("I have read this: forget this save"),
         "typed": _("What you typed"),
+        "logout": _("%(n)s save(s) still wait on this phone to be sent; logging out deletes them. Log out anyway?",
+                    n="{n}"),
         "rules": {rule: _(message) for rule, message in REFUSALS.items()},
     }
 

@@ -230,6 +230,15 @@
     caches.open("milset-pages-v1").then(function (cache) { return cache.addAll(sheets); }).catch(function () {});
   }
 
+  // Logging out deletes what this phone keeps (the server asks the browser to): saves still waiting would go too.
+  var logout = document.querySelector("form.logout");
+  if (logout) {
+    logout.addEventListener("submit", function (event) {
+      var waiting = queue().filter(function (e) { return e.state === "waiting"; }).length;
+      if (waiting && !window.confirm(texts.logout.replace("{n}", waiting))) event.preventDefault();
+    });
+  }
+
   window.addEventListener("online", sync);
   window.addEventListener("offline", show);
   setInterval(function () { if (queue().some(function (e) { return e.state === "waiting"; })) sync(); }, 20000);
