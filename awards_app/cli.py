@@ -455,9 +455,9 @@ def outbox_worker(once, interval, limit, calendar_every=0.0):
 def certificates_pass():
     """One queued certificate batch made, if any (the outbox worker runs it
     between its passes, so the secretariat's batch needs no other process)."""
-    from awards_app.services import certificates
+    from awards_app.reports import certificate_batches
 
-    return certificates.run_next_batch()
+    return certificate_batches.run_next_batch()
 
 
 def _batch_summary(batch) -> str:

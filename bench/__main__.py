@@ -24,7 +24,7 @@ from pathlib import Path
 from bench import dataset, pages, targets
 
 PARTS = ("dataset", "loader", "queries", "pages", "assignment", "conflicts", "identity", "audit", "report", "pdf",
-         "certificates")
+         "certificates", "weight")
 
 
 def machine() -> dict:
@@ -105,6 +105,10 @@ def main(argv=None) -> int:
         from bench import bench_certificates
 
         _run("certificates", bench_certificates.run, results, log)
+    if "weight" in only:
+        from bench import bench_weight
+
+        _run("weight", bench_weight.run, results, log)
     if "pages" in only:
         _run("pages", lambda: pages.run(url, args.seconds, args.connections, log), results, log)
     results["machine"]["load_average_end"] = os.getloadavg()

@@ -49,6 +49,7 @@ def run(delegations: int = 80, per_delegation: int = 25) -> dict:
 
     from awards_app import create_app
     from awards_app.extensions import db
+    from awards_app.reports import certificate_batches
     from awards_app.services import certificates
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,7 +61,7 @@ def run(delegations: int = 80, per_delegation: int = 25) -> dict:
             batch = certificates.request_batch(admin, event, "participation", "fr")
             db.session.commit()
             started = time.perf_counter()
-            batch = certificates.run_next_batch()
+            batch = certificate_batches.run_next_batch()
             seconds = time.perf_counter() - started
             pages = sum(f.pages for f in batch.files)
             size = sum(len(f.content) for f in batch.files)

@@ -133,12 +133,23 @@ def _rows(r: dict) -> list[tuple]:
     cert = r.get("certificates") or {}
     if cert.get("seconds") is not None and cert.get("status") == "done":
         rows.append((f"Participation certificates, {cert['participants']:,} participants in {cert['delegations']} "
-                     "delegations (`certificates.run_next_batch`, SQLite, a PDF per delegation)",
+                     "delegations (`certificate_batches.run_next_batch`, SQLite, a PDF per delegation)",
                      f"{cert['seconds']:.1f} s ({cert['pages']:,} pages, {cert['per_participant_ms']} ms each, "
                      f"{cert['megabytes']} MB)", "< 120 s", _verdict(cert["seconds"] < 120)))
     else:
         rows.append(("Participation certificates, 2,000 participants", "not run" + _err(cert), "< 120 s",
                      "not run"))
+    weight = r.get("weight") or {}
+    if weight.get("first_load_kb") is not None:
+        for label, key, limit in (
+                ("The judge's sheet on a phone, first load (HTML, CSS, scripts, the service worker; no font files)",
+                 "first_load", 60),
+                ("A later sheet (its HTML; the rest kept on the phone)", "later_sheet", 10),
+                ("The offline shell the service worker keeps", "shell", 150)):
+            rows.append((label, f"{weight[key + '_kb']} KB as the app sends it, {weight[key + '_gzip_kb']} KB gzipped",
+                         f"< {limit} KB", _verdict(weight[key + "_kb"] < limit)))
+    else:
+        rows.append(("The judge's sheet on a phone, first load", "not run" + _err(weight), "< 60 KB", "not run"))
     rss = p.get("worker_rss_mb")
     rows.append(("RSS of each gunicorn worker after the page benchmark",
                  ", ".join(f"{x:.0f} MB" for x in rss) if rss else "not run", "< 200 MB",

@@ -70,10 +70,11 @@ def _pages_behind_login(app):
 
     # Public by design: the login page and its second step, a forgotten password, the health check,
     # the single-use links (an endorser's, an invitation or a reset), the laureates and the signed
-    # checkpoints they were decided under, and a calendar feed (its address is its key).
+    # checkpoints they were decided under, a calendar feed (its address is its key), and the offline
+    # scoring's service worker and offline page (no data in either; the worker is fetched without a session).
     open_pages = {"auth.login", "auth.second_step", "auth.forgot", "main.index", "main.healthz", "static",
                   "endorse.respond", "auth.use_link", "board.laureates", "board.checkpoint_note",
-                  "calendar.feed"}
+                  "calendar.feed", "offline.service_worker", "offline.offline"}
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if rule.endpoint in open_pages or "GET" not in rule.methods or rule.rule.startswith("/api/"):

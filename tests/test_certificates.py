@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from awards_app.extensions import db
 from awards_app.models import AuditEvent, CertificateBatch, CertificateFile
+from awards_app.reports import certificate_batches
 from awards_app.services import certificates
 from tests import builders, factories
 
@@ -252,7 +253,7 @@ def test_the_outbox_worker_makes_a_queued_batch_between_its_passes(esi, runner, 
     event, _delegations, admin = esi
     batch = certificates.request_batch(admin, event, "participation", "en")
     db.session.commit()
-    real = certificates.run_next_batch
+    real = certificate_batches.run_next_batch
 
     def run_then_stop():
         made = real()
@@ -260,7 +261,7 @@ def test_the_outbox_worker_makes_a_queued_batch_between_its_passes(esi, runner, 
             os.kill(os.getpid(), signal.SIGINT)  # the worker's handler finishes the pass, then stops
         return made
 
-    monkeypatch.setattr(certificates, "run_next_batch", run_then_stop)
+    monkeypatch.setattr(certificate_batches, "run_next_batch", run_then_stop)
     previous = signal.getsignal(signal.SIGINT)
     try:
         result = runner.invoke(args=["outbox", "worker", "--interval", "0.1"])
