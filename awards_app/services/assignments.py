@@ -126,17 +126,22 @@ def run(actor, cycle):
     result = engine.assign(inputs, judges, conflicted, k=k, max_load=max_load,
                            cover_fields=bool(cycle.setting("cover_fields")),
                            keep=tuple(p for p in existing if p not in conflicted))
-    by_id = {n.id: n for n in nominations}
-    users = {u.id: u for u in members}
-    for a in result.assignments:
-        if (a.judge_id, a.nomination_id) in existing:
-            continue
-        _add(actor, cycle, round, by_id[a.nomination_id], users[a.judge_id], fit=a.fit, reasons=a.reasons,
-             source="optimal")
-    audit.record(actor, "assignment.run", None,
-                 {"round": round, "k": k, "max_load": max_load, "feasible": result.feasible, "optimal": result.optimal,
-                  "method": result.method, "total_fit": result.total_fit,
-                  "uncovered": [{"nomination_id": u.nomination_id, "rule": u.rule, "reason": u.reason}
-                                for u in result.uncovered]},
-                 object_type="cycle", object_id=cycle.id, cycle_id=cycle.id)
+    # Written in bulk, audited in one append: every pair already holds what _add checks one by one (its
+    # judge sits on the round's panel, no hiding conflict, an eligible nomination the round judges, not
+    # yet assigned), and the assignment lock keeps it so until the commit.
+    added = [a for a in result.assignments if (a.judge_id, a.nomination_id) not in existing]
+    rows = [Assignment(nomination_id=a.nomination_id, judge_id=a.judge_id, fit=a.fit, round=round) for a in added]
+    db.session.add_all(rows)
+    db.session.flush()
+    audit.record_many(actor, [
+        *(audit.PendingEvent("assignment.added", row,
+                             {"nomination_id": a.nomination_id, "judge_id": a.judge_id, "fit": a.fit,
+                              "reasons": list(a.reasons), "source": "optimal", "round": round}, cycle_id=cycle.id)
+          for row, a in zip(rows, added, strict=True)),
+        audit.PendingEvent("assignment.run", None,
+                           {"round": round, "k": k, "max_load": max_load, "feasible": result.feasible,
+                            "optimal": result.optimal, "method": result.method, "total_fit": result.total_fit,
+                            "uncovered": [{"nomination_id": u.nomination_id, "rule": u.rule, "reason": u.reason}
+                                          for u in result.uncovered]},
+                           object_type="cycle", object_id=cycle.id, cycle_id=cycle.id)])
     return result
