@@ -234,6 +234,9 @@ def test_the_judge_sees_now_next_previous_and_their_sheets(client, evening):
     assert positions == sorted(positions)  # the whole order, in running order
     assert re.search(rf'href="/judge/nominations/{order[0]}"[^>]*>submitted<', listing)
     assert re.search(rf'href="/judge/nominations/{order[2]}"[^>]*>to score<', listing)
+    # Each link names its delegation for a screen reader, not only "to score".
+    assert f'aria-label="To score: {w["names"][order[2]]}"' in listing.replace("&#39;", "'")
+    assert f'aria-label="Submitted: {w["names"][order[0]]}"' in listing.replace("&#39;", "'")
     assert 'http-equiv="refresh"' in html and ">↻ Refresh<" in html.replace("\n", "")
 
 
