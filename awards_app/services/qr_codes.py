@@ -20,6 +20,7 @@ from awards_app.extensions import db
 from awards_app.models import Assignment, Cycle, Delegation, Event, Nomination
 from awards_app.services import NotFound, rounds
 from awards_app.services.links import public_url
+from awards_app.services.nominations import with_candidate_name
 
 # M recovers about 15% of a damaged or smudged code (segno raises it to Q or H
 # where that fits in the same symbol); a quiet zone of four
@@ -165,15 +166,20 @@ def code_sheet(actor, event_id: int, *, locale: str = "en") -> CodeSheet:
     cycles = db.session.scalars(
         select(Cycle).where(Cycle.event_id == event.id).options(joinedload(Cycle.award_type))
         .order_by(Cycle.id)).all()
+    # The candidates' names in one statement (with_candidate_name), not a load per nomination.
+    listed: dict[int, list] = {cycle.id: [] for cycle in cycles}
+    for nomination_id, cycle_id, name in db.session.execute(
+            with_candidate_name(Nomination.id, Nomination.cycle_id)
+            .where(Nomination.cycle_id.in_(list(listed)),
+                   Nomination.state.in_(permissions.ACTIVE_NOMINATION_STATES))
+            .order_by(Nomination.id)):
+        listed[cycle_id].append((nomination_id, name))
     by_cycle = []
     for cycle in cycles:
+        award = cycle.title_in(locale)
         codes = []
-        for n in db.session.scalars(
-                select(Nomination).where(Nomination.cycle_id == cycle.id,
-                                         Nomination.state.in_(permissions.ACTIVE_NOMINATION_STATES))
-                .order_by(Nomination.id)):
-            url = nomination_url(n.id)
-            award = cycle.title_in(locale)
-            codes.append(LabelledCode(str(n.candidate), award, url, svg(url, f"{n.candidate} · {award}")))
+        for nomination_id, name in listed[cycle.id]:
+            url = nomination_url(nomination_id)
+            codes.append(LabelledCode(name, award, url, svg(url, f"{name} · {award}")))
         by_cycle.append((cycle, codes))
     return CodeSheet(event, delegation_codes, by_cycle)

@@ -3,10 +3,9 @@ the final round. The chair chooses the basis (the top places of the round's
 ranking, or a threshold score) with a reason; the decision keeps the ranking
 it was made on and its inputs' hash, is audited, and opens the final round."""
 
-from sqlalchemy import select
 
 from awards_app.extensions import db
-from awards_app.models import Cycle, Nomination, ShortlistDecision
+from awards_app.models import Cycle, ShortlistDecision
 from awards_app.models.awards import SHORTLIST_BASES
 from awards_app.services import N_, Forbidden, Message, Refusal, ServiceError, audit, rounds, transitions
 from awards_app.services import panels as panel_service
@@ -98,14 +97,6 @@ def decide(actor, cycle: Cycle, basis: str, cutoff, reason: str) -> ShortlistDec
     cycle.close_reason = None
     transitions.fire_cycle_event(actor, cycle, "decide_shortlist", as_role="chair")
     return decision
-
-
-def shortlisted(cycle: Cycle) -> list[Nomination]:
-    decision = rounds.shortlist_of(cycle)
-    if decision is None:
-        return []
-    return list(db.session.scalars(select(Nomination).where(Nomination.id.in_(decision.nomination_ids))
-                                   .order_by(Nomination.id)))
 
 
 def describe(decision: ShortlistDecision) -> Message:

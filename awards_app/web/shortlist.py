@@ -57,13 +57,13 @@ def decide(cycle_id: int):
         if form.validate_on_submit():
             kept = shortlists.chosen(result, form.basis.data, float(form.cutoff.data))
             if request.form.get("action") == "decide":
-                ok, _decision = carry_out(lambda: shortlists.decide(
+                ok, outcome = carry_out(lambda: shortlists.decide(
                     current_user, cycle, form.basis.data, form.cutoff.data, form.reason.data), form)
                 if ok:
                     flash(_("The shortlist is decided: %(n)s nomination(s) go on to the final round.",
-                            n=len(_decision.nomination_ids)), "success")
+                            n=len(outcome.nomination_ids)), "success")
                     return redirect(url_for("shortlist.decide", cycle_id=cycle.id), 303)
-                status = 409 if _decision.status == 409 else 400
+                status = 409 if outcome.status == 409 else 400
         else:
             status = 400
     names = dict(db.session.execute(nomination_service.with_candidate_name(Nomination.id)

@@ -165,19 +165,18 @@
           return response.json().catch(function () { return {}; }).then(function (body) {
             var code = (body && body.code) || ("http." + response.status);
             if (code === "csrf.invalid") return renewToken(entry);
-            var invalid = response.status === 422 && entry.nomination === here && form;
-            keep(queue().map(function (e) {
-              return e.key === entry.key ? Object.assign(e, {state: "refused", rule: code,
-                                                             message: body.message || ""}) : e;
-            }));
-            if (entry.nomination === here && !invalid) stale = true;
-            if (invalid) {
+            if (response.status === 422 && entry.nomination === here && form) {
               // The page says which score needs what, in the judge's language: let it.
               keep(queue().filter(function (e) { return e.key !== entry.key; }));
               putBack(entry.scores);
               HTMLFormElement.prototype.submit.call(form);
               return false;
             }
+            keep(queue().map(function (e) {
+              return e.key === entry.key ? Object.assign(e, {state: "refused", rule: code,
+                                                             message: body.message || ""}) : e;
+            }));
+            if (entry.nomination === here) stale = true;
             return true;
           });
         }, function () { return false; });  // no connection after all: stays queued
