@@ -79,8 +79,10 @@ class Panel(db.Model):
     round: Mapped[str] = mapped_column(String(16), default=FINAL, server_default=FINAL)
 
     cycle: Mapped[Cycle] = relationship()
+    # Ordered so that pages and the report list a panel the same way on
+    # every database (PostgreSQL returns unordered rows in any order).
     members: Mapped[list["PanelMember"]] = relationship(
-        back_populates="panel", cascade="all, delete-orphan"
+        back_populates="panel", cascade="all, delete-orphan", order_by="PanelMember.id"
     )
 
 
