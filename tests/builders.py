@@ -75,19 +75,22 @@ def close_call(cycle):
     db.session.commit()
 
 
-def judging_cycle(code="best_delegation_award", *, judges=3, nominations=2, criteria=None):
+def judging_cycle(code="best_delegation_award", *, judges=3, nominations=2, criteria=None, year=2027):
     """A cycle in judging: a vetted panel (first judge chairs), eligible
-    nominations, every judge assigned to every nomination and attested."""
+    nominations, every judge assigned to every nomination and attested.
+    Another year gives another cycle with a panel of its own."""
     from awards_app.services import assignments, conflicts, panels
 
     award_type = award(code)
     fields = tuple(award_type.default_settings.get("required_fields", ()))
-    cycle = open_cycle(code)
+    cycle = open_cycle(code, year=year)
     noms = [eligible_delegation_nomination(cycle) for _ in range(nominations)]
     panel = []
     for i in range(judges):
         roles = ("judge", "chair", "board") if i == 0 else ("judge",)
-        user = judge(f"judge{i}@example.org", name=f"Judge Number{i}", fields=fields, roles=roles)
+        email, name = (f"judge{i}@example.org", f"Judge Number{i}") if year == 2027 else \
+            (f"judge{i}.{year}@example.org", f"Judge Number{i} Of{year}")
+        user = judge(email, name=name, fields=fields, roles=roles)
         panels.add_member(TESTS_ACTOR, cycle, user, "chair" if i == 0 else "member")
         panel.append(user)
     close_call(cycle)

@@ -111,18 +111,39 @@ def nominator_standing(user) -> tuple[str, ...]:
     enter what the regional offices send, stand for them."""
     if user is None or getattr(user, "id", None) is None:
         return ()
-    standing = []
     # Read by the account's id: the signed-in user object may outlive the
     # session it was loaded in (a request retried after a lost connection).
     status = db.session.scalar(select(Organisation.status).join(Person, Person.organisation_id == Organisation.id)
                                .join(User, User.person_id == Person.id).where(User.id == user.id))
-    if status == "member":
+    return _standing(user, status)
+
+
+def _standing(user, organisation_status: str | None) -> tuple[str, ...]:
+    standing = []
+    if organisation_status == "member":
         standing.append("member_organisation")
     if user.has_role("admin"):
         standing.append("regional_office")
     if user.has_role("board"):
         standing.append("board")
     return tuple(standing)
+
+
+def nomination_facts_many(cycle: Cycle, nominations: list[Nomination]) -> list["workflows.NominationFacts"]:
+    """nomination_facts of each of a cycle's nominations (without screening
+    results), read in a fixed number of statements whatever their number."""
+    nominator_ids = {n.nominator_id for n in nominations}
+    statuses = dict(db.session.execute(
+        select(User.id, Organisation.status).join(Person, User.person_id == Person.id)
+        .join(Organisation, Person.organisation_id == Organisation.id).where(User.id.in_(nominator_ids))).all())
+    nominators = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(nominator_ids)))}
+    deadline_passed = cycle.deadline is not None and clock.now() > cycle.deadline
+    deadline = f"{cycle.deadline:%Y-%m-%d %H:%M}" if cycle.deadline else None
+    return [workflows.NominationFacts(
+        settings=cycle.settings, deadline_passed=deadline_passed, eligibility=(), deadline=deadline,
+        cycle_state=cycle.state, screening_reason=n.screening_reason,
+        nominator_standing=_standing(nominators[n.nominator_id], statuses.get(n.nominator_id)))
+        for n in nominations]
 
 
 def nomination_facts(nomination: Nomination, results=()) -> "workflows.NominationFacts":

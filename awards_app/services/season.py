@@ -26,9 +26,8 @@ def _nominations(cycle: Cycle, states: tuple[str, ...]) -> list[Nomination]:
 def lapse_drafts(actor, cycle: Cycle, fire) -> int:
     """The call has closed: each draft becomes final (cancelled, by the
     `lapse` event) and its nominator is told in their language."""
-    drafts = _nominations(cycle, ("draft",))
+    drafts = fire(actor, cycle, _nominations(cycle, ("draft",)), "lapse", as_role="admin", reason="call closed")
     for nomination in drafts:
-        fire(actor, nomination, "lapse", facts.nomination_facts(nomination), as_role="admin", reason="call closed")
         nominator = nomination.nominator
         outbox.notify(nominator.email, nominator.locale, cycle, N_("Draft closed: %(cycle)s"),
                       N_("Your draft nomination of %(candidate)s for %(cycle)s was not submitted before the call "
@@ -40,19 +39,17 @@ def lapse_drafts(actor, cycle: Cycle, fire) -> int:
 def set_aside_the_rest(actor, cycle: Cycle, fire) -> int:
     """The laureates are announced: every nomination still eligible or
     recommended (a runner-up, a recommendation the board amended) is not selected."""
-    rest = _nominations(cycle, NOT_YET_DECIDED)
-    for nomination in rest:
-        fire(actor, nomination, "set_aside", facts.nomination_facts(nomination), as_role="admin",
-             reason="laureates announced")
+    rest = fire(actor, cycle, _nominations(cycle, NOT_YET_DECIDED), "set_aside", as_role="admin",
+                reason="laureates announced")
     return len(rest)
 
 
 def void_the_rest(actor, cycle: Cycle, fire) -> int:
     """The cycle is cancelled: every nomination not yet decided ends with it
     (cancelled, by the `void` event), and its nominator is told."""
-    rest = _nominations(cycle, ("draft", "submitted", "eligible", "recommended"))
+    rest = fire(actor, cycle, _nominations(cycle, ("draft", "submitted", "eligible", "recommended")), "void",
+                as_role="admin", reason="cycle cancelled")
     for nomination in rest:
-        fire(actor, nomination, "void", facts.nomination_facts(nomination), as_role="admin", reason="cycle cancelled")
         nominator = nomination.nominator
         outbox.notify(nominator.email, nominator.locale, cycle, N_("Cycle cancelled: %(cycle)s"),
                       N_("%(cycle)s was cancelled, so your nomination of %(candidate)s ends here, with no decision "
@@ -75,7 +72,7 @@ def close_pending_proposal(actor, cycle: Cycle) -> None:
 
 def follow(actor, cycle: Cycle, event: str, new_state: str, fire) -> None:
     """Called by transitions.fire_cycle_event after each cycle step, with
-    its fire_nomination_event as `fire` (this module does not import the
+    its fire_nomination_events as `fire` (this module does not import the
     one that calls it)."""
     if event == "close_call":
         lapse_drafts(actor, cycle, fire)

@@ -8,13 +8,14 @@ rule that refused, and changes nothing.
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 import workflows
 from awards_app import permissions
 from awards_app.extensions import db
 from awards_app.models import Cycle, Nomination
+from awards_app.models.types import utcnow
 from awards_app.services import N_, Forbidden, Refusal, audit, conflicts, facts, locks, season
 
 
@@ -62,6 +63,40 @@ def _lock(model, row_id: int, expected_version: int | None):
         raise Refusal([{"rule": "edit.stale",
                          "message": N_("Someone changed this in the meantime; reload and try again.")}])
     return row
+
+
+def fire_nomination_events(actor, cycle: Cycle, nominations: list[Nomination], event: str, *,
+                           as_role: str | None = None, reason: str | None = None) -> list[Nomination]:
+    """The same event fired on many nominations of one cycle, as a step of the
+    cycle does it (the announcement sets aside every runner-up): the rows are
+    locked in one statement, the pure workflow decides for each on its own
+    facts, the states are written in one batch and audited in one append.
+    The first refusal refuses the whole step, which then changes nothing."""
+    if not nominations:
+        return []
+    ids = sorted(n.id for n in nominations)
+    locked = list(db.session.scalars(
+        select(Nomination).where(Nomination.id.in_(ids)).order_by(Nomination.id).with_for_update()
+        .execution_options(populate_existing=True)))
+    wf = cycle.award_type.workflow
+    roles = _roles_on_cycle(actor, cycle, as_role)
+    moves: dict[tuple[str, str], list[int]] = {}
+    pending = []
+    for nomination, now in zip(locked, facts.nomination_facts_many(cycle, locked), strict=True):
+        before = nomination.state
+        new_state, role = _fire(wf.fire_nomination, before, event, roles, now)
+        moves.setdefault((before, new_state), []).append(nomination.id)
+        pending.append(audit.PendingEvent(
+            "nomination.transition", nomination,
+            {"event": event, "from": before, "to": new_state, "role": role, "reason": reason}, cycle_id=cycle.id))
+    # One UPDATE per move rather than one per row (the ORM writes a versioned
+    # row alone); the rows are locked, so their version needs no check here.
+    for (before, new_state), moved in moves.items():
+        db.session.execute(update(Nomination).where(Nomination.id.in_(moved), Nomination.state == before)
+                           .values(state=new_state, version=Nomination.version + 1, updated_at=utcnow())
+                           .execution_options(synchronize_session="evaluate"))
+    audit.record_many(actor, pending)
+    return locked
 
 
 def lock_row(model, row_id: int, expected_version: int | None = None):
@@ -130,8 +165,8 @@ def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = N
     if event in _CYCLE_AFTERMATH:
         _CYCLE_AFTERMATH[event](actor, cycle)
     # The nominations the step settles (drafts at the close of the call, the
-    # runners-up at the announcement), in this same transaction.
-    season.follow(actor, cycle, event, new_state, fire_nomination_event)
+    # runners-up at the announcement), in this same transaction and in bulk.
+    season.follow(actor, cycle, event, new_state, fire_nomination_events)
     return new_state
 
 
