@@ -854,6 +854,7 @@ class _CycleBuilder:
         by_id = {c.id: c.code for c in self.criteria}
         settings, wf = self._settings(), self.award.workflow
         like = SimpleNamespace(id=self.cycle_id, settings=settings, max_laureates=1, criteria=self.criteria,
+                               criteria_of=lambda _round: self.criteria,  # one round, no shortlist
                                setting=lambda name: wf.setting(settings, name))
         self._transition("board", chair_ref, "close_scoring", "judging", "deliberation", "chair")
         result = recommendations.rank_from_sheets(like, [
