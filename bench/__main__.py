@@ -11,6 +11,7 @@ report), so one part's caches do not flatter another.
 """
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -21,10 +22,10 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import dataset, pages, targets
+from bench import dataset, pages, report_md, targets
 
 PARTS = ("dataset", "loader", "queries", "pages", "assignment", "conflicts", "identity", "audit", "report", "pdf",
-         "certificates", "weight")
+         "certificates", "weight", "whole", "vote", "results", "live")
 
 
 def machine() -> dict:
@@ -109,6 +110,9 @@ def main(argv=None) -> int:
         from bench import bench_weight
 
         _run("weight", bench_weight.run, results, log)
+    for part, module in report_md.WHOLE_ACTION_PARTS:  # issue 22: whole actions through HTTP
+        if part in only:
+            _run(part, lambda module=module: importlib.import_module(module).run(url), results, log)
     if "pages" in only:
         _run("pages", lambda: pages.run(url, args.seconds, args.connections, log), results, log)
     results["machine"]["load_average_end"] = os.getloadavg()
@@ -122,9 +126,7 @@ def main(argv=None) -> int:
     # A partial run (--only) keeps the other parts' figures from the last full run: say so.
     merged["runs"] = [*previous.get("runs", []), f"{results['date']}: {results['command']}"][-6:]
     Path(args.json).write_text(json.dumps(merged, indent=1, default=str))
-    from bench.report_md import write
-
-    write(merged, Path(args.output))
+    report_md.write(merged, Path(args.output))
     print(f"wrote {args.output} in {results['total_seconds']:.0f} s")
     return 0
 

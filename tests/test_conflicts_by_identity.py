@@ -162,3 +162,40 @@ def _refused(settings) -> set:
 def test_a_threshold_out_of_range_is_refused_by_rule(value):
     assert _refused({"identity_threshold": value}) == {"settings.identity_threshold"}
     assert _refused({"identity_threshold": 85.5}) == set()
+
+
+def test_the_whole_cycle_reads_the_same_identities_as_rows_as_from_loaded_nominations(ctx):
+    """The whole-cycle run reads its candidates as rows (issue 22's speed);
+    they must be exactly what the loaded nominations give, for every kind of
+    candidate and everyone a nomination names."""
+    from awards_app.models import Nomination
+    from awards_app.services import candidate_rows
+
+    cycle = builders.open_cycle("best_delegation_award")
+    organisation = factories.OrganisationFactory(name="Clube de Ciência Aurora")
+    factories.OrganisationAliasFactory(organisation=organisation, name="Aurora Science Club")
+    delegation = factories.DelegationFactory(event=cycle.event, organisation=organisation)
+    db.session.add_all([Participant(delegation=delegation, name="Ana Lucía Fernández", birth_date=date(2014, 5, 1)),
+                        Participant(delegation=delegation, name="Pedro Soto", birth_date=date(1980, 1, 1),
+                                    role="leader")])
+    nominator = factories.UserFactory(roles=("nominator",))
+    nomination = nominations.create_draft(nominator, cycle, candidate=delegation, statement="Exemplary.",
+                                          declared_relations=[{"name": "Rosa Fernández", "email": "rosa@example.org",
+                                                      "kind": "family"}])
+    factories.EndorsementFactory(nomination=nomination, endorser_name="Iris Novak")
+    factories.EndorsementFactory(nomination=nomination, endorser_name="Omar Haddad")
+    nominations.submit(nominator, nomination)
+    builders.eligible_delegation_nomination(cycle)
+    medal = builders.open_cycle("derek_gray_medal")
+    _individual(medal, nominator, "Yasmin Benali", email="yasmin@example.org", organisation=organisation)
+    db.session.commit()
+    for each in (cycle, medal):
+        loaded = db.session.scalars(select(Nomination).where(Nomination.cycle_id == each.id,
+                                                             Nomination.state != "draft").order_by(Nomination.id))
+        as_rows = candidate_rows.cycle_candidates(each)
+        assert as_rows == conflicts._candidate_identities(list(loaded))
+        assert as_rows and all(c.nominator is not None for c in as_rows)
+    [delegation_row] = [c for c in candidate_rows.cycle_candidates(cycle) if c.nomination_id == nomination.id]
+    assert [m.name for m in delegation_row.members] == ["Ana Lucía Fernández", "Pedro Soto"]
+    assert [e.name for e in delegation_row.endorsers] == ["Iris Novak", "Omar Haddad"]
+    assert delegation_row.organisation.aliases == ("Aurora Science Club",) and delegation_row.relations

@@ -7,11 +7,13 @@ from sqlalchemy import exists, select
 
 from awards_app import permissions
 from awards_app.extensions import db
-from awards_app.models import Assignment, ConflictOfInterest, Nomination, User
+from awards_app.models import Assignment, ConflictOfInterest, JudgeProfile, Nomination, User
 from awards_app.models.judging import HIDING_STATUSES
+from awards_app.models.types import utcnow
 from awards_app.services import N_, Forbidden, Message, Refusal, ServiceError, audit, locks, rounds
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import panels as panel_service
+from judging import assignment as engine  # loaded with the app, not on the chair's first run (0.4 s)
 
 
 def _may_manage(actor, cycle) -> None:
@@ -74,6 +76,18 @@ def _add(actor, cycle, round: str, nomination: Nomination, judge: User, *, fit: 
     return row
 
 
+def _insert_assignments(rows: list[dict]) -> list[int]:
+    """One batched INSERT of new sheets, their ids in the order given (the
+    ORM's unit of work would build and track an object per row)."""
+    if not rows:
+        return []
+    now = utcnow()
+    table = Assignment.__table__
+    return list(db.session.scalars(
+        table.insert().returning(table.c.id, sort_by_parameter_order=True),
+        [{**row, "sheet_state": "open", "version": 1, "created_at": now} for row in rows]))
+
+
 def remove(actor, assignment: Assignment, reason: str | None = None) -> None:
     cycle = assignment.nomination.cycle
     _may_manage(actor, cycle)
@@ -92,9 +106,6 @@ def run(actor, cycle):
     conflicts as hard exclusions and a load limit per judge. Existing
     assignments are kept. Returns the solver's result, whose `uncovered`
     says which nominations could not be covered and why."""
-    from awards_app.models import JudgeProfile
-    from judging import assignment as engine
-
     _may_manage(actor, cycle)
     _hold_assignments(cycle, wait=False)  # first: what follows reads what the lock's holder committed
     round = rounds.in_play(cycle)
@@ -130,14 +141,14 @@ def run(actor, cycle):
     # judge sits on the round's panel, no hiding conflict, an eligible nomination the round judges, not
     # yet assigned), and the assignment lock keeps it so until the commit.
     added = [a for a in result.assignments if (a.judge_id, a.nomination_id) not in existing]
-    rows = [Assignment(nomination_id=a.nomination_id, judge_id=a.judge_id, fit=a.fit, round=round) for a in added]
-    db.session.add_all(rows)
-    db.session.flush()
+    ids = _insert_assignments([{"nomination_id": a.nomination_id, "judge_id": a.judge_id, "fit": a.fit,
+                                "round": round} for a in added])
     audit.record_many(actor, [
-        *(audit.PendingEvent("assignment.added", row,
+        *(audit.PendingEvent("assignment.added", None,
                              {"nomination_id": a.nomination_id, "judge_id": a.judge_id, "fit": a.fit,
-                              "reasons": list(a.reasons), "source": "optimal", "round": round}, cycle_id=cycle.id)
-          for row, a in zip(rows, added, strict=True)),
+                              "reasons": list(a.reasons), "source": "optimal", "round": round},
+                             object_type="assignment", object_id=row_id, cycle_id=cycle.id)
+          for row_id, a in zip(ids, added, strict=True)),
         audit.PendingEvent("assignment.run", None,
                            {"round": round, "k": k, "max_load": max_load, "feasible": result.feasible,
                             "optimal": result.optimal, "method": result.method, "total_fit": result.total_fit,

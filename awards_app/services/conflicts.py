@@ -30,7 +30,7 @@ from awards_app.permissions import (  # noqa: F401 - hides and is_hidden_from: r
     is_hidden_from,
     may_resolve_conflict,
 )
-from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, locks
+from awards_app.services import N_, Forbidden, Refusal, ServiceError, audit, candidate_rows, locks
 from awards_app.services.personal_values import EVIDENCE, NOTE, personal
 from judging import conflicts as conflict_rules
 
@@ -132,15 +132,6 @@ def panel_judges(cycle: Cycle) -> list[User]:
         .options(selectinload(User.person).selectinload(Person.organisation).selectinload(Organisation.aliases))))
 
 
-def _cycle_nominations(cycle: Cycle, nomination_ids=None) -> list[Nomination]:
-    query = (select(Nomination).where(Nomination.cycle_id == cycle.id,
-                                      Nomination.state.in_(ACTIVE_NOMINATION_STATES))
-             .options(*_with_identities()))
-    if nomination_ids is not None:
-        query = query.where(Nomination.id.in_(nomination_ids))
-    return list(db.session.scalars(query))
-
-
 # The key of the advisory lock that serialises detection runs on a cycle (PostgreSQL).
 DETECTING = 23_002
 DETECTION_IN_PROGRESS = {"rule": "conflict.detection_in_progress",
@@ -161,17 +152,19 @@ def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[Confli
         # by rule below.
         locks.hold(DETECTING, cycle.id)
     judges = judges if judges is not None else panel_judges(cycle)
-    nominations = nominations if nominations is not None else _cycle_nominations(cycle)
-    if not judges or not nominations:
+    # The whole cycle is read as rows (candidate_rows), a few nominations as they are loaded.
+    candidates = (candidate_rows.cycle_candidates(cycle) if nominations is None
+                  else _candidate_identities(nominations))
+    if not judges or not candidates:
         return []
-    findings = conflict_rules.detect(_judge_identities(judges), _candidate_identities(nominations),
+    findings = conflict_rules.detect(_judge_identities(judges), candidates,
                                      same_country=cycle.setting("detect_same_country"),
                                      threshold=cycle.setting("identity_threshold"))
     existing = {(c.judge_id, c.nomination_id, c.kind): c for c in db.session.scalars(
         select(ConflictOfInterest).where(
             ConflictOfInterest.source == "detected",
             ConflictOfInterest.judge_id.in_([j.id for j in judges]),
-            ConflictOfInterest.nomination_id.in_([n.id for n in nominations])))}
+            ConflictOfInterest.nomination_id.in_([c.nomination_id for c in candidates])))}
     changed = []
     for f in findings:
         kind = f.kind if f.kind in CONFLICT_KINDS else "other"

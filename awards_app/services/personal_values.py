@@ -107,6 +107,8 @@ def commitment_of(value, salt: bytes) -> str:
 def to_commitments(payload, rows: list, seq: int, at: datetime):
     """The payload of event `seq` with every Personal replaced by its
     commitment string; the personal_value rows to insert are appended to `rows`."""
+    if isinstance(payload, str | int | float | None):  # most leaves: returned first (bulk appends)
+        return payload
     if isinstance(payload, Personal):
         salt = secrets.token_bytes(32)
         digest = commitment_of(payload.value, salt)

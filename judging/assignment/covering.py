@@ -4,7 +4,6 @@ missing, the exact CP-SAT model, and the greedy repair above its size."""
 from __future__ import annotations
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from judging.assignment.cycle import _Cycle
 
@@ -34,6 +33,10 @@ def _solve_cp_sat(c: _Cycle, hint: np.ndarray, impossible):
     Covering is soft, lexicographically first: the model leaves as few
     (nomination, field) pairs uncovered as the loads allow (none when
     possible), then maximises fit; one uncovered field outweighs all fit."""
+    # Imported here: CP-SAT's module loads pandas (0.7 s), which only a
+    # cycle that asks for field covering should pay, not every first run.
+    from ortools.sat.python import cp_model
+
     model = cp_model.CpModel()
     nom_idx, judge_idx = np.nonzero(c.eligible)
     x = [model.new_bool_var(f"x{p}") for p in range(len(nom_idx))]
