@@ -111,7 +111,7 @@ def run(actor, cycle):
     round = rounds.in_play(cycle)
     panel = panel_service.panel_of(cycle, round)
     members = [m.user for m in panel.members] if panel else []
-    nominations = list(db.session.scalars(select(Nomination).where(
+    nominations = list(db.session.scalars(select(Nomination.id).where(
         Nomination.cycle_id == cycle.id, Nomination.state == "eligible", rounds.judged_in(cycle, round))
         .order_by(Nomination.id)))
     if not members or not nominations:
@@ -123,15 +123,15 @@ def run(actor, cycle):
                                 languages=frozenset(profiles[u.id].languages if u.id in profiles else ()))
               for u in members]
     fields = tuple(cycle.setting("required_fields"))
-    inputs = [engine.NominationInput(id=n.id, fields=fields) for n in nominations]
+    inputs = [engine.NominationInput(id=n, fields=fields) for n in nominations]
     # Found now, so the solver excludes them; after the assignment lock, so
     # without the whole-cycle run's own (services.conflicts.detect).
     conflict_service.detect(actor, cycle, judges=members)
-    conflicted = {(c.judge_id, c.nomination_id) for c in db.session.scalars(select(ConflictOfInterest).where(
-        ConflictOfInterest.nomination_id.in_([n.id for n in nominations]),
-        ConflictOfInterest.status.in_(HIDING_STATUSES)))}
-    existing = {(a.judge_id, a.nomination_id): a for a in db.session.scalars(select(Assignment).where(
-        Assignment.nomination_id.in_([n.id for n in nominations]), Assignment.round == round))}
+    conflicted = set(db.session.execute(select(ConflictOfInterest.judge_id, ConflictOfInterest.nomination_id).where(
+        ConflictOfInterest.nomination_id.in_(nominations),
+        ConflictOfInterest.status.in_(HIDING_STATUSES))).tuples())
+    existing = set(db.session.execute(select(Assignment.judge_id, Assignment.nomination_id).where(
+        Assignment.nomination_id.in_(nominations), Assignment.round == round)).tuples())
     k = int(cycle.setting("judges_per_nomination"))
     max_load = int(cycle.setting("max_load_per_judge") or math.ceil(k * len(nominations) / len(members)))
     result = engine.assign(inputs, judges, conflicted, k=k, max_load=max_load,
