@@ -5,10 +5,10 @@ pages call."""
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import delete, event, func, select
 
 from awards_app.extensions import db
-from awards_app.models import Assignment, AuditEvent, Nomination
+from awards_app.models import Assignment, AuditEvent, ConflictOfInterest, Nomination
 from awards_app.services import assignments, decisions, panels, recommendations, transitions
 from tests import builders, factories
 from tests.factories import TESTS_ACTOR
@@ -104,4 +104,37 @@ def test_the_announcement_sets_the_rest_aside_in_the_same_statements_at_any_size
             AuditEvent.payload["event"].as_string() == "set_aside"))
         assert audited == size - 1  # each set aside audited, in one append
         spent.append(len(statements))
+    assert spent[0] == spent[1], f"statements at {sizes}: {spent}"
+
+
+@pytest.mark.parametrize("sizes", [(3, 12)])
+def test_the_chairs_detection_run_costs_the_same_statements_at_any_size(ctx, client, auth, sizes):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("statement counts of bulk writes are asserted on PostgreSQL")
+    spent = []
+    for year, size in zip((2027, 2029), sizes, strict=True):
+        award_type = builders.award("best_delegation_award")
+        fields = tuple(award_type.default_settings.get("required_fields", ()))
+        cycle = builders.open_cycle("best_delegation_award", year=year)
+        chair = builders.judge(f"chair.{year}@example.org", name=f"Chair Person Of{year}", fields=fields,
+                               roles=("judge", "chair"))
+        # A judge who nominated every delegation: a finding on each nomination.
+        nominating = builders.judge(f"nominating.{year}@example.org", name=f"Nominating Judge Of{year}",
+                                    fields=fields, roles=("judge", "nominator"))
+        panels.add_member(TESTS_ACTOR, cycle, chair, "chair")
+        panels.add_member(TESTS_ACTOR, cycle, nominating, "member")
+        for _ in range(size):
+            builders.eligible_delegation_nomination(cycle, nominator=nominating)
+        # Not yet recorded: the run below finds and writes every one of them.
+        db.session.execute(delete(ConflictOfInterest).where(ConflictOfInterest.judge_id == nominating.id))
+        db.session.commit()
+        auth.login(chair.email)
+        with counted() as statements:
+            response = client.post(f"/cycles/{cycle.id}/panel/detect")
+        assert response.status_code == 303
+        found = db.session.scalar(select(func.count()).select_from(ConflictOfInterest).where(
+            ConflictOfInterest.judge_id == nominating.id, ConflictOfInterest.kind == "nominator"))
+        assert found == size
+        spent.append(len(statements))
+        auth.logout()
     assert spent[0] == spent[1], f"statements at {sizes}: {spent}"
