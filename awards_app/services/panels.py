@@ -16,6 +16,7 @@ from awards_app.models import (
     Nomination,
     Panel,
     PanelMember,
+    Person,
     Score,
     User,
 )
@@ -162,18 +163,21 @@ def expertise_of(user_ids) -> dict[int, list[Expertise]]:
 
 def coverage(cycle: Cycle, panel: Panel | None = None) -> Coverage:
     """Only vetted profiles count: recognised expertise is expertise the
-    secretariat has checked."""
+    secretariat has checked. Read as rows (each page of the chair's view
+    asks: the cycle's facts include what is missing)."""
     panel = panel if panel is not None else panel_of(cycle)
     required = list(cycle.setting("required_fields"))
-    members = panel.members if panel else []
-    vetted = {p.user_id for p in db.session.scalars(select(JudgeProfile).where(
-        JudgeProfile.user_id.in_([m.user_id for m in members]), JudgeProfile.vetted_at.is_not(None)))}
-    by_user = expertise_of(vetted)
     covered: dict[str, list[str]] = {}
-    for m in members:
-        for e in by_user.get(m.user_id, []):
-            if e.field in required:
-                covered.setdefault(e.field, []).append(m.user.name)
+    if panel is not None and required:
+        for name, field in db.session.execute(
+                select(Person.name, Expertise.field).select_from(PanelMember)
+                .join(User, User.id == PanelMember.user_id).join(Person, Person.id == User.person_id)
+                .join(JudgeProfile, JudgeProfile.user_id == PanelMember.user_id)
+                .join(Expertise, Expertise.profile_id == JudgeProfile.id)
+                .where(PanelMember.panel_id == panel.id, JudgeProfile.vetted_at.is_not(None),
+                       Expertise.field.in_(required))
+                .order_by(PanelMember.id, Expertise.id)):
+            covered.setdefault(field, []).append(name)
     return Coverage(required=required, covered=covered,
                     missing=[f for f in required if f not in covered])
 

@@ -74,23 +74,29 @@ def cycle(cycle_id: int):
     done = sum(n for (_j, state), n in counts.items() if state == "submitted")
     found = progress.results(current_user, cycle)
     severity = found.get("severity")
+    events = transitions.cycle_events_for(current_user, cycle)  # the cycle's facts, gathered once
+    board = decisions.board_progress(cycle)
     return render_template(
         "chair/cycle.html", cycle=cycle, done=done, total=sum(counts.values()), show=show,
         late=progress.late_judges(counts) if cycle.state in SCORING_STATE.values() else [],
         round=rounds.in_play(cycle), has_shortlist=rounds.has_shortlist(cycle),
-        may_close_shortlist="close_shortlist" in transitions.cycle_events_for(current_user, cycle),
+        may_close_shortlist="close_shortlist" in events,
         matrix=_matrix(progress.matrix_page(current_user, cycle, request.args.get("page"),
                                             awaited_only=show == "awaited")),
         declared=recommendations.method_of(cycle), results=found.get("results", {}),
         candidates=found.get("candidates", {}), agreement=found.get("agreement"),
         severity_chart=charts.offset_bars(severity, _("Judge severity")) if severity else None,
         notes_form=NotesForm(notes=cycle.deliberation_notes),
-        may_close_scoring="close_scoring" in transitions.cycle_events_for(current_user, cycle),
-        progress=decisions.board_progress(cycle), nominations=_nominations(cycle))
+        may_close_scoring="close_scoring" in events,
+        progress=board, nominations=_named_by(board))
 
 
-def _nominations(cycle: Cycle) -> dict:
-    return {n.id: n for n in db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id))}
+def _named_by(board: dict) -> dict:
+    """The nominations the board's proposals name (the template shows their
+    candidates), not the cycle's thousands."""
+    proposals = [p for p in (board["proposal"], *board["history"]) if p is not None]
+    ids = {i for p in proposals for i in p.laureate_nomination_ids or ()}
+    return {n.id: n for n in db.session.scalars(select(Nomination).where(Nomination.id.in_(ids)))} if ids else {}
 
 
 @bp.route("/cycles/<int:cycle_id>/remind", methods=["POST"])
