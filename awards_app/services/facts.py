@@ -56,9 +56,8 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
         select(func.count()).select_from(Nomination)
         .where(Nomination.cycle_id == cycle.id, Nomination.state == "recommended"))
     # The guards read the panel and the sheets of the round the next step concerns.
-    panel = panels.panel_of(cycle, rounds.panel_round(cycle))
-    members = panel.members if panel else []
-    chair = next((m.user for m in members if m.role == "chair"), None)
+    panel = panels.panel_shape(cycle, rounds.panel_round(cycle))
+    chair = db.session.get(User, panel.chair_id) if panel.chair_id else None
     assignments = db.session.execute(
         select(Assignment.sheet_state, func.count()).join(Nomination)
         .where(Nomination.cycle_id == cycle.id, Assignment.round == rounds.in_play(cycle), conflicts.awaited())
@@ -82,7 +81,7 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
         # Each round is scored on its own criteria: the fewer count.
         criteria_count=min(len(cycle.criteria_of(r)) for r in rounds.rounds_of(cycle)),
         criteria_published=cycle.criteria_published_at is not None,
-        panel_size=len(members),
+        panel_size=panel.size,
         panel_has_chair=chair is not None,
         chair_is_board=chair is not None and chair.has_role("board"),
         missing_fields=tuple(panels.coverage(cycle, panel).missing),
