@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     from awards_app.services import text
     from awards_app.web.forms import problems
     from awards_app.web.language import datetime_with_zone, select_timezone
+    from awards_app.web.layout import init_layout
     from awards_app.web.login import init_login
     from awards_app.web.security import init_security
 
@@ -58,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     init_security(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     init_login(login_manager, app)
+    init_layout(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["time_left"] = time_left
     app.jinja_env.globals["language_choices"] = LANGUAGE_CHOICES

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from awards_app import permissions
 from awards_app.extensions import db
@@ -45,16 +45,18 @@ def _organisation_name(organisation) -> conflict_rules.OrganisationName | None:
                                            tuple(a.name for a in organisation.aliases))
 
 
-def _judge_identities(users) -> list[conflict_rules.JudgeIdentity]:
+def _judge_identities(users, relations: dict | None = None) -> list[conflict_rules.JudgeIdentity]:
     """Judges as detection compares them: every address of the person, their
-    organisation with its other names, the relations they declared."""
-    profiles = {p.user_id: p for p in db.session.scalars(
-        select(JudgeProfile).where(JudgeProfile.user_id.in_([u.id for u in users])))}
+    organisation with its other names, the relations they declared (read
+    here unless given: {user id: relations})."""
+    if relations is None:
+        relations = dict(db.session.execute(select(JudgeProfile.user_id, JudgeProfile.relations).where(
+            JudgeProfile.user_id.in_([u.id for u in users]))).all())
     return [conflict_rules.JudgeIdentity(
         id=u.id, email=u.email, name=u.person.name, organisation_id=u.person.organisation_id,
         country_id=u.person.country_id, emails=tuple(e for e in (u.person.email,) if e),
         organisation=_organisation_name(u.person.organisation),
-        relations=tuple(profiles[u.id].relations) if u.id in profiles else ()) for u in users]
+        relations=tuple(relations.get(u.id) or ())) for u in users]
 
 
 def _candidate_identities(nominations) -> list[conflict_rules.CandidateIdentity]:
@@ -126,10 +128,36 @@ def board_member_ties(user, nomination_ids) -> list[tuple[Nomination, str]]:
 
 
 def panel_judges(cycle: Cycle) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(PanelMember, PanelMember.user_id == User.id).join(Panel)
+    return [user for user, _relations in _panel_with_relations(cycle)]
+
+
+def _panel_with_relations(cycle: Cycle) -> list[tuple[User, list | None]]:
+    """The panel with what detection compares (person, organisation and its
+    other names, the relations each declared) in one statement, two where an
+    organisation is named; the roles load only if someone asks."""
+    return list(db.session.execute(
+        select(User, JudgeProfile.relations).join(PanelMember, PanelMember.user_id == User.id).join(Panel)
+        .outerjoin(JudgeProfile, JudgeProfile.user_id == User.id)
         .where(Panel.cycle_id == cycle.id)
-        .options(selectinload(User.person).selectinload(Person.organisation).selectinload(Organisation.aliases))))
+        .options(lazyload(User.role_rows),
+                 joinedload(User.person).joinedload(Person.organisation).selectinload(Organisation.aliases))).all())
+
+
+def candidate_loads():
+    """Loader options for one nomination locked by its id (screening): what
+    _candidate_identities reads, all joined into the statement that locks it,
+    so detection for it sends no statement of its own. The collections
+    multiply the rows (participants x endorsements x other names): a few
+    dozen rows for one nomination, never a cycle's."""
+    delegation = joinedload(Nomination.candidate_delegation)
+    return (joinedload(Nomination.nominator).joinedload(User.person),
+            # The nominator's standing (facts.nominator_standing) reads their roles.
+            joinedload(Nomination.nominator).joinedload(User.role_rows),
+            joinedload(Nomination.candidate_person).joinedload(Person.organisation).joinedload(Organisation.aliases),
+            delegation.joinedload(Delegation.organisation).joinedload(Organisation.aliases),
+            delegation.joinedload(Delegation.participants),
+            joinedload(Nomination.candidate_organisation).joinedload(Organisation.aliases),
+            joinedload(Nomination.endorsements))
 
 
 # The key of the advisory lock that serialises detection runs on a cycle (PostgreSQL).
@@ -151,13 +179,16 @@ def detect(actor, cycle: Cycle, *, judges=None, nominations=None) -> list[Confli
         # its transaction, so it takes no lock here and a collision is refused
         # by rule below.
         locks.hold(DETECTING, cycle.id)
-    judges = judges if judges is not None else panel_judges(cycle)
+    relations = None
+    if judges is None:
+        panel = _panel_with_relations(cycle)
+        judges, relations = [user for user, _ in panel], {user.id: declared for user, declared in panel}
     # The whole cycle is read as rows (candidate_rows), a few nominations as they are loaded.
     candidates = (candidate_rows.cycle_candidates(cycle) if nominations is None
                   else _candidate_identities(nominations))
     if not judges or not candidates:
         return []
-    findings = conflict_rules.detect(_judge_identities(judges), candidates,
+    findings = conflict_rules.detect(_judge_identities(judges, relations), candidates,
                                      same_country=cycle.setting("detect_same_country"),
                                      threshold=cycle.setting("identity_threshold"))
     existing = {(c.judge_id, c.nomination_id, c.kind): c for c in db.session.scalars(

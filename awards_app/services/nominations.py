@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 import workflows
 from awards_app.extensions import db
-from awards_app.models import Country, Cycle, Delegation, Nomination, Organisation, Person
+from awards_app.models import Country, Cycle, Delegation, Nomination, Organisation, Person, User
 from awards_app.services import N_, Refusal, ServiceError, audit, facts, outbox, text, transitions
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import eligibility as eligibility_service
@@ -226,17 +226,29 @@ def withdraw(actor, nomination: Nomination, *, expected_version: int | None = No
                                       as_role="nominator", expected_version=expected_version)
 
 
+# What screening reads after the lock, loaded with the row: the workflow
+# (cycle, award), the nominator told of the verdict, and what detection
+# compares with the panel (conflict_service.candidate_loads).
+_SCREENING_LOADS = (
+    joinedload(Nomination.cycle).joinedload(Cycle.award_type),
+    joinedload(Nomination.nominator).joinedload(User.person),
+    *conflict_service.candidate_loads(),
+)
+
+
 def screen(actor, nomination: Nomination, *, eligible: bool, reason: str | None,
            expected_version: int | None = None) -> None:
     """The secretariat's verdict; the nominator is told, with the reason."""
     reason = (reason or "").strip() or None
     # Lock and check the version the screener saw before writing the reason:
     # the reason's own write bumps the version counter.
-    nomination = transitions.lock_row(Nomination, nomination.id, expected_version)
+    nomination = transitions.lock_row(Nomination, nomination.id, expected_version, options=_SCREENING_LOADS)
     nomination.screening_reason = reason
     event = "mark_eligible" if eligible else "mark_ineligible"
-    transitions.fire_nomination_event(actor, nomination, event, facts.nomination_facts(nomination),
-                                      as_role="admin", reason=reason)
+    with db.session.no_autoflush:  # the reason is written with the new state, in one UPDATE
+        screened = facts.nomination_facts(nomination)
+    transitions.fire_nomination_event(actor, nomination, event, screened, as_role="admin", reason=reason,
+                                      locked=True)
     if eligible:  # what the panel will judge: checked against it again, on the facts as screened
         conflict_service.detect_for(actor, nomination)
     if eligible:

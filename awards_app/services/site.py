@@ -46,6 +46,21 @@ def values() -> dict[str, str]:
     return dict(g.site_values)
 
 
+def saved_columns() -> list:
+    """The saved values as columns (NULL where none is saved), one per
+    setting, for a statement that reads something else on every request:
+    the signed-in user's (web/login.py), so the footer costs no statement
+    of its own. remember() takes them back."""
+    return [select(SiteSetting.value).where(SiteSetting.name == name).scalar_subquery().label(f"site_{name}")
+            for name in SETTINGS]
+
+
+def remember(saved: list) -> None:
+    """This request's values, from the columns of saved_columns() (in their order)."""
+    g.site_values = {name: value or str(current_app.config[key])
+                     for (name, key), value in zip(SETTINGS.items(), saved, strict=True)}
+
+
 def get(name: str) -> str:
     return values()[name]
 

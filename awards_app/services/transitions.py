@@ -54,11 +54,13 @@ def _fire(fire, state: str, event: str, roles: list[str], facts):
     raise Refusal(rules)
 
 
-def _lock(model, row_id: int, expected_version: int | None):
-    row = db.session.execute(
-        select(model).where(model.id == row_id).with_for_update().execution_options(
-            populate_existing=True)
-    ).scalar_one()
+def _lock(model, row_id: int, expected_version: int | None, options=()):
+    # of=model: the row itself, not the rows its joined loads bring (PostgreSQL
+    # refuses FOR UPDATE on the nullable side of an outer join).
+    result = db.session.execute(
+        select(model).where(model.id == row_id).options(*options).with_for_update(of=model).execution_options(
+            populate_existing=True))
+    row = (result.unique() if options else result).scalar_one()
     if expected_version is not None and row.version != expected_version:
         raise Refusal([{"rule": "edit.stale",
                          "message": N_("Someone changed this in the meantime; reload and try again.")}])
@@ -99,13 +101,14 @@ def fire_nomination_events(actor, cycle: Cycle, nominations: list[Nomination], e
     return locked
 
 
-def lock_row(model, row_id: int, expected_version: int | None = None):
+def lock_row(model, row_id: int, expected_version: int | None = None, *, options=()):
     """The row, locked until the transaction ends (SELECT ... FOR UPDATE on
     PostgreSQL) and read afresh: a service that must see what a concurrent
     request committed first locks the parent row before reading. With
     ``expected_version``, a row changed since the user saw it is refused
-    (edit.stale)."""
-    return _lock(model, row_id, expected_version)
+    (edit.stale). ``options``: loader options, so what the service reads next
+    comes with the row in the same statement."""
+    return _lock(model, row_id, expected_version, options)
 
 
 def _flush():
@@ -206,8 +209,11 @@ def preview_cycle_event(cycle: Cycle, event: str, role: str) -> list[dict]:
 
 def fire_nomination_event(actor, nomination: Nomination, event: str, facts, *,
                           as_role: str | None = None, expected_version: int | None = None,
-                          reason: str | None = None) -> str:
-    nomination = _lock(Nomination, nomination.id, expected_version)
+                          reason: str | None = None, locked: bool = False) -> str:
+    """locked: the caller already holds the row's lock, read afresh in this
+    transaction (lock_row), so it is not read a second time."""
+    if not locked:
+        nomination = _lock(Nomination, nomination.id, expected_version)
     wf = nomination.cycle.award_type.workflow
     before = nomination.state
     new_state, role = _fire(wf.fire_nomination, before, event,

@@ -97,11 +97,12 @@ def dashboard():
     return render_template("judging/dashboard.html", rows=rows, offline_texts=offline.texts())
 
 
-def _sheet_or_404(nomination_id: int) -> scoring.ScoreSheet:
-    """The judge's sheet: of the round the link names (?round=shortlist), else of their latest round."""
+def _sheet_or_404(nomination_id: int, *, with_next: bool = True) -> scoring.ScoreSheet:
+    """The judge's sheet: of the round the link names (?round=shortlist), else of their latest round.
+    with_next=False: no link to the next open sheet is shown (a POST that redirects)."""
     round = request.args.get("round")
     try:
-        return scoring.sheet_for(current_user, nomination_id, with_next=True,
+        return scoring.sheet_for(current_user, nomination_id, with_next=with_next,
                                  round=round if round in ROUNDS else None)
     except NotFound:
         abort(404)
@@ -148,8 +149,11 @@ def sheet(nomination_id: int):
 @bp.route("/nominations/<int:nomination_id>/scores", methods=["POST"])
 @role_required("judge", "chair")
 def score(nomination_id: int):
-    sheet = _sheet_or_404(nomination_id)
-    nomination, assignment = sheet.nomination, sheet.assignment
+    # The next open sheet is for the page's link; a saved sheet redirects, and a refused one reads it again.
+    # The sheet is held to the end: the session keeps only what is referenced,
+    # and the nomination it loaded would otherwise be read again.
+    sheet = _sheet_or_404(nomination_id, with_next=False)
+    assignment = sheet.assignment
     raw = {c.code: (request.form.get(f"score-{c.code}"), request.form.get(f"comment-{c.code}", ""))
            for c in scoring.criteria_of(assignment)}
     action = scoring.submit if request.form.get("action") == "submit" else scoring.save_draft
@@ -158,9 +162,10 @@ def score(nomination_id: int):
     if not ok:  # what the judge typed stays on the page, with each field's problem
         return _render_sheet(_sheet_or_404(nomination_id), values=raw,
                              errors=getattr(refused, "errors", None), status=refused.status)
+    # Made from the request alone: nothing after the commit reads the database.
     flash(_("Scores submitted and locked. Thank you.") if action is scoring.submit
           else _("Draft saved."), "success")
-    return redirect(url_for("judging.sheet", nomination_id=nomination.id,
+    return redirect(url_for("judging.sheet", nomination_id=nomination_id,
                             round=request.args.get("round") if request.args.get("round") in ROUNDS else None), 303)
 
 

@@ -7,7 +7,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from awards_app.extensions import db
 from awards_app.models import Nomination
@@ -61,7 +61,11 @@ def show(nomination_id: int):
 @bp.route("/<int:nomination_id>", methods=["POST"])
 @role_required("admin")
 def decide(nomination_id: int):
-    nomination = db.get_or_404(Nomination, nomination_id)
+    # The service locks the row and reads the candidate with it: here only
+    # whether it exists (a 404), not the candidate a second time.
+    nomination = db.get_or_404(Nomination, nomination_id, options=[lazyload(Nomination.candidate_person),
+                                                                  lazyload(Nomination.candidate_delegation),
+                                                                  lazyload(Nomination.candidate_organisation)])
     form = ScreeningForm()
     if not form.validate_on_submit():
         return _page(nomination, form, 400)
