@@ -46,15 +46,11 @@ def vote_counts(recommendation: Recommendation) -> dict[str, int]:
 
 def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
     """The plain facts the cycle's guards read, gathered from the database."""
-    count_eligible = db.session.scalar(
-        select(func.count()).select_from(Nomination)
-        .where(Nomination.cycle_id == cycle.id, Nomination.state == "eligible"))
-    unscreened = db.session.scalar(
-        select(func.count()).select_from(Nomination)
-        .where(Nomination.cycle_id == cycle.id, Nomination.state == "submitted"))
-    recommended = db.session.scalar(
-        select(func.count()).select_from(Nomination)
-        .where(Nomination.cycle_id == cycle.id, Nomination.state == "recommended"))
+    # One pass over the cycle's nominations for the three counts the guards read.
+    by_nomination_state = dict(db.session.execute(
+        select(Nomination.state, func.count()).where(Nomination.cycle_id == cycle.id,
+                                                     Nomination.state.in_(("eligible", "submitted", "recommended")))
+        .group_by(Nomination.state)).all())
     # The guards read the panel and the sheets of the round the next step concerns.
     panel = panels.panel_of(cycle, rounds.panel_round(cycle))
     members = panel.members if panel else []
@@ -66,12 +62,17 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
     shortlist = rounds.shortlist_of(cycle) if cycle.state == "shortlisting" else None
     by_state = dict(assignments)
     # Only the pending proposal's votes count: a withdrawn or rejected one's
-    # stay in the record and decide nothing.
-    recommendation = current_recommendation(cycle)
-    votes = vote_counts(recommendation) if recommendation else {}
-    latest = db.session.scalar(select(Recommendation.status).where(Recommendation.cycle_id == cycle.id)
-                               .order_by(Recommendation.id.desc()))
-    withdrawn = latest == "withdrawn"
+    # stay in the record and decide nothing. Every proposal of the cycle with
+    # its tally of votes, in one read (a cycle has a handful of proposals).
+    tallies = db.session.execute(
+        select(Recommendation.id, Recommendation.status, BoardVote.vote, func.count(BoardVote.id))
+        .outerjoin(BoardVote, BoardVote.recommendation_id == Recommendation.id)
+        .where(Recommendation.cycle_id == cycle.id)
+        .group_by(Recommendation.id, Recommendation.status, BoardVote.vote)
+        .order_by(Recommendation.id.desc())).all()
+    pending = next((row.id for row in tallies if row.status == "pending"), None)
+    votes = {row.vote: row[3] for row in tallies if row.id == pending and row.vote is not None}
+    withdrawn = bool(tallies) and tallies[0].status == "withdrawn"
     return workflows.CycleFacts(
         year=cycle.year,
         settings=cycle.settings,
@@ -89,9 +90,9 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
         unresolved_conflicts=conflicts.unresolved_count(cycle),
         assignments_total=sum(by_state.values()),
         assignments_submitted=by_state.get("submitted", 0),
-        eligible_nominations=count_eligible or 0,
-        unscreened_nominations=unscreened or 0,
-        recommended_count=recommended or 0,
+        eligible_nominations=by_nomination_state.get("eligible", 0),
+        unscreened_nominations=by_nomination_state.get("submitted", 0),
+        recommended_count=by_nomination_state.get("recommended", 0),
         close_reason=cycle.close_reason,
         host_designated=cycle.event is not None and cycle.event.host_organisation_id is not None,
         board_votes_approve=votes.get("approve", 0),
