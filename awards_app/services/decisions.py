@@ -127,7 +127,10 @@ def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | No
     if current is None or current.id != recommendation.id or not _open_for_votes(cycle, current):
         raise Refusal([{"rule": "board.not_awaiting", "message": N_("This proposal is not awaiting a vote.")}])
     recommendation = current  # the same row, read afresh under the lock
-    wf = cycle.award_type.workflow
+    # Held to the end: each lock after this one reads the cycle afresh and
+    # then finds its award in the session (it is only weakly kept there).
+    award_type = cycle.award_type
+    wf = award_type.workflow
     now = facts.cycle_facts(cycle)
     if recommendation.kind != "amendment":
         closed = wf.votes_refused(now)

@@ -105,7 +105,10 @@ def _vote(cycle: Cycle, form: "VoteForm"):
         abort(404)
     cycle_id = cycle.id
     # Named now: a vote to confirm rolls its transaction back, which expires the cycle.
-    name = f"{cycle.award_type.name(str(get_locale()))} {cycle.year}"
+    # The award is held while the vote runs: the vote's lock reads the cycle
+    # afresh, and then finds its award in the session instead of reading it again.
+    award_type = cycle.award_type
+    name = f"{award_type.name(str(get_locale()))} {cycle.year}"
     ok, fate = carry_out(lambda: decisions.cast_vote(current_user, recommendation, form.vote.data, form.reason.data,
                                                      confirmed=request.form.get("confirmed") == "1"), show=False)
     if ok:
