@@ -22,13 +22,13 @@ SIZES = (3, 12)  # nominations in the cycle before the board
 # cycle's facts were gathered once). A vote that does not decide: the
 # account, the cycle, the pending proposal, the member's ties to its
 # laureates (their identities: 13), the cycle's row lock and the proposal
-# read afresh, the guards' facts (14), the member's earlier vote, the vote
+# read afresh, the guards' facts (9), the member's earlier vote, the vote
 # and its audit append (3). The confirmation page: the same reads, rolled
 # back, and the page. The vote that decides adds the cycle's transition,
 # each laureate conferred (as many as the cycle names, not its
 # nominations), the decision record, the nominators' and the board's
 # notices (one a member) and the signed checkpoint, each audited.
-BUDGET = {"not_deciding": 38, "asks_to_confirm": 36, "deciding": 72}
+BUDGET = {"not_deciding": 33, "asks_to_confirm": 31, "deciding": 68}
 
 
 @contextmanager

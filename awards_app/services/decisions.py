@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 import workflows
 from awards_app import permissions
@@ -92,6 +92,19 @@ def _with_vote(now: "workflows.CycleFacts", vote: str) -> "workflows.CycleFacts"
     return dataclasses.replace(now, **{_TALLY[vote]: getattr(now, _TALLY[vote]) + 1})
 
 
+def _pending(cycle_id: int):
+    """The query of the proposal before the board (facts.current_recommendation)
+    without its ranking: a line per nomination, which only the decision that
+    rests on it reads (inputs_hash), loaded then."""
+    return (select(Recommendation).where(Recommendation.cycle_id == cycle_id, Recommendation.status == "pending")
+            .order_by(Recommendation.id.desc()).options(defer(Recommendation.ranking)))
+
+
+def proposal_before_board(cycle: Cycle) -> Recommendation | None:
+    """The proposal the board votes on now, as a vote reads it (see _pending)."""
+    return db.session.scalar(_pending(cycle.id))
+
+
 def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | None = None, *,
               confirmed: bool = True) -> str | None:
     """Record one board member's vote on a proposal. When the votes decide
@@ -121,9 +134,7 @@ def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | No
     # failing on the unique constraint, and two members' votes cannot both
     # see the quorum unmet. Locked first, so what follows reads the latest.
     cycle = transitions.lock_row(Cycle, recommendation.cycle_id)
-    current = db.session.scalar(select(Recommendation).where(Recommendation.cycle_id == cycle.id,
-                                                             Recommendation.status == "pending")
-                                .order_by(Recommendation.id.desc()).execution_options(populate_existing=True))
+    current = db.session.scalar(_pending(cycle.id).execution_options(populate_existing=True))
     if current is None or current.id != recommendation.id or not _open_for_votes(cycle, current):
         raise Refusal([{"rule": "board.not_awaiting", "message": N_("This proposal is not awaiting a vote.")}])
     recommendation = current  # the same row, read afresh under the lock

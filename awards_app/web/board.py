@@ -100,7 +100,7 @@ def _vote(cycle: Cycle, form: "VoteForm"):
     page when it would decide and is not confirmed yet, else the status of
     the refusal (shown) for the page to render with. The service reads the
     cycle's facts once, under its lock; the page reads nothing before it."""
-    recommendation = decisions.current_recommendation(cycle)
+    recommendation = decisions.proposal_before_board(cycle)
     if recommendation is None:
         abort(404)
     cycle_id = cycle.id
