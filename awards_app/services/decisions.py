@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 import workflows
 from awards_app import permissions
@@ -68,11 +68,55 @@ def _open_for_votes(cycle: Cycle, proposal: Recommendation) -> bool:
     return cycle.state in cycle.award_type.workflow.awaiting_ratification_states
 
 
-def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | None = None) -> str | None:
+class VoteDecides(ServiceError):
+    """Not a refusal: the vote would decide the proposal ("ratified" or
+    "rejected", in `outcome`) and the member has not confirmed it yet, so
+    nothing was written. The page asks them to confirm, like any step that
+    cannot be undone."""
+
+    status = 200
+
+    def __init__(self, outcome: str):
+        super().__init__("board.vote_decides", N_("Your vote decides the proposal: confirm it."))
+        self.outcome = outcome
+
+
+# The facts' tally each vote adds to (a recusal counts toward nothing).
+_TALLY = {"approve": "board_votes_approve", "reject": "board_votes_reject", "abstain": "board_votes_abstain"}
+
+
+def _with_vote(now: "workflows.CycleFacts", vote: str) -> "workflows.CycleFacts":
+    """The cycle's facts once this vote is counted too."""
+    if vote not in _TALLY:
+        return now
+    return dataclasses.replace(now, **{_TALLY[vote]: getattr(now, _TALLY[vote]) + 1})
+
+
+def _pending(cycle_id: int):
+    """The query of the proposal before the board (facts.current_recommendation)
+    without its ranking: a line per nomination, which only the decision that
+    rests on it reads (inputs_hash), loaded then."""
+    return (select(Recommendation).where(Recommendation.cycle_id == cycle_id, Recommendation.status == "pending")
+            .order_by(Recommendation.id.desc()).options(defer(Recommendation.ranking)))
+
+
+def proposal_before_board(cycle: Cycle) -> Recommendation | None:
+    """The proposal the board votes on now, as a vote reads it (see _pending)."""
+    return db.session.scalar(_pending(cycle.id))
+
+
+def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | None = None, *,
+              confirmed: bool = True) -> str | None:
     """Record one board member's vote on a proposal. When the votes decide
     it (quorum, then a majority for or against), the decision follows at
     once. Returns the proposal's fate ("ratified" or "rejected") when this
-    vote decided it, else None."""
+    vote decided it, else None. With confirmed=False, a vote that would
+    decide raises VoteDecides and records nothing: the member confirms first.
+
+    The cycle's facts are gathered once, under the cycle's lock, and the
+    vote is counted into them: every guard after (the ratifying or rejecting
+    event's included) reads those, since nothing else can change them while
+    the lock is held."""
     if not actor.has_role("board"):
         raise Forbidden("board.members_only", N_("Only Executive Committee members vote."))
     if vote not in VOTES:
@@ -90,54 +134,62 @@ def cast_vote(actor, recommendation: Recommendation, vote: str, reason: str | No
     # failing on the unique constraint, and two members' votes cannot both
     # see the quorum unmet. Locked first, so what follows reads the latest.
     cycle = transitions.lock_row(Cycle, recommendation.cycle_id)
-    db.session.refresh(recommendation)
-    current = current_recommendation(cycle)
-    if current is None or current.id != recommendation.id or not _open_for_votes(cycle, recommendation):
+    current = db.session.scalar(_pending(cycle.id).execution_options(populate_existing=True))
+    if current is None or current.id != recommendation.id or not _open_for_votes(cycle, current):
         raise Refusal([{"rule": "board.not_awaiting", "message": N_("This proposal is not awaiting a vote.")}])
+    recommendation = current  # the same row, read afresh under the lock
+    # Held to the end: each lock after this one reads the cycle afresh and
+    # then finds its award in the session (it is only weakly kept there).
+    award_type = cycle.award_type
+    wf = award_type.workflow
+    now = facts.cycle_facts(cycle)
     if recommendation.kind != "amendment":
-        closed = cycle.award_type.workflow.votes_refused(facts.cycle_facts(cycle))
+        closed = wf.votes_refused(now)
         if closed:
             raise Refusal([{"rule": r.rule, "message": r.message} for r in closed])
-    if db.session.scalar(select(BoardVote).where(BoardVote.recommendation_id == recommendation.id,
-                                                 BoardVote.user_id == actor.id)):
+    if db.session.scalar(select(BoardVote.id).where(BoardVote.recommendation_id == recommendation.id,
+                                                    BoardVote.user_id == actor.id)):
         raise Refusal([{"rule": "board.already_voted", "message": N_("You have already voted on this.")}])
+    after = _with_vote(now, vote)
+    if not confirmed and vote in _TALLY:
+        outcome = wf.ballot_outcome(after)
+        if outcome:
+            raise VoteDecides(outcome)
     row = BoardVote(recommendation=recommendation, user_id=actor.id, vote=vote, reason=reason)
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "board.vote", row, {"recommendation_id": recommendation.id, "vote": vote,
                                             "reason": reason}, cycle_id=cycle.id)
-    return _settle(actor, cycle, recommendation)
+    return _settle(actor, cycle, recommendation, after)
 
 
-def decisive(cycle: Cycle, vote: str) -> str | None:
-    """What the proposal's fate would be once this vote is cast ("ratified",
-    "rejected", or None when the vote goes on), read from the votes so far:
-    the page asks the member to confirm a vote that decides."""
-    counted = {"approve": "board_votes_approve", "reject": "board_votes_reject", "abstain": "board_votes_abstain"}
-    if vote not in counted:
-        return None  # a recusal counts toward nothing
-    now = facts.cycle_facts(cycle)
-    after = dataclasses.replace(now, **{counted[vote]: getattr(now, counted[vote]) + 1})
-    return cycle.award_type.workflow.ballot_outcome(after)
+def _passes(cycle: Cycle, event: str, now: "workflows.CycleFacts") -> bool:
+    """Whether the board may fire the event now, read from the facts in hand."""
+    try:
+        cycle.award_type.workflow.fire_cycle(cycle.state, event, "board", now)
+    except workflows.Refused:
+        return False
+    return True
 
 
-def _settle(actor, cycle: Cycle, proposal: Recommendation) -> str | None:
+def _settle(actor, cycle: Cycle, proposal: Recommendation, now: "workflows.CycleFacts") -> str | None:
     """Once the votes decide, ratify or reject. A proposal that moves the
     cycle goes through the award's declared events (their guards: quorum,
     majority, a held hearing...); an amendment through the same quorum and
-    majority rules, read from the workflow."""
+    majority rules, read from the workflow. `now` are the cycle's facts with
+    this vote counted, gathered under the lock the vote holds."""
     wf = cycle.award_type.workflow
     if proposal.kind == "amendment":
-        outcome = wf.ballot_outcome(facts.cycle_facts(cycle))
-    elif not transitions.preview_cycle_event(cycle, wf.ratifying_event, "board"):
-        transitions.fire_cycle_event(actor, cycle, wf.ratifying_event, as_role="board")
+        outcome = wf.ballot_outcome(now)
+    elif _passes(cycle, wf.ratifying_event, now):
+        transitions.fire_cycle_event(actor, cycle, wf.ratifying_event, as_role="board", cycle_facts=now)
         outcome = "ratified"
     elif wf.rejecting_event is not None:
-        outcome = None if transitions.preview_cycle_event(cycle, wf.rejecting_event, "board") else "rejected"
+        outcome = "rejected" if _passes(cycle, wf.rejecting_event, now) else None
         if outcome:
-            transitions.fire_cycle_event(actor, cycle, wf.rejecting_event, as_role="board")
+            transitions.fire_cycle_event(actor, cycle, wf.rejecting_event, as_role="board", cycle_facts=now)
     else:
-        outcome = wf.ballot_outcome(facts.cycle_facts(cycle))
+        outcome = wf.ballot_outcome(now)
         outcome = outcome if outcome == "rejected" else None
     if outcome == "ratified":
         _record_decision(actor, cycle, proposal)

@@ -5,13 +5,29 @@ apart from the services that fire events, so that reading a cycle's facts
 never needs the code that changes the cycle.
 """
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 
 import workflows
 from awards_app.extensions import db
-from awards_app.models import Assignment, BoardVote, Cycle, Nomination, Organisation, Person, Recommendation, User
+from awards_app.models import (
+    Assignment,
+    BoardVote,
+    Cycle,
+    Expertise,
+    JudgeProfile,
+    Nomination,
+    Organisation,
+    Panel,
+    PanelMember,
+    Person,
+    Recommendation,
+    User,
+    UserRole,
+)
 from awards_app.models.decisions import VOTES
-from awards_app.services import clock, conflicts, panels, rounds
+from awards_app.services import clock, conflicts, rounds
 
 
 def current_recommendation(cycle: Cycle) -> Recommendation | None:
@@ -44,20 +60,58 @@ def vote_counts(recommendation: Recommendation) -> dict[str, int]:
     return {vote: 0 for vote in VOTES} | dict(rows)
 
 
+@dataclass(frozen=True)
+class _PanelFacts:
+    size: int = 0
+    has_chair: bool = False
+    chair_is_board: bool = False
+    missing_fields: tuple[str, ...] = ()
+
+
+def _panel_facts(cycle: Cycle) -> _PanelFacts:
+    """What the guards read of the panel of the round the cycle's next step
+    concerns (rounds.panel_round), counted in the database rather than
+    loaded: a cycle's panel has a hundred judges and their expertise. The
+    fields missing are panels.coverage's: the required fields no vetted
+    member's expertise covers; with no panel for that round, coverage reads
+    the panel of the round in play, and so do these."""
+    panel_id = db.session.scalar(select(Panel.id).where(Panel.cycle_id == cycle.id,
+                                                        Panel.round == rounds.panel_round(cycle)))
+    required = list(cycle.setting("required_fields"))
+    size, chair_is_board, has_chair = 0, False, False
+    covering = panel_id
+    if panel_id is None:
+        covering = db.session.scalar(select(Panel.id).where(Panel.cycle_id == cycle.id,
+                                                            Panel.round == rounds.in_play(cycle)))
+    else:
+        members = db.session.execute(
+            select(PanelMember.role, UserRole.id)
+            .outerjoin(UserRole, (UserRole.user_id == PanelMember.user_id) & (UserRole.role == "board"))
+            .where(PanelMember.panel_id == panel_id)).all()
+        size = len(members)
+        chairs = [board_role is not None for role, board_role in members if role == "chair"]
+        has_chair, chair_is_board = bool(chairs), bool(chairs) and chairs[0]
+    covered = set()
+    if covering is not None and required:
+        covered = set(db.session.scalars(
+            select(Expertise.field).distinct()
+            .join(JudgeProfile, JudgeProfile.id == Expertise.profile_id)
+            .join(PanelMember, PanelMember.user_id == JudgeProfile.user_id)
+            .where(PanelMember.panel_id == covering, JudgeProfile.vetted_at.is_not(None),
+                   Expertise.field.in_(required))))
+    return _PanelFacts(size=size, has_chair=has_chair, chair_is_board=chair_is_board,
+                       missing_fields=tuple(f for f in required if f not in covered))
+
+
 def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
     """The plain facts the cycle's guards read, gathered from the database."""
-    count_eligible = db.session.scalar(
-        select(func.count()).select_from(Nomination)
-        .where(Nomination.cycle_id == cycle.id, Nomination.state == "eligible"))
-    unscreened = db.session.scalar(
-        select(func.count()).select_from(Nomination)
-        .where(Nomination.cycle_id == cycle.id, Nomination.state == "submitted"))
-    recommended = db.session.scalar(
-        select(func.count()).select_from(Nomination)
-        .where(Nomination.cycle_id == cycle.id, Nomination.state == "recommended"))
+    # One pass over the cycle's nominations for the three counts the guards read.
+    by_nomination_state = dict(db.session.execute(
+        select(Nomination.state, func.count()).where(Nomination.cycle_id == cycle.id,
+                                                     Nomination.state.in_(("eligible", "submitted", "recommended")))
+        .group_by(Nomination.state)).all())
     # The guards read the panel and the sheets of the round the next step concerns.
-    panel = panels.panel_shape(cycle, rounds.panel_round(cycle))
-    chair = db.session.get(User, panel.chair_id) if panel.chair_id else None
+    panel = _panel_facts(cycle)
     assignments = db.session.execute(
         select(Assignment.sheet_state, func.count()).join(Nomination)
         .where(Nomination.cycle_id == cycle.id, Assignment.round == rounds.in_play(cycle), conflicts.awaited())
@@ -65,12 +119,17 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
     shortlist = rounds.shortlist_of(cycle) if cycle.state == "shortlisting" else None
     by_state = dict(assignments)
     # Only the pending proposal's votes count: a withdrawn or rejected one's
-    # stay in the record and decide nothing.
-    recommendation = current_recommendation(cycle)
-    votes = vote_counts(recommendation) if recommendation else {}
-    latest = db.session.scalar(select(Recommendation.status).where(Recommendation.cycle_id == cycle.id)
-                               .order_by(Recommendation.id.desc()))
-    withdrawn = latest == "withdrawn"
+    # stay in the record and decide nothing. Every proposal of the cycle with
+    # its tally of votes, in one read (a cycle has a handful of proposals).
+    tallies = db.session.execute(
+        select(Recommendation.id, Recommendation.status, BoardVote.vote, func.count(BoardVote.id))
+        .outerjoin(BoardVote, BoardVote.recommendation_id == Recommendation.id)
+        .where(Recommendation.cycle_id == cycle.id)
+        .group_by(Recommendation.id, Recommendation.status, BoardVote.vote)
+        .order_by(Recommendation.id.desc())).all()
+    pending = next((row.id for row in tallies if row.status == "pending"), None)
+    votes = {row.vote: row[3] for row in tallies if row.id == pending and row.vote is not None}
+    withdrawn = bool(tallies) and tallies[0].status == "withdrawn"
     return workflows.CycleFacts(
         year=cycle.year,
         settings=cycle.settings,
@@ -82,15 +141,15 @@ def cycle_facts(cycle: Cycle) -> "workflows.CycleFacts":
         criteria_count=min(len(cycle.criteria_of(r)) for r in rounds.rounds_of(cycle)),
         criteria_published=cycle.criteria_published_at is not None,
         panel_size=panel.size,
-        panel_has_chair=chair is not None,
-        chair_is_board=chair is not None and chair.has_role("board"),
-        missing_fields=tuple(panels.coverage(cycle, panel).missing),
+        panel_has_chair=panel.has_chair,
+        chair_is_board=panel.chair_is_board,
+        missing_fields=panel.missing_fields,
         unresolved_conflicts=conflicts.unresolved_count(cycle),
         assignments_total=sum(by_state.values()),
         assignments_submitted=by_state.get("submitted", 0),
-        eligible_nominations=count_eligible or 0,
-        unscreened_nominations=unscreened or 0,
-        recommended_count=recommended or 0,
+        eligible_nominations=by_nomination_state.get("eligible", 0),
+        unscreened_nominations=by_nomination_state.get("submitted", 0),
+        recommended_count=by_nomination_state.get("recommended", 0),
         close_reason=cycle.close_reason,
         host_designated=cycle.event is not None and cycle.event.host_organisation_id is not None,
         board_votes_approve=votes.get("approve", 0),

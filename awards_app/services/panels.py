@@ -42,23 +42,6 @@ def panel_of(cycle: Cycle, round: str | None = None) -> Panel | None:
         selectinload(Panel.members).selectinload(PanelMember.user).selectinload(User.person)))
 
 
-@dataclass(frozen=True)
-class PanelShape:
-    """What the cycle's guards ask of a panel, without loading its people."""
-    id: int | None
-    size: int
-    chair_id: int | None
-
-
-def panel_shape(cycle: Cycle, round: str) -> PanelShape:
-    rows = db.session.execute(select(Panel.id, PanelMember.user_id, PanelMember.role).select_from(Panel)
-                              .outerjoin(PanelMember, PanelMember.panel_id == Panel.id)
-                              .where(Panel.cycle_id == cycle.id, Panel.round == round)).all()
-    members = [r for r in rows if r.user_id is not None]
-    return PanelShape(id=rows[0].id if rows else None, size=len(members),
-                      chair_id=next((r.user_id for r in members if r.role == "chair"), None))
-
-
 def _panel_for_update(cycle: Cycle, round: str) -> Panel:
     if round not in rounds.rounds_of(cycle):
         raise ServiceError("panel.no_such_round", N_("This cycle has no shortlist round."), field="round")
@@ -178,14 +161,14 @@ def expertise_of(user_ids) -> dict[int, list[Expertise]]:
     return result
 
 
-def coverage(cycle: Cycle, panel: "Panel | PanelShape | None" = None) -> Coverage:
+def coverage(cycle: Cycle, panel: Panel | None = None) -> Coverage:
     """Only vetted profiles count: recognised expertise is expertise the
     secretariat has checked. Read as rows (each page of the chair's view
     asks: the cycle's facts include what is missing)."""
     panel = panel if panel is not None else panel_of(cycle)
     required = list(cycle.setting("required_fields"))
     covered: dict[str, list[str]] = {}
-    if panel is not None and panel.id is not None and required:
+    if panel is not None and required:
         for name, field in db.session.execute(
                 select(Person.name, Expertise.field).select_from(PanelMember)
                 .join(User, User.id == PanelMember.user_id).join(Person, Person.id == User.person_id)

@@ -145,7 +145,11 @@ _CYCLE_AFTERMATH = {"open_judging": _detect_whole_cycle, "open_shortlist": _dete
 
 
 def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = None,
-                     expected_version: int | None = None, reason: str | None = None) -> str:
+                     expected_version: int | None = None, reason: str | None = None,
+                     cycle_facts: "workflows.CycleFacts | None" = None) -> str:
+    """Fire the event on the cycle (locked here). `cycle_facts`: the facts a
+    caller already gathered under this cycle's lock, in this transaction (the
+    board's vote), so the guards read them instead of gathering them again."""
     if event in _CYCLE_AFTERMATH:
         # The whole-cycle detection's lock comes before any other this
         # transaction takes (services.conflicts.detect).
@@ -157,7 +161,7 @@ def fire_cycle_event(actor, cycle: Cycle, event: str, *, as_role: str | None = N
         # The chair may close before every sheet is in, with the reason on the record.
         cycle.close_reason = reason
     new_state, role = _fire(wf.fire_cycle, before, event, _roles_on_cycle(actor, cycle, as_role),
-                            facts.cycle_facts(cycle))
+                            facts.cycle_facts(cycle) if cycle_facts is None else cycle_facts)
     cycle.state = new_state
     if event in _CYCLE_EFFECTS:
         _CYCLE_EFFECTS[event](cycle)

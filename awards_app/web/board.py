@@ -20,7 +20,7 @@ from awards_app.permissions import role_required
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import decisions, settings_changes
 from awards_app.services import laureates as laureate_registry
-from awards_app.web import carry_out
+from awards_app.web import carry_out, show_refusal
 from awards_app.web.forms import Form
 
 bp = Blueprint("board", __name__)
@@ -72,25 +72,15 @@ def _cycle_nominations(cycle: Cycle) -> dict[int, Nomination]:
 @role_required("board")
 def cycle(cycle_id: int):
     cycle = db.get_or_404(Cycle, cycle_id)
-    progress = decisions.board_progress(cycle)
-    recommendation = progress["proposal"]
     form = VoteForm()
     status = 200
     if form.validate_on_submit():
-        if recommendation is None:
-            abort(404)
-        decides = decisions.decisive(cycle, form.vote.data)
-        if decides and request.form.get("confirmed") != "1":
-            return _confirm_decisive_vote(cycle, form, decides)
-        ok, fate = carry_out(lambda: decisions.cast_vote(current_user, recommendation, form.vote.data,
-                                                         form.reason.data))
-        if not ok:
-            status = fate.status if fate.status in (403, 409) else 400  # a conflicted member: 403
-        else:
-            outcome = {"ratified": " " + _("The decision is ratified."),
-                       "rejected": " " + _("The board rejected the proposal.")}.get(fate, "")
-            flash(_("Your vote is recorded.") + outcome, "success")
-            return redirect(url_for("board.cycle", cycle_id=cycle.id), 303)
+        voted = _vote(cycle, form)
+        if not isinstance(voted, int):
+            return voted
+        status = voted
+    progress = decisions.board_progress(cycle)
+    recommendation = progress["proposal"]
     nominations = _cycle_nominations(cycle)
     conflicts = _conflict_reasons(recommendation)
     if conflicts:
@@ -105,6 +95,33 @@ def cycle(cycle_id: int):
                            my_vote=next((v for v in votes if v.user_id == current_user.id), None)), status
 
 
+def _vote(cycle: Cycle, form: "VoteForm"):
+    """Cast the member's vote: the redirect once recorded, the confirmation
+    page when it would decide and is not confirmed yet, else the status of
+    the refusal (shown) for the page to render with. The service reads the
+    cycle's facts once, under its lock; the page reads nothing before it."""
+    recommendation = decisions.proposal_before_board(cycle)
+    if recommendation is None:
+        abort(404)
+    cycle_id = cycle.id
+    # Named now: a vote to confirm rolls its transaction back, which expires the cycle.
+    # The award is held while the vote runs: the vote's lock reads the cycle
+    # afresh, and then finds its award in the session instead of reading it again.
+    award_type = cycle.award_type
+    name = f"{award_type.name(str(get_locale()))} {cycle.year}"
+    ok, fate = carry_out(lambda: decisions.cast_vote(current_user, recommendation, form.vote.data, form.reason.data,
+                                                     confirmed=request.form.get("confirmed") == "1"), show=False)
+    if ok:
+        outcome = {"ratified": " " + _("The decision is ratified."),
+                   "rejected": " " + _("The board rejected the proposal.")}.get(fate, "")
+        flash(_("Your vote is recorded.") + outcome, "success")
+        return redirect(url_for("board.cycle", cycle_id=cycle_id), 303)
+    if isinstance(fate, decisions.VoteDecides):
+        return _confirm_decisive_vote(cycle_id, name, form, fate.outcome)
+    show_refusal(fate)
+    return fate.status if fate.status in (403, 409) else 400  # a conflicted member: 403
+
+
 DECISIVE = {
     "ratified": _l("Your vote completes the quorum and the majority: the proposal is ratified at once, and the "
                    "decision is final (only an amendment the board votes can change it)."),
@@ -113,11 +130,10 @@ DECISIVE = {
 }
 
 
-def _confirm_decisive_vote(cycle: Cycle, form: "VoteForm", decides: str):
+def _confirm_decisive_vote(cycle_id: int, name: str, form: "VoteForm", decides: str):
     """The vote that decides is confirmed on a page of its own, like any step
     that cannot be undone; its form posts the same vote, confirmed."""
-    name = f"{cycle.award_type.name(str(get_locale()))} {cycle.year}"
-    back = url_for("board.cycle", cycle_id=cycle.id)
+    back = url_for("board.cycle", cycle_id=cycle_id)
     return render_template(
         "confirm.html", heading=_("Your vote: %(vote)s", vote=labels.vote_label(form.vote.data)) + " · " + name,
         context=name, consequences=[DECISIVE[decides]], action=back, back=back, button=_("Cast my vote"),
