@@ -26,7 +26,6 @@ import random
 import re
 import urllib.parse
 import uuid
-from http.cookiejar import Cookie
 
 from locust import constant_pacing, events, task
 from locust.contrib.fasthttp import FastHttpUser
@@ -35,7 +34,10 @@ SESSIONS = json.load(open(os.environ["LIVE_ESI_SESSIONS"]))  # noqa: SIM115 - re
 HOSTS = [h.rstrip("/") for h in os.environ["LIVE_ESI_HOSTS"].split(",")]
 EVERY = float(os.environ.get("LIVE_ESI_EVERY", "20"))
 SAVE = os.environ.get("LIVE_ESI_SAVE", "api")
-USER_AGENT = "Mozilla/5.0 (Linux; Android 14) milset-live-esi/1"
+# The phone's own: the app binds a session to the address and User-Agent it
+# signed in from (Flask-Login's "strong" protection), and the judges signed in
+# with bench.pages' client.
+USER_AGENT = "milset-bench/1"
 _next_judge = itertools.count()
 # (server, request name, milliseconds, failed) of every request, written at the end.
 _timings: list = []
@@ -54,13 +56,6 @@ def _write(environment, **_):
             json.dump(_timings, f)
 
 
-def _session_cookie(host: str, value: str) -> Cookie:
-    """The signed session cookie a sign-in left on this phone, as the app set it."""
-    domain = re.sub(r"^https?://([^:/]+).*$", r"\1", host)
-    return Cookie(0, "session", value, None, False, domain, False, False, "/", True, False, None, True,
-                  None, None, {"HttpOnly": None})
-
-
 class Judge(FastHttpUser):
     # The first task opens the sheet; every later one is a save, EVERY seconds
     # after the one before, however long the answers took.
@@ -72,10 +67,23 @@ class Judge(FastHttpUser):
         self.judge = SESSIONS[number % len(SESSIONS)]
         self.server = HOSTS[number % len(HOSTS)]
         self.label = f"server {number % len(HOSTS) + 1}"
-        self.client.cookiejar.set_cookie(_session_cookie(self.server, self.judge["cookie"]))
+        # The phone keeps its session cookie as a browser does: sent with every
+        # request, replaced by the one each answer sets (the app re-signs it
+        # every half minute). Kept here rather than in the client's cookie jar,
+        # which sent nothing to 127.0.0.1.
+        self.cookie = self.judge["cookie"]
+        self.client.client.cookiejar = None
         self.sheet = f"{self.server}/judge/nominations/{self.judge['nomination_id']}"
         self.page = None
         self.saves = 0
+
+    def _headers(self, **more) -> dict:
+        return {"User-Agent": USER_AGENT, "Cookie": f"session={self.cookie}", **more}
+
+    def _kept_cookie(self, response) -> None:
+        match = re.search(r"(?:^|[\s,])session=([^;]*)", response.headers.get("set-cookie") or "")
+        if match:
+            self.cookie = match.group(1)
 
     def _keep(self, response):
         page = response.text or ""
@@ -96,8 +104,9 @@ class Judge(FastHttpUser):
     @task
     def work(self):
         if self.page is None:
-            with self.client.get(self.sheet, name="open the sheet (GET)", headers={"User-Agent": USER_AGENT},
+            with self.client.get(self.sheet, name="open the sheet (GET)", headers=self._headers(),
                                  context={"server": self.label}, catch_response=True) as response:
+                self._kept_cookie(response)
                 if response.status_code == 200:
                     self._keep(response)
                 else:
@@ -113,8 +122,10 @@ class Judge(FastHttpUser):
         with self.client.request(
                 "PUT", f"{self.server}/api/v1/nominations/{nomination}/score-sheet", name="save a draft (PUT)",
                 json={"scores": self._scores()}, context={"server": self.label}, catch_response=True,
-                headers={"User-Agent": USER_AGENT, "Accept": "application/json", "X-CSRFToken": self.page["csrf"],
-                         "Idempotency-Key": str(uuid.uuid4())}) as response:
+                headers=self._headers(Accept="application/json", **{"X-CSRFToken": self.page["csrf"],
+                                                                     "Idempotency-Key": str(uuid.uuid4())})
+        ) as response:
+            self._kept_cookie(response)
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}: {(response.text or '')[:200]}")
 
@@ -125,15 +136,16 @@ class Judge(FastHttpUser):
             form[f"comment-{code}"] = ""
         with self.client.post(f"{self.sheet}/scores", name="save a draft (POST form)",
                               data=urllib.parse.urlencode(form),
-                              headers={"User-Agent": USER_AGENT,
-                                       "Content-Type": "application/x-www-form-urlencoded"},
+                              headers=self._headers(**{"Content-Type": "application/x-www-form-urlencoded"}),
                               allow_redirects=False, context={"server": self.label},
                               catch_response=True) as response:
+            self._kept_cookie(response)
             if response.status_code != 303:
                 response.failure(f"HTTP {response.status_code}")
                 return
-        with self.client.get(self.sheet, name="the sheet after the save (GET)", headers={"User-Agent": USER_AGENT},
+        with self.client.get(self.sheet, name="the sheet after the save (GET)", headers=self._headers(),
                              context={"server": self.label}, catch_response=True) as response:
+            self._kept_cookie(response)
             if response.status_code == 200:
                 self._keep(response)
             else:
