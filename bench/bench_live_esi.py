@@ -349,6 +349,7 @@ def mix(url: str, ports: list[int], masters: list[int], sessions: list[dict], cr
     env = {**os.environ, "LIVE_ESI_SESSIONS": os.path.join(work, "sessions.json"), "LIVE_ESI_HOSTS": ",".join(hosts),
            "LIVE_ESI_OUT": out, "LIVE_ESI_EVERY": str(EVERY), "LIVE_ESI_SAVE": save}
     locust = os.path.join(os.path.dirname(sys.executable), "locust")
+    load_before = os.getloadavg()[0]
     saves_before, redis_before = _draft_saves(url), _redis_commands()
     cpu_before = [_cpu_seconds(m) for m in masters]
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -382,6 +383,8 @@ def mix(url: str, ports: list[int], masters: list[int], sessions: list[dict], cr
                                     - children_before.ru_utime - children_before.ru_stime, 1),
         "server_cpu_seconds": [round(a - b, 1) for a, b in zip(cpu_after, cpu_before, strict=True)],
         "wall_seconds": round(seconds, 1),
+        # The machine is shared: its 1-minute load average before and after the window.
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
     log(f"  {json.dumps({k: result[k] for k in ('all', 'per_server')})}")
     return result
