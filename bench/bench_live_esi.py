@@ -62,7 +62,6 @@ LIVE_DATABASE = "awards_bench_live"
 JUDGES = 1000
 EVERY = 20  # seconds between two saves of one judge
 WINDOW = 120  # seconds every judge is at work
-SPAWN_RATE = 50  # judges starting per second: all of them within EVERY seconds
 WORKERS = 2
 TARGET_MS = 250
 SIGN_IN_SAMPLE = 40  # judges who sign in through the login page; the others get the same session
@@ -356,7 +355,8 @@ def mix(url: str, ports: list[int], masters: list[int], sessions: list[dict], cr
         json.dump([{**s, "criteria": criteria} for s in sessions], f)
     out, prefix = os.path.join(work, "timings.json"), os.path.join(work, "locust")
     hosts = [f"http://127.0.0.1:{p}" for p in ports]
-    run_time = WINDOW + EVERY  # every judge starts within EVERY s, then works WINDOW s
+    # The judges start evenly over EVERY s (their saves then come evenly), and each works WINDOW s.
+    run_time = WINDOW + EVERY
     env = {**os.environ, "LIVE_ESI_SESSIONS": os.path.join(work, "sessions.json"), "LIVE_ESI_HOSTS": ",".join(hosts),
            "LIVE_ESI_OUT": out, "LIVE_ESI_EVERY": str(EVERY), "LIVE_ESI_SAVE": save}
     locust = os.path.join(os.path.dirname(sys.executable), "locust")
@@ -368,8 +368,8 @@ def mix(url: str, ports: list[int], masters: list[int], sessions: list[dict], cr
     started = time.perf_counter()
     done = subprocess.run(  # noqa: S603 - fixed argv
         [locust, "-f", os.path.join(dataset.ROOT, "bench", "live_esi.py"), "--headless", "-u", str(len(sessions)),
-         "-r", str(SPAWN_RATE), "-t", f"{run_time}s", "--stop-timeout", "15", "--csv", prefix, "--only-summary",
-         "--loglevel", "WARNING", "--exit-code-on-error", "0", "--host", hosts[0]],
+         "-r", str(len(sessions) / EVERY), "-t", f"{run_time}s", "--stop-timeout", "15", "--csv", prefix,
+         "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0", "--host", hosts[0]],
         cwd=dataset.ROOT, env=env, capture_output=True, text=True, timeout=run_time + 180, check=False)
     seconds = time.perf_counter() - started
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -406,11 +406,13 @@ def mix(url: str, ports: list[int], masters: list[int], sessions: list[dict], cr
 # ------------------------------------------------------------------ the run
 
 
-def run(url: str | None = None, *, servers=(1, 2), fresh: bool = False, save: str = "api", log=print) -> dict:
+def run(url: str | None = None, *, servers=(1, 2), fresh: bool = False, save: str = "api", judges: int = JUDGES,
+        log=print) -> dict:
     url = url or dataset.bench_url()
     copy_data_set(url, fresh=fresh, log=log)
     live = live_url(url)
     fixture = prepare(live, log=log)
+    fixture["sheets"] = fixture["sheets"][:judges]  # fewer, to find what a smaller machine holds
     result: dict = {"database": LIVE_DATABASE, "cycle_id": fixture["cycle_id"],
                     "judges_seated_now": fixture["judges_seated_now"],
                     "attestations_added": fixture["attestations_added"], "redis_url": REDIS_URL,
@@ -481,8 +483,10 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="copy the data set anew")
     parser.add_argument("--servers", default="1,2", help="the runs: how many app servers each")
     parser.add_argument("--save", choices=("api", "form"), default="api")
+    parser.add_argument("--judges", type=int, default=JUDGES, help="at most 1,000")
     args = parser.parse_args()
-    result = run(servers=[int(n) for n in args.servers.split(",")], fresh=args.fresh, save=args.save)
+    result = run(servers=[int(n) for n in args.servers.split(",")], fresh=args.fresh, save=args.save,
+                 judges=args.judges)
     print(json.dumps(result, indent=1))
     for row in rows(result):
         print(" | ".join(row))
