@@ -4,7 +4,7 @@ against one app server (gunicorn, 2 sync workers), then against two (2
 workers each, on other ports) sharing the one PostgreSQL and the one Redis,
 the judges split between them.
 
-    python -m bench.bench_live_esi [--fresh] [--servers 1,2] [--save api|form]
+    python -m bench.bench_live_esi [--fresh] [--servers 1,2] [--save api|form] [--judges 1000]
 
 The data. The N=10 data set has 100 judges in its current cycle (cycle 0, in
 judging). The mix runs in a copy of it (database awards_bench_live, made
