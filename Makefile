@@ -62,8 +62,13 @@ messages: $(VENV)/.runtime
 	$(BIN)/pybabel extract -F babel.cfg $(MESSAGE_KEYWORDS) --add-comments=TRANSLATORS: -o awards_app/translations/messages.pot .
 	$(BIN)/pybabel update -i awards_app/translations/messages.pot -d awards_app/translations
 
+# Locust (the live-ESI mix) and what it pulls, on top of the test tools.
+$(VENV)/.bench: requirements-bench.txt $(VENV)/.dev
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
 ## The benchmark suite (issue 11): builds the N=10 data set on PostgreSQL once, writes BENCHMARKS.md
-bench: $(VENV)/.dev translations
+bench: $(VENV)/.bench translations
 	$(BIN)/python -m bench
 
 clean:
