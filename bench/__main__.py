@@ -25,7 +25,7 @@ from pathlib import Path
 from bench import dataset, pages, report_md, targets
 
 PARTS = ("dataset", "loader", "queries", "pages", "assignment", "conflicts", "identity", "audit", "report", "pdf",
-         "certificates", "weight", "whole", "vote", "results", "live")
+         "certificates", "weight", "whole", "vote", "results", "floor", "live")
 
 
 def machine() -> dict:

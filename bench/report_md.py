@@ -197,7 +197,8 @@ def _page_rows(p: dict) -> list[tuple]:
 
 # The whole-action parts (issue 22): each module gives its own rows.
 WHOLE_ACTION_PARTS = (("whole", "bench.bench_whole_actions"), ("vote", "bench.bench_board_vote"),
-                      ("results", "bench.bench_results"), ("live", "bench.bench_live_esi"))
+                      ("results", "bench.bench_results"), ("floor", "bench.bench_floor"),
+                      ("live", "bench.bench_live_esi"))
 
 
 def _part_rows(r: dict) -> list[tuple]:
