@@ -8,9 +8,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from judging.aggregation.canonical import _check_method, _id_key, _prepare, effective_settings
-from judging.aggregation.methods import _group_by_nomination, _sheet_values
+from judging.aggregation.canonical import _check_method, _id_key, effective_settings
 from judging.aggregation.model import DECIMALS, Criterion, Id, Sheet
+from judging.aggregation.prepared import Prepared, prepare
 
 _BOOTSTRAP_CELLS = 2_000_000  # resamples x nominations x sheets held in memory at once
 
@@ -22,20 +22,21 @@ def bootstrap_top_k(criteria: Iterable[Criterion], sheets: Iterable[Sheet], meth
     resampling scheme, the handling of ties and of unscored nominations).
     Empty when ``resamples`` is 0."""
     _check_method(method)
-    criteria, sheets = _prepare(criteria, sheets)
+    data = prepare(criteria, sheets)
     effective_settings({"laureates": k, "resamples": resamples, "seed": seed, "trim": trim})
     if resamples == 0:
         return {}
-    return _bootstrap(criteria, sheets, method, k=k, resamples=resamples, seed=seed, trim=trim)
+    return _bootstrap(data, method, k=k, resamples=resamples, seed=seed, trim=trim)
 
 
-def _bootstrap(criteria, sheets, method, *, k, resamples, seed, trim) -> dict[Id, float]:
+def _bootstrap(data: Prepared, method, *, k, resamples, seed, trim) -> dict[Id, float]:
+    sheets = data.sheets
     if not sheets:
         return {}
-    values = _sheet_values(criteria, sheets, method)
+    values = data.values(method)
     judges = sorted({s.judge_id for s in sheets}, key=_id_key)
     judge_index = {j: i for i, j in enumerate(judges)}
-    groups = _group_by_nomination(sheets)
+    groups = data.groups
     nominations = sorted(groups, key=_id_key)
     n_judges, n_noms = len(judges), len(nominations)
     width = max(len(idx) for idx in groups.values())
