@@ -159,7 +159,8 @@ def results(chair, cycle: Cycle) -> dict:
     declared, settings = recommendations.method_of(cycle), recommendations.settings_of(cycle)
     # Read before the sheets: a change committed in between is then kept
     # under the older fingerprint, which no later request reads again.
-    key = ("results", cycle.id, round, tuple(sorted(candidates)), tuple(criteria), declared,
+    # The cycle's creation time tells a cycle from another of the same id in a rebuilt database.
+    key = ("results", cycle.id, cycle.created_at, round, tuple(sorted(candidates)), tuple(criteria), declared,
            json.dumps(settings, sort_keys=True, default=str), results_cache.fingerprint(cycle.id))
     found = results_cache.kept(key, lambda: _rankings(cycle, round, set(candidates), criteria, declared, settings))
     if not found:
