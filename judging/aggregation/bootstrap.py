@@ -61,8 +61,9 @@ def _bootstrap(data: Prepared, method, *, k, resamples, seed, trim) -> dict[Id, 
         offsets = drawn + (n_judges + 1) * np.arange(size)[:, None]
         counts = np.bincount(offsets.ravel(), minlength=size * (n_judges + 1)).reshape(size, n_judges + 1)
         scores = _resampled_scores(counts[:, slot_judges], slot_values, method, trim)
-        for row in np.round(scores, DECIMALS):
-            credit += _top_k_credit(row, k)
+        # Added a resample at a time, in order: the same sums, to the bit, as ever.
+        for row in _top_k_credits(np.round(scores, DECIMALS), k):
+            credit += row
     return {n: float(credit[i] / resamples) for i, n in enumerate(nominations)}
 
 
@@ -92,11 +93,31 @@ def _resampled_scores(weights: np.ndarray, values: np.ndarray, method: str, trim
 def _top_k_credit(scores: np.ndarray, k: int) -> np.ndarray:
     """1 for a nomination surely in the top k of this resample, 0 if out or
     unscored, ``r / t`` for each of ``t`` equal scores sharing ``r`` places."""
+    return _top_k_credits(scores[None, :], k)[0]
+
+
+def _top_k_credits(scores: np.ndarray, k: int) -> np.ndarray:
+    """`_top_k_credit` of every row (resample) at once: each row sorted once,
+    and for each score the run of equal scores it belongs to, instead of two
+    binary searches per resample (a third of a cold chair's page at 2,000
+    nominations). For a score x of a row with ``m`` scored values, ``above``
+    is how many are greater and ``equal`` how many are equal, as before."""
+    rows, width = scores.shape
+    if width == 0:
+        return np.zeros((rows, 0))
     scored = ~np.isnan(scores)
-    ascending = np.sort(scores[scored])
-    not_above = np.searchsorted(ascending, scores[scored], side="right")
-    above = len(ascending) - not_above
-    equal = not_above - np.searchsorted(ascending, scores[scored], side="left")
-    credit = np.zeros(len(scores))
-    credit[scored] = np.clip((k - above) / equal, 0, 1)
-    return credit
+    order = np.argsort(scores, axis=1, kind="stable")  # NaN (unscored) last
+    ordered = np.take_along_axis(scores, order, axis=1)
+    position = np.broadcast_to(np.arange(width), (rows, width))
+    starts = np.ones((rows, width), dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]  # NaN != NaN: each unscored slot a run of its own
+    run_start = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+    ends = np.ones((rows, width), dtype=bool)
+    ends[:, :-1] = starts[:, 1:]
+    run_end = np.minimum.accumulate(np.where(ends, position, width - 1)[:, ::-1], axis=1)[:, ::-1] + 1
+    above_sorted = scored.sum(axis=1)[:, None] - run_end
+    equal_sorted = run_end - run_start
+    credit_sorted = np.clip((k - above_sorted) / equal_sorted, 0, 1)
+    credit = np.empty((rows, width))
+    np.put_along_axis(credit, order, credit_sorted, axis=1)
+    return np.where(scored, credit, 0.0)
