@@ -6,8 +6,8 @@ method's bootstrap, takes a good part of a second; once scoring has closed
 the inputs rarely change, so each worker keeps the last few results in
 memory. What decides whether a kept result is still right is read from the
 database on every request, never told by the services that change things:
-so a change made through any worker, any app server, the CLI or a script
-is seen at once, and no service has to remember to invalidate.
+so a change made through any worker, any app server or the CLI is seen at
+once, and no service has to remember to invalidate.
 
 The key holds the inputs themselves where they are small (the round, the
 criteria, the method and settings with the panel's latest tie vote, the
@@ -19,9 +19,12 @@ new sheet raises the highest id, a deleted one lowers the count. Scores are
 written only on an open sheet (services.scoring checks it under the sheet's
 lock), so a submitted sheet's scores change only after a reopening and a new
 submission, which move its version twice: the 50,000 scores of a large cycle
-need not be read to know they did not change.
+need not be read to know they did not change. (A score rewritten in the
+database behind the services' back, its sheet untouched, is not seen here;
+it is what the audit trail's replay exists to find.)
 """
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
@@ -33,6 +36,7 @@ from awards_app.models import Assignment, ConflictOfInterest, Nomination
 SIZE = 8  # cycles' results kept per worker: a chair looks at one or two at a time
 
 _kept: OrderedDict = OrderedDict()
+_lock = threading.Lock()
 
 
 def fingerprint(cycle_id: int) -> tuple:
@@ -51,19 +55,22 @@ def fingerprint(cycle_id: int) -> tuple:
 
 
 def kept(key: Hashable, compute: Callable[[], dict]) -> dict:
-    """The value kept under ``key``, else ``compute()``, kept."""
-    try:
-        _kept.move_to_end(key)
-        return _kept[key]
-    except KeyError:
-        pass
+    """The value kept under ``key``, else ``compute()``, kept. The lock
+    guards the dictionary only (threaded workers): two requests may both
+    compute a missing value, never corrupt the order."""
+    with _lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
     value = compute()
-    _kept[key] = value
-    while len(_kept) > SIZE:
-        _kept.popitem(last=False)
+    with _lock:
+        _kept[key] = value
+        while len(_kept) > SIZE:
+            _kept.popitem(last=False)
     return value
 
 
 def clear() -> None:
     """Forget every kept result (tests compare with a computation from scratch)."""
-    _kept.clear()
+    with _lock:
+        _kept.clear()
