@@ -292,3 +292,14 @@ def test_the_kept_results_page_costs_the_same_statements_at_any_size(app, client
         auth.logout()
         reset_database(app)
     assert spent[0] == spent[1], f"statements of the kept results page at 3 and 9 nominations: {spent}"
+
+
+def test_a_renamed_candidate_shows_under_the_new_name(ctx, client, auth):
+    """Names are not kept with the rankings: they are read on every request."""
+    cycle, panel, noms = _closed([3, 5])
+    _login(auth, panel[0])
+    assert _declared(_page(client, cycle))[0][1] == noms[1].candidate.name
+    noms[1].candidate.name = "Delegation of the Renamed Club"
+    db.session.commit()
+    assert [row[1] for row in _declared(_page(client, cycle))] == ["Delegation of the Renamed Club",
+                                                                   noms[0].candidate.name]

@@ -169,7 +169,7 @@ def results(chair, cycle: Cycle) -> dict:
     names = dict(db.session.execute(
         select(User.id, Person.name).join(User.person).where(User.id.in_(list(severity)))).all())
     return {"results": found["results"], "candidates": candidates, "agreement": found["agreement"],
-            "severity": [(names.get(j, j), v) for j, v in severity.items()]}
+            "severity": [(names.get(j, j), v) for j, v in severity.items()], "key": key}
 
 
 def _rankings(cycle: Cycle, round: str, visible: set, criteria: list, declared: str, settings: dict) -> dict:

@@ -33,7 +33,7 @@ from sqlalchemy import String, func, select, true
 from awards_app.extensions import db
 from awards_app.models import Assignment, ConflictOfInterest, Nomination
 
-SIZE = 8  # cycles' results kept per worker: a chair looks at one or two at a time
+SIZE = 16  # 8 cycles' results and their rows' HTML per worker (4 MB each at 2,000 nominations)
 
 _kept: OrderedDict = OrderedDict()
 _lock = threading.Lock()

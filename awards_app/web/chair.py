@@ -4,6 +4,7 @@ severity and agreement, notes and the recommendation (the reading is
 services.progress's)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,7 +18,7 @@ from awards_app.extensions import db
 from awards_app.i18n import labels
 from awards_app.models import Cycle, Nomination
 from awards_app.reports import charts
-from awards_app.services import decisions, progress, recommendations, rounds, ties, transitions
+from awards_app.services import decisions, progress, recommendations, results_cache, rounds, ties, transitions
 from awards_app.services import nominations as nomination_service
 from awards_app.services import panels as panel_service
 from awards_app.web import carry_out
@@ -108,9 +109,15 @@ def _named_by(board: dict) -> dict:
 def _result_rows(found: dict) -> dict:
     """{method: the rows of its ranking's table, as HTML}. Four methods x
     2,000 nominations are 8,000 rows: written here as plain strings, each
-    name escaped once, they cost a tenth of the template's loop."""
+    name escaped once, they cost a tenth of the template's loop; and kept
+    with the results, for the same names in the same language."""
     if not found:
         return {}
+    key = ("rows", found["key"], str(get_locale()), tuple(sorted(found["candidates"].items())))
+    return results_cache.kept(key, lambda: _written_rows(found))
+
+
+def _written_rows(found: dict) -> dict:
     candidates = found["candidates"]
     names = {n: str(escape(name)) for n, name in candidates.items()}
     top = f' <span class="state">{escape(_("top"))}</span>'
