@@ -13,6 +13,7 @@ import argparse
 import json
 import statistics
 import time
+from multiprocessing.pool import ThreadPool
 
 from bench import dataset, pages
 
@@ -53,13 +54,22 @@ def run(url: str | None = None, warm: int = 9, log=print) -> dict:
         chair = pages.Browser(port).login(t["chair"])
         log(f"  chair's results: {path} ({t['nominations']} nominations)")
         cold = _timed(chair, path)
-        # Which worker answers is the kernel's choice: a few untimed requests
-        # let the other worker compute its own copy before the timed ones.
-        for _ in range(2 * pages.WORKERS):
-            chair.request(path)
+        # Which worker answers is the kernel's choice, so sequential requests
+        # may all reach the same one: requests sent together reach every
+        # worker, each computing its own copy before the timed ones.
+        with ThreadPool(pages.WORKERS) as pool:
+            for _ in range(2):
+                pool.map(lambda _i: pages.get(port, path, {"Cookie": chair.cookie}), range(pages.WORKERS))
         times = [_timed(chair, path) for _ in range(warm)]
+        # The floor of any signed-in page, timed the same way in the same run.
+        layout = []
+        for _ in range(warm):
+            start = time.perf_counter()
+            chair.request("/bench/layout")
+            layout.append((time.perf_counter() - start) * 1000)
     return {**t, "path": path, "workers": pages.WORKERS, "cold_ms": round(cold, 1),
-            "warm_ms": [round(w, 1) for w in times], "warm_median_ms": round(statistics.median(times), 1)}
+            "warm_ms": [round(w, 1) for w in times], "warm_median_ms": round(statistics.median(times), 1),
+            "layout_median_ms": round(statistics.median(layout), 1)}
 
 
 def rows(results: dict) -> list[tuple]:
@@ -70,8 +80,10 @@ def rows(results: dict) -> list[tuple]:
     return [
         (f"{what}, first request of a worker (computed)", f"{cold:.0f} ms", f"< {TARGET_MS} ms",
          "met" if cold < TARGET_MS else "missed: the results are computed once per worker, then kept"),
-        (f"{what}, median of {len(r['warm_ms'])} later requests (kept)", f"{r['warm_median_ms']:.0f} ms",
-         f"< {TARGET_MS} ms", "met" if r["warm_median_ms"] < TARGET_MS else "missed"),
+        (f"{what}, median of {len(r['warm_ms'])} later requests (kept)",
+         f"{r['warm_median_ms']:.0f} ms (signed-in empty layout: {r['layout_median_ms']:.0f} ms)",
+         f"< {TARGET_MS} ms", "met" if r["warm_median_ms"] < TARGET_MS else
+         "missed: the page also draws the matrix, the board's progress and 8,000 rows (800 kB)"),
     ]
 
 

@@ -106,7 +106,7 @@ def _top_k_credits(scores: np.ndarray, k: int) -> np.ndarray:
     if width == 0:
         return np.zeros((rows, 0))
     scored = ~np.isnan(scores)
-    order = np.argsort(scores, axis=1, kind="stable")  # NaN (unscored) last
+    order = np.argsort(scores, axis=1)  # NaN (unscored) last; equal scores in any order, they share a run
     ordered = np.take_along_axis(scores, order, axis=1)
     position = np.broadcast_to(np.arange(width), (rows, width))
     starts = np.ones((rows, width), dtype=bool)
