@@ -6,6 +6,7 @@ statements at any size."""
 import html
 import re
 
+import flask_babel
 import pytest
 from sqlalchemy import event, select
 
@@ -26,8 +27,9 @@ from awards_app.services import (
 )
 from awards_app.services import rubric as rubric_service
 from tests import builders
-from tests.conftest import reset_database
+from tests.conftest import PASSWORD, reset_database
 from tests.factories import UserFactory
+from tests.test_i18n import compiled_catalogues, i18n_client  # noqa: F401 - fixtures
 
 CODES = ("exemplary_behaviour", "openness", "helpfulness", "interactivity", "active_participation")
 
@@ -303,3 +305,14 @@ def test_a_renamed_candidate_shows_under_the_new_name(ctx, client, auth):
     db.session.commit()
     assert [row[1] for row in _declared(_page(client, cycle))] == ["Delegation of the Renamed Club",
                                                                    noms[0].candidate.name]
+
+
+def test_the_kept_rows_are_written_in_the_readers_language(ctx, i18n_client):  # noqa: F811 - the fixture
+    cycle, panel, noms = _closed([3, 5])
+    client = i18n_client
+    assert client.post("/login", data={"email": panel[0].email, "password": PASSWORD}).status_code == 302
+    assert '<span class="state">top</span>' in _page(client, cycle)
+    assert client.post("/language", data={"lang": "fr"}).status_code == 303
+    flask_babel.refresh()  # the test's application context, which the requests share, held the first language
+    page = _page(client, cycle)
+    assert '<span class="state">en tête</span>' in page and '<span class="state">top</span>' not in page
