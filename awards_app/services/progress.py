@@ -4,7 +4,8 @@ judges, the sheets a page at a time, and the results by every method.
 Every query leaves out the nominations a conflict hides from the chair
 (conflicts.hides), counts included. They read a fixed number of rows
 whatever the size of the cycle, except the results once scoring has
-closed, which rank every submitted sheet."""
+closed, which rank every submitted sheet the first time they are asked for
+and are then kept while nothing they depend on changes (results_cache)."""
 
 import json
 from dataclasses import dataclass, field
@@ -149,7 +150,7 @@ def results(chair, cycle: Cycle) -> dict:
     The rankings, the agreement and the severity are kept (results_cache)
     under everything they are computed from: the round, the nominations the
     chair may see, the criteria, the method and settings (the panel's tie
-    vote in them) and the fingerprint of the sheets, scores and confirmed
+    vote in them) and the fingerprint of the sheets and the confirmed
     conflicts. The names are read afresh."""
     if not cycle.award_type.workflow.results_visible(cycle.state):
         return {}
