@@ -4,15 +4,17 @@ judges, the sheets a page at a time, and the results by every method.
 Every query leaves out the nominations a conflict hides from the chair
 (conflicts.hides), counts included. They read a fixed number of rows
 whatever the size of the cycle, except the results once scoring has
-closed, which rank every submitted sheet."""
+closed, which rank every submitted sheet the first time they are asked for
+and are then kept while nothing they depend on changes (results_cache)."""
 
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import distinct, func, select
 
 from awards_app.extensions import db
 from awards_app.models import Assignment, Cycle, Nomination, Person, User
-from awards_app.services import N_, audit, outbox, recommendations, rounds
+from awards_app.services import N_, audit, outbox, recommendations, results_cache, rounds
 from awards_app.services import conflicts as conflict_service
 from awards_app.services import nominations as nomination_service
 from awards_app.services.conflicts import awaited as not_recused  # a judge with a conflict is not awaited
@@ -142,24 +144,46 @@ def matrix_page(chair, cycle: Cycle, page: str | None, *, awaited_only: bool = F
 
 def results(chair, cycle: Cycle) -> dict:
     """Every method's ranking of the sheets the chair may see, once results
-    are visible; the bootstrap confidence, the costly part, for the declared
-    method only. {} before then or without sheets."""
+    are visible (scoring has closed); the bootstrap confidence, the costly
+    part, for the declared method only. {} before then or without sheets.
+
+    The rankings, the agreement and the severity are kept (results_cache)
+    under everything they are computed from: the round, the nominations the
+    chair may see, the criteria, the method and settings (the panel's tie
+    vote in them) and the fingerprint of the sheets and the confirmed
+    conflicts. The names are read afresh."""
     if not cycle.award_type.workflow.results_visible(cycle.state):
         return {}
     candidates = dict(db.session.execute(_candidates(chair, cycle)).all())
-    sheets = [s for s in recommendations.submitted_sheets(cycle) if s.nomination_id in candidates]
-    if not sheets:
-        return {}
-    criteria = recommendations.criteria_of(cycle)
+    round = rounds.FINAL
+    criteria = recommendations.criteria_of(cycle, round=round)
     declared, settings = recommendations.method_of(cycle), recommendations.settings_of(cycle)
-    severity = aggregation.judge_severity(criteria, sheets)
+    # Read before the sheets: a change committed in between is then kept
+    # under the older fingerprint, which no later request reads again.
+    # The cycle's creation time tells a cycle from another of the same id in a rebuilt database.
+    key = ("results", cycle.id, cycle.created_at, round, tuple(sorted(candidates)), tuple(criteria), declared,
+           json.dumps(settings, sort_keys=True, default=str), results_cache.fingerprint(cycle.id))
+    found = results_cache.kept(key, lambda: _rankings(cycle, round, set(candidates), criteria, declared, settings))
+    if not found:
+        return {}
+    severity = found["severity"]
     names = dict(db.session.execute(
         select(User.id, Person.name).join(User.person).where(User.id.in_(list(severity)))).all())
+    return {"results": found["results"], "candidates": candidates, "agreement": found["agreement"],
+            "severity": [(names.get(j, j), v) for j, v in severity.items()], "key": key}
+
+
+def _rankings(cycle: Cycle, round: str, visible: set, criteria: list, declared: str, settings: dict) -> dict:
+    """The rankings by every method, the agreement and each judge's severity
+    from the round's submitted sheets of the visible nominations, prepared
+    once for all of them. {} without sheets."""
+    sheets = [s for s in recommendations.submitted_sheets(cycle, round) if s.nomination_id in visible]
+    if not sheets:
+        return {}
+    data = aggregation.prepare(criteria, sheets)
     return {
-        "results": {m: aggregation.rank(criteria, sheets, m,
-                                        settings if m == declared else {**settings, "resamples": 0})
+        "results": {m: aggregation.rank_prepared(data, m, settings if m == declared else {**settings, "resamples": 0})
                     for m in aggregation.METHODS},
-        "candidates": candidates,
-        "agreement": aggregation.panel_agreement(criteria, sheets),
-        "severity": [(names.get(j, j), v) for j, v in severity.items()],
+        "agreement": aggregation.panel_agreement(data),
+        "severity": aggregation.judge_severity(data),
     }

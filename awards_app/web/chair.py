@@ -4,6 +4,7 @@ severity and agreement, notes and the recommendation (the reading is
 services.progress's)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -14,9 +15,10 @@ from wtforms import IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from awards_app.extensions import db
+from awards_app.i18n import labels
 from awards_app.models import Cycle, Nomination
 from awards_app.reports import charts
-from awards_app.services import decisions, progress, recommendations, rounds, ties, transitions
+from awards_app.services import decisions, progress, recommendations, results_cache, rounds, ties, transitions
 from awards_app.services import nominations as nomination_service
 from awards_app.services import panels as panel_service
 from awards_app.web import carry_out
@@ -25,6 +27,7 @@ from workflows.base import SCORING_STATE
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
 
+CLOSING = {"close_scoring", "close_shortlist"}  # the steps the chair's view offers
 SHOW = ("all", "awaited")  # ?show=awaited: only the nominations with a sheet still awaited
 
 
@@ -74,7 +77,11 @@ def cycle(cycle_id: int):
     done = sum(n for (_j, state), n in counts.items() if state == "submitted")
     found = progress.results(current_user, cycle)
     severity = found.get("severity")
-    events = transitions.cycle_events_for(current_user, cycle)  # the cycle's facts, gathered once
+    # The cycle's facts (a good part of the page at 2,000 nominations) are
+    # gathered once, and only where a closing step leaves the cycle's state.
+    leaving = {e for state, steps in cycle.award_type.workflow.cycle_steps() if state == cycle.state
+               for e, _next in steps}
+    events = transitions.cycle_events_for(current_user, cycle) if leaving & CLOSING else []
     board = decisions.board_progress(cycle)
     return render_template(
         "chair/cycle.html", cycle=cycle, done=done, total=sum(counts.values()), show=show,
@@ -84,7 +91,7 @@ def cycle(cycle_id: int):
         matrix=_matrix(progress.matrix_page(current_user, cycle, request.args.get("page"),
                                             awaited_only=show == "awaited")),
         declared=recommendations.method_of(cycle), results=found.get("results", {}),
-        candidates=found.get("candidates", {}), agreement=found.get("agreement"),
+        result_rows=_result_rows(found), agreement=found.get("agreement"),
         severity_chart=charts.offset_bars(severity, _("Judge severity")) if severity else None,
         notes_form=NotesForm(notes=cycle.deliberation_notes),
         may_close_scoring="close_scoring" in events,
@@ -97,6 +104,39 @@ def _named_by(board: dict) -> dict:
     proposals = [p for p in (board["proposal"], *board["history"]) if p is not None]
     ids = {i for p in proposals for i in p.laureate_nomination_ids or ()}
     return {n.id: n for n in db.session.scalars(select(Nomination).where(Nomination.id.in_(ids)))} if ids else {}
+
+
+def _result_rows(found: dict) -> dict:
+    """{method: the rows of its ranking's table, as HTML}. Four methods x
+    2,000 nominations are 8,000 rows: written here as plain strings, each
+    name escaped once, they cost a tenth of the template's loop; and kept
+    with the results, for the same names in the same language."""
+    if not found:
+        return {}
+    key = ("rows", found["key"], str(get_locale()), tuple(sorted(found["candidates"].items())))
+    return results_cache.kept(key, lambda: _written_rows(found))
+
+
+def _written_rows(found: dict) -> dict:
+    candidates = found["candidates"]
+    names = {n: str(escape(name)) for n, name in candidates.items()}
+    top = f' <span class="state">{escape(_("top"))}</span>'
+    steps: dict = {}
+    tables = {}
+    for method, result in found["results"].items():
+        laureates = set(result.laureates)
+        rows = []
+        for e in result.entries:
+            name = names[e.nomination_id] if e.nomination_id in names else str(escape(e.nomination_id))
+            step = e.tie_break
+            if step and step not in steps:
+                steps[step] = str(escape(labels.method_label(step)))
+            confidence = "—" if e.confidence_top_k is None else f"{100 * e.confidence_top_k:.0f}%"
+            rows.append(f"<tr><td>{e.rank}</td><td>{name}{top if e.nomination_id in laureates else ''}</td>"
+                        f"<td>{e.score:.2f}</td><td>{e.n_judges}</td><td>{steps[step] if step else ''}</td>"
+                        f"<td>{confidence}</td></tr>")
+        tables[method] = Markup("\n  ".join(rows))  # noqa: S704  # nosec B704 - fixed snippets, texts escaped
+    return tables
 
 
 @bp.route("/cycles/<int:cycle_id>/remind", methods=["POST"])

@@ -139,7 +139,10 @@ Modules
   `inputs_hash`
 - methods: sheet totals and the four methods
 - ties: the tie-break chain
-- ranking: `rank()`
+- prepared: `prepare()`, the sheets checked, ordered and totalled once for
+  any number of rankings (`rank_prepared`), `judge_severity` and
+  `panel_agreement` over the same sheets
+- ranking: `rank()`, `rank_prepared()`
 - bootstrap: `bootstrap_top_k`, the confidence
 - agreement: the chair's view (`judge_severity`, `panel_agreement`,
   `krippendorff_alpha`)
@@ -166,7 +169,8 @@ from judging.aggregation.model import (
     Sheet,
     TieBreak,
 )
-from judging.aggregation.ranking import rank
+from judging.aggregation.prepared import Prepared, prepare
+from judging.aggregation.ranking import rank, rank_prepared
 
 __all__ = [
     "ALPHA_LEVELS",
@@ -175,6 +179,7 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "METHODS",
     "PANEL_VOTE",
+    "Prepared",
     "UNRESOLVED",
     "VERSION",
     "Criterion",
@@ -189,7 +194,9 @@ __all__ = [
     "judge_severity",
     "krippendorff_alpha",
     "panel_agreement",
+    "prepare",
     "rank",
+    "rank_prepared",
     "sheet_total",
     "sheet_totals",
 ]

@@ -8,25 +8,27 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from judging.aggregation.canonical import _id_key, _number, _prepare
-from judging.aggregation.methods import _group_by_nomination, _mean, _total
+from judging.aggregation.canonical import _id_key, _number
+from judging.aggregation.methods import _mean
 from judging.aggregation.model import Criterion, Id, Sheet
+from judging.aggregation.prepared import Prepared, prepare
 
 ALPHA_LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 
-def judge_severity(criteria: Iterable[Criterion], sheets: Iterable[Sheet]) -> dict[Id, float]:
+def judge_severity(criteria: Iterable[Criterion] | Prepared, sheets: Iterable[Sheet] = ()) -> dict[Id, float]:
     """Each judge's mean offset from the rest of the panel, on 0..100.
 
     For every sheet of the judge on a nomination that others also scored:
     the sheet's total minus the mean total of the *other* judges on that
     nomination; the judge's severity is the mean of these offsets. Negative
     means severe, positive lenient. A judge who shares no nomination with
-    another judge has nothing to be compared with and is left out."""
-    criteria, sheets = _prepare(criteria, sheets)
-    totals = [_total(criteria, s.scores) for s in sheets]
+    another judge has nothing to be compared with and is left out. Takes
+    the criteria and the sheets, or sheets already prepared (`prepare`)."""
+    data = criteria if isinstance(criteria, Prepared) else prepare(criteria, sheets)
+    sheets, totals = data.sheets, data.totals
     offsets: dict[Id, list[float]] = defaultdict(list)
-    for idx in _group_by_nomination(sheets).values():
+    for idx in data.groups.values():
         if len(idx) < 2:
             continue
         total = math.fsum(totals[i] for i in idx)
@@ -36,14 +38,14 @@ def judge_severity(criteria: Iterable[Criterion], sheets: Iterable[Sheet]) -> di
     return {j: _mean(offsets[j]) for j in sorted(offsets, key=_id_key)}
 
 
-def panel_agreement(criteria: Iterable[Criterion], sheets: Iterable[Sheet]) -> float:
+def panel_agreement(criteria: Iterable[Criterion] | Prepared, sheets: Iterable[Sheet] = ()) -> float:
     """Krippendorff's interval alpha over the sheet totals: units are the
     nominations, coders the judges. Nominations with a single sheet do not
-    count (nothing to agree with). NaN when alpha is undefined."""
-    criteria, sheets = _prepare(criteria, sheets)
-    totals = [_total(criteria, s.scores) for s in sheets]
-    return krippendorff_alpha([[totals[i] for i in idx] for idx in _group_by_nomination(sheets).values()],
-                              level="interval")
+    count (nothing to agree with). NaN when alpha is undefined. Takes the
+    criteria and the sheets, or sheets already prepared (`prepare`)."""
+    data = criteria if isinstance(criteria, Prepared) else prepare(criteria, sheets)
+    totals = data.totals
+    return krippendorff_alpha([[totals[i] for i in idx] for idx in data.groups.values()], level="interval")
 
 
 def krippendorff_alpha(data: Iterable[Sequence[Any]], level: str = "interval") -> float:

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from judging.aggregation.canonical import _check_method, _id_key, _prepare, effective_settings
-from judging.aggregation.methods import _group_by_nomination, _sheet_values
+from judging.aggregation.canonical import _check_method, _id_key, effective_settings
 from judging.aggregation.model import DECIMALS, Criterion, Id, Sheet
+from judging.aggregation.prepared import Prepared, prepare
 
 _BOOTSTRAP_CELLS = 2_000_000  # resamples x nominations x sheets held in memory at once
 
@@ -22,20 +22,21 @@ def bootstrap_top_k(criteria: Iterable[Criterion], sheets: Iterable[Sheet], meth
     resampling scheme, the handling of ties and of unscored nominations).
     Empty when ``resamples`` is 0."""
     _check_method(method)
-    criteria, sheets = _prepare(criteria, sheets)
+    data = prepare(criteria, sheets)
     effective_settings({"laureates": k, "resamples": resamples, "seed": seed, "trim": trim})
     if resamples == 0:
         return {}
-    return _bootstrap(criteria, sheets, method, k=k, resamples=resamples, seed=seed, trim=trim)
+    return _bootstrap(data, method, k=k, resamples=resamples, seed=seed, trim=trim)
 
 
-def _bootstrap(criteria, sheets, method, *, k, resamples, seed, trim) -> dict[Id, float]:
+def _bootstrap(data: Prepared, method, *, k, resamples, seed, trim) -> dict[Id, float]:
+    sheets = data.sheets
     if not sheets:
         return {}
-    values = _sheet_values(criteria, sheets, method)
+    values = data.values(method)
     judges = sorted({s.judge_id for s in sheets}, key=_id_key)
     judge_index = {j: i for i, j in enumerate(judges)}
-    groups = _group_by_nomination(sheets)
+    groups = data.groups
     nominations = sorted(groups, key=_id_key)
     n_judges, n_noms = len(judges), len(nominations)
     width = max(len(idx) for idx in groups.values())
@@ -60,8 +61,9 @@ def _bootstrap(criteria, sheets, method, *, k, resamples, seed, trim) -> dict[Id
         offsets = drawn + (n_judges + 1) * np.arange(size)[:, None]
         counts = np.bincount(offsets.ravel(), minlength=size * (n_judges + 1)).reshape(size, n_judges + 1)
         scores = _resampled_scores(counts[:, slot_judges], slot_values, method, trim)
-        for row in np.round(scores, DECIMALS):
-            credit += _top_k_credit(row, k)
+        # Added a resample at a time, in order: the same sums, to the bit, as ever.
+        for row in _top_k_credits(np.round(scores, DECIMALS), k):
+            credit += row
     return {n: float(credit[i] / resamples) for i, n in enumerate(nominations)}
 
 
@@ -91,11 +93,31 @@ def _resampled_scores(weights: np.ndarray, values: np.ndarray, method: str, trim
 def _top_k_credit(scores: np.ndarray, k: int) -> np.ndarray:
     """1 for a nomination surely in the top k of this resample, 0 if out or
     unscored, ``r / t`` for each of ``t`` equal scores sharing ``r`` places."""
+    return _top_k_credits(scores[None, :], k)[0]
+
+
+def _top_k_credits(scores: np.ndarray, k: int) -> np.ndarray:
+    """`_top_k_credit` of every row (resample) at once: each row sorted once,
+    and for each score the run of equal scores it belongs to, instead of two
+    binary searches per resample (a third of a cold chair's page at 2,000
+    nominations). For a score x of a row with ``m`` scored values, ``above``
+    is how many are greater and ``equal`` how many are equal, as before."""
+    rows, width = scores.shape
+    if width == 0:
+        return np.zeros((rows, 0))
     scored = ~np.isnan(scores)
-    ascending = np.sort(scores[scored])
-    not_above = np.searchsorted(ascending, scores[scored], side="right")
-    above = len(ascending) - not_above
-    equal = not_above - np.searchsorted(ascending, scores[scored], side="left")
-    credit = np.zeros(len(scores))
-    credit[scored] = np.clip((k - above) / equal, 0, 1)
-    return credit
+    order = np.argsort(scores, axis=1)  # NaN (unscored) last; equal scores in any order, they share a run
+    ordered = np.take_along_axis(scores, order, axis=1)
+    position = np.broadcast_to(np.arange(width), (rows, width))
+    starts = np.ones((rows, width), dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]  # NaN != NaN: each unscored slot a run of its own
+    run_start = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+    ends = np.ones((rows, width), dtype=bool)
+    ends[:, :-1] = starts[:, 1:]
+    run_end = np.minimum.accumulate(np.where(ends, position, width - 1)[:, ::-1], axis=1)[:, ::-1] + 1
+    above_sorted = scored.sum(axis=1)[:, None] - run_end
+    equal_sorted = run_end - run_start
+    credit_sorted = np.clip((k - above_sorted) / equal_sorted, 0, 1)
+    credit = np.empty((rows, width))
+    np.put_along_axis(credit, order, credit_sorted, axis=1)
+    return np.where(scored, credit, 0.0)

@@ -6,9 +6,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from judging.aggregation import bootstrap
-from judging.aggregation.canonical import _check_method, _hash_document, _id_key, _prepare, effective_settings
-from judging.aggregation.methods import _combine, _group_by_nomination, _mean, _normalised, _sheet_values
+from judging.aggregation.canonical import _check_method, _id_key, effective_settings
+from judging.aggregation.methods import _combine
 from judging.aggregation.model import DECIMALS, Criterion, Entry, Id, Result, Sheet
+from judging.aggregation.prepared import Prepared, prepare
 from judging.aggregation.ties import _Chain
 
 
@@ -21,21 +22,26 @@ def rank(criteria: Iterable[Criterion], sheets: Iterable[Sheet], method: str = "
     sheet missing a criterion or scoring outside its scale, two sheets of
     one judge for one nomination)."""
     _check_method(method)
-    criteria, sheets = _prepare(criteria, sheets)
+    return rank_prepared(prepare(criteria, sheets), method, settings)
+
+
+def rank_prepared(data: Prepared, method: str = "weighted_mean",
+                  settings: Mapping[str, Any] | None = None) -> Result:
+    """`rank` of sheets prepared once (`prepare`): the same result, to the
+    bit, whichever methods ranked the same data before."""
+    _check_method(method)
+    criteria = data.criteria
     config = effective_settings(settings, criteria)
-    digest = _hash_document(criteria, sheets, method, config)
+    digest = data.inputs_hash(method, config)
     k = config["laureates"]
 
-    values = _sheet_values(criteria, sheets, method)
-    groups = _group_by_nomination(sheets)
+    values = data.values(method)
+    groups = data.groups
     scores = {n: _combine([values[i] for i in idx], method, config["trim"]) for n, idx in groups.items()}
-    raw_means = {n: {c.code: _mean(sheets[i].scores[c.code] for i in idx) for c in criteria}
-                 for n, idx in groups.items()}
-    normalised_means = {n: {c.code: _mean(_normalised(c, sheets[i].scores[c.code]) for i in idx) for c in criteria}
-                        for n, idx in groups.items()}
+    raw_means = data.raw_means
 
     ordered = sorted(groups, key=lambda n: (-round(scores[n], DECIMALS), _id_key(n)))
-    chain = _Chain(config["tie_break"], normalised_means, config["panel_votes"])
+    chain = _Chain(config["tie_break"], data.normalised_means, config["panel_votes"])
     blocks: list[list[Id]] = []
     for n in ordered:
         if blocks and round(scores[blocks[-1][0]], DECIMALS) == round(scores[n], DECIMALS):
@@ -46,8 +52,8 @@ def rank(criteria: Iterable[Criterion], sheets: Iterable[Sheet], method: str = "
 
     confidence: dict[Id, float] | None = None
     if config["resamples"]:
-        confidence = bootstrap._bootstrap(criteria, sheets, method, k=k, resamples=config["resamples"],
-                                seed=config["seed"], trim=config["trim"])
+        confidence = bootstrap._bootstrap(data, method, k=k, resamples=config["resamples"],
+                                          seed=config["seed"], trim=config["trim"])
 
     entries, laureates, boundary = [], [], ()
     position = 1
