@@ -8,6 +8,7 @@ never needs the code that changes the cycle.
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 import workflows
 from awards_app.extensions import db
@@ -41,9 +42,10 @@ def current_recommendation(cycle: Cycle) -> Recommendation | None:
 
 def proposals(cycle: Cycle) -> list[Recommendation]:
     """Every proposal put to the board on this cycle, latest first, whatever
-    its fate: the history beside the one pending."""
+    its fate: the history beside the one pending. Their rankings (a line per
+    nomination: 2,000 at the largest) stay unread until someone reads one."""
     return list(db.session.scalars(select(Recommendation).where(Recommendation.cycle_id == cycle.id)
-                                   .order_by(Recommendation.id.desc())))
+                                   .options(defer(Recommendation.ranking)).order_by(Recommendation.id.desc())))
 
 
 def standing_recommendation(cycle: Cycle) -> Recommendation | None:
