@@ -54,6 +54,12 @@ class Config:
     # app's own URL does both (SQLite, or a one-role install).
     MIGRATION_DATABASE_URL = _normalise_database_url(os.environ.get("MIGRATION_DATABASE_URL", "")) or None
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # How many reverse proxies stand in front of the app (nginx: 1). Their
+    # X-Forwarded-For and X-Forwarded-Proto are then believed, so limits,
+    # the audit trail and "strong" sessions see each judge's own address
+    # rather than the proxy's (one address for a whole venue). 0: no proxy,
+    # the headers are ignored (anyone could write them).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     REDIS_URL = os.environ.get("REDIS_URL")  # optional: rate-limit counters
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True

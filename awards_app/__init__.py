@@ -14,12 +14,21 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
     app.config.from_object(config)
     app.config.update(overrides)
+    trust_proxies(app, app.config.get("TRUSTED_PROXIES", 0))
 
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def trust_proxies(app: Flask, hops: int) -> None:
+    """Believe the X-Forwarded-For and -Proto of `hops` reverse proxies (config.TRUSTED_PROXIES)."""
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app: Flask) -> None:

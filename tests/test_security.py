@@ -216,3 +216,27 @@ def test_with_redis_every_worker_shares_one_count(tmp_path):
         for worker in workers:
             with worker.app_context():
                 db.engine.dispose()
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_a_trusted_proxy_each_judge_has_their_own_address(app, client, monkeypatch, proxies):
+    """At a venue, every phone reaches the app through the same proxy: with
+    TRUSTED_PROXIES the failed-login limit counts each phone's forwarded
+    address, not the proxy's; without it the header is ignored (anyone could
+    write it) and the one address is shared."""
+    from awards_app import trust_proxies
+    from awards_app.extensions import limiter
+
+    monkeypatch.setattr(app, "wsgi_app", app.wsgi_app)  # restored after the test
+    trust_proxies(app, proxies)
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ADDRESS", "2 per 15 minutes")
+
+    def fail_from(address):
+        return client.post("/login", data={"email": "nobody@example.org", "password": "wrong password!"},
+                           headers={"X-Forwarded-For": address}).status_code
+
+    try:
+        assert [fail_from("203.0.113.7") for _ in range(3)] == [200, 200, 429]
+        assert fail_from("203.0.113.8") == (200 if proxies else 429)
+    finally:
+        limiter.reset()
