@@ -26,11 +26,8 @@ def record(actor, action: str, obj=None, payload: dict | None = None, *,
     SQLite the database's write lock, so two transactions can never both
     extend the same head and fork the chain.
     """
-    row = _append(actor, [PendingEvent(action, obj, payload, object_type=object_type, object_id=object_id,
-                                       cycle_id=cycle_id)])[0]
-    # A record of what was written (not attached to the session: the row is
-    # append-only, nothing would ever be flushed from it).
-    return AuditEvent(**row)
+    return _append(actor, [PendingEvent(action, obj, payload, object_type=object_type, object_id=object_id,
+                                        cycle_id=cycle_id)], as_objects=True)[0]
 
 
 def changes(before: dict, after: dict) -> dict:
@@ -60,7 +57,9 @@ def record_many(actor, entries: list[PendingEvent]) -> int:
     return len(_append(actor, entries))
 
 
-def _append(actor, entries: list[PendingEvent]) -> list[dict]:
+def _append(actor, entries: list[PendingEvent], *, as_objects: bool = False) -> list:
+    """The events appended, as rows (dicts), or as the session's AuditEvent
+    objects with `as_objects` (one event: the same single INSERT)."""
     actor_id, actor_label = actors.audit_fields(actor)
     if not entries:
         return []
@@ -85,9 +84,14 @@ def _append(actor, entries: list[PendingEvent]) -> list[dict]:
         tree.append(audit_tree.event_leaf_hash(event))
         rows.append({**event, "at": at})
     personal_values.store(values)
-    # Core, not the unit of work: thousands of events of a bulk action are
-    # one batched INSERT instead of as many ORM objects (issue 22).
-    session.execute(AuditEvent.__table__.insert(), rows)
+    if as_objects:
+        rows = [AuditEvent(**row) for row in rows]
+        session.add_all(rows)
+        session.flush()
+    else:
+        # Core, not the unit of work: thousands of events of a bulk action
+        # are one batched INSERT instead of as many ORM objects (issue 22).
+        session.execute(AuditEvent.__table__.insert(), rows)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev, **tree.head_values()))
     tree.store_subtrees(session)
     return rows
