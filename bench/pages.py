@@ -204,6 +204,8 @@ def targets(url: str) -> dict:
         nomination_id, criterion = conn.execute(text(
             "SELECT a.nomination_id, (SELECT code FROM criterion WHERE cycle_id = :c ORDER BY position LIMIT 1) "
             "FROM assignment a JOIN user_account u ON u.id = a.judge_id "
+            # Attested: an unattested sheet shows the declaration instead, and refuses saves (409).
+            "JOIN conflict_attestation t ON t.judge_id = a.judge_id AND t.nomination_id = a.nomination_id "
             "WHERE u.email = :e AND a.sheet_state = 'open' ORDER BY a.nomination_id LIMIT 1"),
             {"e": judge, "c": cycle_id}).one()
     engine.dispose()

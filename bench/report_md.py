@@ -201,6 +201,15 @@ WHOLE_ACTION_PARTS = (("whole", "bench.bench_whole_actions"), ("vote", "bench.be
                       ("live", "bench.bench_live_esi"))
 
 
+def _bold(verdict: str) -> str:
+    """A part's own "met" / "missed: why" written as the table's other verdicts are."""
+    head, _, why = verdict.partition(":")
+    word = {"met": "**met**", "missed": "**MISSED**"}.get(head.strip().lower().strip("*"))
+    if word is None:
+        return verdict
+    return f"{word}: {why.strip()}" if why.strip() else word
+
+
 def _part_rows(r: dict) -> list[tuple]:
     import importlib
 
@@ -213,7 +222,7 @@ def _part_rows(r: dict) -> list[tuple]:
             rows.append((f"{key} ({module})", "not run" + _err(part), "", "not run"))
             continue
         for what, measured, target, verdict in importlib.import_module(module).rows(part):
-            rows.append((what, measured, target, _missed(f"{key}:{what}", verdict)))
+            rows.append((what, measured, target, _missed(f"{key}:{what}", _bold(verdict))))
     return rows
 
 
