@@ -33,9 +33,7 @@ import statistics
 import time
 import urllib.parse
 
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import event
 
 from bench import dataset, pages
 
@@ -141,40 +139,6 @@ class Member(pages.Browser):
 # ------------------------------------------------------------------ the copy and its state
 
 
-def _server(url):
-    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-
-
-def _copy(url: str) -> str:
-    source = make_url(url)
-    target = source.set(database=COPY)
-    engine = _server(url)
-    # PostgreSQL copies a database only while no one else is connected to it:
-    # another part's process may still be closing its connections.
-    deadline = time.time() + 120
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{COPY}" WITH (FORCE)'))
-            while True:
-                try:
-                    conn.execute(text(f'CREATE DATABASE "{COPY}" TEMPLATE "{source.database}"'))
-                    break
-                except OperationalError:
-                    if time.time() > deadline:
-                        raise
-                    time.sleep(2)
-    finally:
-        engine.dispose()
-    return target.render_as_string(hide_password=False)
-
-
-def _drop(url: str) -> None:
-    engine = _server(url)
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{COPY}" WITH (FORCE)'))
-    engine.dispose()
-
-
 class Secretariat:
     """The steps between the votes, through the app's services in this
     process (what the chair and a board member do on their own pages)."""
@@ -267,7 +231,7 @@ def _summary(samples: list[dict]) -> dict:
 
 def run(url: str | None = None, rounds: int = 4, amendments: int = 2, log=print) -> dict:
     url = url or dataset.bench_url()
-    copy = _copy(url)
+    copy = dataset.copy_of(url, COPY, wait=120)
     log(f"  copy {COPY} made")
     samples: dict[str, list[dict]] = {"not_deciding": [], "asks_to_confirm": [], "deciding_rejects": [],
                                       "deciding_ratifies": [], "deciding_amendment": []}
@@ -306,7 +270,7 @@ def run(url: str | None = None, rounds: int = 4, amendments: int = 2, log=print)
                 log(f"  amendment {n}: ratified")
     finally:
         secretariat.dispose()
-        _drop(url)
+        dataset.drop_copy(url, COPY)
     return {"cycle": cycle, "workers": pages.WORKERS, "target_ms": TARGET_MS, "load_average": load,
             **{name: _summary(found) for name, found in samples.items()},
             "samples": samples}

@@ -77,27 +77,8 @@ def live_url(url: str) -> str:
 
 
 def copy_data_set(url: str, *, fresh: bool = False, log=print, wait: float = 300) -> None:
-    """awards_bench_live from awards_bench as a template. PostgreSQL copies a
-    template only while nobody else is connected to it, so wait for a gap."""
-    server = dataset._server(url)
-    source = make_url(url).database
-    with server.connect() as conn:
-        present = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": LIVE_DATABASE}).scalar()
-        if present and not fresh:
-            return
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{LIVE_DATABASE}" WITH (FORCE)'))
-        deadline = time.time() + wait
-        while True:
-            try:
-                conn.execute(text(f'CREATE DATABASE "{LIVE_DATABASE}" TEMPLATE "{source}"'))
-                break
-            except Exception as exc:  # noqa: BLE001 - "being accessed by other users": try again
-                if time.time() > deadline:
-                    raise RuntimeError(f"could not copy {source}: {exc}") from exc
-                log(f"  {source} is in use; copying it as soon as nobody is connected")
-                time.sleep(5)
-    server.dispose()
-    log(f"  copied {source} to {LIVE_DATABASE}")
+    """awards_bench_live from awards_bench (kept between runs unless `fresh`)."""
+    dataset.copy_of(url, LIVE_DATABASE, fresh=fresh, wait=wait, log=log)
 
 
 def _cycle_zero(conn) -> tuple[int, int]:

@@ -26,39 +26,11 @@ import statistics
 import time
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from bench import dataset, pages
 
 COPY = "awards_bench_whole"
 SUBMITS = SCREENINGS = 10
-
-
-def _copy(url: str) -> str:
-    """A fresh copy of the data set. CREATE DATABASE ... TEMPLATE needs the
-    template to have no other session: wait for one that is open to end."""
-    server = dataset._server(url)  # noqa: SLF001 - the bench's own helper
-    source = make_url(url).database
-    deadline = time.time() + 600
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{COPY}"'))
-        while True:
-            try:
-                conn.execute(text(f'CREATE DATABASE "{COPY}" TEMPLATE "{source}"'))
-                break
-            except Exception:  # noqa: BLE001 - "being accessed by other users": wait and retry
-                if time.time() > deadline:
-                    raise
-                time.sleep(5)
-    server.dispose()
-    return make_url(url).set(database=COPY).render_as_string(hide_password=False)
-
-
-def _drop(url: str) -> None:
-    server = dataset._server(url)  # noqa: SLF001
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{COPY}" WITH (FORCE)'))
-    server.dispose()
 
 
 def _timed(browser, path, form, expect=303) -> float:
@@ -134,7 +106,7 @@ def _count(conn, sql, **params) -> int:
 def run(url: str | None = None) -> dict:
     url = url or dataset.bench_url()
     t = pages.targets(url)
-    copy = _copy(url)
+    copy = dataset.copy_of(url, COPY)
     engine = create_engine(copy)
     result: dict = {"database": COPY}
     try:
@@ -172,7 +144,7 @@ def run(url: str | None = None) -> dict:
                                     "eligible": eligible, "judges": judges}
     finally:
         engine.dispose()
-        _drop(url)
+        dataset.drop_copy(url, COPY)
     return result
 
 

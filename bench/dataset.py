@@ -120,6 +120,43 @@ def build(url: str, scale: int, *, rebuild: bool = False, log=print) -> dict:
     return {"reused": False, **counts}
 
 
+
+def copy_of(url: str, name: str, *, fresh: bool = True, wait: float = 600, log=print) -> str:
+    """A copy of the data set (database `name`, from it as a template) for a
+    part that writes; its URL. PostgreSQL copies a template only while nobody
+    else is connected to it: wait for a gap. Without `fresh` an existing copy
+    is kept."""
+    source = make_url(url).database
+    server = _server(url)
+    try:
+        with server.connect() as conn:
+            present = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+            if fresh or not present:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                deadline = time.time() + wait
+                while True:
+                    try:
+                        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+                        break
+                    except Exception as exc:  # noqa: BLE001 - "being accessed by other users": try again
+                        if time.time() > deadline:
+                            raise RuntimeError(f"could not copy {source}: {exc}") from exc
+                        log(f"  {source} is in use; copying it as soon as nobody is connected")
+                        time.sleep(5)
+                log(f"  copied {source} to {name}")
+    finally:
+        server.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_copy(url: str, name: str) -> None:
+    server = _server(url)
+    try:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        server.dispose()
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=10)
