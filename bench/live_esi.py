@@ -101,16 +101,20 @@ class Judge(FastHttpUser):
         return {code: {"value": random.randint(low, high), "comment": ""}  # noqa: S311 - test data
                 for code, low, high in criteria}
 
+    def _open(self, name: str) -> None:
+        """GET the sheet, keeping its CSRF token and version for the saves."""
+        with self.client.get(self.sheet, name=name, headers=self._headers(),
+                             context={"server": self.label}, catch_response=True) as response:
+            self._kept_cookie(response)
+            if response.status_code == 200:
+                self._keep(response)
+            else:
+                response.failure(f"HTTP {response.status_code}")
+
     @task
     def work(self):
         if self.page is None:
-            with self.client.get(self.sheet, name="open the sheet (GET)", headers=self._headers(),
-                                 context={"server": self.label}, catch_response=True) as response:
-                self._kept_cookie(response)
-                if response.status_code == 200:
-                    self._keep(response)
-                else:
-                    response.failure(f"HTTP {response.status_code}")
+            self._open("open the sheet (GET)")
             return
         if SAVE == "form":
             self._save_form()
@@ -143,10 +147,4 @@ class Judge(FastHttpUser):
             if response.status_code != 303:
                 response.failure(f"HTTP {response.status_code}")
                 return
-        with self.client.get(self.sheet, name="the sheet after the save (GET)", headers=self._headers(),
-                             context={"server": self.label}, catch_response=True) as response:
-            self._kept_cookie(response)
-            if response.status_code == 200:
-                self._keep(response)
-            else:
-                response.failure(f"HTTP {response.status_code}")
+        self._open("the sheet after the save (GET)")
