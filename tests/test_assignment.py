@@ -350,3 +350,16 @@ def test_cover_fields_reports_nominations_left_uncovered_when_loads_forbid_it():
     assert not result.feasible
     [entry] = result.uncovered  # judge 3 covers one of them: as many as the loads allow
     assert entry.rule == RULE_FIELDS_NOT_COVERED and entry.fields == ("environment",)
+
+
+def test_pairs_kept_beyond_k_or_a_judges_load_stay_and_take_nothing_more():
+    """The chair assigned a fourth judge by hand, and gave one judge more than
+    the load: the run keeps those pairs and assigns around them."""
+    judges = [JudgeInput(i, {"engineering": i}) for i in range(1, 6)]
+    nominations = [NominationInput(10, ("engineering",)), NominationInput(11, ("engineering",))]
+    keep = {(1, 10), (2, 10), (3, 10), (4, 10), (5, 11), (5, 10)}
+    result = assign(nominations, judges, k=3, max_load=1, keep=keep)
+    assert {a.judge_id for a in result.for_nomination(10)} == {1, 2, 3, 4, 5}
+    eleven = {a.judge_id: a.kept for a in result.for_nomination(11)}
+    assert eleven[5] is True and len(eleven) == 1  # everyone else is at their load
+    assert not result.feasible and [u.nomination_id for u in result.uncovered] == [11]

@@ -138,3 +138,21 @@ def test_the_chairs_detection_run_costs_the_same_statements_at_any_size(ctx, cli
         spent.append(len(statements))
         auth.logout()
     assert spent[0] == spent[1], f"statements at {sizes}: {spent}"
+
+
+def test_a_run_after_the_chair_assigned_beyond_k_by_hand_keeps_those_sheets(ctx, client, auth):
+    """A fourth judge added by hand used to stop the automatic run with a
+    server error; the run now keeps the four and assigns the rest."""
+    cycle = _cycle_to_assign(2, 2027, judges=5)
+    first, second = db.session.scalars(select(Nomination).where(Nomination.cycle_id == cycle.id)
+                                       .order_by(Nomination.id)).all()
+    panel = [m.user for m in panels.panel_of(cycle).members]
+    for judge in panel[:4]:
+        assignments.add(TESTS_ACTOR, first, judge)
+    db.session.commit()
+    auth.login(panel[0].email)
+    response = client.post(f"/cycles/{cycle.id}/panel/assign")
+    assert response.status_code == 303
+    per_nomination = dict(db.session.execute(select(Assignment.nomination_id, func.count()).where(
+        Assignment.nomination_id.in_([first.id, second.id])).group_by(Assignment.nomination_id)).all())
+    assert per_nomination == {first.id: 4, second.id: 3}

@@ -97,14 +97,11 @@ class _Cycle:
             self.kept[ni, ji] = True
         self.kept_per_nom = self.kept.sum(axis=1)
         self.kept_per_judge = self.kept.sum(axis=0)
-        if n and (self.kept_per_nom > k).any():
-            ni = int(np.argmax(self.kept_per_nom > k))
-            raise ValueError(f"nomination {self.noms[ni].id}: more than k={k} kept judges")
-        if m and (self.kept_per_judge > self.capacity).any():
-            ji = int(np.argmax(self.kept_per_judge > self.capacity))
-            raise ValueError(f"judge {self.judges[ji].id}: kept pairs exceed the judge's load")
-        self.need = k - self.kept_per_nom
-        self.room = self.capacity - self.kept_per_judge
+        # The chair may have assigned by hand beyond k or beyond a judge's
+        # load: those pairs stay, such a nomination needs no one more and
+        # such a judge takes no one more (not a refusal of the whole run).
+        self.need = np.maximum(k - self.kept_per_nom, 0)
+        self.room = np.maximum(self.capacity - self.kept_per_judge, 0)
         full = self.room <= 0
         self.eligible = ~conflicted & ~language_out & ~self.kept & ~full[None, :]
         self.n_conflicted = conflicted.sum(axis=1)
