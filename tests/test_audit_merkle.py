@@ -409,3 +409,35 @@ def test_on_two_cores_the_log_is_walked_in_two_parts_and_a_break_in_either_is_na
     output = _broken(_verify(runner), "event seq 100: hash does not match its content", "events seq 97..112",
                      "(size 5000): the events give another root")
     assert "event seq 9000" not in output  # the first break in chain order is the one named
+
+
+def test_signing_the_head_reads_its_consistency_proof_in_a_fixed_number_of_statements(ctx, signing):
+    """A ratification signs the head: the proof from the last checkpoint is
+    read in bulk, not one stored subtree at a time (issue 22)."""
+    from sqlalchemy import event
+
+    from awards_app.services import audit_log
+    from awards_app.services.actors import SystemActor
+
+    signer = audit_log.signer_key()
+    spent = []
+    for size in (300, 3000):
+        audit.record_many(SystemActor("tests"), [audit.PendingEvent("test.event", None, {"n": i}, object_type="test")
+                                                 for i in range(size)])
+        assert audit_log.sign_head(signer) is not None
+        audit.record_many(SystemActor("tests"), [audit.PendingEvent("test.event", None, {"n": i}, object_type="test")
+                                                 for i in range(size + 37)])
+        statements = []
+
+        def count(conn, cursor, statement, *args, statements=statements):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            row = audit_log.sign_head(signer)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert row is not None and row.consistency
+        db.session.commit()
+        spent.append(len(statements))
+    assert spent[0] == spent[1] <= 8, spent
