@@ -185,10 +185,11 @@ WHY_MISSED = {
     "live:The same mix on two app servers": "both servers share this machine's two cores: a second server adds "
                                             "workers, not CPU. On machines of their own each would carry half the "
                                             "judges (README, How to grow)",
-    "vote:the board vote that": "what a decision records: the signed checkpoint reads about 30 stored subtrees one "
-                                "statement at a time (60 ms) and the inputs hash serialises the 2,000-line ranking "
-                                "(30 ms). Would meet it: the subtrees read in one statement, the ranking's hash "
-                                "kept when it is recommended",
+    "vote:the board vote that": "what a decision records in the same transaction: the decision with the inputs "
+                                "hash of the 2,000-line ranking (serialised again, about 30 ms), the laureates, "
+                                "the notices and the signed checkpoint (its proof now read in two statements). "
+                                "Would meet it: the ranking's hash kept when it is recommended, and the notices "
+                                "and the checkpoint written after the commit by the outbox worker",
     "results:the chair's results": "computed once per worker, then kept. Would meet it: a snapshot shared by every "
                                    "worker and server, written when scoring closes (a table, so a migration); not done",
 }
