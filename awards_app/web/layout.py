@@ -15,7 +15,6 @@ from markupsafe import Markup
 MENU_ROLES = frozenset({"judge", "chair", "board", "auditor", "nominator", "admin"})
 
 
-
 def main_menu(user) -> Markup:
     """The menu for this reader: at most 3 languages x 64 sets of roles per mount point."""
     roles = frozenset(user.roles) & MENU_ROLES
@@ -27,7 +26,7 @@ def main_menu(user) -> Markup:
             return not roles.isdisjoint(wanted)
 
         # An autoescaped template's output, labels and URLs only: nobody's input.
-        menu = menus[key] = Markup(current_app.jinja_env.get_template("_menu.html").render(has=has))  # noqa: S704
+        menu = menus[key] = Markup(current_app.jinja_env.get_template("_menu.html").render(has=has))  # noqa: S704  # nosec B704 - an autoescaped template of labels and URLs
     return menu
 
 
